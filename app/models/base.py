@@ -1,0 +1,48 @@
+"""Shared column helpers and the metadata naming convention every table uses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def id_field() -> Any:
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def timestamp_field(**kwargs: Any) -> Any:
+    return Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"server_default": sa.func.now(), **kwargs},
+    )
+
+
+def optional_timestamp_field() -> Any:
+    return Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+T = TypeVar("T")
+
+
+class Page(SQLModel, Generic[T]):
+    """A keyset page: pass `next_cursor` back as `cursor` for the next one (null at the end)."""
+
+    items: list[T]
+    next_cursor: str | None = None

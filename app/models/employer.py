@@ -1,0 +1,133 @@
+"""Employers (用人单位, Art 3), keyed by their unified social credit code."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import model_validator
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, timestamp_field
+
+
+class SubjectType(StrEnum):
+    """The subjects of Art 3."""
+
+    enterprise = "enterprise"  # 企业
+    individual_economic_organisation = "individual_economic_organisation"  # 个体经济组织
+    private_non_enterprise_unit = "private_non_enterprise_unit"  # 民办非企业单位
+    partnership = "partnership"  # 会计师事务所、律师事务所等合伙组织
+    foundation = "foundation"  # 基金会
+    public_institution = "public_institution"  # 事业单位 (with labour-contract employees)
+    social_organisation = "social_organisation"  # 社会团体 (with labour-contract employees)
+
+
+class EmployerStatus(StrEnum):
+    active = "active"
+    deregistered = "deregistered"  # never deleted (Art 8)
+
+
+ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9Xx]$"
+PHONE_PATTERN = r"^\+?[0-9-]{7,20}$"
+INDUSTRY_PATTERN = r"^[A-T]([0-9]{2,4})?$"  # GB/T 4754: section letter, optional class digits
+
+
+class EmployerBase(SQLModel):
+    name: str = Field(
+        max_length=200, min_length=2, schema_extra={"examples": ["文水县宏达建筑工程有限公司"]}
+    )
+    subject_type: SubjectType
+    legal_representative: str = Field(
+        max_length=100, min_length=1, schema_extra={"examples": ["张建国"]}
+    )
+    town: str = Field(max_length=50, min_length=1, schema_extra={"examples": ["凤城镇"]})
+    industry_code: str = Field(
+        max_length=5,
+        regex=INDUSTRY_PATTERN,
+        schema_extra={"examples": ["E4720"]},
+        description="GB/T 4754 industry code",
+    )
+    address: str | None = Field(default=None, max_length=300)
+    employee_count: int = Field(default=0, ge=0, le=10_000_000)
+
+
+class Employer(EmployerBase, table=True):
+    __tablename__ = "employers"
+    __table_args__ = (
+        sa.Index(
+            "ix_employers_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+        sa.Index(
+            "ix_employers_uscc_prefix", "uscc", postgresql_ops={"uscc": "varchar_pattern_ops"}
+        ),
+        sa.Index("ix_employers_name_id", "name", "id"),
+        sa.Index("ix_employers_town", "town"),
+    )
+
+    id: uuid.UUID = id_field()
+    uscc: str = Field(max_length=18, unique=True)
+    subject_type: SubjectType = Field(sa_type=sa.String(40))
+    status: EmployerStatus = Field(default=EmployerStatus.active, sa_type=sa.String(16))
+    legal_representative_id_number_enc: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    legal_representative_id_number_masked: str | None = Field(default=None, max_length=18)
+    contact_phone_enc: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    contact_phone_masked: str | None = Field(default=None, max_length=20)
+    checksum_exception: bool = Field(default=False)
+    checksum_exception_reason: str | None = Field(default=None, max_length=500)
+    version: int = Field(default=1)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class EmployerCreate(EmployerBase):
+    uscc: str = Field(
+        max_length=40,
+        schema_extra={"examples": ["91141121MA0K2LRN8J"]},
+        description="normalised (spaces, hyphens, full-width, case) then checked",
+    )
+    legal_representative_id_number: str | None = Field(default=None, regex=ID_NUMBER_PATTERN)
+    contact_phone: str | None = Field(default=None, regex=PHONE_PATTERN)
+    checksum_exception: bool = Field(
+        default=False,
+        description="reviewer only: register a real early code that fails the check character",
+    )
+    checksum_exception_reason: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _exception_needs_reason(self) -> EmployerCreate:
+        if self.checksum_exception and not (self.checksum_exception_reason or "").strip():
+            raise ValueError("checksum_exception requires checksum_exception_reason")
+        return self
+
+
+class EmployerUpdate(SQLModel):
+    name: str | None = Field(default=None, max_length=200, min_length=2)
+    subject_type: SubjectType | None = None
+    legal_representative: str | None = Field(default=None, max_length=100, min_length=1)
+    legal_representative_id_number: str | None = Field(default=None, regex=ID_NUMBER_PATTERN)
+    town: str | None = Field(default=None, max_length=50, min_length=1)
+    industry_code: str | None = Field(default=None, max_length=5, regex=INDUSTRY_PATTERN)
+    address: str | None = Field(default=None, max_length=300)
+    contact_phone: str | None = Field(default=None, regex=PHONE_PATTERN)
+    employee_count: int | None = Field(default=None, ge=0, le=10_000_000)
+    status: EmployerStatus | None = None
+
+
+class EmployerPublic(EmployerBase):
+    id: uuid.UUID
+    uscc: str
+    status: EmployerStatus
+    legal_representative_id_number: str | None = Field(
+        default=None, description="masked (1411**********1234) except for admins"
+    )
+    contact_phone: str | None = Field(default=None, description="masked except for admins")
+    checksum_exception: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime

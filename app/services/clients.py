@@ -1,0 +1,67 @@
+"""Machine clients: create (the key is shown once), list, revoke."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.errors import Conflict, NotFound
+from app.models.base import utcnow
+from app.models.client import DEFAULT_SCOPES, ApiClient, ApiClientCreate
+from app.services import audit, auth
+from app.services.actors import Actor
+
+
+async def create(
+    *, session: AsyncSession, data: ApiClientCreate, actor: Actor
+) -> tuple[ApiClient, str]:
+    key, prefix, digest = auth.new_api_key()
+    scopes = [str(s) for s in (data.scopes or DEFAULT_SCOPES[data.source])]
+    client = ApiClient(
+        name=data.name,
+        source=data.source,
+        scopes=scopes,
+        key_prefix=prefix,
+        key_hash=digest,
+        created_by=actor.id if actor.kind == "user" else None,
+    )
+    session.add(client)
+    await session.flush()
+    await audit.record(
+        session=session,
+        actor=actor,
+        action="client.create",
+        resource_type="api_client",
+        resource_id=client.id,
+        changes=audit.created(
+            {"name": client.name, "source": client.source, "scopes": scopes, "key_prefix": prefix}
+        ),
+    )
+    return client, key
+
+
+async def list_(*, session: AsyncSession) -> list[ApiClient]:
+    return list(
+        (await session.scalars(select(ApiClient).order_by(col(ApiClient.created_at)))).all()
+    )
+
+
+async def revoke(*, session: AsyncSession, client_id: uuid.UUID, actor: Actor) -> ApiClient:
+    client = await session.get(ApiClient, client_id, with_for_update=True)
+    if client is None:
+        raise NotFound(f"API client {client_id} does not exist")
+    if client.revoked_at is not None:
+        raise Conflict(f"API client {client_id} was already revoked at {client.revoked_at}")
+    client.revoked_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session=session,
+        actor=actor,
+        action="client.revoke",
+        resource_type="api_client",
+        resource_id=client.id,
+        changes={"revoked_at": {"old": None, "new": client.revoked_at.isoformat()}},
+    )
+    return client

@@ -1,0 +1,182 @@
+"""Real PostgreSQL for every test: the embedded server, or the one in TEST_DATABASE_URL.
+
+The suite (re)creates its own database, migrates it with Alembic, and runs each test inside a
+transaction that is rolled back; the app's request sessions join it through savepoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from app import migrations
+from app.config import Settings
+from app.db import create_engine, start_embedded_postgres
+from app.main import create_app
+from app.models.employer import Employer
+from app.models.user import Role, User
+from app.services import auth, uscc
+
+TEST_DATABASE = "labor_credit_test"
+PASSWORD = "correct-horse-battery"
+
+
+def _server_url() -> str:
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        return configured
+    data_dir = Path(os.environ.get("LABOR_CREDIT_DATA_DIR", ".data"))
+    return str(start_embedded_postgres(data_dir, database="postgres"))
+
+
+async def _recreate(url: str) -> None:
+    """Drop and create the test database named in `url` (it is the suite's own)."""
+    target = make_url(url)
+    admin = target.set(drivername="postgresql", database="postgres")
+    conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{target.database}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> str:
+    url = make_url(_server_url())
+    if "TEST_DATABASE_URL" not in os.environ:
+        url = url.set(database=TEST_DATABASE)
+    rendered = url.render_as_string(hide_password=False)
+    await _recreate(rendered)
+    await asyncio.to_thread(migrations.upgrade, rendered)
+    return rendered
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        login_max_failures=3,
+        max_body_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    assert settings.database_url
+    engine = create_engine(settings.database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    factory = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    async with factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, engine: AsyncEngine, connection: AsyncConnection):  # type: ignore[no-untyped-def]
+    application = create_app(settings)
+    application.state.engine = engine
+    application.state.session_factory = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    return application
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return auth.hash_password(PASSWORD)  # argon2 is slow by design: hash once per run
+
+
+_counter = iter(range(10**9))
+
+
+def new_uscc(prefix: str = "91") -> str:
+    body = f"{prefix}141121" + f"{next(_counter):09d}"
+    return uscc.make(body)
+
+
+@pytest.fixture
+def make_employer(session: AsyncSession) -> Callable[..., Awaitable[Employer]]:
+    async def make(**fields: object) -> Employer:
+        values: dict[str, object] = {
+            "uscc": new_uscc(),
+            "name": f"文水县测试{uuid.uuid4().hex[:6]}有限公司",
+            "subject_type": "enterprise",
+            "legal_representative": "张三",
+            "town": "凤城镇",
+            "industry_code": "C1311",
+            "employee_count": 10,
+        }
+        values.update(fields)
+        employer = Employer(**values)  # type: ignore[arg-type]
+        session.add(employer)
+        await session.flush()
+        return employer
+
+    return make
+
+
+@pytest.fixture
+def make_user(session: AsyncSession, password_hash: str) -> Callable[..., Awaitable[User]]:
+    async def make(role: Role, *, employer_id: uuid.UUID | None = None, **fields: object) -> User:
+        user = User(
+            username=f"{role.value}-{uuid.uuid4().hex[:8]}",
+            full_name=f"测试{role.value}",
+            role=role,
+            employer_id=employer_id,
+            password_hash=password_hash,
+            **fields,
+        )  # type: ignore[arg-type]
+        session.add(user)
+        await session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def headers_for(
+    make_user: Callable[..., Awaitable[User]],
+    make_employer: Callable[..., Awaitable[Employer]],
+    settings: Settings,
+) -> Callable[..., Awaitable[dict[str, str]]]:
+    """Authorization headers of a new account with `role` (employer accounts get an employer)."""
+
+    async def headers(role: Role, *, employer_id: uuid.UUID | None = None) -> dict[str, str]:
+        if role == Role.employer and employer_id is None:
+            employer_id = (await make_employer()).id
+        user = await make_user(role, employer_id=employer_id)
+        return {"Authorization": f"Bearer {auth.issue_token(user, settings)}"}
+
+    return headers
