@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import warnings
 
+from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from alembic import context
 from app.config import get_settings
 from app.db import AdvisoryLock, async_url, database_url
 

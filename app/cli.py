@@ -8,6 +8,7 @@ import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +17,10 @@ from app import migrations
 from app.config import get_settings
 from app.db import create_engine, database_url, session_factory
 from app.errors import AppError
+from app.models.calendar import CalendarYearPublic
 from app.models.client import ApiClientCreate, ClientSource
 from app.models.user import Role, UserCreate
-from app.services import actors, audit, clients, users
+from app.services import actors, audit, clients, users, working_days
 
 
 def _run_in_session(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -52,9 +54,29 @@ def serve(args: argparse.Namespace) -> None:
         f"  API docs (ReDoc):      {base}/redoc\n  OpenAPI:               {base}/openapi.json",
         flush=True,
     )
-    uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
-    )
+    # On the embedded database the scheduler runs in this process (same leader lock).
+    in_process = settings.embedded if args.scheduler is None else args.scheduler
+    app = create_app(settings, run_scheduler=in_process)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+
+
+def scheduler(args: argparse.Namespace) -> None:
+    from app.observability import configure_logging
+    from app.scheduler import serve_forever
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    url = database_url(settings)
+    migrations.upgrade(url)
+
+    async def run() -> None:
+        engine = create_engine(url, pool_size=3)
+        try:
+            await serve_forever(engine, settings)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 def migrate(args: argparse.Namespace) -> None:
@@ -76,7 +98,7 @@ def create_user(args: argparse.Namespace) -> None:
 
 
 def create_client(args: argparse.Namespace) -> None:
-    data = ApiClientCreate(name=args.name, source=ClientSource(args.source))
+    data = ApiClientCreate(name=args.name, source=ClientSource(args.source), trusted=args.trusted)
     client, key = _run_in_session(
         lambda s: clients.create(session=s, data=data, actor=actors.system("cli"))
     )
@@ -98,13 +120,56 @@ def demo_seed(args: argparse.Namespace) -> None:
     print(summary)
 
 
+def calendar_show(args: argparse.Namespace) -> None:
+    year = _run_in_session(lambda s: working_days.get_year(session=s, year=args.year))
+    print(_describe_calendar(year))
+
+
+def calendar_seed(args: argparse.Namespace) -> None:
+    year = _run_in_session(
+        lambda s: working_days.seed_year(session=s, year=args.year, actor=actors.system("cli"))
+    )
+    print(_describe_calendar(year))
+
+
+def _describe_calendar(year: CalendarYearPublic) -> str:
+    """The year as the notice reads: runs of days off, then the make-up workdays."""
+    lines = [
+        f"{year.year}: source {year.source}, notice {year.notice or '-'}, "
+        f"loaded by {year.loaded_by} at {year.loaded_at:%Y-%m-%d %H:%M} UTC",
+        f"days off ({len(year.days_off)}):",
+    ]
+    runs: list[list[date]] = []
+    for day in year.days_off:
+        if runs and day - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    for run in runs:
+        span = f"{run[0]}..{run[-1]}" if len(run) > 1 else f"{run[0]}"
+        name = year.holiday_names.get(run[0], "")
+        lines.append(f"  {span:<22} {len(run)} day{'s' if len(run) > 1 else ''}  {name}".rstrip())
+    lines.append(f"make-up workdays ({len(year.make_up_workdays)}):")
+    for day in year.make_up_workdays:
+        lines.append(f"  {day} {day:%a}  {year.holiday_names.get(day, '')}".rstrip())
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labor-credit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="migrate, then serve the API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--scheduler",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the scheduler in-process (default: only on the embedded database)",
+    )
     p.set_defaults(func=serve)
+    p = sub.add_parser("scheduler", help="run scheduled jobs (one instance leads, others stand by)")
+    p.set_defaults(func=scheduler)
     p = sub.add_parser("migrate", help="bring the schema to a revision (default head)")
     p.add_argument("revision", nargs="?", default="head")
     p.set_defaults(func=migrate)
@@ -118,12 +183,25 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("create-client", help="create a machine client; prints its key once")
     p.add_argument("--name", required=True)
     p.add_argument("--source", required=True, choices=[s.value for s in ClientSource])
+    p.add_argument(
+        "--trusted",
+        action="store_true",
+        help="its intake records arrive verified instead of as drafts",
+    )
     p.set_defaults(func=create_client)
     p = sub.add_parser("audit", help="audit trail tools")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="walk the hash chain").set_defaults(func=audit_verify)
     p = sub.add_parser("demo-seed", help="load the demo county (idempotent; development only)")
     p.set_defaults(func=demo_seed)
+    p = sub.add_parser("calendar", help="the working-day calendar (DOMAIN.md §8)")
+    calendar_sub = p.add_subparsers(dest="calendar_command", required=True)
+    p = calendar_sub.add_parser("show", help="print a year's days off and make-up workdays")
+    p.add_argument("year", type=int)
+    p.set_defaults(func=calendar_show)
+    p = calendar_sub.add_parser("seed", help="(re)load a year from the installed chinesecalendar")
+    p.add_argument("year", type=int)
+    p.set_defaults(func=calendar_seed)
     return parser
 
 
@@ -135,3 +213,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: {exc.detail}")
     except ValueError as exc:  # pydantic validation of CLI input
         sys.exit(f"error: {exc}")
+
+
+if __name__ == "__main__":
+    main()

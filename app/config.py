@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -38,6 +39,46 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_lock_minutes: int = Field(default=15, ge=1)
 
+    timezone: str = Field(default="Asia/Shanghai", description="legal dates and cron schedules")
+    scheduler_poll_seconds: float = Field(default=5.0, gt=0, description="standby retry")
+    scheduler_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    audit_check_cron: str = Field(default="30 3 * * *", description="daily audit chain check")
+
+    # Credit records (DOMAIN §2, §5). Publication months per severity, from the decision date
+    # (国家发展改革委令第36号): 0 = not shown.
+    publication_months_light: int = Field(default=0, ge=0, le=3)
+    publication_months_general: int = Field(default=12, ge=3, le=12)
+    publication_months_serious: int = Field(default=36, ge=12, le=36)
+    # Art 7: which records the Lüliang catalogue holds (its content is unknown, so configurable).
+    # A record is in the catalogue when its kind is listed, or its category is listed and (if
+    # required) it carries a decision number. Default: dishonesty decisions and honours.
+    catalogue_kinds: frozenset[str] = frozenset({"honour"})
+    catalogue_categories: frozenset[str] = frozenset({"dishonesty"})
+    catalogue_requires_decision_number: bool = True
+    attachments_dir: Path | None = Field(
+        default=None, description="evidence files; unset = <data_dir>/attachments"
+    )
+    attachment_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1)
+    attachment_content_types: frozenset[str] = frozenset(
+        {
+            "application/pdf",
+            "application/ofd",
+            "image/jpeg",
+            "image/png",
+            "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.ms-excel",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    )
+
+    # Wage-arrears joint-punishment list (人社部令第45号, DOMAIN §7). The arrears threshold is the
+    # province's amount for the crime of refusing to pay wages (national band for one worker:
+    # 5,000-20,000 yuan); a listing on that ground below it is refused. Unknown for Shanxi.
+    blacklist_term_years: int = Field(default=3, ge=1, le=10)
+    blacklist_early_removal_months: int = Field(default=6, ge=0, le=36)
+    blacklist_arrears_threshold_yuan: Decimal = Field(default=Decimal("5000"), ge=0)
+
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
 
@@ -53,6 +94,15 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def attachments_path(self) -> Path:
+        return self.attachments_dir or self.data_dir / "attachments"
+
+    @property
+    def imports_path(self) -> Path:
+        """Uploaded import files, kept so an interrupted import can resume."""
+        return self.data_dir / "imports"
 
 
 @lru_cache

@@ -171,11 +171,15 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception(
-        "unhandled error", extra={"request_id": getattr(request.state, "request_id", None)}
-    )
+    request_id = getattr(request.state, "request_id", None)
+    log.exception("unhandled error", extra={"request_id": request_id})
+    # Starlette sends this response outside our middleware, which adds X-Request-ID to the rest.
     return problem_response(
-        request, 500, slug="internal", detail="an unexpected error occurred; quote the request id"
+        request,
+        500,
+        slug="internal",
+        detail="an unexpected error occurred; quote the request id",
+        headers={"X-Request-ID": request_id} if request_id else None,
     )
 
 

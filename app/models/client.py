@@ -36,6 +36,10 @@ DEFAULT_SCOPES = {
 class ApiClientBase(SQLModel):
     name: str = Field(max_length=100, min_length=1, schema_extra={"examples": ["县社保中心"]})
     source: ClientSource
+    trusted: bool = Field(
+        default=False,
+        description="its intake records arrive verified; otherwise as drafts for a reviewer",
+    )
 
 
 class ApiClient(ApiClientBase, table=True):

@@ -19,6 +19,19 @@ class Permission(StrEnum):
     audit_read = "audit:read"
     employers_read = "employers:read"
     employers_write = "employers:write"
+    calendar_read = "calendar:read"
+    calendar_write = "calendar:write"
+    credit_records_read = "credit_records:read"
+    credit_records_write = "credit_records:write"
+    credit_records_review = "credit_records:review"
+    stats_read = "stats:read"
+    intake_write = "intake:write"
+    imports_write = "imports:write"
+    imports_read = "imports:read"
+    blacklist_read = "blacklist:read"
+    blacklist_write = "blacklist:write"
+    interviews_read = "interviews:read"
+    interviews_write = "interviews:write"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -29,10 +42,33 @@ ROLES: dict[Permission, frozenset[Role]] = {
     # employers read only their own (enforced where the employer is loaded)
     Permission.employers_read: STAFF | {Role.employer},
     Permission.employers_write: frozenset({Role.admin, Role.inspector, Role.reviewer}),
+    # employers see the calendar their deadlines are counted on (DOMAIN.md §8)
+    Permission.calendar_read: STAFF | {Role.employer},
+    Permission.calendar_write: frozenset({Role.admin}),  # loads each year's notice
+    # employers read only their own verified records (enforced in services.credit_records)
+    Permission.credit_records_read: STAFF | {Role.employer},
+    # inspectors (and reviewers) collect drafts; only the collector edits one
+    Permission.credit_records_write: frozenset({Role.inspector, Role.reviewer}),
+    # verification, correction, revocation (Art 8: a second person)
+    Permission.credit_records_review: frozenset({Role.reviewer}),
+    Permission.stats_read: STAFF,
+    Permission.intake_write: frozenset(),  # machine clients only (scope intake)
+    Permission.imports_write: frozenset({Role.inspector, Role.reviewer}),
+    Permission.imports_read: frozenset({Role.admin, Role.inspector, Role.reviewer, Role.auditor}),
+    # 人社部令第45号: a reviewer lists and removes; employers read only their own listings
+    # (enforced in services.blacklist)
+    Permission.blacklist_read: STAFF | {Role.employer},
+    Permission.blacklist_write: frozenset({Role.reviewer}),
+    # Art 13(2): employers read only their own interviews (enforced in services.interviews)
+    Permission.interviews_read: STAFF | {Role.employer},
+    Permission.interviews_write: frozenset({Role.inspector, Role.reviewer}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
-SCOPES: dict[Permission, frozenset[Scope]] = {}
+SCOPES: dict[Permission, frozenset[Scope]] = {
+    Permission.account_read: frozenset(Scope),  # any client may ask whom its key stands for
+    Permission.intake_write: frozenset({Scope.intake}),
+}
 
 
 def authorize(actor: Actor, permission: Permission) -> None:

@@ -18,6 +18,7 @@ class Actor:
     employer_id: uuid.UUID | None = None
     source: ClientSource | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    trusted: bool = False  # a machine client whose intake records arrive verified
     request_id: str | None = None
 
     @property

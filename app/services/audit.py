@@ -32,11 +32,15 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> Changes:
 
 
 def created(values: dict[str, Any]) -> Changes:
-    return {key: {"old": None, "new": _json_safe(v)} for key, v in values.items()}
+    """A new resource's fields that have a value (an absent field was empty)."""
+    return {key: {"old": None, "new": _json_safe(v)} for key, v in values.items() if v is not None}
+
+
+_JSON_SCALARS = {bool, int, float, str}
 
 
 def _json_safe(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or type(value) in _JSON_SCALARS:
         return value
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
@@ -52,18 +56,42 @@ async def record(
     resource_id: uuid.UUID | str | None,
     changes: Changes | None = None,
 ) -> None:
+    await record_many(
+        session=session,
+        actor=actor,
+        action=action,
+        resource_type=resource_type,
+        entries=[(resource_id, changes or {})],
+    )
+
+
+async def record_many(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    resource_type: str,
+    entries: list[tuple[uuid.UUID | str | None, Changes]],
+) -> None:
+    """One event per (resource id, changes), all in one statement (batches write many)."""
+    if not entries:
+        return
     await session.execute(
-        insert(AuditEvent).values(
-            id=uuid.uuid4(),
-            actor_type=actor.kind,
-            actor_id=str(actor.id) if actor.id else None,
-            actor_name=actor.name,
-            action=action,
-            resource_type=resource_type,
-            resource_id=str(resource_id) if resource_id is not None else None,
-            changes=changes or {},
-            request_id=actor.request_id,
-        )
+        insert(AuditEvent.__table__),  # type: ignore[attr-defined]  # Core: one executemany
+        [
+            {
+                "id": uuid.uuid4(),
+                "actor_type": actor.kind,
+                "actor_id": str(actor.id) if actor.id else None,
+                "actor_name": actor.name,
+                "action": action,
+                "resource_type": resource_type,
+                "resource_id": str(resource_id) if resource_id is not None else None,
+                "changes": changes,
+                "request_id": actor.request_id,
+            }
+            for resource_id, changes in entries
+        ],
     )
 
 

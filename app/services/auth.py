@@ -157,5 +157,6 @@ async def actor_from_api_key(*, session: AsyncSession, key: str, request_id: str
         name=client.name,
         source=client.source,
         scopes=frozenset(client.scopes),
+        trusted=client.trusted,
         request_id=request_id,
     )

@@ -22,6 +22,7 @@ async def create(
     client = ApiClient(
         name=data.name,
         source=data.source,
+        trusted=data.trusted,
         scopes=scopes,
         key_prefix=prefix,
         key_hash=digest,
@@ -36,7 +37,13 @@ async def create(
         resource_type="api_client",
         resource_id=client.id,
         changes=audit.created(
-            {"name": client.name, "source": client.source, "scopes": scopes, "key_prefix": prefix}
+            {
+                "name": client.name,
+                "source": client.source,
+                "scopes": scopes,
+                "trusted": data.trusted,
+                "key_prefix": prefix,
+            }
         ),
     )
     return client, key

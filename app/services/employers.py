@@ -113,6 +113,14 @@ async def create(
     return employer
 
 
+async def ids_by_uscc(*, session: AsyncSession, codes: set[str]) -> dict[str, uuid.UUID]:
+    """Normalised USCC -> employer id for the codes that are registered (one query)."""
+    rows = await session.execute(
+        select(Employer.uscc, Employer.id).where(col(Employer.uscc).in_(codes))
+    )
+    return {code: employer_id for code, employer_id in rows}
+
+
 async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> Employer:
     if actor.role == Role.employer and actor.employer_id != employer_id:
         raise Forbidden("an employer account sees only its own employer")

@@ -1,0 +1,209 @@
+"""The wage-arrears joint-punishment list (拖欠农民工工资失信联合惩戒对象名单, 人社部令第45号).
+
+A listing is also a dishonesty record of the employer (C condition 7, Art 13): the listing
+service creates a credit record of kind `wage_arrears_listing` in the same transaction, and
+**verified at once**. The listing decision (列入决定) is the bureau's decided act, taken by a
+reviewer after the procedure of 人社部令第45号 (prior notice, 陈述申辩); the record restates that
+decision and nothing else, so a second verification would check the decision against itself,
+while a draft would leave grading blind to a decided listing. The record keeps the listing
+reviewer as its collector, and the audit trail shows who listed. Removal revokes the record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.employer import ID_NUMBER_PATTERN
+
+
+class ListingGround(StrEnum):
+    """人社部令第45号 Art 5: ordered to pay by a deadline, did not pay, and one of these."""
+
+    arrears_over_threshold = "arrears_over_threshold"  # 数额达到拒不支付劳动报酬罪数额标准
+    group_or_extreme_incident = "group_or_extreme_incident"  # 引发群体性事件、极端事件
+
+
+class ListingStatus(StrEnum):
+    listed = "listed"
+    removed = "removed"  # early removal (提前移出)
+    expired = "expired"  # removed when the term ended (期满移出)
+
+
+class RemovalKind(StrEnum):
+    early = "early"  # arrears paid + waiting period + written credit commitment
+    expiry = "expiry"  # on or after expires_on
+
+
+class PartyRole(StrEnum):
+    """The persons listed with the unit (当事人, 人社部令第45号 Art 7); also interviewed (Art 13)."""
+
+    legal_representative = "legal_representative"  # 法定代表人
+    principal = "principal"  # 主要负责人
+    actual_controller = "actual_controller"  # 实际控制人
+    directly_responsible = "directly_responsible"  # 直接负责的主管人员和其他直接责任人员
+    other = "other"
+
+
+class BlacklistEntryBase(SQLModel):
+    """The listing decision: what never changes once listed (the database refuses it too)."""
+
+    employer_id: uuid.UUID = Field(foreign_key="employers.id")
+    decision_number: str = Field(
+        min_length=1, max_length=100, schema_extra={"examples": ["文人社失惩字〔2026〕2号"]}
+    )
+    listed_on: date = Field(description="date of the listing decision; the term counts from it")
+    payment_order_number: str = Field(
+        min_length=1,
+        max_length=100,
+        description="the order to pay wages by a deadline (限期支付工资指令书) that was not obeyed",
+        schema_extra={"examples": ["文人社监令字〔2026〕7号"]},
+    )
+    payment_deadline: date = Field(description="the order's deadline; before listed_on")
+    amount_owed: Decimal = Field(
+        gt=0, max_digits=14, decimal_places=2, description="wages in arrears, yuan, exact"
+    )
+    workers_affected: int = Field(ge=1, le=1_000_000)
+    ground: ListingGround
+    facts: str | None = Field(default=None, max_length=2000, description="违法事实")
+
+
+class BlacklistEntry(BlacklistEntryBase, table=True):
+    __tablename__ = "blacklist_entries"
+    __table_args__ = (
+        # one active listing per employer
+        sa.Index(
+            "uq_blacklist_entries_active",
+            "employer_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'listed'"),
+        ),
+        sa.Index("ix_blacklist_entries_employer_id", "employer_id"),
+        sa.Index("ix_blacklist_entries_listed", "listed_on", "id"),
+        sa.CheckConstraint("expires_on > listed_on", name="term"),
+        sa.CheckConstraint("payment_deadline < listed_on", name="overdue"),  # 逾期未支付
+        sa.CheckConstraint("amount_owed > 0 AND workers_affected > 0", name="arrears"),
+        sa.CheckConstraint(
+            "status = 'listed' OR (removed_on IS NOT NULL AND removal_reason IS NOT NULL "
+            "AND removal_document IS NOT NULL AND removed_at IS NOT NULL)",
+            name="removal",
+        ),
+        sa.CheckConstraint(
+            "(status = 'listed' AND removal_kind IS NULL AND removed_on IS NULL) "
+            "OR (status = 'removed' AND removal_kind = 'early' "
+            "AND arrears_paid_on IS NOT NULL AND commitment_received_on IS NOT NULL) "
+            "OR (status = 'expired' AND removal_kind = 'expiry' AND removed_on >= expires_on)",
+            name="removal_kind",
+        ),
+    )
+
+    id: uuid.UUID = id_field()
+    ground: ListingGround = Field(sa_type=sa.String(32))
+    amount_owed: Decimal = Field(sa_type=sa.Numeric(14, 2))
+    status: ListingStatus = Field(default=ListingStatus.listed, sa_type=sa.String(16))
+    expires_on: date
+    arrears_paid_on: date | None = None
+    commitment_received_on: date | None = None
+    removed_on: date | None = None
+    removal_kind: RemovalKind | None = Field(default=None, sa_type=sa.String(16))
+    removal_reason: str | None = Field(default=None, max_length=1000)
+    removal_document: str | None = Field(default=None, max_length=200)
+    removed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    removed_at: datetime | None = optional_timestamp_field()
+    credit_record_id: uuid.UUID = Field(foreign_key="credit_records.id")
+    listed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    version: int = Field(default=1)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class BlacklistPerson(SQLModel, table=True):
+    """A responsible person listed with the unit; the ID number is encrypted at rest (Art 8)."""
+
+    __tablename__ = "blacklist_persons"
+    __table_args__ = (sa.UniqueConstraint("entry_id", "position"),)
+
+    id: uuid.UUID = id_field()
+    entry_id: uuid.UUID = Field(foreign_key="blacklist_entries.id")
+    position: int = Field(description="order as given in the decision")
+    name: str = Field(max_length=100)
+    role: PartyRole = Field(sa_type=sa.String(32))
+    id_number_enc: bytes = Field(sa_type=sa.LargeBinary)
+    id_number_masked: str = Field(max_length=18)
+
+
+class ResponsiblePersonCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=100, schema_extra={"examples": ["张建国"]})
+    role: PartyRole
+    id_number: str = Field(regex=ID_NUMBER_PATTERN, description="居民身份证号码; personal data")
+
+
+class ResponsiblePersonPublic(SQLModel):
+    name: str
+    role: PartyRole
+    id_number: str = Field(description="masked (1411**********1234) except for admins")
+
+
+class BlacklistEntryCreate(BlacklistEntryBase):
+    responsible_persons: list[ResponsiblePersonCreate] = Field(min_length=1, max_length=20)
+
+
+class BlacklistEntryUpdate(SQLModel):
+    """What happens after listing: send only what changed (null clears a date entered wrongly)."""
+
+    arrears_paid_on: date | None = Field(default=None, description="arrears paid in full on")
+    commitment_received_on: date | None = Field(
+        default=None, description="written credit commitment (信用承诺书) received on"
+    )
+
+
+class BlacklistRemovalCreate(SQLModel):
+    kind: RemovalKind
+    reason: str = Field(min_length=1, max_length=900)
+    document: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the removal decision or notice (移出决定); it also revokes the credit record",
+        schema_extra={"examples": ["文人社失移字〔2027〕1号"]},
+    )
+
+
+class EarlyRemovalCondition(StrEnum):
+    arrears_paid = "arrears_paid"  # arrears_paid_on not recorded
+    waiting_period = "waiting_period"  # fewer than the configured months since payment
+    credit_commitment = "credit_commitment"  # commitment_received_on not recorded
+
+
+class BlacklistEntryPublic(BlacklistEntryBase):
+    id: uuid.UUID
+    status: ListingStatus
+    expires_on: date = Field(description="listed_on + the term (3 years, 人社部令第45号)")
+    arrears_paid_on: date | None
+    commitment_received_on: date | None
+    early_removal_eligible_from: date | None = Field(
+        description="arrears_paid_on + the waiting period (6 months); null until paid"
+    )
+    early_removal_eligible: bool = Field(
+        description="paid, commitment on file and today on or after early_removal_eligible_from"
+    )
+    early_removal_missing: list[EarlyRemovalCondition] = Field(
+        description="what early removal still needs (empty when eligible)"
+    )
+    removed_on: date | None
+    removal_kind: RemovalKind | None
+    removal_reason: str | None
+    removal_document: str | None
+    removed_by: uuid.UUID | None
+    removed_at: datetime | None
+    responsible_persons: list[ResponsiblePersonPublic]
+    credit_record_id: uuid.UUID = Field(description="the dishonesty record of this listing")
+    listed_by: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,139 @@
+"""The working-day calendar (DOMAIN.md §8): the State Council's yearly holiday notice, per year.
+
+Only the exceptions to "Monday–Friday work, weekends off" are stored: the official days off as
+the notice publishes them (weekends inside a holiday included) and the make-up working days
+(调休上班) that fall on weekends. A year is covered only once it has a `calendar_years` row; a
+deadline in a year without one is refused, never guessed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from app.models.base import timestamp_field
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a sanity range for a year's number, not coverage
+
+
+class DayKind(StrEnum):
+    off = "off"  # an official day off (放假)
+    workday = "workday"  # a make-up working day on a weekend (调休上班)
+
+
+class CalendarSource(StrEnum):
+    chinesecalendar = "chinesecalendar"  # seeded from the PyPI package
+    admin = "admin"  # loaded by an admin from the notice
+
+
+class CalendarYear(SQLModel, table=True):
+    """A year the calendar covers, and where its days came from."""
+
+    __tablename__ = "calendar_years"
+    __table_args__ = (
+        sa.CheckConstraint(f"year BETWEEN {FIRST_YEAR} AND {LAST_YEAR}", name="year_range"),
+        sa.CheckConstraint("source IN ('chinesecalendar', 'admin')", name="source_known"),
+    )
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    source: CalendarSource = Field(sa_type=sa.String(16))
+    notice: str | None = Field(default=None, max_length=100)
+    loaded_by: str = Field(max_length=100)
+    version: int = Field(default=1)
+    loaded_at: datetime = timestamp_field()
+
+
+class CalendarDay(SQLModel, table=True):
+    """One exception to the ordinary week: an official day off or a make-up working day."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('off', 'workday')", name="kind_known"),
+        sa.CheckConstraint("extract(year FROM day) = year", name="day_in_year"),
+        # Only weekends are made up (调休上班); a weekday is a working day already.
+        sa.CheckConstraint(
+            "kind <> 'workday' OR extract(isodow FROM day) >= 6", name="workday_on_weekend"
+        ),
+        sa.Index("ix_calendar_days_year", "year"),
+    )
+
+    day: date = Field(primary_key=True)
+    year: int = Field(foreign_key="calendar_years.year", ondelete="CASCADE")
+    kind: DayKind = Field(sa_type=sa.String(8))
+    holiday: str | None = Field(default=None, max_length=60, description="e.g. 春节")
+
+
+class CalendarYearPublic(SQLModel):
+    """A covered year as the notice publishes it (DOMAIN.md §8)."""
+
+    year: int = Field(schema_extra={"examples": [2026]})
+    days_off: list[date] = Field(
+        description="official days off, weekends inside a holiday included",
+        schema_extra={"examples": [["2026-01-01", "2026-01-02", "2026-01-03"]]},
+    )
+    make_up_workdays: list[date] = Field(
+        description="weekend days that are working days (调休上班)",
+        schema_extra={"examples": [["2026-01-04", "2026-02-14"]]},
+    )
+    holiday_names: dict[date, str] = Field(
+        default_factory=dict,
+        description="the holiday a listed day belongs to, where known (seeded years)",
+        schema_extra={"examples": [{"2026-01-01": "元旦", "2026-01-04": "元旦"}]},
+    )
+    source: CalendarSource
+    notice: str | None = Field(default=None, schema_extra={"examples": ["国办发明电〔2025〕7号"]})
+    loaded_by: str
+    loaded_at: datetime
+    version: int
+
+
+class CalendarYearSummary(SQLModel):
+    """One row of the list of covered years."""
+
+    year: int
+    source: CalendarSource
+    notice: str | None = None
+    loaded_by: str
+    loaded_at: datetime
+
+
+class CalendarYearLoad(SQLModel):
+    """The PUT body: a year's days exactly as the State Council notice lists them."""
+
+    days_off: list[date] = Field(
+        min_length=1,
+        max_length=120,
+        description="every official day off of the year, weekends inside a holiday included",
+        schema_extra={"examples": [["2026-01-01", "2026-01-02", "2026-01-03"]]},
+    )
+    make_up_workdays: list[date] = Field(
+        default_factory=list,
+        max_length=30,
+        description="weekend days worked to make up for a holiday (调休上班)",
+        schema_extra={"examples": [["2026-01-04"]]},
+    )
+    notice: str = Field(
+        min_length=1,
+        max_length=100,
+        description="the notice's reference",
+        schema_extra={"examples": ["国办发明电〔2025〕7号"]},
+    )
+
+    @field_validator("notice")
+    @classmethod
+    def _notice_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("notice cannot be blank")
+        return value.strip()
+
+
+class WorkingDayDue(SQLModel):
+    """The answer of the working-day calculator."""
+
+    start: date = Field(description="the day of the triggering event (not counted)")
+    days: int
+    due: date = Field(description="the last day of the period")

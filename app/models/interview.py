@@ -1,0 +1,92 @@
+"""Interviews (约谈, Art 13(2)) of a unit's principal and directly responsible persons.
+
+Art 13(2) enters each interview in the employer's credit record: the interview service creates a
+`basic` record of kind `interview` in the same transaction, as a **draft** collected by the
+officer who entered it. Unlike a listing, an interview is not a decision: the record is that
+officer's account of what was said and promised, which is exactly what Art 8 wants checked by a
+second person, and a basic record does not move a grade, so nothing is lost while it waits for
+verification.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import StringConstraints
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, timestamp_field
+from app.models.blacklist import PartyRole
+
+OfficerName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class InterviewedPerson(SQLModel):
+    name: str = Field(min_length=1, max_length=100, schema_extra={"examples": ["张建国"]})
+    role: PartyRole
+    position: str | None = Field(
+        default=None,
+        max_length=100,
+        description="title in the unit",
+        schema_extra={"examples": ["项目经理"]},
+    )
+
+
+class InterviewBase(SQLModel):
+    employer_id: uuid.UUID = Field(foreign_key="employers.id")
+    interviewed_on: date
+    subject: str = Field(
+        min_length=1,
+        max_length=150,
+        description="what the interview was about; the credit record's title is `约谈: <subject>`",
+        schema_extra={"examples": ["拖欠农民工工资问题"]},
+    )
+    location: str | None = Field(default=None, max_length=200)
+    persons: list[InterviewedPerson] = Field(
+        min_length=1, max_length=20, description="the unit's persons interviewed, with roles"
+    )
+    officers: list[OfficerName] = Field(
+        min_length=1, max_length=10, description="the bureau's officers who held it"
+    )
+    summary: str = Field(min_length=1, max_length=2000)
+    commitments: str | None = Field(
+        default=None, max_length=1500, description="what the unit committed to (整改承诺)"
+    )
+    evaluation_id: uuid.UUID | None = Field(
+        default=None, description="the grade that led to the interview (grading comes later)"
+    )
+
+
+class Interview(InterviewBase, table=True):
+    __tablename__ = "interviews"
+    __table_args__ = (
+        sa.Index("ix_interviews_employer", "employer_id", "interviewed_on"),
+        sa.Index("ix_interviews_interviewed", "interviewed_on", "id"),
+        sa.CheckConstraint(
+            "jsonb_typeof(persons) = 'array' AND jsonb_array_length(persons) BETWEEN 1 AND 20",
+            name="persons",
+        ),
+        sa.CheckConstraint("cardinality(officers) BETWEEN 1 AND 10", name="officers"),
+    )
+
+    id: uuid.UUID = id_field()
+    persons: list[InterviewedPerson] = Field(default_factory=list, sa_type=JSONB)
+    officers: list[str] = Field(default_factory=list, sa_type=ARRAY(sa.String(50)))
+    credit_record_id: uuid.UUID = Field(foreign_key="credit_records.id")
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = timestamp_field()
+
+
+class InterviewCreate(InterviewBase):
+    pass
+
+
+class InterviewPublic(InterviewBase):
+    id: uuid.UUID
+    credit_record_id: uuid.UUID = Field(description="the interview's entry in the credit record")
+    created_by: uuid.UUID | None
+    created_at: datetime

@@ -1,0 +1,66 @@
+"""The scheduler's own records: which instance leads (heartbeats) and what each job run did."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, optional_timestamp_field, timestamp_field
+
+
+class RunOutcome(StrEnum):
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+class SchedulerHeartbeat(SQLModel, table=True):
+    """One row per scheduler instance, refreshed while it lives; the leader says so."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    instance_id: str = Field(max_length=64, primary_key=True)
+    hostname: str = Field(max_length=255)
+    pid: int
+    is_leader: bool = Field(default=False)
+    started_at: datetime = timestamp_field()
+    beat_at: datetime = timestamp_field()
+
+
+class JobRunBase(SQLModel):
+    job: str = Field(max_length=64, schema_extra={"examples": ["yearly_grading"]})
+    run_key: str = Field(max_length=64, description="what this run is for, e.g. the cycle 2025")
+    outcome: RunOutcome
+    detail: str | None = Field(default=None, max_length=2000)
+    instance_id: str = Field(max_length=64)
+
+
+class JobRun(JobRunBase, table=True):
+    """A job's run for one key: the unique key makes a second run of the same work impossible."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (sa.UniqueConstraint("job", "run_key"),)
+
+    id: uuid.UUID = id_field()
+    outcome: RunOutcome = Field(sa_type=sa.String(16))
+    attempts: int = Field(default=1)
+    started_at: datetime = timestamp_field()
+    finished_at: datetime | None = optional_timestamp_field()
+
+
+class JobRunPublic(JobRunBase):
+    id: uuid.UUID
+    attempts: int
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class SchedulerStatus(SQLModel):
+    leader: str | None = Field(description="instance id of the active scheduler, if any")
+    last_heartbeat_at: datetime | None
+    instances: list[SchedulerHeartbeat]
+    recent_runs: list[JobRunPublic]

@@ -1,0 +1,238 @@
+"""Intake from other agencies' systems (Art 5): batches keyed by (source, external id).
+
+Each item is checked on its own, so one bad item rejects only itself. A repeat of the same
+content is `unchanged`; changed content becomes a new version (`corrected`, "updated by
+source"). Writes are set-based: one statement per step for the whole batch, not one per item.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.config import Settings
+from app.errors import PROBLEM_BASE, AppError, FieldProblem, Problem
+from app.models.credit_record import CreditRecord, RecordSource, RecordStatus
+from app.models.intake import (
+    IntakeItem,
+    IntakeOutcome,
+    IntakeOutcomeKind,
+    IntakeRecord,
+    IntakeResult,
+)
+from app.services import credit_records, idempotency, record_checks
+from app.services.actors import Actor
+from app.services.record_checks import CheckedRow
+
+SOURCE_REASON = "updated by source"
+Outcome = IntakeOutcomeKind
+
+
+async def receive_once(
+    *,
+    session: AsyncSession,
+    idempotency_key: str,
+    records: list[dict[str, Any]],
+    actor: Actor,
+    settings: Settings,
+) -> IntakeResult:
+    """`receive`, answered from storage when the client repeats an Idempotency-Key."""
+    assert actor.id is not None
+    body_hash = idempotency.request_hash(records)
+    stored = await idempotency.replay(
+        session=session, client_id=actor.id, key=idempotency_key, body_hash=body_hash
+    )
+    if stored is not None:
+        return IntakeResult.model_validate(stored.response)
+    result = await receive(session=session, records=records, actor=actor, settings=settings)
+    await idempotency.remember(
+        session=session,
+        client_id=actor.id,
+        key=idempotency_key,
+        status_code=200,
+        response=result.model_dump(mode="json"),
+    )
+    return result
+
+
+async def receive(
+    *, session: AsyncSession, records: list[dict[str, Any]], actor: Actor, settings: Settings
+) -> IntakeResult:
+    assert actor.source is not None, "intake is for machine clients"
+    source = RecordSource(actor.source)
+    rows = await record_checks.check(
+        session=session, raws=records, schema=IntakeRecord, source=source, settings=settings
+    )
+    external_ids = [_external_id(raw) for raw in records]
+    _reject_duplicate_ids(rows, external_ids)
+    outcomes = await _classify(session, rows, external_ids, source)
+    await _write(session, rows, external_ids, outcomes, source, actor, settings)
+    return IntakeResult(
+        items=[_answer(row, external_ids[row.index], outcomes[row.index]) for row in rows]
+    )
+
+
+def _external_id(raw: Any) -> str | None:
+    value = raw.get("external_id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _reject_duplicate_ids(rows: list[CheckedRow], external_ids: list[str | None]) -> None:
+    """One external id twice in a batch: which is right is unknowable, so neither is taken."""
+    counts: dict[str, int] = {}
+    for external_id in external_ids:
+        if external_id is not None:
+            counts[external_id] = counts.get(external_id, 0) + 1
+    for row, external_id in zip(rows, external_ids, strict=True):
+        if external_id is not None and counts[external_id] > 1:
+            row.reject(
+                "external_id",
+                f"external_id {external_id!r} appears "
+                f"{counts[external_id]} times in this batch; send each record once",
+                "duplicate",
+            )
+
+
+async def _classify(
+    session: AsyncSession,
+    rows: list[CheckedRow],
+    external_ids: list[str | None],
+    source: RecordSource,
+) -> dict[int, tuple[Outcome, uuid.UUID | None]]:
+    """created, or compared with what this source sent before under the same external id.
+
+    The record is answered by its current version, which a reviewer's correction may have
+    made newer than the one the source's last item became.
+    """
+    wanted = [external_ids[row.index] for row in rows if row.ok]
+    current = (col(CreditRecord.record_key) == IntakeItem.record_key) & col(
+        CreditRecord.status
+    ).in_([RecordStatus.draft, RecordStatus.verified])
+    found = await session.execute(
+        select(IntakeItem, CreditRecord.id)
+        .outerjoin(CreditRecord, current)
+        .where(IntakeItem.source == source.value, col(IntakeItem.external_id).in_(wanted))
+    )
+    known = {item.external_id: (item, record_id or item.record_id) for item, record_id in found}
+    outcomes: dict[int, tuple[Outcome, uuid.UUID | None]] = {}
+    for row in rows:
+        before, record_id = known.get(external_ids[row.index] or "", (None, None))
+        if not row.ok:
+            outcomes[row.index] = (Outcome.rejected, None)
+        elif before is None:
+            outcomes[row.index] = (Outcome.created, None)
+        elif before.content_hash == record_checks.content_hash(row.values):
+            outcomes[row.index] = (Outcome.unchanged, record_id)
+        else:
+            outcomes[row.index] = (Outcome.corrected, record_id)
+    return outcomes
+
+
+async def _write(
+    session: AsyncSession,
+    rows: list[CheckedRow],
+    external_ids: list[str | None],
+    outcomes: dict[int, tuple[Outcome, uuid.UUID | None]],
+    source: RecordSource,
+    actor: Actor,
+    settings: Settings,
+) -> None:
+    new = [row for row in rows if outcomes[row.index][0] == Outcome.created]
+    created = await credit_records.create_many(
+        session=session,
+        items=[row.content for row in new if row.content],
+        actor=actor,
+        settings=settings,
+        verified=actor.trusted,
+        prechecked=True,
+    )
+    for row, new_id in zip(new, created, strict=True):
+        outcomes[row.index] = (Outcome.created, new_id)
+    for row in rows:
+        outcome, record_id = outcomes[row.index]
+        if outcome == Outcome.corrected and row.content and record_id:
+            try:  # checked before anything is written, so a refusal leaves nothing behind
+                record = await credit_records.replace_by_source(
+                    session=session,
+                    record_id=record_id,
+                    content=row.content,
+                    actor=actor,
+                    settings=settings,
+                    verified=actor.trusted,
+                    reason=SOURCE_REASON,
+                )
+            except AppError as refused:
+                row.reject("external_id", refused.detail, refused.slug)
+                outcomes[row.index] = (Outcome.rejected, None)
+                continue
+            outcomes[row.index] = (outcome, record.id)
+    written = [
+        (external_ids[r.index], outcomes[r.index][1], record_checks.content_hash(r.values))
+        for r in rows
+        if outcomes[r.index][0] in (Outcome.created, Outcome.corrected)
+    ]
+    await _remember(session, written, source)
+
+
+async def _remember(
+    session: AsyncSession,
+    written: list[tuple[str | None, uuid.UUID | None, str]],
+    source: RecordSource,
+) -> None:
+    if not written:
+        return
+    record_ids = [record_id for _, record_id, _ in written]
+    found = await session.execute(
+        select(CreditRecord.id, CreditRecord.record_key).where(
+            col(CreditRecord.id).in_(record_ids)
+        )
+    )
+    keys = {record_id: record_key for record_id, record_key in found}
+    rows = [
+        {
+            "source": source.value,
+            "external_id": external_id,
+            "record_key": keys[record_id],
+            "record_id": record_id,
+            "content_hash": digest,
+        }
+        for external_id, record_id, digest in written
+        if record_id
+    ]
+    statement = insert(IntakeItem.__table__)  # type: ignore[attr-defined]
+    upsert = statement.on_conflict_do_update(
+        index_elements=["source", "external_id"],
+        set_={
+            "record_id": statement.excluded.record_id,
+            "updated_at": func.now(),
+            "content_hash": statement.excluded.content_hash,
+        },
+    )
+    await session.execute(upsert, rows)  # one executemany, no 1,000-row statement to compile
+
+
+def _answer(
+    row: CheckedRow, external_id: str | None, outcome: tuple[Outcome, uuid.UUID | None]
+) -> IntakeOutcome:
+    problem = None
+    if row.problems:
+        errors = [
+            FieldProblem(loc=["body", "records", row.index, *p.loc], msg=p.msg, type=p.type)
+            for p in row.problems
+        ]
+        fields = ", ".join(".".join(str(part) for part in p.loc) for p in row.problems)
+        problem = Problem(
+            type=PROBLEM_BASE + "validation",
+            title="Unprocessable Entity",
+            status=422,
+            detail=f"record rejected: {fields}",
+            errors=errors,
+        )
+    return IntakeOutcome(
+        external_id=external_id, outcome=outcome[0], record_id=outcome[1], problem=problem
+    )

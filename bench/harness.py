@@ -1,0 +1,113 @@
+"""A scratch database, demo-like employers loaded by COPY, and a real HTTP server to measure."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from app import migrations
+from app.db import start_embedded_postgres
+from app.services import uscc
+
+DIVISION = "141121"
+
+
+def server_url() -> str:
+    """BENCH_DATABASE_URL's server, or the embedded one (in .data/bench so dev data is untouched)."""
+    configured = os.environ.get("BENCH_DATABASE_URL")
+    if configured:
+        return configured
+    return start_embedded_postgres(Path(".data/bench"), database="postgres")
+
+
+def plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def scratch_database() -> AsyncIterator[str]:
+    """A new database at head, dropped afterwards."""
+    base = make_url(server_url())
+    url = base.set(database=f"lc_bench_{uuid.uuid4().hex[:10]}")
+    admin = await asyncpg.connect(plain(str(base.set(database="postgres").render_as_string(
+        hide_password=False))))
+    await admin.execute(f'CREATE DATABASE "{url.database}"')
+    rendered = url.render_as_string(hide_password=False)
+    try:
+        await asyncio.to_thread(migrations.upgrade, rendered)
+        yield rendered
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        await admin.close()
+
+
+def employer_codes(count: int) -> list[str]:
+    return [uscc.make(f"91{DIVISION}{i:09d}") for i in range(count)]
+
+
+async def load_employers(url: str, count: int) -> list[str]:
+    codes = employer_codes(count)
+    conn = await asyncpg.connect(plain(url))
+    try:
+        await conn.copy_records_to_table(
+            "employers",
+            columns=["id", "uscc", "name", "subject_type", "legal_representative", "town",
+                     "industry_code", "employee_count", "status", "checksum_exception", "version"],
+            records=[(uuid.uuid4(), code, f"文水县基准单位{i}有限公司", "enterprise", "张三", "凤城镇",
+                      "C1311", 10, "active", False, 1) for i, code in enumerate(codes)])
+    finally:
+        await conn.close()
+    return codes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+
+@asynccontextmanager
+async def http_server(url: str, data_dir: Path) -> AsyncIterator[Server]:
+    """`labor-credit serve` in its own process on a loopback port (real HTTP, real uvicorn)."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "LABOR_CREDIT_LOG_LEVEL": "WARNING",
+           "LABOR_CREDIT_DATA_DIR": str(data_dir), "LABOR_CREDIT_MAX_BODY_BYTES": str(64 << 20)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-scheduler"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient() as probe:
+            while True:
+                try:
+                    if (await probe.get(f"{base}/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the server did not start")
+                await asyncio.sleep(0.3)
+        yield Server(base, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

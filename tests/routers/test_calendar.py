@@ -1,0 +1,252 @@
+"""The calendar API (/api/v1/calendar) and `labor-credit calendar show`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from app.models.user import Role
+
+URL = "/api/v1/calendar"
+PROBLEMS = "https://labour-credit.wenshui.gov.cn/problems/"
+
+# Test data for a year the package does not know yet (not a real notice).
+LOAD_2027: dict[str, Any] = {
+    "days_off": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-02-08", "2027-02-09"],
+    "make_up_workdays": ["2027-02-06"],
+    "notice": "测试通知〔2026〕1号",
+}
+
+
+async def test_a_signed_in_employer_reads_the_2026_notice(client, headers_for) -> None:
+    r = await client.get(f"{URL}/2026", headers=await headers_for(Role.employer))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["year"] == 2026
+    assert body["make_up_workdays"] == [
+        "2026-01-04",
+        "2026-02-14",
+        "2026-02-28",
+        "2026-05-09",
+        "2026-09-20",
+        "2026-10-10",
+    ]
+    assert len(body["days_off"]) == 3 + 9 + 3 + 5 + 3 + 3 + 7
+    assert body["days_off"][:3] == ["2026-01-01", "2026-01-02", "2026-01-03"]
+    assert body["source"] == "chinesecalendar"
+    assert r.headers["etag"] == '"1"'
+
+
+async def test_reading_needs_a_sign_in(client) -> None:
+    r = await client.get(f"{URL}/2026")
+    assert r.status_code == 401
+
+
+async def test_a_year_not_loaded_is_a_404_naming_it(client, headers_for) -> None:
+    r = await client.get(f"{URL}/2031", headers=await headers_for(Role.inspector))
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "2031" in r.json()["detail"]
+    assert r.json()["year"] == 2031
+
+
+async def test_list_of_covered_years(client, headers_for) -> None:
+    r = await client.get(URL, headers=await headers_for(Role.auditor))
+    assert r.status_code == 200
+    assert r.json()["next_cursor"] is None
+    years = [row["year"] for row in r.json()["items"]]
+    assert years == list(range(years[0], 2027))
+    assert years[0] <= 2015
+
+
+async def test_working_days_gives_the_due_date(client, headers_for) -> None:
+    headers = await headers_for(Role.employer)
+    r = await client.get(
+        f"{URL}/working-days", params={"start": "2026-09-30", "days": 3}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == {"start": "2026-09-30", "days": 3, "due": "2026-10-10"}
+
+
+async def test_working_days_into_an_uncovered_year_is_refused(client, headers_for) -> None:
+    headers = await headers_for(Role.reviewer)
+    r = await client.get(
+        f"{URL}/working-days", params={"start": "2026-12-28", "days": 5}, headers=headers
+    )
+    assert r.status_code == 409
+    problem = r.json()
+    assert problem["type"] == PROBLEMS + "calendar-year-missing"
+    assert problem["year"] == 2027
+    assert "2027" in problem["detail"]
+
+
+@pytest.mark.parametrize("days", [0, -1, 367])
+async def test_working_days_bad_count_is_a_422(client, headers_for, days: int) -> None:
+    headers = await headers_for(Role.reviewer)
+    r = await client.get(
+        f"{URL}/working-days", params={"start": "2026-01-05", "days": days}, headers=headers
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["query", "days"]
+
+
+@pytest.mark.parametrize("role", [Role.inspector, Role.reviewer, Role.auditor, Role.employer])
+async def test_only_an_admin_loads_a_year(client, headers_for, role: Role) -> None:
+    r = await client.put(f"{URL}/2027", json=LOAD_2027, headers=await headers_for(role))
+    assert r.status_code == 403
+    r = await client.get(f"{URL}/2027", headers=await headers_for(Role.admin))
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "kind"),
+    [
+        ({"days_off": ["2026-12-31"]}, ["body", "days_off", 0], "calendar.outside_year"),
+        (
+            {"make_up_workdays": ["2028-01-08"]},
+            ["body", "make_up_workdays", 0],
+            "calendar.outside_year",
+        ),
+        (
+            {"days_off": ["2027-01-01", "2027-01-02", "2027-01-01"]},
+            ["body", "days_off", 2],
+            "calendar.duplicate",
+        ),
+        (
+            {"make_up_workdays": ["2027-02-06", "2027-02-06"]},
+            ["body", "make_up_workdays", 1],
+            "calendar.duplicate",
+        ),
+        (
+            {"make_up_workdays": ["2027-01-02"]},  # a Saturday already listed as a day off
+            ["body", "make_up_workdays", 0],
+            "calendar.both",
+        ),
+        (
+            {"make_up_workdays": ["2027-01-04"]},  # a Monday
+            ["body", "make_up_workdays", 0],
+            "calendar.workday_not_weekend",
+        ),
+        ({"days_off": []}, ["body", "days_off"], "too_short"),
+        ({"days_off": ["2027-02-30"]}, ["body", "days_off", 0], "date_from_datetime_parsing"),
+        ({"notice": "  "}, ["body", "notice"], "value_error"),
+        ({"notice": "x" * 101}, ["body", "notice"], "string_too_long"),
+    ],
+)
+async def test_a_bad_load_is_a_precise_422_and_changes_nothing(
+    client, headers_for, change: dict[str, Any], loc: list[Any], kind: str
+) -> None:
+    admin = await headers_for(Role.admin)
+    r = await client.put(f"{URL}/2027", json={**LOAD_2027, **change}, headers=admin)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["type"] == PROBLEMS + "validation"
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
+    assert (await client.get(f"{URL}/2027", headers=admin)).status_code == 404
+
+
+async def test_a_year_outside_the_sane_range_is_a_422(client, headers_for) -> None:
+    r = await client.put(f"{URL}/1999", json=LOAD_2027, headers=await headers_for(Role.admin))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["path", "year"]
+
+
+async def test_put_then_get_round_trip_is_audited(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    r = await client.put(f"{URL}/2027", json=LOAD_2027, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.headers["etag"] == '"1"'
+
+    r = await client.get(f"{URL}/2027", headers=await headers_for(Role.employer))
+    body = r.json()
+    assert body["days_off"] == LOAD_2027["days_off"]
+    assert body["make_up_workdays"] == LOAD_2027["make_up_workdays"]
+    assert body["notice"] == LOAD_2027["notice"]
+    assert body["source"] == "admin"
+    assert body["loaded_by"].startswith("admin-")
+    years = [row["year"] for row in (await client.get(URL, headers=admin)).json()["items"]]
+    assert years[-1] == 2027
+
+    r = await client.get(
+        "/api/v1/audit-events",
+        params={"resource_type": "calendar_year", "resource_id": "2027"},
+        headers=admin,
+    )
+    (event,) = r.json()["items"]
+    assert event["action"] == "calendar.load"
+    assert event["actor_name"] == body["loaded_by"]
+    assert event["changes"]["days_off"] == {"old": None, "new": LOAD_2027["days_off"]}
+    assert event["changes"]["notice"] == {"old": None, "new": LOAD_2027["notice"]}
+
+
+async def test_replacing_a_year_changes_a_computed_deadline(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    query = {"start": "2026-09-30", "days": 3}
+    before = await client.get(f"{URL}/working-days", params=query, headers=admin)
+    assert before.json()["due"] == "2026-10-10"  # the make-up Saturday counts
+
+    current = (await client.get(f"{URL}/2026", headers=admin)).json()
+    load = {
+        "days_off": current["days_off"],
+        "make_up_workdays": [d for d in current["make_up_workdays"] if d != "2026-10-10"],
+        "notice": "国办发明电〔2025〕7号（更正）",
+    }
+    r = await client.put(f"{URL}/2026", json=load, headers={**admin, "If-Match": '"1"'})
+    assert r.status_code == 200, r.text
+    assert r.headers["etag"] == '"2"'
+
+    after = await client.get(f"{URL}/working-days", params=query, headers=admin)
+    assert after.json()["due"] == "2026-10-12"  # an ordinary Saturday now: Monday instead
+
+    r = await client.get(
+        "/api/v1/audit-events",
+        params={"resource_type": "calendar_year", "resource_id": "2026"},
+        headers=admin,
+    )
+    (event,) = r.json()["items"]
+    assert event["changes"]["make_up_workdays"] == {
+        "old": current["make_up_workdays"],
+        "new": load["make_up_workdays"],
+    }
+    assert event["changes"]["source"] == {"old": "chinesecalendar", "new": "admin"}
+    assert "days_off" not in event["changes"]  # unchanged
+
+
+async def test_a_stale_if_match_is_refused(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    current = (await client.get(f"{URL}/2026", headers=admin)).json()
+    load = {
+        "days_off": current["days_off"],
+        "make_up_workdays": current["make_up_workdays"],
+        "notice": "国办发明电〔2025〕7号",
+    }
+    r = await client.put(f"{URL}/2026", json=load, headers={**admin, "If-Match": '"7"'})
+    assert r.status_code == 412
+    assert (await client.get(f"{URL}/2026", headers=admin)).json()["version"] == 1
+
+
+def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "LABOR_CREDIT_ENVIRONMENT": "test"}
+    command = [sys.executable, "-c", "from app.cli import main; main()", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+async def test_cli_calendar_show(database_url: str) -> None:
+    shown = await asyncio.to_thread(_cli, database_url, "calendar", "show", "2026")
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    assert "2026: source chinesecalendar" in out
+    assert "days off (33):" in out
+    assert "2026-02-15..2026-02-23" in out
+    assert "9 days  春节" in out
+    assert "make-up workdays (6):" in out
+    assert "2026-10-10 Sat  国庆节" in out
+
+    missing = await asyncio.to_thread(_cli, database_url, "calendar", "show", "2031")
+    assert missing.returncode == 1
+    assert "2031" in missing.stderr

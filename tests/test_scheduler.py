@@ -1,0 +1,139 @@
+"""Exactly one scheduler leads; standbys take over; a job's run for one key happens once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app import migrations
+from app.config import Settings
+from app.db import create_engine
+from app.models.scheduler import RunOutcome
+from app.scheduler import Job, SchedulerInstance, SessionFactory, run_job
+from tests.conftest import _recreate
+
+
+@pytest.fixture(scope="module")
+async def scratch_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database of its own: scheduler work commits for real, across connections."""
+    url = make_url(database_url).set(database=f"lc_sched_{uuid.uuid4().hex[:10]}")
+    rendered = url.render_as_string(hide_password=False)
+    await _recreate(rendered)
+    await asyncio.to_thread(migrations.upgrade, rendered)
+    engine = create_engine(rendered, pool_size=10)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def fast_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"scheduler_poll_seconds": 0.1, "scheduler_heartbeat_seconds": 0.1}
+    )
+
+
+def recording_job(name: str, done: list[str], key: str | None = None) -> Job:
+    async def work(factory: SessionFactory) -> str:
+        done.append(name)
+        return "ok"
+
+    return Job(
+        name,
+        IntervalTrigger(seconds=0.1),
+        (lambda at: key) if key else (lambda at: at.strftime("%H%M%S.%f")[:8]),
+        work,
+    )
+
+
+async def wait_until(condition, within: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_one_leader_and_takeover(scratch_engine: AsyncEngine, fast_settings: Settings):
+    done: list[str] = []
+    job = recording_job(f"once-{uuid.uuid4().hex[:6]}", done, key="the-only-key")
+    first = SchedulerInstance(scratch_engine, fast_settings, jobs=[job])
+    second = SchedulerInstance(scratch_engine, fast_settings, jobs=[job])
+    stop_first, stop_second = asyncio.Event(), asyncio.Event()
+    tasks = [
+        asyncio.create_task(first.run(stop_first)),
+        asyncio.create_task(second.run(stop_second)),
+    ]
+    try:
+        await wait_until(lambda: first.is_leader or second.is_leader)
+        for _ in range(10):  # never both at once
+            assert not (first.is_leader and second.is_leader)
+            await asyncio.sleep(0.05)
+        leader, standby, stop_leader = (
+            (first, second, stop_first) if first.is_leader else (second, first, stop_second)
+        )
+        await wait_until(lambda: done == [job.name])
+        stop_leader.set()  # the leader goes away: the standby takes over
+        await wait_until(lambda: standby.is_leader)
+        assert not leader.is_leader
+        await asyncio.sleep(0.5)  # the job keeps firing on the new leader...
+        assert done == [job.name]  # ...but its one key was done already
+        async with scratch_engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text("SELECT outcome, attempts FROM job_runs WHERE job = :j"), {"j": job.name}
+                )
+            ).all()
+        assert rows == [("succeeded", 1)]
+    finally:
+        stop_first.set()
+        stop_second.set()
+        await asyncio.gather(*tasks)
+
+
+async def test_failed_run_is_retried_and_success_is_final(scratch_engine: AsyncEngine):
+    from app.db import session_factory
+
+    factory = session_factory(scratch_engine)
+    attempts: list[int] = []
+
+    async def flaky(_: SessionFactory) -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("platform down")
+        return "done"
+
+    job = Job(f"flaky-{uuid.uuid4().hex[:6]}", IntervalTrigger(hours=1), lambda at: "2025", flaky)
+    now = datetime(2026, 1, 1)
+    assert await run_job(job, factory=factory, instance_id="a", now=now) == RunOutcome.failed
+    assert await run_job(job, factory=factory, instance_id="b", now=now) == RunOutcome.succeeded
+    assert await run_job(job, factory=factory, instance_id="c", now=now) is None
+    assert len(attempts) == 2
+    async with scratch_engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT outcome, attempts, instance_id FROM job_runs WHERE job = :j"),
+                {"j": job.name},
+            )
+        ).one()
+    assert tuple(row) == ("succeeded", 2, "b")
+
+
+async def test_stats_show_the_leader(client, headers_for, session):
+    from app.models.user import Role
+    from app.services import job_runs
+
+    await job_runs.heartbeat(
+        session=session, instance_id="host:1:abc", hostname="host", pid=1, is_leader=True
+    )
+    r = await client.get("/api/v1/stats/scheduler", headers=await headers_for(Role.auditor))
+    assert r.status_code == 200, r.text
+    assert r.json()["leader"] == "host:1:abc"
+    r = await client.get("/api/v1/stats/scheduler", headers=await headers_for(Role.employer))
+    assert r.status_code == 403
