@@ -19,9 +19,9 @@ run: env
 	$(RUN) labor-credit serve $(ARGS)
 
 lint: env
-	$(RUN) ruff check app tests alembic
-	$(RUN) ruff format --check app tests alembic
-	$(RUN) mypy app
+	$(RUN) ruff check app tests alembic bench
+	$(RUN) ruff format --check app tests alembic bench
+	$(RUN) mypy app bench
 
 test: lint
 	$(RUN) pytest $(ARGS)
@@ -30,5 +30,5 @@ bench: env
 	$(RUN) python -m bench $(ARGS)
 
 format: env
-	$(RUN) ruff check --fix app tests alembic
-	$(RUN) ruff format app tests alembic
+	$(RUN) ruff check --fix app tests alembic bench
+	$(RUN) ruff format app tests alembic bench

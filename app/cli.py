@@ -120,6 +120,62 @@ def demo_seed(args: argparse.Namespace) -> None:
     print(summary)
 
 
+def import_file(args: argparse.Namespace) -> None:
+    """The same job as POST /api/v1/imports, with a progress bar on stderr."""
+    from pathlib import Path
+
+    from app.services import access, imports
+
+    settings = get_settings()
+    url = database_url(settings)
+    migrations.upgrade(url)
+    path = Path(args.file)
+    content = path.read_bytes()
+
+    def bar(job: Any) -> None:
+        done = job.rows_done * 40 // max(job.rows_total, 1)
+        print(
+            f"\r[{'#' * done:<40}] {job.rows_done}/{job.rows_total} rows, "
+            f"{job.rejected_count} rejected",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    async def run() -> Any:
+        engine = create_engine(url, pool_size=2)
+        factory = session_factory(engine)
+        try:
+            async with factory() as session, session.begin():
+                actor = await users.actor_for(session=session, username=args.user)
+                access.authorize(actor, access.Permission.imports_write)
+                job = await imports.start(
+                    session=session,
+                    file_name=path.name,
+                    content=content,
+                    dry_run=args.dry_run,
+                    actor=actor,
+                    settings=settings,
+                )
+            return await imports.run(
+                factory=factory, job_id=job.id, settings=settings, progress=bar
+            )
+        finally:
+            await engine.dispose()
+
+    job = asyncio.run(run())
+    print(file=sys.stderr)
+    print(
+        f"import {job.id}: {job.status}, {job.created_count} created, "
+        f"{job.rejected_count} rejected of {job.rows_total} rows"
+        + (" (dry run: nothing written)" if job.dry_run else "")
+    )
+    if job.rejected_count:
+        print(f"rejected rows: GET /api/v1/imports/{job.id}/errors.csv")
+    if job.status != "finished":
+        sys.exit(f"error: {job.failure}")
+
+
 def calendar_show(args: argparse.Namespace) -> None:
     year = _run_in_session(lambda s: working_days.get_year(session=s, year=args.year))
     print(_describe_calendar(year))
@@ -192,6 +248,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="audit trail tools")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="walk the hash chain").set_defaults(func=audit_verify)
+    p = sub.add_parser("import", help="import credit records from a CSV or XLSX file")
+    p.add_argument("file")
+    p.add_argument("--user", required=True, help="the inspector or reviewer who collects them")
+    p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.set_defaults(func=import_file)
     p = sub.add_parser("demo-seed", help="load the demo county (idempotent; development only)")
     p.set_defaults(func=demo_seed)
     p = sub.add_parser("calendar", help="the working-day calendar (DOMAIN.md §8)")

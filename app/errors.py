@@ -115,7 +115,8 @@ def problem_response(
         request_id=getattr(request.state, "request_id", None),
         errors=errors,
     ).model_dump(exclude_none=True)
-    body.update(extra or {})
+    # Extension members never replace the standard ones (RFC 9457 §3.2).
+    body = {**(extra or {}), **body}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

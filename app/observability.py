@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -84,7 +85,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = _route_template(scope)
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
             access_log.info(
@@ -97,6 +98,22 @@ class RequestContextMiddleware:
                     "ms": round(elapsed * 1000, 2),
                 },
             )
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's whole template: a route of an included router knows only its own part
+    (`/employers/{employer_id}`), so look up where the app put it (`/api/v1/employers/...`)."""
+    route = scope.get("route")
+    if route is None:
+        return "unmatched"
+    state = scope["app"].state
+    templates: dict[int, str] | None = getattr(state, "route_templates", None)
+    if templates is None:
+        contexts = iter_route_contexts(scope["app"].routes)
+        templates = state.route_templates = {
+            id(c.original_route): c.path for c in contexts if c.path
+        }
+    return templates.get(id(route)) or str(getattr(route, "path", "unmatched"))
 
 
 class BodyLimitMiddleware:

@@ -14,8 +14,13 @@ TARGETS = {"intake": 0.006}  # issue 3: intake at least 0.006 of COPY's rate
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--intake", type=int, default=100_000, help="records sent (0 = skip)")
-    parser.add_argument("--import", dest="import_rows", type=int, default=50_000,
-                        help="rows in the imported file (0 = skip)")
+    parser.add_argument(
+        "--import",
+        dest="import_rows",
+        type=int,
+        default=50_000,
+        help="rows in the imported file (0 = skip)",
+    )
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     if args.intake:
@@ -24,8 +29,13 @@ def main() -> None:
         results["import"] = asyncio.run(imports_bench.run(args.import_rows))
     for name, figures in results.items():
         target = TARGETS.get(name)
-        verdict = "" if target is None else (
-            f"  target ratio >= {target}: {'met' if figures['ratio'] >= target else 'NOT met'}")
+        verdict = (
+            ""
+            if target is None
+            else (
+                f"  target ratio >= {target}: {'met' if figures['ratio'] >= target else 'NOT met'}"
+            )
+        )
         print(f"{name}: {json.dumps({k: round(v, 4) for k, v in figures.items()})}{verdict}")
 
 

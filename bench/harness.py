@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -26,7 +25,7 @@ DIVISION = "141121"
 
 
 def server_url() -> str:
-    """BENCH_DATABASE_URL's server, or the embedded one (in .data/bench so dev data is untouched)."""
+    """BENCH_DATABASE_URL's server, or the embedded one (in .data/bench: dev data untouched)."""
     configured = os.environ.get("BENCH_DATABASE_URL")
     if configured:
         return configured
@@ -42,8 +41,9 @@ async def scratch_database() -> AsyncIterator[str]:
     """A new database at head, dropped afterwards."""
     base = make_url(server_url())
     url = base.set(database=f"lc_bench_{uuid.uuid4().hex[:10]}")
-    admin = await asyncpg.connect(plain(str(base.set(database="postgres").render_as_string(
-        hide_password=False))))
+    admin = await asyncpg.connect(
+        plain(str(base.set(database="postgres").render_as_string(hide_password=False)))
+    )
     await admin.execute(f'CREATE DATABASE "{url.database}"')
     rendered = url.render_as_string(hide_password=False)
     try:
@@ -64,10 +64,36 @@ async def load_employers(url: str, count: int) -> list[str]:
     try:
         await conn.copy_records_to_table(
             "employers",
-            columns=["id", "uscc", "name", "subject_type", "legal_representative", "town",
-                     "industry_code", "employee_count", "status", "checksum_exception", "version"],
-            records=[(uuid.uuid4(), code, f"文水县基准单位{i}有限公司", "enterprise", "张三", "凤城镇",
-                      "C1311", 10, "active", False, 1) for i, code in enumerate(codes)])
+            columns=[
+                "id",
+                "uscc",
+                "name",
+                "subject_type",
+                "legal_representative",
+                "town",
+                "industry_code",
+                "employee_count",
+                "status",
+                "checksum_exception",
+                "version",
+            ],
+            records=[
+                (
+                    uuid.uuid4(),
+                    code,
+                    f"文水县基准单位{i}有限公司",
+                    "enterprise",
+                    "张三",
+                    "凤城镇",
+                    "C1311",
+                    10,
+                    "active",
+                    False,
+                    1,
+                )
+                for i, code in enumerate(codes)
+            ],
+        )
     finally:
         await conn.close()
     return codes
@@ -82,32 +108,49 @@ def free_port() -> int:
 @dataclass
 class Server:
     base_url: str
-    process: subprocess.Popen[bytes]
 
 
 @asynccontextmanager
 async def http_server(url: str, data_dir: Path) -> AsyncIterator[Server]:
     """`labor-credit serve` in its own process on a loopback port (real HTTP, real uvicorn)."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "LABOR_CREDIT_LOG_LEVEL": "WARNING",
-           "LABOR_CREDIT_DATA_DIR": str(data_dir), "LABOR_CREDIT_MAX_BODY_BYTES": str(64 << 20)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-scheduler"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LABOR_CREDIT_LOG_LEVEL": "WARNING",
+        "LABOR_CREDIT_DATA_DIR": str(data_dir),
+        "LABOR_CREDIT_MAX_BODY_BYTES": str(64 << 20),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--no-scheduler",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient() as probe:
-            while True:
-                try:
-                    if (await probe.get(f"{base}/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start")
-                await asyncio.sleep(0.3)
-        yield Server(base, process)
+        await _wait_ready(base, process)
+        yield Server(base)
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        await asyncio.wait_for(process.wait(), timeout=20)
+
+
+async def _wait_ready(base: str, process: asyncio.subprocess.Process) -> None:
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient() as probe:
+        while True:
+            try:
+                if (await probe.get(f"{base}/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.returncode is not None:
+                raise RuntimeError("the server did not start")
+            await asyncio.sleep(0.3)

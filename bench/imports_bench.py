@@ -36,21 +36,32 @@ async def make_inspector(url: str) -> None:
     engine = create_engine(url, pool_size=1)
     try:
         async with session_factory(engine)() as session, session.begin():
-            await users.create(session=session, actor=actors.system("bench"), data=UserCreate(
-                username="bench-inspector", full_name="基准监察员", role=Role.inspector,
-                password=PASSWORD))
+            await users.create(
+                session=session,
+                actor=actors.system("bench"),
+                data=UserCreate(
+                    username="bench-inspector",
+                    full_name="基准监察员",
+                    role=Role.inspector,
+                    password=PASSWORD,
+                ),
+            )
     finally:
         await engine.dispose()
 
 
 async def import_via_api(base_url: str, body: bytes, rows: int) -> float:
     async with httpx.AsyncClient(base_url=base_url, timeout=300) as http:
-        token = (await http.post("/api/v1/auth/token", data={
-            "username": "bench-inspector", "password": PASSWORD})).json()["access_token"]
+        token = (
+            await http.post(
+                "/api/v1/auth/token", data={"username": "bench-inspector", "password": PASSWORD}
+            )
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         started = time.perf_counter()
-        response = await http.post("/api/v1/imports", headers=headers,
-                                   files={"file": ("records.csv", body, "text/csv")})
+        response = await http.post(
+            "/api/v1/imports", headers=headers, files={"file": ("records.csv", body, "text/csv")}
+        )
         response.raise_for_status()
         job_url = f"/api/v1/imports/{response.json()['id']}"
         while True:
@@ -73,5 +84,9 @@ async def run(count: int) -> dict[str, float]:
                 api_seconds = await import_via_api(server.base_url, body, count)
         copy_seconds = await intake.copy_baseline(url, intake.intake_items(codes, count))
     api_rate, copy_rate = count / api_seconds, count / copy_seconds
-    return {"rows": count, "api_rows_per_s": api_rate, "copy_rows_per_s": copy_rate,
-            "ratio": api_rate / copy_rate}
+    return {
+        "rows": count,
+        "api_rows_per_s": api_rate,
+        "copy_rows_per_s": copy_rate,
+        "ratio": api_rate / copy_rate,
+    }

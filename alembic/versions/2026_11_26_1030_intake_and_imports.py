@@ -87,7 +87,6 @@ def upgrade() -> None:
         "intake_items",
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("record_key", sa.Uuid(), nullable=False),
         sa.Column("record_id", sa.Uuid(), nullable=False),
         sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column(
@@ -109,7 +108,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("source", "external_id", name=op.f("pk_intake_items")),
     )
-    op.create_index("ix_intake_items_record_key", "intake_items", ["record_key"], unique=False)
     op.add_column(
         "api_clients", sa.Column("trusted", sa.Boolean(), nullable=False, server_default=sa.false())
     )
@@ -118,7 +116,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("api_clients", "trusted")
-    op.drop_index("ix_intake_items_record_key", table_name="intake_items")
     op.drop_table("intake_items")
     op.drop_index("ix_import_row_errors_job_row", table_name="import_row_errors")
     op.drop_table("import_row_errors")

@@ -42,13 +42,22 @@ class RemovalKind(StrEnum):
 
 
 class PartyRole(StrEnum):
-    """The persons listed with the unit (当事人, 人社部令第45号 Art 7); also interviewed (Art 13)."""
+    """Persons listed with the unit (当事人, 人社部令第45号) and persons interviewed (Art 13)."""
 
     legal_representative = "legal_representative"  # 法定代表人
     principal = "principal"  # 主要负责人
     actual_controller = "actual_controller"  # 实际控制人
     directly_responsible = "directly_responsible"  # 直接负责的主管人员和其他直接责任人员
     other = "other"
+
+
+PARTY_ROLE_LABELS = {
+    PartyRole.legal_representative: "法定代表人",
+    PartyRole.principal: "主要负责人",
+    PartyRole.actual_controller: "实际控制人",
+    PartyRole.directly_responsible: "直接责任人",
+    PartyRole.other: "其他人员",
+}
 
 
 class BlacklistEntryBase(SQLModel):
@@ -141,7 +150,10 @@ class BlacklistPerson(SQLModel, table=True):
 class ResponsiblePersonCreate(SQLModel):
     name: str = Field(min_length=1, max_length=100, schema_extra={"examples": ["张建国"]})
     role: PartyRole
-    id_number: str = Field(regex=ID_NUMBER_PATTERN, description="居民身份证号码; personal data")
+    id_number: str = Field(
+        description="居民身份证号码; personal data",
+        schema_extra={"pattern": ID_NUMBER_PATTERN},  # sqlmodel's `regex` is not enforced
+    )
 
 
 class ResponsiblePersonPublic(SQLModel):

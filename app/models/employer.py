@@ -33,6 +33,7 @@ class EmployerStatus(StrEnum):
 ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9Xx]$"
 PHONE_PATTERN = r"^\+?[0-9-]{7,20}$"
 INDUSTRY_PATTERN = r"^[A-T]([0-9]{2,4})?$"  # GB/T 4754: section letter, optional class digits
+# Patterns go in as schema_extra `pattern`: sqlmodel passes `regex` to pydantic 2, which ignores it.
 
 
 class EmployerBase(SQLModel):
@@ -46,8 +47,7 @@ class EmployerBase(SQLModel):
     town: str = Field(max_length=50, min_length=1, schema_extra={"examples": ["凤城镇"]})
     industry_code: str = Field(
         max_length=5,
-        regex=INDUSTRY_PATTERN,
-        schema_extra={"examples": ["E4720"]},
+        schema_extra={"pattern": INDUSTRY_PATTERN, "examples": ["E4720"]},
         description="GB/T 4754 industry code",
     )
     address: str | None = Field(default=None, max_length=300)
@@ -91,8 +91,10 @@ class EmployerCreate(EmployerBase):
         schema_extra={"examples": ["91141121MA0K2LRN8J"]},
         description="normalised (spaces, hyphens, full-width, case) then checked",
     )
-    legal_representative_id_number: str | None = Field(default=None, regex=ID_NUMBER_PATTERN)
-    contact_phone: str | None = Field(default=None, regex=PHONE_PATTERN)
+    legal_representative_id_number: str | None = Field(
+        default=None, schema_extra={"pattern": ID_NUMBER_PATTERN}
+    )
+    contact_phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
     checksum_exception: bool = Field(
         default=False,
         description="reviewer only: register a real early code that fails the check character",
@@ -110,11 +112,15 @@ class EmployerUpdate(SQLModel):
     name: str | None = Field(default=None, max_length=200, min_length=2)
     subject_type: SubjectType | None = None
     legal_representative: str | None = Field(default=None, max_length=100, min_length=1)
-    legal_representative_id_number: str | None = Field(default=None, regex=ID_NUMBER_PATTERN)
+    legal_representative_id_number: str | None = Field(
+        default=None, schema_extra={"pattern": ID_NUMBER_PATTERN}
+    )
     town: str | None = Field(default=None, max_length=50, min_length=1)
-    industry_code: str | None = Field(default=None, max_length=5, regex=INDUSTRY_PATTERN)
+    industry_code: str | None = Field(
+        default=None, max_length=5, schema_extra={"pattern": INDUSTRY_PATTERN}
+    )
     address: str | None = Field(default=None, max_length=300)
-    contact_phone: str | None = Field(default=None, regex=PHONE_PATTERN)
+    contact_phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
     employee_count: int | None = Field(default=None, ge=0, le=10_000_000)
     status: EmployerStatus | None = None
 

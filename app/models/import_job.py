@@ -27,7 +27,7 @@ class ImportJobBase(SQLModel):
     status: ImportStatus
     rows_total: int = 0
     rows_done: int = 0
-    created_count: int = 0
+    created_count: int = Field(default=0, description="records created (dry run: would be)")
     rejected_count: int = 0
     failure: str | None = Field(default=None, max_length=2000)
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import BaseModel, create_model
 from pydantic import Field as PydanticField
 from sqlalchemy.dialects.postgresql import JSONB
@@ -24,11 +23,9 @@ class IntakeItem(SQLModel, table=True):
     """What a source sent under one external id: the record it became and a hash of its content."""
 
     __tablename__ = "intake_items"
-    __table_args__ = (sa.Index("ix_intake_items_record_key", "record_key"),)
 
     source: str = Field(max_length=32, primary_key=True)
     external_id: str = Field(max_length=100, primary_key=True)
-    record_key: uuid.UUID
     record_id: uuid.UUID = Field(foreign_key="credit_records.id", description="latest version")
     content_hash: str = Field(max_length=64)
     received_at: datetime = timestamp_field()

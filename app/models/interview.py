@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import StringConstraints
@@ -36,6 +36,17 @@ class InterviewedPerson(SQLModel):
     )
 
 
+class InterviewPeople(SQLModel):
+    """Who took part: validated lists here, JSONB and an array in the table."""
+
+    persons: list[InterviewedPerson] = Field(
+        min_length=1, max_length=20, description="the unit's persons interviewed, with roles"
+    )
+    officers: list[OfficerName] = Field(
+        min_length=1, max_length=10, description="the bureau's officers who held it"
+    )
+
+
 class InterviewBase(SQLModel):
     employer_id: uuid.UUID = Field(foreign_key="employers.id")
     interviewed_on: date
@@ -46,12 +57,6 @@ class InterviewBase(SQLModel):
         schema_extra={"examples": ["拖欠农民工工资问题"]},
     )
     location: str | None = Field(default=None, max_length=200)
-    persons: list[InterviewedPerson] = Field(
-        min_length=1, max_length=20, description="the unit's persons interviewed, with roles"
-    )
-    officers: list[OfficerName] = Field(
-        min_length=1, max_length=10, description="the bureau's officers who held it"
-    )
     summary: str = Field(min_length=1, max_length=2000)
     commitments: str | None = Field(
         default=None, max_length=1500, description="what the unit committed to (整改承诺)"
@@ -74,18 +79,18 @@ class Interview(InterviewBase, table=True):
     )
 
     id: uuid.UUID = id_field()
-    persons: list[InterviewedPerson] = Field(default_factory=list, sa_type=JSONB)
+    persons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)
     officers: list[str] = Field(default_factory=list, sa_type=ARRAY(sa.String(50)))
     credit_record_id: uuid.UUID = Field(foreign_key="credit_records.id")
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = timestamp_field()
 
 
-class InterviewCreate(InterviewBase):
+class InterviewCreate(InterviewBase, InterviewPeople):
     pass
 
 
-class InterviewPublic(InterviewBase):
+class InterviewPublic(InterviewBase, InterviewPeople):
     id: uuid.UUID
     credit_record_id: uuid.UUID = Field(description="the interview's entry in the credit record")
     created_by: uuid.UUID | None

@@ -25,8 +25,7 @@ class UserBase(SQLModel):
     username: str = Field(
         max_length=64,
         min_length=3,
-        regex=r"^[A-Za-z0-9_.@-]+$",
-        schema_extra={"examples": ["wang.inspector"]},
+        schema_extra={"pattern": r"^[A-Za-z0-9_.@-]+$", "examples": ["wang.inspector"]},
     )
     full_name: str = Field(max_length=100, min_length=1, schema_extra={"examples": ["王晓明"]})
     role: Role

@@ -35,7 +35,12 @@ async def create_client(
     return ApiClientWithKey.model_validate(client, update={"api_key": key})
 
 
-@router.get("", summary="List machine clients")
+@router.get(
+    "",
+    summary="List machine clients",
+    description="Every client ever created, revoked ones included, oldest first; keys are "
+    "never shown again, only their prefix.",
+)
 async def list_clients(session: SessionDep, actor: Admin) -> list[ApiClientPublic]:
     return [ApiClientPublic.model_validate(c) for c in await clients.list_(session=session)]
 

@@ -43,7 +43,7 @@ async def readyz(request: Request, response: Response) -> Health:
     try:
         async with request.app.state.engine.connect() as conn:
             current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, OSError) as exc:  # asyncpg's refused connection is an OSError
         response.status_code = 503
         return Health(
             status="unavailable", database=type(exc).__name__, expected_migration=expected

@@ -20,7 +20,14 @@ router = api_router(prefix="/users", tags=["users"], responses=responses(401, 40
 Admin = Annotated[Actor, Depends(require(Permission.users_manage))]
 
 
-@router.get("", summary="List accounts", response_model=Page[UserPublic], responses=responses(422))
+@router.get(
+    "",
+    summary="List accounts",
+    response_model=Page[UserPublic],
+    description="Ordered by username, optionally of one `role`; pass `next_cursor` back as "
+    "`cursor`. Password hashes are never shown.",
+    responses=responses(422),
+)
 async def list_users(
     session: SessionDep,
     actor: Admin,
@@ -43,7 +50,12 @@ async def create_user(data: UserCreate, session: SessionDep, actor: Admin) -> Us
     return UserPublic.model_validate(await users.create(session=session, data=data, actor=actor))
 
 
-@router.get("/{user_id}", summary="Read an account", responses=responses(404, 422))
+@router.get(
+    "/{user_id}",
+    summary="Read an account",
+    description="One staff or employer account, with its role and whether it is active.",
+    responses=responses(404, 422),
+)
 async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> UserPublic:
     return UserPublic.model_validate(await users.get(session=session, user_id=user_id))
 

@@ -11,10 +11,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
+from app.db import bulk_insert
 from app.models.audit import AuditEvent, ChainVerification
 from app.services import pagination
 from app.services.actors import Actor
@@ -23,28 +24,20 @@ Changes = dict[str, dict[str, Any]]
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> Changes:
-    """Fields whose value differs, as {field: {old, new}} (values made JSON-safe)."""
+    """Fields whose value differs, as {field: {old, new}}."""
     return {
-        key: {"old": _json_safe(old.get(key)), "new": _json_safe(value)}
+        key: {"old": old.get(key), "new": value}
         for key, value in new.items()
         if old.get(key) != value
     }
 
 
 def created(values: dict[str, Any]) -> Changes:
-    """A new resource's fields that have a value (an absent field was empty)."""
-    return {key: {"old": None, "new": _json_safe(v)} for key, v in values.items() if v is not None}
+    """A new resource's fields that have a value (an absent field was empty).
 
-
-_JSON_SCALARS = {bool, int, float, str}
-
-
-def _json_safe(value: Any) -> Any:
-    if value is None or type(value) in _JSON_SCALARS:
-        return value
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return str(value)
+    Values may be dates, decimals, UUIDs: they are stored as their JSON text (see db.json_text).
+    """
+    return {key: {"old": None, "new": value} for key, value in values.items() if value is not None}
 
 
 async def record(
@@ -76,8 +69,9 @@ async def record_many(
     """One event per (resource id, changes), all in one statement (batches write many)."""
     if not entries:
         return
-    await session.execute(
-        insert(AuditEvent.__table__),  # type: ignore[attr-defined]  # Core: one executemany
+    await bulk_insert(
+        session,
+        AuditEvent.__table__,  # type: ignore[attr-defined]
         [
             {
                 "id": uuid.uuid4(),
@@ -118,9 +112,9 @@ async def list_(
     if until:
         query = query.where(AuditEvent.occurred_at < until)
     if cursor:
-        (after_seq,) = pagination.decode(cursor, 1)
-        query = query.where(AuditEvent.seq < int(after_seq))  # type: ignore[operator]
-    query = query.order_by(AuditEvent.seq.desc()).limit(limit + 1)  # type: ignore[union-attr]
+        (after_seq,) = pagination.decode_as(cursor, int)
+        query = query.where(col(AuditEvent.seq) < after_seq)
+    query = query.order_by(col(AuditEvent.seq).desc()).limit(limit + 1)
     rows = list((await session.scalars(query)).all())
     return pagination.page(rows, limit, lambda e: [e.seq])
 

@@ -97,6 +97,24 @@ def _record_content(data: BlacklistEntryCreate, expires: date) -> CreditRecordCr
     )
 
 
+def _persons(
+    entry: BlacklistEntry, data: BlacklistEntryCreate, settings: Settings
+) -> list[BlacklistPerson]:
+    """The responsible persons listed with the unit; ID numbers encrypted at rest (Art 8)."""
+    key = settings.data_key.get_secret_value()
+    return [
+        BlacklistPerson(
+            entry_id=entry.id,
+            position=index,
+            name=person.name,
+            role=person.role,
+            id_number_enc=personal_data.encrypt(person.id_number.upper(), key),
+            id_number_masked=personal_data.mask_id_number(person.id_number.upper()),
+        )
+        for index, person in enumerate(data.responsible_persons)
+    ]
+
+
 async def create(
     *, session: AsyncSession, data: BlacklistEntryCreate, actor: Actor, settings: Settings
 ) -> BlacklistEntry:
@@ -135,18 +153,7 @@ async def create(
         await session.flush()
     except IntegrityError as exc:  # a concurrent listing of the same employer won the race
         raise Conflict(f"employer {data.employer_id} is already on the list") from exc
-    key = settings.data_key.get_secret_value()
-    persons = [
-        BlacklistPerson(
-            entry_id=entry.id,
-            position=index,
-            name=person.name,
-            role=person.role,
-            id_number_enc=personal_data.encrypt(person.id_number.upper(), key),
-            id_number_masked=personal_data.mask_id_number(person.id_number.upper()),
-        )
-        for index, person in enumerate(data.responsible_persons)
-    ]
+    persons = _persons(entry, data, settings)
     session.add_all(persons)
     await session.flush()
     changes = audit.created(_audited(entry))
@@ -266,7 +273,7 @@ def _must_be_listed(entry: BlacklistEntry, doing: str) -> None:
     if entry.status != ListingStatus.listed:
         raise Conflict(
             f"listing {entry.id} is {entry.status}; only a current listing can be {doing}",
-            status=str(entry.status),
+            listing_status=str(entry.status),
         )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
-from app.errors import Forbidden, InvalidField, NotFound
+from app.errors import Forbidden, NotFound
 from app.models.blacklist import (
     BlacklistEntry,
     BlacklistEntryPublic,
@@ -58,20 +58,12 @@ async def list_(
     if status is not None:
         query = query.where(BlacklistEntry.status == status)
     if cursor:
-        day, after_id = _cursor(cursor)
+        day, after_id = pagination.decode_as(cursor, date.fromisoformat, uuid.UUID)
         key = func.row(BlacklistEntry.listed_on, BlacklistEntry.id)
         query = query.where(key < func.row(day, after_id))
     order = (col(BlacklistEntry.listed_on).desc(), col(BlacklistEntry.id).desc())
     rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
     return pagination.page(rows, limit, lambda e: [e.listed_on.isoformat(), str(e.id)])
-
-
-def _cursor(cursor: str) -> tuple[date, uuid.UUID]:
-    day, after_id = pagination.decode(cursor, 2)
-    try:
-        return date.fromisoformat(day), uuid.UUID(after_id)
-    except (TypeError, ValueError) as exc:
-        raise InvalidField(["query", "cursor"], "cursor is not one this service issued") from exc
 
 
 async def public(

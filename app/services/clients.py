@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidField, NotFound
 from app.models.base import utcnow
 from app.models.client import DEFAULT_SCOPES, ApiClient, ApiClientCreate
 from app.services import audit, auth
@@ -17,8 +17,16 @@ from app.services.actors import Actor
 async def create(
     *, session: AsyncSession, data: ApiClientCreate, actor: Actor
 ) -> tuple[ApiClient, str]:
+    usable = DEFAULT_SCOPES[data.source]
+    extra = sorted(set(data.scopes or usable) - set(usable))
+    if extra:  # the city platform sends no credit records; agencies send no receipts
+        raise InvalidField(
+            ["body", "scopes"],
+            f"a {data.source} client cannot have scope {', '.join(extra)}",
+            kind="scope.source",
+        )
     key, prefix, digest = auth.new_api_key()
-    scopes = [str(s) for s in (data.scopes or DEFAULT_SCOPES[data.source])]
+    scopes = [str(s) for s in (data.scopes or usable)]
     client = ApiClient(
         name=data.name,
         source=data.source,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import bulk_insert
 from app.models.credit_event import CreditEvent, CreditEventType
 from app.models.credit_record import CreditRecord
 
@@ -70,8 +71,9 @@ async def emit_rows(
 ) -> None:
     """`emit` for records written as plain rows (batches that never build ORM objects)."""
     if rows:
-        await session.execute(
-            insert(CreditEvent.__table__),  # type: ignore[attr-defined]  # Core: executemany
+        await bulk_insert(
+            session,
+            CreditEvent.__table__,  # type: ignore[attr-defined]
             [
                 {
                     "event_type": event_type.value,

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.db import bulk_insert
 from app.errors import (
     Conflict,
     FieldProblem,
@@ -133,7 +133,7 @@ async def create_many(
     ]
     if not rows:
         return []
-    await session.execute(insert(CreditRecord.__table__), rows)  # type: ignore[attr-defined]
+    await bulk_insert(session, CreditRecord.__table__, rows)  # type: ignore[attr-defined]
     await audit.record_many(
         session=session,
         actor=actor,
@@ -179,7 +179,7 @@ def _must_be(record: CreditRecord, status: RecordStatus, doing: str) -> None:
         extra = {"current_id": str(record.superseded_by_id)} if record.superseded_by_id else {}
         raise Conflict(
             f"credit record {record.id} is {record.status}; only a {status} one can be {doing}",
-            status=str(record.status),
+            record_status=str(record.status),
             **extra,
         )
 
@@ -344,7 +344,7 @@ async def replace_by_source(
         raise Conflict(
             f"credit record {record.id} is verified; a change from an untrusted source needs "
             "a reviewer's correction",
-            status=str(record.status),
+            record_status=str(record.status),
         )
     return await _supersede(session, record, content, actor, settings, reason=reason)
 

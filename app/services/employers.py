@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -157,8 +157,8 @@ async def list_(
         if value is not None:
             query = query.where(column == value)
     if cursor:
-        name, after_id = pagination.decode(cursor, 2)
-        query = query.where(func.row(Employer.name, Employer.id) > func.row(name, after_id))
+        name, after_id = pagination.decode_as(cursor, str, uuid.UUID)
+        query = query.where(tuple_(col(Employer.name), col(Employer.id)) > tuple_(name, after_id))
     query = query.order_by(col(Employer.name), col(Employer.id)).limit(limit + 1)
     rows = list((await session.scalars(query)).all())
     return pagination.page(rows, limit, lambda e: [e.name, str(e.id)])

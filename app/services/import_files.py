@@ -95,7 +95,7 @@ def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
             try:
                 head.decode(encoding)
             except UnicodeDecodeError as exc:
-                if exc.start >= len(head) - 4:  # cut in the middle of a character at the end
+                if exc.end == len(head) and exc.start >= len(head) - 4:  # a character cut off
                     return "csv", encoding
                 continue
             return "csv", encoding
@@ -174,8 +174,15 @@ def _cell(cell: Any) -> Any:
         return cell.date().isoformat()
     if isinstance(cell, date):
         return cell.isoformat()
-    if isinstance(cell, float):
+    if isinstance(cell, int) and not isinstance(cell, bool):
         return str(cell)
+    if isinstance(cell, float):
+        # Excel keeps numbers as doubles: a whole one up to 2**53 is exact, so a short code or
+        # amount typed as a number reads back as its digits; an 18-digit code has already lost
+        # digits in Excel, so it is left a number, which validation rejects as "not a string".
+        if cell.is_integer():
+            return str(int(cell)) if abs(cell) <= 2**53 else cell
+        return repr(cell)  # the shortest text that reads back as the same number
     if isinstance(cell, str):
         return cell.strip() or None
     return cell
@@ -192,7 +199,16 @@ def _flag(value: str) -> bool | str:
 
 def _csv_rows(path: Path, encoding: str) -> Iterator[list[Any]]:
     with path.open(encoding=encoding, newline="") as handle:
-        yield from csv.reader(handle)
+        reader = csv.reader(handle)
+        try:
+            yield from reader
+        except UnicodeDecodeError as exc:  # past the part sniff() looked at
+            raise InvalidField(
+                ["body", "file"],
+                f"the file stops being {encoding} text after line {reader.line_num} "
+                f"({exc.reason}); save the whole file as CSV UTF-8",
+                kind="file.encoding",
+            ) from exc
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:

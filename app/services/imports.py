@@ -8,6 +8,7 @@ Imported records are drafts collected by the uploader, verified by a second pers
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
@@ -29,7 +30,7 @@ from app.models.base import utcnow
 from app.models.credit_record import CreditRecordCreate
 from app.models.import_job import ImportJob, ImportRowError, ImportStatus
 from app.models.user import Role
-from app.services import audit, credit_records, import_files, record_checks
+from app.services import audit, credit_records, import_files, record_checks, users
 from app.services.actors import Actor
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,9 @@ async def start(
     file_format, encoding = import_files.sniff(file_name, content[:65536])
     job_id = uuid.uuid4()
     path = settings.imports_path / f"{job_id}.{file_format}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    try:
-        total = import_files.count_rows(path, file_format, encoding)  # checks the header too
+    await asyncio.to_thread(_store, path, content)
+    try:  # counting reads the whole file: off the event loop; it checks the header too
+        total = await asyncio.to_thread(import_files.count_rows, path, file_format, encoding)
     except Exception:
         path.unlink(missing_ok=True)
         raise
@@ -89,6 +89,11 @@ async def start(
         ),
     )
     return job
+
+
+def _store(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
 
 
 async def get(*, session: AsyncSession, job_id: uuid.UUID, actor: Actor) -> ImportJob:
@@ -126,7 +131,8 @@ async def run(
     job = await _claim(factory, job_id)
     if job is None:
         return None
-    actor = Actor(kind="user", id=job.created_by, name="import", role=Role.inspector)
+    async with factory() as session:
+        actor = await users.actor_for_id(session=session, user_id=job.created_by)
     try:
         rows = import_files.rows(Path(job.stored_path), job.file_format, job.encoding)
         for chunk in _chunks(itertools.islice(rows, job.rows_done, None)):
@@ -207,7 +213,7 @@ async def _write_chunk(
         .values(
             rows_done=ImportJob.rows_done + len(chunk),
             heartbeat_at=utcnow(),
-            created_count=ImportJob.created_count + (0 if job.dry_run else len(good)),
+            created_count=ImportJob.created_count + len(good),  # a dry run: would create
             rejected_count=ImportJob.rejected_count + len(bad),
         )
         .returning(ImportJob)

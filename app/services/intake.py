@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from app.config import Settings
@@ -110,12 +110,15 @@ async def _classify(
     made newer than the one the source's last item became.
     """
     wanted = [external_ids[row.index] for row in rows if row.ok]
-    current = (col(CreditRecord.record_key) == IntakeItem.record_key) & col(
-        CreditRecord.status
-    ).in_([RecordStatus.draft, RecordStatus.verified])
+    sent, current = aliased(CreditRecord), aliased(CreditRecord)  # the version it became; now
     found = await session.execute(
-        select(IntakeItem, CreditRecord.id)
-        .outerjoin(CreditRecord, current)
+        select(IntakeItem, current.id)
+        .join(sent, col(sent.id) == IntakeItem.record_id)
+        .outerjoin(
+            current,
+            (col(current.record_key) == col(sent.record_key))
+            & col(current.status).in_([RecordStatus.draft, RecordStatus.verified]),
+        )
         .where(IntakeItem.source == source.value, col(IntakeItem.external_id).in_(wanted))
     )
     known = {item.external_id: (item, record_id or item.record_id) for item, record_id in found}
@@ -126,7 +129,7 @@ async def _classify(
             outcomes[row.index] = (Outcome.rejected, None)
         elif before is None:
             outcomes[row.index] = (Outcome.created, None)
-        elif before.content_hash == record_checks.content_hash(row.values):
+        elif row.content and before.content_hash == record_checks.content_hash(row.content):
             outcomes[row.index] = (Outcome.unchanged, record_id)
         else:
             outcomes[row.index] = (Outcome.corrected, record_id)
@@ -172,11 +175,23 @@ async def _write(
                 continue
             outcomes[row.index] = (outcome, record.id)
     written = [
-        (external_ids[r.index], outcomes[r.index][1], record_checks.content_hash(r.values))
+        (external_ids[r.index], outcomes[r.index][1], record_checks.content_hash(r.content))
         for r in rows
-        if outcomes[r.index][0] in (Outcome.created, Outcome.corrected)
+        if r.content and outcomes[r.index][0] in (Outcome.created, Outcome.corrected)
     ]
     await _remember(session, written, source)
+
+
+_REMEMBER = text(
+    """
+    INSERT INTO intake_items (source, external_id, record_id, content_hash)
+    SELECT :source, sent.external_id, sent.record_id, sent.content_hash
+    FROM unnest(CAST(:external_ids AS varchar[]), CAST(:record_ids AS uuid[]),
+                CAST(:hashes AS varchar[])) AS sent(external_id, record_id, content_hash)
+    ON CONFLICT (source, external_id) DO UPDATE
+    SET record_id = excluded.record_id, content_hash = excluded.content_hash, updated_at = now()
+    """
+)
 
 
 async def _remember(
@@ -184,36 +199,23 @@ async def _remember(
     written: list[tuple[str | None, uuid.UUID | None, str]],
     source: RecordSource,
 ) -> None:
-    if not written:
-        return
-    record_ids = [record_id for _, record_id, _ in written]
-    found = await session.execute(
-        select(CreditRecord.id, CreditRecord.record_key).where(
-            col(CreditRecord.id).in_(record_ids)
-        )
-    )
-    keys = {record_id: record_key for record_id, record_key in found}
-    rows = [
-        {
-            "source": source.value,
-            "external_id": external_id,
-            "record_key": keys[record_id],
-            "record_id": record_id,
-            "content_hash": digest,
-        }
+    """Which record each external id became, and the hash of what was sent (one statement)."""
+    kept = [
+        (external_id, record_id, digest)
         for external_id, record_id, digest in written
-        if record_id
+        if external_id and record_id
     ]
-    statement = insert(IntakeItem.__table__)  # type: ignore[attr-defined]
-    upsert = statement.on_conflict_do_update(
-        index_elements=["source", "external_id"],
-        set_={
-            "record_id": statement.excluded.record_id,
-            "updated_at": func.now(),
-            "content_hash": statement.excluded.content_hash,
-        },
-    )
-    await session.execute(upsert, rows)  # one executemany, no 1,000-row statement to compile
+    if kept:
+        external_ids, record_ids, hashes = (list(column) for column in zip(*kept, strict=True))
+        await session.execute(
+            _REMEMBER,
+            {
+                "source": source.value,
+                "external_ids": external_ids,
+                "record_ids": record_ids,
+                "hashes": hashes,
+            },
+        )
 
 
 def _answer(

@@ -17,15 +17,29 @@ def encode(key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _not_ours() -> InvalidField:
+    return InvalidField(["query", "cursor"], "cursor is not one this service issued")
+
+
 def decode(cursor: str, parts: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidField(["query", "cursor"], "cursor is not one this service issued") from exc
+        raise _not_ours() from exc
     if not isinstance(key, list) or len(key) != parts:
-        raise InvalidField(["query", "cursor"], "cursor is not one this service issued")
+        raise _not_ours()
     return key
+
+
+def decode_as(cursor: str, *kinds: Callable[[str], Any]) -> list[Any]:
+    """decode(), each part converted by its kind (str, int, uuid.UUID, ...): a forged cursor is
+    a 422, not a database error."""
+    key = decode(cursor, len(kinds))
+    try:
+        return [kind(str(part)) for kind, part in zip(kinds, key, strict=True)]
+    except ValueError as exc:
+        raise _not_ours() from exc
 
 
 def page(

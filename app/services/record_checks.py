@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -37,9 +38,16 @@ class CheckedRow:
         self.content = None
 
 
-def content_hash(values: dict[str, Any]) -> str:
-    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+def content_hash(content: CreditRecordCreate) -> str:
+    """Equal for equal content however it was written ("5000" and "5000.00", spaced USCCs)."""
+    canonical = json.dumps(
+        content.model_dump(), sort_keys=True, ensure_ascii=False, default=_canonical
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return str(value.normalize()) if isinstance(value, Decimal) else str(value)
 
 
 async def check(

@@ -24,6 +24,29 @@ async def get(*, session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
+async def actor_for(*, session: AsyncSession, username: str) -> Actor:
+    """The acting user for command-line work done in an account's name."""
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        raise NotFound(f"no active account {username!r}")
+    return _actor(user)
+
+
+async def actor_for_id(*, session: AsyncSession, user_id: uuid.UUID) -> Actor:
+    """The user a background job works for (an import keeps its uploader's name and role)."""
+    return _actor(await get(session=session, user_id=user_id))
+
+
+def _actor(user: User) -> Actor:
+    return Actor(
+        kind="user",
+        id=user.id,
+        name=user.username,
+        role=Role(user.role),
+        employer_id=user.employer_id,
+    )
+
+
 async def list_(
     *, session: AsyncSession, role: Role | None, limit: int, cursor: str | None
 ) -> tuple[list[User], str | None]:
@@ -31,7 +54,7 @@ async def list_(
     if role:
         query = query.where(User.role == role)
     if cursor:
-        (after,) = pagination.decode(cursor, 1)
+        (after,) = pagination.decode_as(cursor, str)
         query = query.where(User.username > after)
     rows = list((await session.scalars(query.order_by(User.username).limit(limit + 1))).all())
     return pagination.page(rows, limit, lambda u: [u.username])

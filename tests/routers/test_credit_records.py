@@ -75,6 +75,8 @@ async def test_two_reviewer_flow_end_to_end(client, headers_for, make_employer):
         f"{BASE}/{rid}", json={"title": "x"}, headers={**inspector, "If-Match": '"1.2"'}
     )
     assert again.status_code == 409
+    problem = again.json()  # the record's state rides along without replacing the 409
+    assert (problem["status"], problem["record_status"]) == (409, "verified")
     correction = {**body(employer.id, fine_amount="15000.00"), "reason": "罚款金额录入错误"}
     c = await client.post(f"{BASE}/{rid}/corrections", json=correction, headers=second)
     assert c.status_code == 201, c.text

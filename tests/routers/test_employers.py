@@ -146,7 +146,7 @@ async def test_a_checksum_exception_needs_a_reason(client, headers_for, reason):
     )
     response = await client.post(EMPLOYERS, json=body, headers=await headers_for(Role.reviewer))
     problem = assert_problem(response, 422)
-    assert "checksum_exception_reason" in problem["detail"]
+    assert any("checksum_exception_reason" in e["msg"] for e in problem["errors"])
 
 
 async def test_a_registered_uscc_is_409_with_the_existing_id(client, inspector):
@@ -154,6 +154,21 @@ async def test_a_registered_uscc_is_409_with_the_existing_id(client, inspector):
     spaced = " ".join(str(first["uscc"]))
     response = await client.post(EMPLOYERS, json=employer_body(uscc=spaced), headers=inspector)
     assert assert_problem(response, 409)["existing_id"] == first["id"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("legal_representative_id_number", "14112119900101123"),
+        ("legal_representative_id_number", "1411211990010112AB"),
+        ("contact_phone", "call me"),
+        ("industry_code", "Z99"),
+        ("industry_code", "c1311"),
+    ],
+)
+async def test_malformed_fields_are_422_naming_the_field(client, inspector, field, value):
+    response = await client.post(EMPLOYERS, json=employer_body(**{field: value}), headers=inspector)
+    assert [e["loc"] for e in assert_problem(response, 422)["errors"]] == [["body", field]]
 
 
 # --- reading and searching ----------------------------------------------------------------
@@ -172,7 +187,9 @@ async def test_search_by_exact_uscc_after_normalisation(client, inspector, make_
     wanted = await make_employer()
     await make_employer()
     response = await client.get(
-        EMPLOYERS, params={"uscc": f" {wanted.uscc[:6]}-{wanted.uscc[6:].lower()}"}, headers=inspector
+        EMPLOYERS,
+        params={"uscc": f" {wanted.uscc[:6]}-{wanted.uscc[6:].lower()}"},
+        headers=inspector,
     )
     assert [e["id"] for e in response.json()["items"]] == [str(wanted.id)]
 
@@ -286,7 +303,9 @@ async def test_patch_with_the_etag_bumps_the_version(client, inspector, connecti
     assert response.json()["version"] == 2
     assert response.json()["town"] == "开栅镇"
     assert (await client.get(url, headers=inspector)).json()["employee_count"] == 130
-    stale = await client.patch(url, json={"town": "南庄镇"}, headers={**inspector, "If-Match": etag})
+    stale = await client.patch(
+        url, json={"town": "南庄镇"}, headers={**inspector, "If-Match": etag}
+    )
     assert_problem(stale, 412)
     events = await audit_events(connection, created["id"])
     assert [e["action"] for e in events] == ["employer.create", "employer.update"]
@@ -332,7 +351,9 @@ async def test_null_for_a_required_field_is_422(client, inspector, field):
 
 async def test_patch_of_unknown_employer_is_404(client, inspector):
     response = await client.patch(
-        f"{EMPLOYERS}/{uuid.uuid4()}", json={"town": "x镇"}, headers={**inspector, "If-Match": '"1"'}
+        f"{EMPLOYERS}/{uuid.uuid4()}",
+        json={"town": "x镇"},
+        headers={**inspector, "If-Match": '"1"'},
     )
     assert_problem(response, 404)
 

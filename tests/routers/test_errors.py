@@ -50,7 +50,9 @@ async def test_validation_error_names_each_bad_field(client, headers_for):
 
 
 async def test_bad_query_parameter_is_422_naming_it(client, headers_for):
-    response = await client.get(EMPLOYERS, params={"limit": 0}, headers=await headers_for(Role.admin))
+    response = await client.get(
+        EMPLOYERS, params={"limit": 0}, headers=await headers_for(Role.admin)
+    )
     problem = assert_problem(response, 422)
     assert [e["loc"] for e in problem["errors"]] == [["query", "limit"]]
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.errors import InvalidField
 from app.models.audit import AuditEvent
 from app.models.client import ApiClientCreate, ClientSource, Scope
 from app.models.credit_event import CreditEvent
@@ -356,8 +357,21 @@ async def test_change_to_a_revoked_record_is_rejected(client, api_key, make_empl
     assert "revoked" in r[0]["problem"]["errors"][0]["msg"]
 
 
-async def test_city_platform_client_with_intake_scope_is_refused(client, api_key, make_employer):
+async def test_a_city_platform_client_cannot_be_given_the_intake_scope(session):
+    data = ApiClientCreate(
+        name="市平台", source=ClientSource.city_platform, scopes=[Scope.intake, Scope.receipts]
+    )
+    with pytest.raises(InvalidField) as refused:
+        await clients.create(session=session, data=data, actor=actors.system())
+    assert refused.value.errors[0].loc == ["body", "scopes"]
+    assert "intake" in refused.value.detail
+
+
+async def test_the_same_content_written_differently_is_unchanged(client, api_key, make_employer):
     employer = await make_employer()
-    key = await api_key(ClientSource.city_platform, scopes=[Scope.intake])
-    r = await send(client, key, [item("P", employer.uscc)])
-    assert r.status_code in (403, 422), r.text
+    key = await api_key()
+    first = await send(client, key, [item("SI-7", employer.uscc, fine_amount="5000.00")])
+    spaced = employer.uscc[:6] + " " + employer.uscc[6:].lower()
+    again = await send(client, key, [item("SI-7", spaced, fine_amount="5000")])
+    assert again.json()["items"][0]["outcome"] == "unchanged", again.text
+    assert again.json()["items"][0]["record_id"] == first.json()["items"][0]["record_id"]

@@ -272,9 +272,10 @@ async def test_trusted_intake_creates_verified_and_replaces_by_version(
     employer = await make_employer()
     machine = Actor(kind="client", name="县社保中心", source=ClientSource.social_insurance)
     items = [content(employer.id, source="social_insurance", kind="social_insurance")] * 2
-    created = await credit_records.create_many(
+    created_ids = await credit_records.create_many(
         session=session, items=items, actor=machine, settings=settings, verified=True
     )
+    created = [await session.get(CreditRecord, record_id) for record_id in created_ids]
     assert [r.status for r in created] == [RecordStatus.verified] * 2
     assert created[0].collected_by is None and created[0].verified_at is not None
     changed = content(employer.id, title="欠缴社会保险费", kind="social_insurance")
@@ -282,6 +283,7 @@ async def test_trusted_intake_creates_verified_and_replaces_by_version(
         session=session, record_id=created[0].id, content=changed, actor=machine,
         settings=settings, verified=True, reason="updated by source",
     )  # fmt: skip
+    await session.refresh(created[0])
     assert new.version == 2 and created[0].status == RecordStatus.superseded
     with pytest.raises(Conflict):
         await credit_records.replace_by_source(
