@@ -6,16 +6,19 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from app import migrations
 from app.config import Settings, get_settings
 from app.db import create_engine, database_url, session_factory
 from app.errors import install_error_handlers
+from app.models.intake import IntakeRecord
 from app.observability import BodyLimitMiddleware, RequestContextMiddleware
 from app.routers import (
     audit_events,
@@ -104,7 +107,27 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     app.include_router(api)
     app.include_router(health.router)
     _mount_offline_docs(app)
+    _document_schemas(app, IntakeRecord)
     return app
+
+
+def _document_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
+    """Add schemas that bodies refer to by name but FastAPI does not see (intake items are
+    validated one by one, so the batch body is declared as plain objects)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(generated.pop("$defs", {}))
+                components[model.__name__] = generated
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _mount_offline_docs(app: FastAPI) -> None:

@@ -10,7 +10,6 @@ from datetime import datetime
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrations
@@ -18,19 +17,17 @@ from app.config import Settings
 from app.db import create_engine
 from app.models.scheduler import RunOutcome
 from app.scheduler import Job, SchedulerInstance, SessionFactory, run_job
-from tests.conftest import _recreate
+from tests.conftest import throwaway_database
 
 
 @pytest.fixture(scope="module")
 async def scratch_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A database of its own: scheduler work commits for real, across connections."""
-    url = make_url(database_url).set(database=f"lc_sched_{uuid.uuid4().hex[:10]}")
-    rendered = url.render_as_string(hide_password=False)
-    await _recreate(rendered)
-    await asyncio.to_thread(migrations.upgrade, rendered)
-    engine = create_engine(rendered, pool_size=10)
-    yield engine
-    await engine.dispose()
+    async with throwaway_database(database_url, "scheduler") as url:
+        await asyncio.to_thread(migrations.upgrade, url)
+        engine = create_engine(url, pool_size=10)
+        yield engine
+        await engine.dispose()
 
 
 @pytest.fixture

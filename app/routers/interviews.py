@@ -78,6 +78,8 @@ async def list_interviews(
 @router.get(
     "/{interview_id}",
     summary="Read an interview",
+    description="One 约谈 record (Art 13(2)) with the persons interviewed, the officers, the "
+    "summary and the commitments made. An employer account reads only its own.",
     responses=responses(404, 422),
 )
 async def get_interview(

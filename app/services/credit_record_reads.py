@@ -92,9 +92,9 @@ async def list_(
     if occurred_to:
         query = query.where(CreditRecord.occurred_date <= occurred_to)
     if cursor:
-        day, after_id = pagination.decode(cursor, 2)
+        day, after_id = pagination.decode_as(cursor, date.fromisoformat, uuid.UUID)
         key = func.row(CreditRecord.occurred_date, CreditRecord.id)
-        query = query.where(key < func.row(date.fromisoformat(day), uuid.UUID(after_id)))
+        query = query.where(key < func.row(day, after_id))
     order = (col(CreditRecord.occurred_date).desc(), col(CreditRecord.id).desc())
     rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
     return pagination.page(rows, limit, lambda r: [r.occurred_date.isoformat(), str(r.id)])

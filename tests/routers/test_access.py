@@ -1,4 +1,4 @@
-"""Every actor against every route: the permission table decides, and the public sees almost nothing.
+"""Every actor against every route: the permission table decides; the public sees almost nothing.
 
 The matrix is built from the app's own routes and the permission each one requires, so a new
 route is covered the moment it exists.
@@ -20,7 +20,7 @@ from starlette.routing import Mount
 
 from app.config import Settings
 from app.main import create_app
-from app.models.client import ClientSource
+from app.models.client import DEFAULT_SCOPES, ClientSource
 from app.models.user import Role
 from app.services.access import ROLES, SCOPES, Permission
 
@@ -85,8 +85,6 @@ def _allowed(actor: str, permission: Permission | None) -> bool:
     if actor == "public":
         return False
     if actor.startswith("client:"):
-        from app.models.client import DEFAULT_SCOPES
-
         scopes = set(DEFAULT_SCOPES[ClientSource(actor.removeprefix("client:"))])
         return bool(SCOPES.get(permission, frozenset()) & scopes)
     return Role(actor) in ROLES[permission]

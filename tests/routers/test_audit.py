@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 import pytest
@@ -104,11 +105,9 @@ async def test_filter_by_time_since_inclusive_until_exclusive(client, headers_fo
     at = datetime.fromisoformat(event["occurred_at"])
     tick = timedelta(microseconds=1)
 
-    async def count(**params: object) -> int:
-        params = {k: v.isoformat() for k, v in params.items()}  # type: ignore[attr-defined]
-        page = await client.get(
-            EVENTS, params={"resource_type": "employer", **params}, headers=auditor
-        )
+    async def count(**params: datetime) -> int:
+        query = {"resource_type": "employer", **{k: v.isoformat() for k, v in params.items()}}
+        page = await client.get(EVENTS, params=query, headers=auditor)
         assert page.status_code == 200, page.text
         return len(page.json()["items"])
 
@@ -148,7 +147,7 @@ async def test_the_chain_links_each_event_to_the_one_before(client, headers_for,
         await register(client, inspector)
     items = (await client.get(EVENTS, headers=auditor)).json()["items"]
     oldest_first = list(reversed(items))
-    for before, after in zip(oldest_first, oldest_first[1:], strict=False):
+    for before, after in itertools.pairwise(oldest_first):
         assert after["prev_hash"] == before["hash"]
         assert after["seq"] > before["seq"]
 

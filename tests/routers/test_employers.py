@@ -366,8 +366,9 @@ async def test_personal_data_is_encrypted_at_rest(client, inspector, connection)
     row = (
         await connection.execute(
             text(
-                "SELECT legal_representative_id_number_enc AS id_enc, contact_phone_enc AS phone_enc,"
-                " employers::text AS whole_row FROM employers WHERE id = :id"
+                "SELECT legal_representative_id_number_enc AS id_enc,"
+                " contact_phone_enc AS phone_enc, employers::text AS whole_row"
+                " FROM employers WHERE id = :id"
             ),
             {"id": created["id"]},
         )

@@ -1,4 +1,4 @@
-"""Operations and docs: health, readiness, metrics, offline Swagger UI/ReDoc, the OpenAPI contract."""
+"""Operations and docs: health, readiness, metrics, offline Swagger UI and ReDoc, the OpenAPI."""
 
 from __future__ import annotations
 

@@ -133,7 +133,8 @@ async def test_change_role_and_reset_password(client, admin, make_user, connecti
     changes = (
         await connection.execute(
             text(
-                "SELECT changes FROM audit_events WHERE resource_id = :id AND action = 'user.update'"
+                "SELECT changes FROM audit_events"
+                " WHERE resource_id = :id AND action = 'user.update'"
             ),
             {"id": str(user.id)},
         )

@@ -1,0 +1,178 @@
+"""The `labor-credit` command on a database of its own: the commands commit for real."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from app import cli
+from app.config import get_settings
+from app.models.employer import SubjectType
+from app.services import auth, uscc
+
+Cli = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def database(fresh_database_url, monkeypatch) -> AsyncIterator[str]:
+    """Point the CLI (get_settings / DATABASE_URL) at a throwaway database."""
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
+    get_settings.cache_clear()
+    yield fresh_database_url
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def labor_credit(database, capsys) -> Cli:
+    """Run `labor-credit *argv` as the shell would; return what it printed."""
+
+    async def run(*argv: str) -> str:
+        capsys.readouterr()
+        try:
+            await asyncio.to_thread(cli.main, list(argv))  # the CLI runs its own event loop
+        except SystemExit as exit_:
+            exit_.printed = capsys.readouterr().out  # type: ignore[attr-defined]
+            raise
+        return str(capsys.readouterr().out)
+
+    return run
+
+
+async def fetch(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(make_url(url).render_as_string(hide_password=False))
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+async def test_migrate(labor_credit, database):
+    assert (await labor_credit("migrate")).strip() == "database at head"
+    assert len(await fetch(database, "SELECT version_num FROM alembic_version")) == 1
+
+
+async def test_create_user_with_a_password(labor_credit, database):
+    out = await labor_credit(
+        "create-user", "--username", "first.admin", "--role", "admin", "--password", "a-long-secret"
+    )
+    assert re.fullmatch(r"created admin account first\.admin \([0-9a-f-]{36}\)\n", out)
+    (user,) = await fetch(database, "SELECT id, role, password_hash FROM users")
+    assert user["role"] == "admin"
+    assert auth.verify_password("a-long-secret", user["password_hash"])
+    (event,) = await fetch(database, "SELECT actor_type, actor_name, action FROM audit_events")
+    assert tuple(event) == ("system", "cli", "user.create")
+
+
+async def test_create_user_prompts_for_the_password(labor_credit, database, monkeypatch):
+    prompts: list[str] = []
+
+    def typed(prompt: str) -> str:
+        prompts.append(prompt)
+        return "typed-at-the-prompt"
+
+    monkeypatch.setattr(cli.getpass, "getpass", typed)
+    await labor_credit("create-user", "--username", "wang.inspector", "--role", "inspector")
+    assert prompts and "password" in prompts[0]
+    (user,) = await fetch(database, "SELECT password_hash FROM users")
+    assert auth.verify_password("typed-at-the-prompt", user["password_hash"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--username", "x.user", "--role", "admin", "--password", "short"], "password"),
+        (
+            ["--username", "x.user", "--role", "employer", "--password", "long-enough-1"],
+            "employer_id",
+        ),
+    ],
+)
+async def test_create_user_refuses_bad_input_with_a_message(labor_credit, argv, message):
+    with pytest.raises(SystemExit) as exit_:
+        await labor_credit("create-user", *argv)
+    assert str(exit_.value.code).startswith("error: ")
+    assert message in str(exit_.value.code)
+
+
+async def test_create_user_twice_is_an_error(labor_credit):
+    argv = [
+        "create-user",
+        "--username",
+        "dup.user",
+        "--role",
+        "auditor",
+        "--password",
+        "long-enough-1",
+    ]
+    await labor_credit(*argv)
+    with pytest.raises(SystemExit) as exit_:
+        await labor_credit(*argv)
+    assert exit_.value.code == "error: username 'dup.user' is taken"
+
+
+async def test_create_client_prints_its_key_once(labor_credit, database):
+    out = await labor_credit(
+        "create-client", "--name", "县社保中心", "--source", "social_insurance"
+    )
+    (key,) = re.findall(r"lc_[0-9a-f]{12}_[A-Za-z0-9_-]+", out)
+    assert out.count(key) == 1
+    assert "['intake']" in out
+    (row,) = await fetch(database, "SELECT key_hash, api_clients::text AS whole FROM api_clients")
+    assert row["key_hash"] == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in row["whole"]
+
+
+async def test_audit_verify_exit_codes(labor_credit, database):
+    for name in ("one.user", "two.user", "three.user"):
+        await labor_credit(
+            "create-user", "--username", name, "--role", "auditor", "--password", "long-enough-1"
+        )
+    intact = json.loads(await labor_credit("audit", "verify"))
+    assert intact["intact"] is True and intact["checked"] == 3
+
+    seqs = [r["seq"] for r in await fetch(database, "SELECT seq FROM audit_events ORDER BY seq")]
+    conn = await asyncpg.connect(database)
+    try:  # an insider with the table owner's rights, behind the trigger's back
+        await conn.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable")
+        await conn.execute("UPDATE audit_events SET actor_name = 'nobody' WHERE seq = $1", seqs[1])
+        await conn.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_immutable")
+    finally:
+        await conn.close()
+
+    with pytest.raises(SystemExit) as exit_:
+        await labor_credit("audit", "verify")
+    assert exit_.value.code == 1
+    broken = json.loads(cli_output_of(exit_))
+    assert broken["intact"] is False
+    assert broken["first_broken_seq"] == seqs[1]
+
+
+def cli_output_of(exit_: pytest.ExceptionInfo[SystemExit]) -> str:
+    """What the command printed before exiting (kept on the exception by `labor_credit`)."""
+    return str(getattr(exit_.value, "printed", ""))
+
+
+async def test_demo_seed_is_believable_and_idempotent(labor_credit, database):
+    first = await labor_credit("demo-seed")
+    assert "300 employers and 5 accounts added" in first
+    rows = await fetch(database, "SELECT uscc, subject_type, town FROM employers")
+    assert len(rows) == 300
+    for row in rows:
+        assert uscc.validate(row["uscc"]) == row["uscc"]
+        assert row["uscc"][2:8] == "141121"  # Wenshui county's division code
+    assert {row["subject_type"] for row in rows} == {t.value for t in SubjectType}
+    accounts = await fetch(database, "SELECT username, role FROM users ORDER BY role")
+    assert {(a["username"], a["role"]) for a in accounts} == {
+        (f"demo-{role}", role) for role in ("admin", "auditor", "employer", "inspector", "reviewer")
+    }
+
+    second = await labor_credit("demo-seed")
+    assert "0 employers and 0 accounts added" in second
+    assert len(await fetch(database, "SELECT 1 FROM employers")) == 300
