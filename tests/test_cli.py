@@ -176,3 +176,41 @@ async def test_demo_seed_is_believable_and_idempotent(labor_credit, database):
     second = await labor_credit("demo-seed")
     assert "0 employers and 0 accounts added" in second
     assert len(await fetch(database, "SELECT 1 FROM employers")) == 300
+
+
+async def test_import_a_file_with_a_progress_bar(labor_credit, database, tmp_path, capsys):
+    from app.services import import_files
+
+    await labor_credit("create-user", "--username", "li.inspector", "--role", "inspector",
+                       "--password", "long-enough-1")  # fmt: skip
+    code = uscc.make("91141121" + "MA0K00001")
+    await fetch(
+        database,
+        "INSERT INTO employers (id, uscc, name, subject_type, legal_representative, town, "
+        "industry_code, employee_count, status, checksum_exception, version) VALUES "
+        "(gen_random_uuid(), $1, '文水县导入测试有限公司', 'enterprise', '张三', '凤城镇', "
+        "'C1311', 5, 'active', false, 1)",
+        code,
+    )
+    keys = [key for key, _ in import_files.COLUMNS]
+    good = {"uscc": code, "category": "dishonesty", "source": "inspection", "kind": "wages",
+            "occurred_date": "2026-03-01", "title": "拖欠工资"}  # fmt: skip
+    rows = [import_files.header_cells(), [good.get(k, "") for k in keys],
+            [{**good, "uscc": "91350100M000100Y4Z"}.get(k, "") for k in keys]]  # fmt: skip
+    path = tmp_path / "records.csv"
+    path.write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
+    out = await labor_credit("import", str(path), "--user", "li.inspector")
+    assert re.search(r"finished, 1 created, 1 rejected of 2 rows", out), out
+    (record,) = await fetch(database, "SELECT r.status, u.username FROM credit_records r "
+                            "JOIN users u ON u.id = r.collected_by")  # fmt: skip
+    assert tuple(record) == ("draft", "li.inspector")
+
+
+async def test_import_needs_an_account_that_may_import(labor_credit, tmp_path):
+    await labor_credit("create-user", "--username", "zhao.auditor", "--role", "auditor",
+                       "--password", "long-enough-1")  # fmt: skip
+    path = tmp_path / "records.csv"
+    path.write_text("uscc,category,source,kind,occurred_date,title\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        await labor_credit("import", str(path), "--user", "zhao.auditor")
+    assert "may not" in str(exit_.value.code)
