@@ -79,6 +79,27 @@ class Settings(BaseSettings):
     blacklist_early_removal_months: int = Field(default=6, ge=0, le=36)
     blacklist_arrears_threshold_yuan: Decimal = Field(default=Decimal("5000"), ge=0)
 
+    # Grading (Art 9, 10, 17; DOMAIN §3). The yearly run grades the year just ended.
+    grading_cron: str = Field(default="0 2 1 1 *", description="yearly grading, Asia/Shanghai")
+    grading_slice_employers: int = Field(
+        default=50_000, ge=1, description="employers per transaction of a grading run"
+    )
+    grading_run_lease_seconds: int = Field(
+        default=120, ge=5, description="a running run whose worker is silent this long resumes"
+    )
+    grading_events_seconds: float = Field(
+        default=10.0, gt=0, description="dynamic adjustment: how often credit events are read"
+    )
+    grading_events_batch: int = Field(default=1000, ge=1, le=100_000)
+    grading_events_horizon_seconds: int = Field(
+        default=900,
+        ge=1,
+        description="no transaction writing credit events lasts longer; an event this old has "
+        "no uncommitted predecessor, so the consumer's watermark may pass it",
+    )
+    grading_notices_minutes: int = Field(default=10, ge=1, description="notice windows closing")
+    art17_cron: str = Field(default="30 1 * * *", description="daily Art 17 re-grading")
+
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
 

@@ -28,11 +28,14 @@ from app.routers import (
     clients,
     credit_records,
     employers,
+    evaluations,
+    grading_runs,
     health,
     imports,
     intake,
     interviews,
     record_attachments,
+    rule_sets,
     stats,
     users,
 )
@@ -104,6 +107,10 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     api.include_router(record_attachments.router)
     api.include_router(blacklist.router)
     api.include_router(interviews.router)
+    api.include_router(rule_sets.router)
+    api.include_router(evaluations.router)
+    api.include_router(evaluations.employer_router)
+    api.include_router(grading_runs.router)
     app.include_router(api)
     app.include_router(health.router)
     _mount_offline_docs(app)

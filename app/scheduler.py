@@ -30,7 +30,7 @@ from app.config import Settings
 from app.db import AdvisoryLock, session_factory
 from app.models.base import utcnow
 from app.models.scheduler import RunOutcome, SchedulerHeartbeat
-from app.services import audit, imports, job_runs
+from app.services import audit, blacklist_expiry, imports, job_runs
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,21 @@ def _resume_imports(settings: Settings) -> Callable[[SessionFactory], Awaitable[
     return work
 
 
+def _expire_blacklist(settings: Settings) -> Callable[[SessionFactory], Awaitable[str | None]]:
+    async def work(factory: SessionFactory) -> str | None:
+        ended = await blacklist_expiry.expire_due(factory=factory, settings=settings)
+        return f"{ended} listing(s) ended at expiry" if ended else None
+
+    return work
+
+
+BLACKLIST_EXPIRY_CRON = "5 0 * * *"  # just after midnight: a term ends on its date
+
+
 def default_jobs(settings: Settings) -> list[Job]:
     """The jobs a scheduler runs; later capabilities (grading, deadlines, pushes) add theirs."""
+    from app import grading_jobs  # builds on Job, so imported here rather than at the top
+
     tz = settings.timezone
     return [
         Job(
@@ -85,6 +98,14 @@ def default_jobs(settings: Settings) -> list[Job]:
             _resume_imports(settings),
             recorded=False,
         ),
+        # 人社部令第45号: a listing lasts 3 years; the day its term ends it leaves the list
+        Job(
+            "blacklist_expiry",
+            CronTrigger.from_crontab(BLACKLIST_EXPIRY_CRON, timezone=tz),
+            lambda at: at.astimezone(CronTrigger(timezone=tz).timezone).date().isoformat(),
+            _expire_blacklist(settings),
+        ),
+        *grading_jobs.jobs(settings),
     ]
 
 

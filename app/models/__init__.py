@@ -7,10 +7,13 @@ from app.models.client import ApiClient
 from app.models.credit_event import CreditEvent
 from app.models.credit_record import CreditRecord
 from app.models.employer import Employer
+from app.models.evaluation import Evaluation
+from app.models.grading_run import ConsumedEvent, EventConsumer, GradingRun
 from app.models.import_job import ImportJob, ImportRowError
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
 from app.models.record_attachment import RecordAttachment
+from app.models.rule_set import RuleSet
 from app.models.scheduler import JobRun, SchedulerHeartbeat
 from app.models.user import User
 
@@ -21,9 +24,13 @@ __all__ = [
     "BlacklistPerson",
     "CalendarDay",
     "CalendarYear",
+    "ConsumedEvent",
     "CreditEvent",
     "CreditRecord",
     "Employer",
+    "Evaluation",
+    "EventConsumer",
+    "GradingRun",
     "IdempotentRequest",
     "ImportJob",
     "ImportRowError",
@@ -31,6 +38,7 @@ __all__ = [
     "Interview",
     "JobRun",
     "RecordAttachment",
+    "RuleSet",
     "SchedulerHeartbeat",
     "User",
 ]

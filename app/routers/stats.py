@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 
-from app.deps import SessionDep, require
+from app.deps import SessionDep, SettingsDep, require
 from app.errors import responses
 from app.models.scheduler import SchedulerStatus
 from app.routing import api_router
-from app.services import job_runs
+from app.services import grading_stats, job_runs
 from app.services.access import Permission
 from app.services.actors import Actor
+from app.services.credit_record_rules import today
 
 router = api_router(prefix="/stats", tags=["stats"], responses=responses(401, 403))
 
@@ -27,3 +28,21 @@ async def scheduler_status(
     session: SessionDep, actor: Annotated[Actor, Depends(require(Permission.stats_read))]
 ) -> SchedulerStatus:
     return await job_runs.status(session=session)
+
+
+@router.get(
+    "/grading",
+    summary="Grading at a glance",
+    description="Current evaluations of `cycle` by grade (default: the last ended cycle), open "
+    "notices, and rectified C units waiting for their Art 17 re-grade: due (deadline ahead) "
+    "and overdue (deadline passed) — also the `grading_art17_deadlines` gauge in /metrics.",
+    responses=responses(409, 422),
+)
+async def grading(
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Annotated[Actor, Depends(require(Permission.stats_read))],
+    cycle: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> grading_stats.GradingStats:
+    on = today(settings)
+    return await grading_stats.get(session=session, cycle=cycle or on.year - 1, today=on)

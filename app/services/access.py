@@ -32,6 +32,13 @@ class Permission(StrEnum):
     blacklist_write = "blacklist:write"
     interviews_read = "interviews:read"
     interviews_write = "interviews:write"
+    rule_sets_read = "rule_sets:read"
+    rule_sets_write = "rule_sets:write"
+    evaluations_read = "evaluations:read"
+    evaluations_represent = "evaluations:represent"
+    evaluations_decide = "evaluations:decide"
+    grading_runs_read = "grading_runs:read"
+    grading_runs_write = "grading_runs:write"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -62,6 +69,17 @@ ROLES: dict[Permission, frozenset[Role]] = {
     # Art 13(2): employers read only their own interviews (enforced in services.interviews)
     Permission.interviews_read: STAFF | {Role.employer},
     Permission.interviews_write: frozenset({Role.inspector, Role.reviewer}),
+    Permission.rule_sets_read: STAFF,
+    Permission.rule_sets_write: frozenset({Role.admin}),
+    # employers read only their own evaluations (enforced in services.evaluations)
+    Permission.evaluations_read: STAFF | {Role.employer},
+    # 陈述申辩: the employer, or staff entering it for them; auditors only read
+    Permission.evaluations_represent: frozenset(
+        {Role.employer, Role.admin, Role.inspector, Role.reviewer}
+    ),
+    Permission.evaluations_decide: frozenset({Role.reviewer}),
+    Permission.grading_runs_read: STAFF,
+    Permission.grading_runs_write: frozenset({Role.reviewer, Role.admin}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).

@@ -1,0 +1,174 @@
+"""Evaluations (Art 9, 10, 17): an employer's grade for a cycle, why, and its notice step.
+
+At most one current (notice or final) evaluation per employer and cycle: a re-grade that changes
+the outcome supersedes the previous one, which stays in the history (keep at least three years).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.rule_set import Grade
+
+
+class EvaluationStatus(StrEnum):
+    notice = "notice"  # 拟评C级告知: waiting for the representation window or a decision
+    final = "final"
+    superseded = "superseded"
+
+
+class EvaluationOrigin(StrEnum):
+    batch = "batch"  # a grading run (yearly or started by a reviewer)
+    event = "event"  # dynamic adjustment (Art 10)
+    art17 = "art17"  # re-grade of a rectified C unit after its cycle (Art 17)
+    decision = "decision"  # a reviewer changed a proposed C after a representation
+
+
+class DecisionOutcome(StrEnum):
+    confirm = "confirm"
+    change = "change"
+
+
+class ExplanationItem(SQLModel):
+    rule_id: str
+    grade: Grade
+    citation: str
+    record_ids: list[uuid.UUID]
+    detail: str
+
+
+class Evaluation(SQLModel, table=True):
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        # one current evaluation per employer and cycle
+        sa.Index(
+            "uq_evaluations_current",
+            "employer_id",
+            "cycle",
+            unique=True,
+            postgresql_where=sa.text("status IN ('notice', 'final')"),
+        ),
+        sa.Index("ix_evaluations_employer", "employer_id", "cycle", "created_at"),
+        sa.Index(
+            "ix_evaluations_notice_deadline",
+            "representation_deadline",
+            postgresql_where=sa.text("status = 'notice'"),
+        ),
+        sa.CheckConstraint("grade IN ('A', 'B', 'C')", name="grade_known"),
+        sa.CheckConstraint("computed_grade IN ('A', 'B', 'C')", name="computed_grade_known"),
+        sa.CheckConstraint("status IN ('notice', 'final', 'superseded')", name="status_known"),
+        # only a proposed C is a notice, and a notice has its deadline
+        sa.CheckConstraint(
+            "status <> 'notice' OR (grade = 'C' AND representation_deadline IS NOT NULL)",
+            name="notice",
+        ),
+        sa.CheckConstraint("status <> 'final' OR effective_from IS NOT NULL", name="final"),
+        sa.CheckConstraint(
+            "status <> 'superseded' OR superseded_at IS NOT NULL", name="superseded"
+        ),
+        # a reviewer's change of grade always says why
+        sa.CheckConstraint(
+            "decision IS NULL OR (decided_by IS NOT NULL AND decided_at IS NOT NULL)",
+            name="decided",
+        ),
+        sa.CheckConstraint(
+            "decision IS DISTINCT FROM 'change' OR decision_reason IS NOT NULL",
+            name="change_reason",
+        ),
+        sa.CheckConstraint("cycle BETWEEN 2000 AND 2100", name="cycle_range"),
+    )
+
+    id: uuid.UUID = id_field()
+    employer_id: uuid.UUID = Field(foreign_key="employers.id")
+    cycle: int
+    grade: Grade = Field(sa_type=sa.String(1))
+    computed_grade: Grade = Field(
+        sa_type=sa.String(1), description="what the rules said (a reviewer may change `grade`)"
+    )
+    status: EvaluationStatus = Field(sa_type=sa.String(16))
+    origin: EvaluationOrigin = Field(sa_type=sa.String(16))
+    rule_set_version: int = Field(foreign_key="rule_sets.version")
+    fired_rules: list[str] = Field(default_factory=list, sa_type=ARRAY(sa.String(64)))
+    explanation: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)
+    representation_deadline: date | None = None
+    representation: str | None = Field(default=None, max_length=4000)
+    represented_at: datetime | None = optional_timestamp_field()
+    represented_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    decision: DecisionOutcome | None = Field(default=None, sa_type=sa.String(16))
+    decision_reason: str | None = Field(default=None, max_length=2000)
+    decided_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = optional_timestamp_field()
+    effective_from: date | None = None
+    supersedes_id: uuid.UUID | None = Field(default=None, foreign_key="evaluations.id")
+    # deferred: the old evaluation points at the new one, inserted after it in the transaction
+    superseded_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Uuid,
+            sa.ForeignKey("evaluations.id", deferrable=True, initially="DEFERRED"),
+            nullable=True,
+        ),
+    )
+    superseded_at: datetime | None = optional_timestamp_field()
+    # provenance only, no foreign key: a run's rows are never deleted, and a key checked per
+    # row would cost a grading run of a million employers about a tenth of its time
+    grading_run_id: uuid.UUID | None = None
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class EvaluationPublic(SQLModel):
+    id: uuid.UUID
+    employer_id: uuid.UUID
+    cycle: int = Field(schema_extra={"examples": [2025]})
+    grade: Grade
+    computed_grade: Grade
+    status: EvaluationStatus
+    origin: EvaluationOrigin
+    rule_set_version: int
+    explanation: list[ExplanationItem] = Field(description="every rule that fired, worst first")
+    representation_deadline: date | None = Field(description="last day to state one's case")
+    representation: str | None
+    represented_at: datetime | None
+    decision: DecisionOutcome | None
+    decision_reason: str | None
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    effective_from: date | None
+    supersedes_id: uuid.UUID | None
+    superseded_by: uuid.UUID | None
+    grading_run_id: uuid.UUID | None
+    created_at: datetime
+
+
+class RepresentationCreate(SQLModel):
+    """陈述申辩: the employer's case against a proposed C."""
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class DecisionCreate(SQLModel):
+    outcome: DecisionOutcome
+    grade: Grade | None = Field(default=None, description="with `change`: the grade decided")
+    reason: str | None = Field(default=None, max_length=2000, description="required to change")
+
+
+class RecordSummary(SQLModel):
+    by_category: dict[str, int]
+    by_status: dict[str, int]
+
+
+class CreditProfile(SQLModel):
+    employer_id: uuid.UUID
+    current: EvaluationPublic | None = Field(description="the latest final evaluation in force")
+    pending_notice: EvaluationPublic | None
+    records: RecordSummary
+    history: list[EvaluationPublic] = Field(description="newest cycle first, every version")

@@ -1,0 +1,108 @@
+"""Batch grading runs: a cycle graded slice by slice, each slice committed with the progress."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, optional_timestamp_field, timestamp_field
+
+
+class RunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    finished = "finished"
+    failed = "failed"
+
+
+class GradingRunCreate(SQLModel):
+    cycle: int = Field(ge=2000, le=2100, schema_extra={"examples": [2025]})
+    employer_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=100_000, description="omit to grade every employer"
+    )
+
+
+class GradingRun(SQLModel, table=True):
+    __tablename__ = "grading_runs"
+    __table_args__ = (
+        # one unfinished run per cycle: two would grade the same employers twice at once
+        sa.Index(
+            "uq_grading_runs_active",
+            "cycle",
+            unique=True,
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
+        sa.Index("ix_grading_runs_created", "created_at", "id"),
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'finished', 'failed')", name="status_known"
+        ),
+        sa.CheckConstraint("done >= 0 AND total >= 0", name="progress"),
+    )
+
+    id: uuid.UUID = id_field()
+    cycle: int
+    employer_ids: list[uuid.UUID] | None = Field(default=None, sa_type=ARRAY(sa.Uuid))
+    status: RunStatus = Field(default=RunStatus.queued, sa_type=sa.String(16))
+    rule_set_version: int = Field(foreign_key="rule_sets.version")
+    done: int = Field(default=0)
+    total: int = Field(default=0)
+    changed: int = Field(default=0, description="evaluations written (new or superseding)")
+    counts: dict[str, int] = Field(default_factory=dict, sa_type=JSONB)
+    after_employer_id: uuid.UUID | None = Field(
+        default=None, description="the last employer graded: a resumed run continues after it"
+    )
+    errors: list[str] = Field(default_factory=list, sa_type=JSONB)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = timestamp_field()
+    started_at: datetime | None = optional_timestamp_field()
+    heartbeat_at: datetime | None = optional_timestamp_field()
+    finished_at: datetime | None = optional_timestamp_field()
+
+
+class GradingRunPublic(SQLModel):
+    id: uuid.UUID
+    cycle: int
+    status: RunStatus
+    rule_set_version: int
+    done: int
+    total: int
+    changed: int
+    counts: dict[str, int] = Field(schema_extra={"examples": [{"A": 950, "B": 40, "C": 10}]})
+    errors: list[str]
+    created_by: uuid.UUID | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class EventConsumer(SQLModel, table=True):
+    """A consumer of credit events and its watermark: every event up to it was processed."""
+
+    __tablename__ = "event_consumers"
+
+    name: str = Field(max_length=64, primary_key=True)
+    last_event_id: int = Field(default=0, sa_type=sa.BigInteger)
+    updated_at: datetime = timestamp_field()
+
+
+class ConsumedEvent(SQLModel, table=True):
+    """An event past the watermark already processed. Identity ids commit out of order, so the
+    watermark passes an event only once it was consumed longer ago than any transaction lasts:
+    every transaction that took a smaller id began before, so it has ended (committed, and then
+    consumed too, or rolled back)."""
+
+    __tablename__ = "consumed_events"
+
+    consumer: str = Field(max_length=64, primary_key=True)
+    event_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    consumed_at: datetime = timestamp_field()
+
+
+def counts_template() -> dict[str, Any]:
+    return {"A": 0, "B": 0, "C": 0}

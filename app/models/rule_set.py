@@ -1,0 +1,134 @@
+"""Grading rule sets (Art 9, 18): versioned, with effective dates, parameters and declarative rules.
+
+A rule is data: its grade, its legal citation and a tiny condition over named facts, so the same
+definition is evaluated in Python (one employer) and compiled to SQL (a batch) — see
+`app.services.grading.rules`. A version that produced any evaluation is frozen (Art 18: a grade
+records the version that produced it, so it can be replayed); it is only superseded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from app.models.base import id_field, timestamp_field
+
+
+class Grade(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+# Worst first: the worst grade of the rules that fired wins.
+GRADE_ORDER = (Grade.C, Grade.B, Grade.A)
+
+
+class Fact(StrEnum):
+    """What the facts query computes per employer and cycle (each a count of records)."""
+
+    punished_count = "punished_count"  # distinct verified punished decisions in the cycle
+    group_incident = "group_incident"
+    child_or_forced_labour = "child_or_forced_labour"
+    refused_to_perform = "refused_to_perform"
+    obstructed_inspection = "obstructed_inspection"
+    criminal_liability = "criminal_liability"
+    wage_arrears_list = "wage_arrears_list"  # Art 13: a verified listing decided by cycle end
+    rectified_count = "rectified_count"  # Art 17 re-grade only: rectified and penalty performed
+
+
+class Condition(SQLModel):
+    """`fact >= at_least` (a number or a parameter's name); without `at_least`, `fact >= 1`."""
+
+    fact: Fact
+    at_least: int | str | None = Field(
+        default=None, schema_extra={"examples": ["punished_threshold"]}
+    )
+
+
+class Rule(SQLModel):
+    rule_id: str = Field(
+        min_length=1, max_length=64, schema_extra={"pattern": r"^[A-Za-z0-9_.-]+$"}
+    )
+    grade: Grade
+    citation: str = Field(min_length=1, max_length=300)
+    description: str = Field(
+        min_length=1,
+        max_length=500,
+        description="the explanation's detail: `{cycle}`, `{count}`, `{threshold}` filled in",
+    )
+    when: Condition | None = Field(
+        default=None, description="null: the default rule, which fires when no other rule does"
+    )
+
+
+class Parameters(SQLModel):
+    """DOMAIN §3 defaults; the bureau may read the law differently (DOMAIN §10)."""
+
+    model_config = {"extra": "allow"}  # further integer parameters may be named by rules
+
+    punished_threshold: int = Field(default=3, ge=1, le=100, description="C condition 1")
+    notice_window_working_days: int = Field(
+        default=5, ge=1, le=60, description="陈述申辩 window of a C notice"
+    )
+    art17_working_days: int = Field(
+        default=5, ge=1, le=60, description="Art 17: re-grade by this working day after cycle end"
+    )
+
+
+class RuleSetBase(SQLModel):
+    effective_from: date
+    effective_to: date | None = Field(default=None, description="inclusive; null = open-ended")
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class RuleSet(RuleSetBase, table=True):
+    __tablename__ = "rule_sets"
+    __table_args__ = (
+        sa.UniqueConstraint("version"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint(
+            "effective_to IS NULL OR effective_to >= effective_from", name="effective_dates"
+        ),
+        sa.CheckConstraint("jsonb_typeof(rules) = 'array'", name="rules_array"),
+    )
+
+    id: uuid.UUID = id_field()
+    version: int
+    parameters: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+    rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class RuleSetCreate(RuleSetBase):
+    parameters: Parameters = Field(default_factory=Parameters)
+    rules: list[Rule] = Field(min_length=1, max_length=100)
+
+
+class RuleSetUpdate(SQLModel):
+    """Only a version no evaluation used yet; send only what changes."""
+
+    effective_from: date | None = None
+    effective_to: date | None = None
+    description: str | None = Field(default=None, max_length=1000)
+    parameters: Parameters | None = None
+    rules: list[Rule] | None = Field(default=None, min_length=1, max_length=100)
+
+
+class RuleSetPublic(RuleSetBase):
+    id: uuid.UUID
+    version: int
+    parameters: Parameters
+    rules: list[Rule]
+    in_use: bool = Field(description="an evaluation was made with it: frozen, only superseded")
+    created_by: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,1 @@
+"""The rule engine: facts from verified records (SQL), one rule definition, two evaluators."""

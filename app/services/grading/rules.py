@@ -1,0 +1,179 @@
+"""One rule definition, two evaluators: `decide` (Python, one employer) and `compile_sql` (SQL,
+a batch). Both read the same `Rule` objects, order the explanation the same way (worst grade
+first, then rule order) and render the same detail text, so for the same facts they give the same
+grade and explanation — the property tests run both over the scenario table.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.models.rule_set import GRADE_ORDER, Condition, Fact, Grade, Parameters, Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A rule set parsed once: what both evaluators read."""
+
+    version: int
+    parameters: dict[str, Any]
+    rules: list[Rule]
+
+    @classmethod
+    def of(cls, rule_set: RuleSet) -> Spec:
+        parameters = Parameters.model_validate(rule_set.parameters).model_dump()
+        rules = [Rule.model_validate(rule) for rule in rule_set.rules]
+        return cls(rule_set.version, parameters, rules)
+
+    def ordered(self) -> list[Rule]:
+        """Worst grade first, then the rule set's own order: the explanation's order."""
+        rank = {grade: index for index, grade in enumerate(GRADE_ORDER)}
+        return sorted(self.rules, key=lambda r: (rank[r.grade], self.rules.index(r)))
+
+
+@dataclass
+class Facts:
+    employer_id: uuid.UUID
+    cycle: int
+    counts: dict[Fact, int] = field(default_factory=dict)
+    record_ids: dict[Fact, list[uuid.UUID]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    grade: Grade
+    fired_rules: list[str]
+    explanation: list[dict[str, Any]]  # {rule_id, grade, citation, record_ids, detail}
+
+
+def threshold(condition: Condition, parameters: dict[str, Any]) -> int:
+    if condition.at_least is None:
+        return 1
+    if isinstance(condition.at_least, int):
+        return condition.at_least
+    return int(parameters[condition.at_least])
+
+
+def template(rule: Rule, parameters: dict[str, Any], cycle: int) -> str:
+    """The detail with what is known before the facts; `{count}` is filled per employer."""
+    limit = threshold(rule.when, parameters) if rule.when else 0
+    text = rule.description.replace("{cycle}", str(cycle)).replace("{threshold}", str(limit))
+    return text if rule.when else text.replace("{count}", "0")
+
+
+def _holds(rule: Rule, facts: Facts, parameters: dict[str, Any]) -> bool:
+    assert rule.when is not None
+    return facts.counts.get(rule.when.fact, 0) >= threshold(rule.when, parameters)
+
+
+def decide(facts: Facts, spec: Spec) -> Decision:
+    """The worst grade of the rules that fired wins; every fired rule is listed. The default
+    rule (no condition) fires when no other rule does, so an A explains itself too."""
+    fired = [r for r in spec.ordered() if r.when and _holds(r, facts, spec.parameters)]
+    if not fired:
+        fired = [r for r in spec.ordered() if r.when is None]
+    explanation = []
+    for rule in fired:
+        fact = rule.when.fact if rule.when else None
+        count = facts.counts.get(fact, 0) if fact else 0
+        explanation.append(
+            {
+                "rule_id": rule.rule_id,
+                "grade": rule.grade.value,
+                "citation": rule.citation,
+                "record_ids": [str(i) for i in facts.record_ids.get(fact, [])] if fact else [],
+                "detail": template(rule, spec.parameters, facts.cycle).replace(
+                    "{count}", str(count)
+                ),
+            }
+        )
+    grade = next(g for g in GRADE_ORDER if any(r.grade == g for r in fired))
+    return Decision(grade, [r.rule_id for r in fired], explanation)
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    """SQL expressions over a facts row aliased `f` (columns `<fact>` and `<fact>_ids`)."""
+
+    grade: str
+    fired_rules: str
+    explanation: str
+    params: dict[str, Any]
+
+
+def compile_sql(spec: Spec, cycle: int) -> CompiledRules:
+    """The same rules as `decide`, as SQL. Rule text goes in as bind parameters; fact names are
+    an enum, so they are safe as column names. Most employers have no record that matters
+    (`f.has_records` false): their outcome is the same constant for all, which `decide` gives."""
+    compiled = _compile(spec, cycle)
+    empty = decide(Facts(employer_id=uuid.UUID(int=0), cycle=cycle), spec)
+    params = {
+        **compiled.params,
+        "empty_grade": empty.grade.value,
+        "empty_fired": empty.fired_rules,
+        "empty_explanation": json.dumps(empty.explanation, ensure_ascii=False),
+    }
+    return CompiledRules(
+        grade=f"(CASE WHEN f.has_records THEN {compiled.grade} "
+        "ELSE CAST(:empty_grade AS text) END)",
+        fired_rules=f"(CASE WHEN f.has_records THEN {compiled.fired_rules} "
+        "ELSE CAST(:empty_fired AS text[]) END)",
+        explanation=f"(CASE WHEN f.has_records THEN {compiled.explanation} "
+        "ELSE CAST(:empty_explanation AS jsonb) END)",
+        params=params,
+    )
+
+
+def _compile(spec: Spec, cycle: int) -> CompiledRules:
+    params: dict[str, Any] = {}
+    conditions: dict[str, str] = {}
+    ordered = spec.ordered()
+    for rule in ordered:
+        if rule.when:
+            limit = threshold(rule.when, spec.parameters)
+            conditions[rule.rule_id] = f"(f.{Fact(rule.when.fact).value} >= {int(limit)})"
+    any_fired = " OR ".join(conditions.values()) or "false"
+    for rule in ordered:
+        if rule.when is None:
+            conditions[rule.rule_id] = f"(NOT ({any_fired}))"
+    items, names = [], []
+    for index, rule in enumerate(ordered):
+        key = f"rule{index}"
+        params.update(
+            {
+                f"{key}_id": rule.rule_id,
+                f"{key}_grade": rule.grade.value,
+                f"{key}_citation": rule.citation,
+                f"{key}_detail": template(rule, spec.parameters, cycle),
+            }
+        )
+        when = conditions[rule.rule_id]
+        names.append(f"CASE WHEN {when} THEN CAST(:{key}_id AS text) END")
+        items.append(f"CASE WHEN {when} THEN {_item(rule, key)} END")
+    grades = " ".join(
+        f"WHEN {' OR '.join(conditions[r.rule_id] for r in ordered if r.grade == g)} THEN '{g}'"
+        for g in GRADE_ORDER
+        if any(r.grade == g for r in ordered)
+    )
+    return CompiledRules(
+        grade=f"(CASE {grades} END)",
+        fired_rules=f"array_remove(ARRAY[{', '.join(names)}]::text[], NULL)",
+        explanation=f"to_jsonb(array_remove(ARRAY[{', '.join(items)}]::jsonb[], NULL))",
+        params=params,
+    )
+
+
+def _item(rule: Rule, key: str) -> str:
+    fact = Fact(rule.when.fact).value if rule.when else None
+    ids = f"to_jsonb(f.{fact}_ids)" if fact else "'[]'::jsonb"
+    detail = f"CAST(:{key}_detail AS text)"
+    if fact:
+        detail = f"replace({detail}, '{{count}}', f.{fact}::text)"
+    return (
+        f"jsonb_build_object('rule_id', CAST(:{key}_id AS text), "
+        f"'grade', CAST(:{key}_grade AS text), 'citation', CAST(:{key}_citation AS text), "
+        f"'record_ids', {ids}, 'detail', {detail})"
+    )

@@ -1,0 +1,205 @@
+"""Grading benchmark (issue 4): a full grading run against the bare SQL that does the same work.
+
+The bare SQL is the physical limit: ONE statement computes, for the cycle and every employer,
+the facts of the default rules (DOMAIN §3) from verified records and writes one grade per
+employer, with the rules that fired, into a plain table. The grading run must stay within 2× of
+it, with the benchmark process under 1 GiB at its peak. Both run on the same generated data in
+the same command, and the run's grades are compared with the bare SQL's.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from app.config import Settings
+from app.db import create_engine, session_factory
+from app.services import actors, grading_runs
+from bench import grading_data
+from bench.harness import plain, scratch_database
+
+CYCLE = 2025
+THRESHOLD = 3  # C condition 1: investigated and punished three or more times in the cycle
+RATIO_TARGET = 2.0
+MEMORY_TARGET_BYTES = 1 << 30
+
+BARE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bare_grades (employer_id uuid, grade char(1), fired text[])"
+)
+# Facts per employer from verified (current) versions only: a draft, superseded or revoked
+# version counts for nothing. One verified version per record exists (uq_credit_records_current),
+# so counting rows counts distinct records. A serious condition counts in the cycle it was decided
+# (or occurred, when nothing was decided); C7: a verified listing decided by the cycle's end.
+BARE_GRADES = """
+INSERT INTO bare_grades (employer_id, grade, fired)
+SELECT e.id,
+       CASE WHEN cardinality(c.fired) > 0 THEN 'C'
+            WHEN f.punished_count > 0 THEN 'B'
+            ELSE 'A' END,
+       CASE WHEN cardinality(c.fired) > 0 THEN c.fired
+            WHEN f.punished_count > 0 THEN ARRAY['B.punished']
+            ELSE ARRAY['A.no_punishment'] END
+FROM employers e
+LEFT JOIN (
+    SELECT employer_id,
+           count(*) FILTER (WHERE punished AND in_cycle) AS punished_count,
+           bool_or(happened AND serious_conditions @> '{group_incident}') AS group_incident,
+           bool_or(happened AND serious_conditions @> '{child_or_forced_labour}')
+               AS child_or_forced_labour,
+           bool_or(happened AND serious_conditions @> '{refused_to_perform}')
+               AS refused_to_perform,
+           bool_or(happened AND serious_conditions @> '{obstructed_inspection}')
+               AS obstructed_inspection,
+           bool_or(happened AND serious_conditions @> '{criminal_liability}')
+               AS criminal_liability,
+           bool_or(kind = 'wage_arrears_listing' AND decision_date <= $2) AS wage_arrears_listed
+    FROM (
+        SELECT employer_id, punished, serious_conditions, kind, decision_date,
+               decision_date >= $1 AS in_cycle,
+               coalesce(decision_date, occurred_date) >= $1 AS happened
+        FROM credit_records
+        WHERE status = 'verified' AND coalesce(decision_date, occurred_date) <= $2
+          AND (punished OR serious_conditions <> '{}' OR kind = 'wage_arrears_listing')
+    ) r
+    GROUP BY employer_id
+) f ON f.employer_id = e.id
+CROSS JOIN LATERAL (
+    SELECT array_remove(ARRAY[
+        CASE WHEN f.punished_count >= $3 THEN 'C.punished_threshold' END,
+        CASE WHEN f.group_incident THEN 'C.group_incident' END,
+        CASE WHEN f.child_or_forced_labour THEN 'C.child_or_forced_labour' END,
+        CASE WHEN f.refused_to_perform THEN 'C.refused_to_perform' END,
+        CASE WHEN f.obstructed_inspection THEN 'C.obstructed_inspection' END,
+        CASE WHEN f.criminal_liability THEN 'C.criminal_liability' END,
+        CASE WHEN f.wage_arrears_listed THEN 'C.wage_arrears_list' END
+    ], NULL) AS fired
+) c
+"""
+
+
+@dataclass
+class BareResult:
+    seconds: float
+    counts: dict[str, int]
+
+
+async def bare_sql(url: str, cycle: int = CYCLE, *, runs: int = 2) -> BareResult:
+    """Time the one statement (and its commit); the best of `runs`, the first warming caches."""
+    conn = await asyncpg.connect(plain(url))
+    try:
+        await conn.execute(BARE_TABLE)
+        best = float("inf")
+        for _ in range(runs):
+            await conn.execute("TRUNCATE bare_grades")
+            started = time.perf_counter()
+            await conn.execute(BARE_GRADES, date(cycle, 1, 1), date(cycle, 12, 31), THRESHOLD)
+            best = min(best, time.perf_counter() - started)
+        rows = await conn.fetch("SELECT grade, count(*) AS n FROM bare_grades GROUP BY grade")
+        return BareResult(best, {row["grade"]: row["n"] for row in rows})
+    finally:
+        await conn.close()
+
+
+def peak_memory_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+async def run(employers: int) -> dict[str, Any]:
+    async with scratch_database() as url:
+        generated = await grading_data.generate(url, employers)
+        bare = await bare_sql(url)
+        figures: dict[str, Any] = {
+            "employers": generated.employers,
+            "records": generated.records,
+            "generate_s": generated.seconds,
+            "generate_rows_per_s": generated.rows_per_s,
+            "vacuum_analyze_s": generated.analyze_seconds,
+            "bare_sql_s": bare.seconds,
+            "bare_grades": bare.counts,
+            "peak_memory_before_run_bytes": peak_memory_bytes(),
+        }
+        figures.update(await _measure_run(url))
+    return figures
+
+
+async def _measure_run(url: str) -> dict[str, Any]:
+    """A real run of the cycle, as the API starts one, on the same data; its evaluations are
+    checked against the bare SQL's grades, so the two did the same work."""
+    engine = create_engine(url, pool_size=2)
+    factory = session_factory(engine)
+    settings = Settings(environment="development", database_url=url, log_level="WARNING")
+    try:
+        async with factory() as session, session.begin():
+            grading_run = await grading_runs.start(
+                session=session,
+                cycle=CYCLE,
+                employer_ids=None,
+                actor=actors.system("bench"),
+                settings=settings,
+            )
+        started = time.perf_counter()
+        await grading_runs.run(factory=factory, run_id=grading_run.id, settings=settings)
+        seconds = time.perf_counter() - started
+    finally:
+        await engine.dispose()
+    conn = await asyncpg.connect(plain(url))
+    try:
+        status = await conn.fetchval(
+            "SELECT status FROM grading_runs WHERE id = $1", grading_run.id
+        )
+        rows = await conn.fetch(_RUN_GRADES, CYCLE)
+        disagreeing = await conn.fetchval(_DISAGREEING, CYCLE)
+    finally:
+        await conn.close()
+    return {
+        "run_status": status,
+        "run_s": seconds,
+        "run_grades": {row["grade"]: row["n"] for row in rows},
+        "employers_graded_differently": disagreeing,
+        "peak_memory_bytes": peak_memory_bytes(),
+    }
+
+
+# The computed grade of each employer's current evaluation of the cycle (a C is first a notice).
+_RUN_GRADES = """
+SELECT computed_grade AS grade, count(*) AS n FROM evaluations
+WHERE cycle = $1 AND status <> 'superseded' GROUP BY computed_grade
+"""
+_DISAGREEING = """
+SELECT count(*) FROM bare_grades b
+LEFT JOIN evaluations v ON v.employer_id = b.employer_id AND v.cycle = $1
+                       AND v.status <> 'superseded'
+WHERE v.computed_grade IS DISTINCT FROM b.grade
+"""
+
+
+def report(figures: dict[str, Any]) -> str:
+    """The figures, the ratio run/bare and the memory peak, each against its target."""
+    mib = 1 << 20
+    lines = [
+        f"grading: {figures['employers']:,} employers, {figures['records']:,} records",
+        f"  generate (COPY): {figures['generate_s']:.1f} s, "
+        f"{figures['generate_rows_per_s']:,.0f} rows/s; vacuum analyze "
+        f"{figures['vacuum_analyze_s']:.1f} s",
+        f"  bare SQL (one INSERT ... SELECT): {figures['bare_sql_s']:.3f} s "
+        f"{figures['bare_grades']}",
+    ]
+    ratio = figures["run_s"] / figures["bare_sql_s"]
+    peak = figures["peak_memory_bytes"]
+    memory_verdict = "met" if peak < MEMORY_TARGET_BYTES else "NOT met"
+    lines += [
+        f"  grading run: {figures['run_s']:.3f} s ({figures['run_status']}) "
+        f"{figures['run_grades']}; employers graded differently from the bare SQL: "
+        f"{figures['employers_graded_differently']}",
+        f"  ratio run/bare: {ratio:.2f}  target <= {RATIO_TARGET}: "
+        f"{'met' if ratio <= RATIO_TARGET else 'NOT met'}",
+        f"  peak memory: {peak / mib:.0f} MiB (before the run "
+        f"{figures['peak_memory_before_run_bytes'] / mib:.0f} MiB)  target < "
+        f"{MEMORY_TARGET_BYTES / mib:.0f} MiB: {memory_verdict}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""Rule sets over HTTP: the seeded default, versions with effective dates, frozen once used."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.models.evaluation import EvaluationOrigin
+from app.models.user import Role
+from app.services import evaluations
+from app.services.grading import apply
+from tests.conftest import assert_problem
+
+BASE = "/api/v1/rule-sets"
+TODAY = date(2026, 11, 26)
+
+
+async def _default(client, headers):  # type: ignore[no-untyped-def]
+    return (await client.get(f"{BASE}/1", headers=headers)).json()
+
+
+async def test_the_default_is_the_national_criteria_plus_art13(client, headers_for):  # type: ignore[no-untyped-def]
+    body = await _default(client, await headers_for(Role.auditor))
+    assert body["effective_from"] == "2022-12-26"
+    assert body["parameters"]["punished_threshold"] == 3
+    assert body["parameters"]["notice_window_working_days"] == 5
+    ids = [r["rule_id"] for r in body["rules"]]
+    assert {i for i in ids if i.startswith("C.")} == {
+        "C.punished_threshold",
+        "C.group_incident",
+        "C.child_or_forced_labour",
+        "C.refused_to_perform",
+        "C.obstructed_inspection",
+        "C.criminal_liability",
+        "C.wage_arrears_list",
+    }
+    listing = next(r for r in body["rules"] if r["rule_id"] == "C.wage_arrears_list")
+    assert "第十三条" in listing["citation"]
+    assert_problem(await client.get(BASE, headers=await headers_for(Role.employer)), 403)
+
+
+async def test_admin_adds_a_version_that_supersedes_the_open_one(client, headers_for):  # type: ignore[no-untyped-def]
+    admin = await headers_for(Role.admin)
+    default = await _default(client, admin)
+    new = {
+        "effective_from": TODAY.isoformat(),
+        "parameters": {"punished_threshold": 2},
+        "rules": default["rules"],
+    }
+    assert_problem(await client.post(BASE, json=new, headers=await headers_for(Role.reviewer)), 403)
+    created = await client.post(BASE, json=new, headers=admin)
+    assert created.status_code == 201, created.text
+    assert (created.json()["version"], created.json()["in_use"]) == (2, False)
+    closed = await _default(client, admin)
+    assert closed["effective_to"] == (TODAY - timedelta(days=1)).isoformat()
+    overlap = assert_problem(await client.post(BASE, json=new, headers=admin), 409)
+    assert overlap["errors"][0]["loc"] == ["body", "effective_from"]
+
+
+async def test_bad_versions_are_refused_naming_the_field(client, headers_for):  # type: ignore[no-untyped-def]
+    admin = await headers_for(Role.admin)
+    rules = (await _default(client, admin))["rules"]
+    past = {"effective_from": "2026-01-01", "rules": rules}
+    assert assert_problem(await client.post(BASE, json=past, headers=admin), 422)["errors"][0][
+        "loc"
+    ] == ["body", "effective_from"]
+    unknown = [
+        *rules[:-1],
+        {**rules[0], "rule_id": "X", "when": {"fact": "punished_count", "at_least": "nope"}},
+    ]
+    bad = {"effective_from": TODAY.isoformat(), "rules": unknown}
+    problem = assert_problem(await client.post(BASE, json=bad, headers=admin), 422)
+    assert ["body", "rules", len(rules) - 1, "when", "at_least"] in [
+        e["loc"] for e in problem["errors"]
+    ]
+    assert ["body", "rules"] in [e["loc"] for e in problem["errors"]]  # no default rule left
+    fact = [{**rules[0], "when": {"fact": "made_up"}}, rules[-1]]
+    body = {"effective_from": TODAY.isoformat(), "rules": fact}
+    assert_problem(await client.post(BASE, json=body, headers=admin), 422)
+
+
+async def test_a_version_in_use_cannot_change(client, session, headers_for, make_employer):  # type: ignore[no-untyped-def]
+    admin = await headers_for(Role.admin)
+    default = await _default(client, admin)
+    new = {"effective_from": TODAY.isoformat(), "rules": default["rules"]}
+    version = (await client.post(BASE, json=new, headers=admin)).json()["version"]
+    edit = {"description": "试行"}
+    assert (await client.patch(f"{BASE}/{version}", json=edit, headers=admin)).status_code == 200
+    employer = await make_employer()
+    await evaluations.regrade(
+        session=session,
+        employer_ids=[employer.id],
+        cycle=2025,
+        policy=apply.Policy(origin=EvaluationOrigin.batch),
+        today=TODAY,
+    )
+    assert (await client.get(f"{BASE}/{version}", headers=admin)).json()["in_use"] is True
+    assert_problem(await client.patch(f"{BASE}/{version}", json=edit, headers=admin), 409)
+    with pytest.raises(DBAPIError, match="in use"):  # the database refuses it too
+        async with session.begin_nested():
+            await session.execute(
+                text("UPDATE rule_sets SET parameters = '{}' WHERE version = :v"), {"v": version}
+            )
