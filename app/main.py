@@ -35,6 +35,7 @@ from app.routers import (
     intake,
     interviews,
     record_attachments,
+    representation_attachments,
     rule_sets,
     stats,
     users,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
     api.include_router(credit_records.router)
     api.include_router(credit_records.employer_router)
     api.include_router(record_attachments.router)
+    api.include_router(representation_attachments.router)
     api.include_router(blacklist.router)
     api.include_router(interviews.router)
     api.include_router(rule_sets.router)

@@ -13,6 +13,7 @@ from app.models.import_job import ImportJob, ImportRowError
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
 from app.models.record_attachment import RecordAttachment
+from app.models.representation_attachment import RepresentationAttachment
 from app.models.rule_set import RuleSet
 from app.models.scheduler import JobRun, SchedulerHeartbeat
 from app.models.user import User
@@ -38,6 +39,7 @@ __all__ = [
     "Interview",
     "JobRun",
     "RecordAttachment",
+    "RepresentationAttachment",
     "RuleSet",
     "SchedulerHeartbeat",
     "User",

@@ -96,14 +96,10 @@ async def _locked(session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor)
     return evaluation
 
 
-async def represent(
-    *,
-    session: AsyncSession,
-    evaluation_id: uuid.UUID,
-    data: RepresentationCreate,
-    actor: Actor,
-    today: date,
+async def open_notice(
+    *, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor, today: date
 ) -> Evaluation:
+    """A notice whose representation window is still open, locked for this transaction."""
     evaluation = await _locked(session, evaluation_id, actor)
     deadline = evaluation.representation_deadline
     assert deadline is not None  # ck_evaluations_notice
@@ -113,6 +109,20 @@ async def represent(
             "C takes effect as notified",
             representation_deadline=deadline.isoformat(),
         )
+    return evaluation
+
+
+async def represent(
+    *,
+    session: AsyncSession,
+    evaluation_id: uuid.UUID,
+    data: RepresentationCreate,
+    actor: Actor,
+    today: date,
+) -> Evaluation:
+    evaluation = await open_notice(
+        session=session, evaluation_id=evaluation_id, actor=actor, today=today
+    )
     if evaluation.representation is not None:
         raise Conflict(f"a representation was filed already on {evaluation.represented_at}")
     evaluation.representation = data.text

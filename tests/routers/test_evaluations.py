@@ -282,3 +282,48 @@ async def test_art17_regrades_rectified_c_units(
     assert await art17.eligible(session=session, today=TODAY) == []
     await graded(session, [fixed.id])  # the yearly re-run leaves the Art 17 grade alone
     assert (await current(session, fixed.id)).id == after.id
+
+
+PDF = "%PDF-1.7\n申辩证据\n%%EOF".encode()
+
+
+async def test_representation_evidence_is_filed_listed_and_downloaded(  # type: ignore[no-untyped-def]
+    client, app, settings, tmp_path, proposed_c, headers_for
+):
+    app.state.settings = settings.model_copy(update={"attachments_dir": tmp_path})
+    employer, notice = proposed_c
+    own = await headers_for(Role.employer, employer_id=employer.id)
+    url = f"{BASE}/{notice.id}/representations/attachments"
+    files = {"file": ("整改凭证.pdf", PDF, "application/pdf")}
+    first = await client.post(url, files=files, headers=own)
+    assert first.status_code == 201, first.text
+    assert (first.json()["file_name"], first.json()["size_bytes"]) == ("整改凭证.pdf", len(PDF))
+    again = await client.post(url, files=files, headers=own)  # the same file is kept once
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    listed = await client.get(url, headers=await headers_for(Role.reviewer))
+    assert [a["id"] for a in listed.json()] == [first.json()["id"]]
+    download = await client.get(f"{url}/{first.json()['id']}", headers=own)
+    assert (download.status_code, download.content) == (200, PDF)
+    other = await headers_for(Role.employer)
+    assert_problem(await client.get(url, headers=other), 404)
+    fake = {"file": ("x.pdf", b"not a pdf", "application/pdf")}
+    assert_problem(await client.post(url, files=fake, headers=own), 415)
+
+
+async def test_representation_evidence_after_the_window_is_refused(  # type: ignore[no-untyped-def]
+    client, app, settings, tmp_path, session, proposed_c, headers_for
+):
+    app.state.settings = settings.model_copy(update={"attachments_dir": tmp_path})
+    employer, notice = proposed_c
+    await session.execute(
+        text("UPDATE evaluations SET representation_deadline = '2026-11-20' WHERE id = :i"),
+        {"i": notice.id},
+    )
+    own = await headers_for(Role.employer, employer_id=employer.id)
+    late = await client.post(
+        f"{BASE}/{notice.id}/representations/attachments",
+        files={"file": ("x.pdf", PDF, "application/pdf")},
+        headers=own,
+    )
+    assert assert_problem(late, 409)["representation_deadline"] == "2026-11-20"
+    assert not list(tmp_path.rglob("*"))  # refused before anything was stored

@@ -1,0 +1,86 @@
+"""Evidence files (record attachments, representation attachments) outside the database.
+
+Files are content-addressed (`<attachments dir>/<first two hex>/<sha256>`), so the same file
+kept twice is stored once. A file is written before its row; if the transaction then fails, an
+unreferenced file is left, which is harmless (a later upload of the same content reuses it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from app.config import Settings
+from app.errors import AppError
+
+# Declared types whose first bytes we can check cheaply; others are taken as declared.
+MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+
+
+class AttachmentTooLarge(AppError):
+    status, slug = 413, "payload-too-large"
+
+
+class AttachmentTypeRefused(AppError):
+    status, slug = 415, "unsupported-media-type"
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+def checked(
+    file_name: str | None, content_type: str | None, data: bytes, settings: Settings
+) -> KeptFile:
+    """Size, declared type and (for PDF, PNG, JPEG) the content's own signature."""
+    if len(data) > settings.attachment_max_bytes:
+        raise AttachmentTooLarge(
+            f"attachment is larger than the limit of {settings.attachment_max_bytes} bytes",
+            limit=settings.attachment_max_bytes,
+        )
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    allowed = sorted(settings.attachment_content_types)
+    if media_type not in settings.attachment_content_types:
+        raise AttachmentTypeRefused(
+            f"attachments of type {media_type or 'unknown'} are not accepted; "
+            f"send one of: {', '.join(allowed)}",
+            allowed=allowed,
+        )
+    signatures = MAGIC.get(media_type)
+    if signatures and not data[:16].startswith(signatures):
+        raise AttachmentTypeRefused(f"the file's content is not {media_type} as declared")
+    return KeptFile(_safe_name(file_name), media_type, len(data), hashlib.sha256(data).hexdigest())
+
+
+async def keep(file: KeptFile, data: bytes, settings: Settings) -> None:
+    await asyncio.to_thread(_store, path_of(file.sha256, settings), data)
+
+
+def _safe_name(file_name: str | None) -> str:
+    name = PurePath((file_name or "").replace("\\", "/")).name.strip()
+    return (name or "attachment")[:255]
+
+
+def path_of(sha256: str, settings: Settings) -> Path:
+    return settings.attachments_path / sha256[:2] / sha256
+
+
+def _store(path: Path, data: bytes) -> None:
+    if path.exists():
+        return  # same content, stored once
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)  # atomic: a reader never sees half a file

@@ -1,0 +1,96 @@
+"""Evidence for a representation against a proposed C (陈述申辩): filed while the notice's
+window is open and before a reviewer decides, read by whoever may read the evaluation."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.config import Settings
+from app.errors import Conflict, NotFound
+from app.models.representation_attachment import RepresentationAttachment
+from app.services import audit, evaluations, evidence_files
+from app.services.actors import Actor
+
+
+async def add(
+    *,
+    session: AsyncSession,
+    evaluation_id: uuid.UUID,
+    file_name: str | None,
+    content_type: str | None,
+    data: bytes,
+    actor: Actor,
+    settings: Settings,
+    today: date,
+) -> tuple[RepresentationAttachment, bool]:
+    """The attachment and whether it is new (the same file on the same notice is kept once)."""
+    evaluation = await evaluations.open_notice(
+        session=session, evaluation_id=evaluation_id, actor=actor, today=today
+    )
+    kept = evidence_files.checked(file_name, content_type, data, settings)
+    existing = await session.scalar(
+        select(RepresentationAttachment).where(
+            RepresentationAttachment.evaluation_id == evaluation.id,
+            RepresentationAttachment.sha256 == kept.sha256,
+        )
+    )
+    if existing:
+        return existing, False
+    await evidence_files.keep(kept, data, settings)
+    attachment = RepresentationAttachment(
+        evaluation_id=evaluation.id,
+        file_name=kept.file_name,
+        content_type=kept.content_type,
+        size_bytes=kept.size_bytes,
+        sha256=kept.sha256,
+        uploaded_by=actor.id if actor.kind == "user" else None,
+    )
+    session.add(attachment)
+    await session.flush()
+    await audit.record(
+        session=session,
+        actor=actor,
+        action="evaluation.representation_attachment_add",
+        resource_type="evaluation",
+        resource_id=evaluation.id,
+        changes=audit.created(
+            {"attachment_id": attachment.id, "file_name": kept.file_name, "sha256": kept.sha256}
+        ),
+    )
+    return attachment, True
+
+
+async def list_(
+    *, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor
+) -> list[RepresentationAttachment]:
+    await evaluations.get(session=session, evaluation_id=evaluation_id, actor=actor)
+    rows = await session.scalars(
+        select(RepresentationAttachment)
+        .where(RepresentationAttachment.evaluation_id == evaluation_id)
+        .order_by(col(RepresentationAttachment.uploaded_at), col(RepresentationAttachment.id))
+    )
+    return list(rows)
+
+
+async def get(
+    *,
+    session: AsyncSession,
+    evaluation_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    actor: Actor,
+    settings: Settings,
+) -> tuple[RepresentationAttachment, Path]:
+    await evaluations.get(session=session, evaluation_id=evaluation_id, actor=actor)
+    attachment = await session.get(RepresentationAttachment, attachment_id)
+    if attachment is None or attachment.evaluation_id != evaluation_id:
+        raise NotFound(f"attachment {attachment_id} of evaluation {evaluation_id} does not exist")
+    path = evidence_files.path_of(attachment.sha256, settings)
+    if not await asyncio.to_thread(path.is_file):
+        raise Conflict(f"the file of attachment {attachment_id} is missing from storage")
+    return attachment, path
