@@ -28,7 +28,8 @@ Client = Annotated[Actor, Depends(require(Permission.intake_write))]
     "`rejected` with a problem naming the fields. One bad item rejects only itself. A trusted "
     "client's records arrive verified, others as drafts for a reviewer. Repeating a request "
     "with the same `Idempotency-Key` returns the first answer; the same key with another body "
-    "is a 422.",
+    "is a 422. A body carrying a NUL character (\\u0000) anywhere is malformed: 422 for "
+    "the whole request, naming where it is.",
 )
 async def receive_records(
     batch: IntakeBatch,

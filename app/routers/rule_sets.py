@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Response
+from fastapi import Depends, Path, Response
 
 from app.deps import SessionDep, SettingsDep, require
 from app.errors import responses
@@ -17,6 +17,8 @@ from app.services.credit_record_rules import today
 
 router = api_router(prefix="/rule-sets", tags=["grading"], responses=responses(401, 403))
 Reader = Annotated[Actor, Depends(require(Permission.rule_sets_read))]
+# A version is an int4 in the database: a larger number is a 422 here, not a database error.
+Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="the rule set's version")]
 Admin = Annotated[Actor, Depends(require(Permission.rule_sets_write))]
 
 
@@ -62,7 +64,7 @@ async def create_rule_set(
     "it is frozen (only superseded by a newer version).",
     responses=responses(404, 422),
 )
-async def get_rule_set(version: int, session: SessionDep, actor: Reader) -> RuleSetPublic:
+async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> RuleSetPublic:
     rule_set = await rule_sets.get(session=session, version=version)
     return await rule_sets.to_public(session=session, rule_set=rule_set)
 
@@ -75,7 +77,7 @@ async def get_rule_set(version: int, session: SessionDep, actor: Reader) -> Rule
     responses=responses(404, 409, 422),
 )
 async def update_rule_set(
-    version: int,
+    version: Version,
     data: RuleSetUpdate,
     session: SessionDep,
     settings: SettingsDep,

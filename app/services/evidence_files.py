@@ -69,7 +69,7 @@ async def keep(file: KeptFile, data: bytes, settings: Settings) -> None:
 
 
 def _safe_name(file_name: str | None) -> str:
-    name = PurePath((file_name or "").replace("\\", "/")).name.strip()
+    name = PurePath((file_name or "").replace("\\", "/").replace("\x00", "")).name.strip()
     return (name or "attachment")[:255]
 
 

@@ -183,8 +183,8 @@ def _cell(cell: Any) -> Any:
         if cell.is_integer():
             return str(int(cell)) if abs(cell) <= 2**53 else cell
         return repr(cell)  # the shortest text that reads back as the same number
-    if isinstance(cell, str):
-        return cell.strip() or None
+    if isinstance(cell, str):  # a NUL is never text (broken exports); PostgreSQL refuses it
+        return cell.replace("\x00", "").strip() or None
     return cell
 
 

@@ -67,7 +67,7 @@ async def start(
     assert actor.id is not None
     job = ImportJob(
         id=job_id,
-        file_name=file_name[:255],
+        file_name=file_name.replace("\x00", "")[:255],
         file_format=file_format,
         encoding=encoding,
         dry_run=dry_run,

@@ -104,3 +104,11 @@ async def test_a_version_in_use_cannot_change(client, session, headers_for, make
             await session.execute(
                 text("UPDATE rule_sets SET parameters = '{}' WHERE version = :v"), {"v": version}
             )
+
+
+async def test_a_version_beyond_the_database_integer_is_422(client, headers_for):
+    """Found by schemathesis: an int8-sized path parameter was a 500 (int4 column)."""
+    r = await client.get(
+        "/api/v1/rule-sets/19731325447161316", headers=await headers_for(Role.auditor)
+    )
+    assert assert_problem(r, 422)["errors"][0]["loc"] == ["path", "version"]
