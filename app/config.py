@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     grading_slice_employers: int = Field(
         default=50_000, ge=1, description="employers per transaction of a grading run"
     )
+    grading_work_mem_mb: int = Field(
+        default=256, ge=4, le=4096, description="work_mem of a grading run's transactions"
+    )
     grading_run_lease_seconds: int = Field(
         default=120, ge=5, description="a running run whose worker is silent this long resumes"
     )

@@ -169,6 +169,27 @@ END
 $$
 """
 
+# Employers are never deleted (Art 8: a deregistered unit keeps its status and its history), and
+# an employer's id never changes. Enforced here because evaluations rely on it instead of a
+# foreign key: `evaluations.employer_id` and `evaluations.rule_set_version` carry no FK, since a
+# grading run of a million employers spent a third of its time in the per-row checks of those two
+# keys. Both hold by construction: the one writer of grades (`grading.apply`) takes employer ids
+# from the employers table and the rule-set version it validated in the same transaction, and
+# neither side can disappear afterwards (this guard; `rule_sets_guard` refuses DELETE and any
+# change of a version in use).
+EMPLOYERS_GUARD = """
+CREATE FUNCTION employers_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    RAISE EXCEPTION 'employer %: an id never changes', OLD.id
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RAISE EXCEPTION 'employers are never deleted (Art 8): % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+
 
 def upgrade() -> None:
     op.create_table(
@@ -343,15 +364,7 @@ def upgrade() -> None:
             ["decided_by"], ["users.id"], name=op.f("fk_evaluations_decided_by_users")
         ),
         sa.ForeignKeyConstraint(
-            ["employer_id"], ["employers.id"], name=op.f("fk_evaluations_employer_id_employers")
-        ),
-        sa.ForeignKeyConstraint(
             ["represented_by"], ["users.id"], name=op.f("fk_evaluations_represented_by_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["rule_set_version"],
-            ["rule_sets.version"],
-            name=op.f("fk_evaluations_rule_set_version_rule_sets"),
         ),
         sa.ForeignKeyConstraint(
             ["superseded_by"],
@@ -387,6 +400,26 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("status IN ('notice', 'final')"),
     )
+    # The facts of a slice of employers, read by an index-only range scan (grading.facts).
+    op.create_index(
+        "ix_credit_records_grading",
+        "credit_records",
+        ["employer_id", "id"],
+        unique=False,
+        postgresql_include=[
+            "punished",
+            "serious_conditions",
+            "kind",
+            "decision_date",
+            "occurred_date",
+            "rectified_date",
+            "penalty_performed_date",
+        ],
+        postgresql_where=sa.text(
+            "status = 'verified' AND (punished OR serious_conditions <> '{}' "
+            "OR kind = 'wage_arrears_listing')"
+        ),
+    )
     op.execute(NO_OVERLAP)
     # Events written before grading existed are covered by the first yearly run, not replayed.
     op.execute(
@@ -406,6 +439,19 @@ def upgrade() -> None:
     op.execute(
         "CREATE TRIGGER rule_sets_guard BEFORE UPDATE OR DELETE ON rule_sets "
         "FOR EACH ROW EXECUTE FUNCTION rule_sets_guard()"
+    )
+    op.execute(EMPLOYERS_GUARD)
+    op.execute(
+        "CREATE TRIGGER employers_no_delete BEFORE DELETE ON employers "
+        "FOR EACH ROW EXECUTE FUNCTION employers_guard()"
+    )
+    op.execute(
+        "CREATE TRIGGER employers_no_truncate BEFORE TRUNCATE ON employers "
+        "FOR EACH STATEMENT EXECUTE FUNCTION employers_guard()"
+    )
+    op.execute(
+        "CREATE TRIGGER employers_id_fixed BEFORE UPDATE OF id ON employers "
+        "FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION employers_guard()"
     )
     rule_sets = sa.table(
         "rule_sets",
@@ -432,6 +478,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS employers_id_fixed ON employers")
+    op.execute("DROP TRIGGER IF EXISTS employers_no_truncate ON employers")
+    op.execute("DROP TRIGGER IF EXISTS employers_no_delete ON employers")
+    op.execute("DROP FUNCTION IF EXISTS employers_guard()")
     op.execute("DROP TRIGGER IF EXISTS evaluations_no_truncate ON evaluations")
     op.execute("DROP TRIGGER IF EXISTS evaluations_guard ON evaluations")
     op.execute("DROP FUNCTION IF EXISTS evaluations_guard()")
@@ -448,6 +498,7 @@ def downgrade() -> None:
         postgresql_where=sa.text("status = 'notice'"),
     )
     op.drop_index("ix_evaluations_employer", table_name="evaluations")
+    op.drop_index("ix_credit_records_grading", table_name="credit_records")
     op.drop_table("evaluations")
     op.drop_index(
         "uq_grading_runs_active",

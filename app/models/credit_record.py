@@ -166,6 +166,14 @@ class CreditRecordBase(SQLModel):
     severity: Severity | None = None
 
 
+# The records that can make a grading fact (`grading.facts`): the partial index's predicate,
+# repeated word for word by the facts query so the planner can use the index.
+GRADING_RELEVANT = (
+    "status = 'verified' AND (punished OR serious_conditions <> '{}' "
+    "OR kind = 'wage_arrears_listing')"
+)
+
+
 class CreditRecord(CreditRecordBase, table=True):
     __tablename__ = "credit_records"
     __table_args__ = (
@@ -180,6 +188,24 @@ class CreditRecord(CreditRecordBase, table=True):
         sa.Index("ix_credit_records_employer", "employer_id", "occurred_date"),
         sa.Index("ix_credit_records_occurred", "occurred_date", "id"),
         sa.Index("ix_credit_records_status", "status"),
+        # Grading (migration 0007): the verified records that can make a fact, with every column
+        # the facts read, in employer order: a run's slice reads its range of employers from
+        # this index alone instead of scanning the table once per slice.
+        sa.Index(
+            "ix_credit_records_grading",
+            "employer_id",
+            "id",
+            postgresql_include=[
+                "punished",
+                "serious_conditions",
+                "kind",
+                "decision_date",
+                "occurred_date",
+                "rectified_date",
+                "penalty_performed_date",
+            ],
+            postgresql_where=sa.text(GRADING_RELEVANT),
+        ),
         sa.CheckConstraint("fine_amount IS NULL OR penalty_category IS NOT NULL", name="fine"),
         sa.CheckConstraint("status = 'draft' OR verified_at IS NOT NULL", name="verified_at"),
         # Two persons: whoever verifies did not collect (a correction is entered by a reviewer)

@@ -277,7 +277,8 @@ async def regrade(
     spec = Spec.of(await rule_sets.in_force(session=session, on=today))
     return await apply.apply(
         session=session,
-        employers="SELECT DISTINCT unnest(CAST(:employer_ids AS uuid[])) AS id",
+        # from the employers table: evaluations.employer_id has no foreign key (migration 0007)
+        employers="SELECT id FROM employers WHERE id = ANY(CAST(:employer_ids AS uuid[]))",
         employer_params={"employer_ids": employer_ids},
         spec=spec,
         cycle=cycle,

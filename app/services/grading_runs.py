@@ -169,6 +169,13 @@ async def _grade_slice(
     session: AsyncSession, run_id: uuid.UUID, settings: Settings
 ) -> tuple[GradingRun, bool]:
     """One slice in the caller's transaction; False when no employer was left."""
+    # Asynchronous commit: a crash may lose the last slice's commit (never corrupt it), and with it
+    # the slice's evaluations and progress together, which the resumed run grades again; a slice
+    # that changes nothing writes nothing, so redoing it is harmless. The run's end (`_close`)
+    # commits synchronously, which flushes every slice before it. Memory for the slice's sorts,
+    # hashes and its materialised grades, so none of them spills to disk.
+    await session.execute(text("SET LOCAL synchronous_commit = off"))
+    await session.execute(text(f"SET LOCAL work_mem = '{settings.grading_work_mem_mb}MB'"))
     current = await session.get(GradingRun, run_id, with_for_update=True, populate_existing=True)
     assert current is not None
     spec = Spec.of(await rule_sets.get(session=session, version=current.rule_set_version))

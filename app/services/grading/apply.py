@@ -68,6 +68,7 @@ _STATEMENT = """
             SELECT f.employer_id, {grade} AS grade, {fired} AS fired,
                    {explanation} AS explanation
             FROM ({facts}) f
+            OFFSET 0  -- a fence: the rule expressions are evaluated once per row, not per use
         ) g
         LEFT JOIN evaluations cur
           ON cur.employer_id = g.employer_id AND cur.cycle = :cycle
