@@ -12,14 +12,11 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
 
 from app.config import Settings
 from app.errors import PROBLEM_BASE, AppError, FieldProblem, Problem
-from app.models.credit_record import CreditRecord, RecordSource, RecordStatus
+from app.models.credit_record import RecordSource
 from app.models.intake import (
-    IntakeItem,
     IntakeOutcome,
     IntakeOutcomeKind,
     IntakeRecord,
@@ -98,6 +95,22 @@ def _reject_duplicate_ids(rows: list[CheckedRow], external_ids: list[str | None]
             )
 
 
+# What this source sent before under these external ids, and the record's current version
+# (a reviewer's correction may have made it newer than the one the item became). Correlated
+# lookups by primary key, one per id sent: the cost follows the batch, not the table.
+_SENT_BEFORE = text(
+    """
+    SELECT i.external_id, i.content_hash, i.record_id,
+           (SELECT c.id FROM credit_records c
+            WHERE c.record_key = (SELECT s.record_key FROM credit_records s
+                                  WHERE s.id = i.record_id)
+              AND c.status IN ('draft', 'verified')) AS current_id
+    FROM unnest(CAST(:external_ids AS varchar[])) AS wanted(external_id)
+    JOIN intake_items i ON i.source = :source AND i.external_id = wanted.external_id
+    """
+)
+
+
 async def _classify(
     session: AsyncSession,
     rows: list[CheckedRow],
@@ -110,26 +123,16 @@ async def _classify(
     made newer than the one the source's last item became.
     """
     wanted = [external_ids[row.index] for row in rows if row.ok]
-    sent, current = aliased(CreditRecord), aliased(CreditRecord)  # the version it became; now
-    found = await session.execute(
-        select(IntakeItem, current.id)
-        .join(sent, col(sent.id) == IntakeItem.record_id)
-        .outerjoin(
-            current,
-            (col(current.record_key) == col(sent.record_key))
-            & col(current.status).in_([RecordStatus.draft, RecordStatus.verified]),
-        )
-        .where(IntakeItem.source == source.value, col(IntakeItem.external_id).in_(wanted))
-    )
-    known = {item.external_id: (item, record_id or item.record_id) for item, record_id in found}
+    found = await session.execute(_SENT_BEFORE, {"source": source.value, "external_ids": wanted})
+    known = {row.external_id: (row.content_hash, row.current_id or row.record_id) for row in found}
     outcomes: dict[int, tuple[Outcome, uuid.UUID | None]] = {}
     for row in rows:
-        before, record_id = known.get(external_ids[row.index] or "", (None, None))
+        sent_hash, record_id = known.get(external_ids[row.index] or "", (None, None))
         if not row.ok:
             outcomes[row.index] = (Outcome.rejected, None)
-        elif before is None:
+        elif sent_hash is None:
             outcomes[row.index] = (Outcome.created, None)
-        elif row.content and before.content_hash == record_checks.content_hash(row.content):
+        elif row.content and sent_hash == record_checks.content_hash(row.content):
             outcomes[row.index] = (Outcome.unchanged, record_id)
         else:
             outcomes[row.index] = (Outcome.corrected, record_id)
