@@ -13,9 +13,17 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, select
 
 from app.config import Settings
 from app.errors import AppError
+from app.services import audit
+from app.services.actors import Actor
+
+Row = TypeVar("Row", bound=SQLModel)
 
 # Declared types whose first bytes we can check cheaply; others are taken as declared.
 MAGIC = {
@@ -66,6 +74,40 @@ def checked(
 
 async def keep(file: KeptFile, data: bytes, settings: Settings) -> None:
     await asyncio.to_thread(_store, path_of(file.sha256, settings), data)
+
+
+async def attach(
+    *,
+    session: AsyncSession,
+    model: type[Row],
+    owner: dict[str, Any],
+    audited_as: tuple[str, str],
+    file_name: str | None,
+    content_type: str | None,
+    data: bytes,
+    actor: Actor,
+    settings: Settings,
+) -> tuple[Row, bool]:
+    """Check, store and record one evidence file of `owner` (e.g. {"record_id": id}); the same
+    file on the same owner is kept once. Returns the row and whether it is new."""
+    kept = checked(file_name, content_type, data, settings)
+    existing = await session.scalar(select(model).filter_by(**owner, sha256=kept.sha256))
+    if existing is not None:
+        return existing, False
+    await keep(kept, data, settings)
+    uploader = actor.id if actor.kind == "user" else None
+    row = model(**owner, **vars(kept), uploaded_by=uploader)
+    session.add(row)
+    await session.flush()
+    action, resource_type = audited_as
+    await audit.record(
+        session=session, actor=actor, action=action, resource_type=resource_type,
+        resource_id=next(iter(owner.values())),
+        changes=audit.created(
+            {"attachment_id": row.id, "file_name": kept.file_name, "sha256": kept.sha256}  # type: ignore[attr-defined]
+        ),
+    )  # fmt: skip
+    return row, True
 
 
 def _safe_name(file_name: str | None) -> str:

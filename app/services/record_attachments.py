@@ -19,8 +19,8 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.models.credit_record import CreditRecord, RecordStatus
 from app.models.record_attachment import RecordAttachment
 from app.models.user import Role
-from app.services import audit, evidence_files
 from app.services import credit_record_reads as reads
+from app.services import evidence_files
 from app.services.actors import Actor
 
 
@@ -51,40 +51,11 @@ async def add(
 ) -> tuple[RecordAttachment, bool]:
     """The attachment and whether it is new (the same file on the same record is kept once)."""
     record = await _attachable(session, record_id, actor)
-    kept = evidence_files.checked(file_name, content_type, data, settings)
-    existing = await session.scalar(
-        select(RecordAttachment).where(
-            RecordAttachment.record_id == record.id, RecordAttachment.sha256 == kept.sha256
-        )
-    )
-    if existing:
-        return existing, False
-    await evidence_files.keep(kept, data, settings)
-    attachment = RecordAttachment(
-        record_id=record.id,
-        file_name=kept.file_name,
-        content_type=kept.content_type,
-        size_bytes=kept.size_bytes,
-        sha256=kept.sha256,
-        uploaded_by=actor.id if actor.kind == "user" else None,
-    )
-    session.add(attachment)
-    await session.flush()
-    await audit.record(
-        session=session,
-        actor=actor,
-        action="credit_record.attachment_add",
-        resource_type="credit_record",
-        resource_id=record.id,
-        changes=audit.created(
-            {
-                "attachment_id": attachment.id,
-                "file_name": attachment.file_name,
-                "sha256": kept.sha256,
-            }
-        ),
-    )
-    return attachment, True
+    return await evidence_files.attach(
+        session=session, model=RecordAttachment, owner={"record_id": record.id},
+        audited_as=("credit_record.attachment_add", "credit_record"), file_name=file_name,
+        content_type=content_type, data=data, actor=actor, settings=settings,
+    )  # fmt: skip
 
 
 async def _readable(session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> None:

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.models.representation_attachment import RepresentationAttachment
-from app.services import audit, evaluations, evidence_files
+from app.services import evaluations, evidence_files
 from app.services.actors import Actor
 
 
@@ -33,37 +33,11 @@ async def add(
     evaluation = await evaluations.open_notice(
         session=session, evaluation_id=evaluation_id, actor=actor, today=today
     )
-    kept = evidence_files.checked(file_name, content_type, data, settings)
-    existing = await session.scalar(
-        select(RepresentationAttachment).where(
-            RepresentationAttachment.evaluation_id == evaluation.id,
-            RepresentationAttachment.sha256 == kept.sha256,
-        )
-    )
-    if existing:
-        return existing, False
-    await evidence_files.keep(kept, data, settings)
-    attachment = RepresentationAttachment(
-        evaluation_id=evaluation.id,
-        file_name=kept.file_name,
-        content_type=kept.content_type,
-        size_bytes=kept.size_bytes,
-        sha256=kept.sha256,
-        uploaded_by=actor.id if actor.kind == "user" else None,
-    )
-    session.add(attachment)
-    await session.flush()
-    await audit.record(
-        session=session,
-        actor=actor,
-        action="evaluation.representation_attachment_add",
-        resource_type="evaluation",
-        resource_id=evaluation.id,
-        changes=audit.created(
-            {"attachment_id": attachment.id, "file_name": kept.file_name, "sha256": kept.sha256}
-        ),
-    )
-    return attachment, True
+    return await evidence_files.attach(
+        session=session, model=RepresentationAttachment, owner={"evaluation_id": evaluation.id},
+        audited_as=("evaluation.representation_attachment_add", "evaluation"),
+        file_name=file_name, content_type=content_type, data=data, actor=actor, settings=settings,
+    )  # fmt: skip
 
 
 async def list_(
