@@ -6,16 +6,14 @@ import json
 import logging
 import warnings
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, insert
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -104,16 +102,6 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-
-
-@asynccontextmanager
-async def advisory_lock(connection: AsyncConnection, key: AdvisoryLock) -> AsyncIterator[None]:
-    """Hold a session-level advisory lock on `connection` for the block (waits for it)."""
-    await connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": int(key)})
-    try:
-        yield
-    finally:
-        await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": int(key)})
 
 
 COPY_THRESHOLD = 100  # below this an INSERT is as quick as setting up a COPY

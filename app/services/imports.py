@@ -19,7 +19,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import func, insert, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
@@ -232,7 +231,3 @@ async def _close(
             .values(status=status, finished_at=utcnow(), failure=failure and failure[:2000])
             .returning(ImportJob)
         )
-
-
-def schema_for_docs() -> type[BaseModel]:
-    return ImportRow
