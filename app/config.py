@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     grading_slice_employers: int = Field(
         default=50_000, ge=1, description="employers per transaction of a grading run"
     )
+    grading_workers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="slices of a grading run graded at once, each on its own connection "
+        "(about one per database core)",
+    )
     grading_work_mem_mb: int = Field(
         default=256, ge=4, le=4096, description="work_mem of a grading run's transactions"
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import time
 import warnings
 from collections.abc import AsyncIterator
 from enum import IntEnum
@@ -128,3 +130,20 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
         table.name, columns=columns, records=records
     )
+
+
+# Ids for rows written by one INSERT…SELECT, in insertion order: a random UUID per row scatters
+# the inserts over the whole primary-key index (and gen_random_uuid() draws from the strong random
+# source for each row). These are UUIDv7 (RFC 9562, §6.2 method 1): the statement binds
+# `:id_prefix` — 48-bit Unix milliseconds, version, variant and 42 random bits — and each row
+# adds a 32-bit counter, so they sort by time, append at the index's right edge, and two
+# statements in the same millisecond collide only if 42 random bits do.
+ORDERED_IDS = "CAST(:id_prefix || lpad(to_hex(row_number() OVER ()), 8, '0') AS uuid)"
+
+
+def ordered_id_prefix() -> str:
+    """The first 96 bits of the UUIDv7s of one statement, as 24 hex digits (see ORDERED_IDS)."""
+    random_a, random_b = secrets.randbits(12), secrets.randbits(30)
+    milliseconds = time.time_ns() // 1_000_000 & ((1 << 48) - 1)
+    prefix = (milliseconds << 48) | (0x7 << 44) | (random_a << 32) | (0b10 << 30) | random_b
+    return f"{prefix:024x}"

@@ -127,24 +127,27 @@ async def run(employers: int) -> dict[str, Any]:
     return figures
 
 
-async def _measure_run(url: str) -> dict[str, Any]:
-    """A real run of the cycle, as the API starts one, on the same data; its evaluations are
-    checked against the bare SQL's grades, so the two did the same work."""
-    engine = create_engine(url, pool_size=2)
-    factory = session_factory(engine)
+async def _measure_run(url: str, *, runs: int = 2) -> dict[str, Any]:
+    """A real run of the cycle, as the API starts one, on the same data: the best of `runs`
+    first runs (the grades are cleared between them, as the bare SQL's table is), the first
+    warming caches. Its evaluations are checked against the bare SQL's grades, so the two did
+    the same work."""
     settings = Settings(environment="development", database_url=url, log_level="WARNING")
+    engine = create_engine(url, pool_size=settings.grading_workers + 1)
+    factory = session_factory(engine)
+    best = float("inf")
     try:
-        async with factory() as session, session.begin():
-            grading_run = await grading_runs.start(
-                session=session,
-                cycle=CYCLE,
-                employer_ids=None,
-                actor=actors.system("bench"),
-                settings=settings,
-            )
-        started = time.perf_counter()
-        await grading_runs.run(factory=factory, run_id=grading_run.id, settings=settings)
-        seconds = time.perf_counter() - started
+        for attempt in range(runs):
+            if attempt:
+                await _clear_grades(url)
+            async with factory() as session, session.begin():
+                grading_run = await grading_runs.start(
+                    session=session, cycle=CYCLE, employer_ids=None,
+                    actor=actors.system("bench"), settings=settings,
+                )  # fmt: skip
+            started = time.perf_counter()
+            await grading_runs.run(factory=factory, run_id=grading_run.id, settings=settings)
+            best = min(best, time.perf_counter() - started)
     finally:
         await engine.dispose()
     conn = await asyncpg.connect(plain(url))
@@ -158,11 +161,24 @@ async def _measure_run(url: str) -> dict[str, Any]:
         await conn.close()
     return {
         "run_status": status,
-        "run_s": seconds,
+        "run_s": best,
+        "run_workers": settings.grading_workers,
         "run_grades": {row["grade"]: row["n"] for row in rows},
         "employers_graded_differently": disagreeing,
         "peak_memory_bytes": peak_memory_bytes(),
     }
+
+
+async def _clear_grades(url: str) -> None:
+    """Back to no evaluation, in the scratch database only: the table refuses DELETE and
+    TRUNCATE (Art 8), so its triggers are bypassed for this session."""
+    conn = await asyncpg.connect(plain(url))
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        await conn.execute("TRUNCATE evaluations, grading_run_slices, grading_runs CASCADE")
+        await conn.execute("VACUUM ANALYZE evaluations")
+    finally:
+        await conn.close()
 
 
 # The computed grade of each employer's current evaluation of the cycle (a C is first a notice).
@@ -186,14 +202,15 @@ def report(figures: dict[str, Any]) -> str:
         f"  generate (COPY): {figures['generate_s']:.1f} s, "
         f"{figures['generate_rows_per_s']:,.0f} rows/s; vacuum analyze "
         f"{figures['vacuum_analyze_s']:.1f} s",
-        f"  bare SQL (one INSERT ... SELECT): {figures['bare_sql_s']:.3f} s "
+        f"  bare SQL (one INSERT ... SELECT, best of 2): {figures['bare_sql_s']:.3f} s "
         f"{figures['bare_grades']}",
     ]
     ratio = figures["run_s"] / figures["bare_sql_s"]
     peak = figures["peak_memory_bytes"]
     memory_verdict = "met" if peak < MEMORY_TARGET_BYTES else "NOT met"
     lines += [
-        f"  grading run: {figures['run_s']:.3f} s ({figures['run_status']}) "
+        f"  grading run ({figures['run_workers']} workers, best of 2): {figures['run_s']:.3f} s "
+        f"({figures['run_status']}) "
         f"{figures['run_grades']}; employers graded differently from the bare SQL: "
         f"{figures['employers_graded_differently']}",
         f"  ratio run/bare: {ratio:.2f}  target <= {RATIO_TARGET}: "

@@ -98,6 +98,9 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         login_max_failures=3,
         max_body_bytes=64 * 1024,
+        # the tests' sessions share one connection (one transaction rolled back per test); the
+        # grading-run tests that run several workers use a database of their own
+        grading_workers=1,
     )
 
 

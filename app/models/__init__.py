@@ -8,7 +8,7 @@ from app.models.credit_event import CreditEvent
 from app.models.credit_record import CreditRecord
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation
-from app.models.grading_run import ConsumedEvent, EventConsumer, GradingRun
+from app.models.grading_run import ConsumedEvent, EventConsumer, GradingRun, GradingRunSlice
 from app.models.import_job import ImportJob, ImportRowError
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
@@ -32,6 +32,7 @@ __all__ = [
     "Evaluation",
     "EventConsumer",
     "GradingRun",
+    "GradingRunSlice",
     "IdempotentRequest",
     "ImportJob",
     "ImportRowError",

@@ -100,26 +100,25 @@ class Evaluation(SQLModel, table=True):
     origin: EvaluationOrigin = Field(sa_type=sa.String(16))
     rule_set_version: int
     fired_rules: list[str] = Field(default_factory=list, sa_type=ARRAY(sa.String(64)))
-    explanation: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)
+    # NULL when only the rule set's default rule fired: that explanation is the same for every
+    # such employer of the cycle, so it is rendered from the rule set when read
+    # (`rules.default_explanation`) instead of being stored a million times
+    explanation: list[dict[str, Any]] | None = Field(default=None, sa_type=JSONB)
     representation_deadline: date | None = None
     representation: str | None = Field(default=None, max_length=4000)
     represented_at: datetime | None = optional_timestamp_field()
-    represented_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    # The four references below are checked by the deferred constraint trigger
+    # `evaluations_references` (migration 0009), which fires only for a row that sets one: as
+    # foreign keys they cost every row a grading run writes a queued check per key.
+    represented_by: uuid.UUID | None = None
     decision: DecisionOutcome | None = Field(default=None, sa_type=sa.String(16))
     decision_reason: str | None = Field(default=None, max_length=2000)
-    decided_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    decided_by: uuid.UUID | None = None
     decided_at: datetime | None = optional_timestamp_field()
     effective_from: date | None = None
-    supersedes_id: uuid.UUID | None = Field(default=None, foreign_key="evaluations.id")
-    # deferred: the old evaluation points at the new one, inserted after it in the transaction
-    superseded_by: uuid.UUID | None = Field(
-        default=None,
-        sa_column=sa.Column(
-            sa.Uuid,
-            sa.ForeignKey("evaluations.id", deferrable=True, initially="DEFERRED"),
-            nullable=True,
-        ),
-    )
+    supersedes_id: uuid.UUID | None = None
+    # the old evaluation points at the new one, inserted after it in the transaction
+    superseded_by: uuid.UUID | None = None
     superseded_at: datetime | None = optional_timestamp_field()
     # provenance only, no foreign key: a run's rows are never deleted, and a key checked per
     # row would cost a grading run of a million employers about a tenth of its time

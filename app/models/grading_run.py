@@ -54,15 +54,30 @@ class GradingRun(SQLModel, table=True):
     total: int = Field(default=0)
     changed: int = Field(default=0, description="evaluations written (new or superseding)")
     counts: dict[str, int] = Field(default_factory=dict, sa_type=JSONB)
-    after_employer_id: uuid.UUID | None = Field(
-        default=None, description="the last employer graded: a resumed run continues after it"
-    )
     errors: list[str] = Field(default_factory=list, sa_type=JSONB)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = timestamp_field()
     started_at: datetime | None = optional_timestamp_field()
     heartbeat_at: datetime | None = optional_timestamp_field()
     finished_at: datetime | None = optional_timestamp_field()
+
+
+class GradingRunSlice(SQLModel, table=True):
+    """A run's unit of work: the employers whose ids lie in [low_id, high_id], graded and marked
+    done in one transaction. The slices of a run tile the whole id space, so an employer created
+    after the run was planned is graded too. A worker holds a slice by its row lock (FOR UPDATE
+    SKIP LOCKED): one that dies releases it with its transaction, and the slice is graded again."""
+
+    __tablename__ = "grading_run_slices"
+    __table_args__ = (sa.CheckConstraint("low_id <= high_id", name="range"),)
+
+    run_id: uuid.UUID = Field(foreign_key="grading_runs.id", primary_key=True)
+    seq: int = Field(primary_key=True)
+    low_id: uuid.UUID
+    high_id: uuid.UUID
+    graded: int = 0
+    changed: int = 0
+    done_at: datetime | None = optional_timestamp_field()
 
 
 class GradingRunPublic(SQLModel):

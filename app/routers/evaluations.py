@@ -61,7 +61,8 @@ async def list_evaluations(
         session=session, actor=actor, employer_id=employer_id, cycle=cycle, status=status,
         limit=limit, cursor=cursor,
     )  # fmt: skip
-    return Page(items=[evaluations.to_public(e) for e in rows], next_cursor=next_cursor)
+    items = await evaluations.to_public(session=session, evaluations=rows)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -98,7 +99,7 @@ async def get_evaluation(
     evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> EvaluationPublic:
     found = await evaluations.get(session=session, evaluation_id=evaluation_id, actor=actor)
-    return evaluations.to_public(found)
+    return await evaluations.to_public_one(session=session, evaluation=found)
 
 
 @router.post(
@@ -119,7 +120,7 @@ async def represent(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor,
         today=today(settings),
     )  # fmt: skip
-    return evaluations.to_public(found)
+    return await evaluations.to_public_one(session=session, evaluation=found)
 
 
 @router.post(
@@ -141,7 +142,7 @@ async def decide(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor,
         today=today(settings),
     )  # fmt: skip
-    return evaluations.to_public(found)
+    return await evaluations.to_public_one(session=session, evaluation=found)
 
 
 @employer_router.get(

@@ -27,8 +27,9 @@ Starter = Annotated[Actor, Depends(require(Permission.grading_runs_write))]
     summary="Start a grading run",
     description="Grades every employer (or `employer_ids`) for an ended `cycle` (a calendar "
     "year before the current one in Asia/Shanghai; 422 otherwise) on the rules in force, in "
-    "the background. Employers whose outcome did not change are left untouched; a new C is a "
-    "notice. 409 while another run of the cycle is unfinished.",
+    "the background, in slices of employers that several workers grade at once. Employers "
+    "whose outcome did not change are left untouched; a new C is a notice. 409 while another "
+    "run of the cycle is unfinished.",
     responses=responses(409, 422),
 )
 async def start_run(

@@ -34,14 +34,15 @@ async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) ->
             )
         ).all()
     )
-    current = next((e for e in history if e.status == EvaluationStatus.final), None)
-    notice = next((e for e in history if e.status == EvaluationStatus.notice), None)
+    shown = await to_public(session=session, evaluations=history)
+    current = next((e for e in shown if e.status == EvaluationStatus.final), None)
+    notice = next((e for e in shown if e.status == EvaluationStatus.notice), None)
     return CreditProfile(
         employer_id=employer_id,
-        current=to_public(current) if current else None,
-        pending_notice=to_public(notice) if notice else None,
+        current=current,
+        pending_notice=notice,
         records=await _summary(session, employer_id, verified_only=actor.role == Role.employer),
-        history=[to_public(e) for e in history],
+        history=shown,
     )
 
 

@@ -9,6 +9,7 @@ records decides; without a representation the C takes effect when the window clo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, update
@@ -32,13 +33,33 @@ from app.models.user import Role
 from app.services import audit, pagination, rule_sets
 from app.services.actors import Actor
 from app.services.grading import apply, facts
-from app.services.grading.rules import Decision, Spec, decide
+from app.services.grading.rules import Decision, Spec, decide, default_explanation
 
 REVIEW_CITATION = "国办发〔2020〕49号（陈述申辩）; 文水县办法 第九条"
 
 
-def to_public(evaluation: Evaluation) -> EvaluationPublic:
-    return EvaluationPublic.model_validate(evaluation)
+async def to_public(
+    *, session: AsyncSession, evaluations: Sequence[Evaluation]
+) -> list[EvaluationPublic]:
+    """As the API shows them, each with its explanation (a stored NULL is the default one)."""
+    specs: dict[int, Spec] = {}
+    shown = []
+    for evaluation in evaluations:
+        explanation = evaluation.explanation
+        if explanation is None:
+            version = evaluation.rule_set_version
+            if version not in specs:
+                specs[version] = Spec.of(await rule_sets.get(session=session, version=version))
+            explanation = default_explanation(specs[version], evaluation.cycle)
+        shown.append(
+            EvaluationPublic.model_validate(evaluation, update={"explanation": explanation})
+        )
+    return shown
+
+
+async def to_public_one(*, session: AsyncSession, evaluation: Evaluation) -> EvaluationPublic:
+    [shown] = await to_public(session=session, evaluations=[evaluation])
+    return shown
 
 
 async def get(*, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
@@ -136,7 +157,7 @@ async def represent(
 async def _triggers_collected_by(
     session: AsyncSession, evaluation: Evaluation, actor: Actor
 ) -> bool:
-    ids = {rid for item in evaluation.explanation for rid in item["record_ids"]}
+    ids = {rid for item in evaluation.explanation or [] for rid in item["record_ids"]}
     if not ids or actor.id is None:
         return False
     found = await session.scalar(
@@ -198,7 +219,7 @@ async def _change(
         rule_set_version=notice.rule_set_version,
         fired_rules=notice.fired_rules,
         explanation=[
-            *notice.explanation,
+            *(notice.explanation or []),
             {
                 "rule_id": "review.change",
                 "grade": data.grade.value,

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from app.config import Settings
+from app.models.base import utcnow
 from app.models.blacklist import (
     BlacklistEntryCreate,
     BlacklistRemovalCreate,
@@ -24,10 +27,10 @@ from app.models.blacklist import (
     ResponsiblePersonCreate,
 )
 from app.models.credit_record import RecordKind
-from app.models.evaluation import EvaluationOrigin
+from app.models.evaluation import Evaluation, EvaluationOrigin
 from app.models.rule_set import Parameters, Rule, RuleSetCreate
 from app.models.user import Role
-from app.services import blacklist, rule_sets
+from app.services import blacklist, evaluations, rule_sets
 from app.services.grading import apply, facts
 from app.services.grading.rules import Spec, decide
 from tests.grading_support import Spec as R
@@ -146,14 +149,16 @@ async def _sql_path(
         policy=apply.Policy(origin=EvaluationOrigin.batch),
         today=TODAY,
     )
-    rows = await session.execute(
-        text(
-            "SELECT employer_id, grade, explanation FROM evaluations "
-            "WHERE employer_id = ANY(:ids) AND cycle = :cycle AND status IN ('notice', 'final')"
-        ),
-        {"ids": employer_ids, "cycle": CYCLE},
+    rows = await session.scalars(
+        select(Evaluation).where(
+            col(Evaluation.employer_id).in_(employer_ids),
+            Evaluation.cycle == CYCLE,
+            col(Evaluation.status).in_(["notice", "final"]),
+        )
     )
-    return {row.employer_id: (row.grade, row.explanation) for row in rows}
+    shown = await evaluations.to_public(session=session, evaluations=list(rows))
+    return {e.employer_id: (e.grade, [i.model_dump(mode="json") for i in e.explanation])
+            for e in shown}  # fmt: skip
 
 
 async def test_scenarios_python_and_sql_agree(
@@ -263,3 +268,32 @@ async def test_blacklist_listing_makes_c_and_removal_undoes_it(
     )
     found = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
     assert decide(found[employer.id], spec).grade == "A"
+
+
+async def test_a_default_explanation_is_rendered_not_stored(session, make_employer):  # type: ignore[no-untyped-def]
+    employer = await make_employer()
+    spec = Spec.of(await rule_sets.get(session=session, version=1))
+    shown = await _sql_path(session, spec, [employer.id])
+    stored = await session.scalar(
+        text("SELECT explanation FROM evaluations WHERE employer_id = :e"), {"e": employer.id}
+    )
+    assert stored is None  # the same for every such employer: not written a million times
+    empty = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
+    assert shown[employer.id] == ("A", decide(empty[employer.id], spec).explanation)
+
+
+@pytest.mark.parametrize("column", ["decided_by", "represented_by", "supersedes_id"])
+async def test_an_evaluations_references_are_checked_when_set(session, make_employer, column):  # type: ignore[no-untyped-def]
+    employer = await make_employer()
+    await session.execute(text("SET CONSTRAINTS evaluations_references IMMEDIATE"))
+    evaluation = Evaluation(
+        employer_id=employer.id, cycle=CYCLE, grade="A", computed_grade="A", status="final",
+        origin=EvaluationOrigin.batch, rule_set_version=1, effective_from=TODAY,
+    )  # fmt: skip
+    setattr(evaluation, column, uuid.uuid4())
+    if column == "decided_by":
+        evaluation.decision, evaluation.decided_at = "confirm", utcnow()
+    with pytest.raises(IntegrityError, match=f"{column} .* is not"):
+        async with session.begin_nested():
+            session.add(evaluation)
+            await session.flush()

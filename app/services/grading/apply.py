@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import ORDERED_IDS, ordered_id_prefix
 from app.models.evaluation import EvaluationOrigin
 from app.services import working_days
 from app.services.grading import facts
@@ -58,21 +59,28 @@ def _changed(policy: Policy) -> str:
 # final C for the cycle: then only the grounds changed, not the grade.
 _STATEMENT = """
     WITH graded AS MATERIALIZED (
-        SELECT g.employer_id, g.grade, g.fired, g.explanation, gen_random_uuid() AS new_id,
+        SELECT g.employer_id, g.grade, g.fired, g.explanation, {new_id} AS new_id,
                cur.id AS current_id,
                CASE WHEN g.grade = 'C' AND NOT coalesce(
                         cur.status = 'final' AND cur.grade = 'C', false)
                     THEN 'notice' ELSE 'final' END AS status,
                ({changed}) AS changed
         FROM (
-            SELECT f.employer_id, {grade} AS grade, {fired} AS fired,
-                   {explanation} AS explanation
-            FROM ({facts}) f
-            OFFSET 0  -- a fence: the rule expressions are evaluated once per row, not per use
+            SELECT e.id AS employer_id,
+                   coalesce(r.grade, CAST(:empty_grade AS text)) AS grade,
+                   coalesce(r.fired, CAST(:empty_fired AS text[])) AS fired,
+                   r.explanation
+            FROM ({employers}) e
+            LEFT JOIN (
+                SELECT f.employer_id, {grade} AS grade, {fired} AS fired,
+                       {explanation} AS explanation
+                FROM ({facts}) f
+                OFFSET 0  -- a fence: the rule expressions are evaluated once per row, not per use
+            ) r ON r.employer_id = e.id
         ) g
         LEFT JOIN evaluations cur
           ON cur.employer_id = g.employer_id AND cur.cycle = :cycle
-         AND cur.status IN ('notice', 'final')
+         AND cur.status IN ('notice', 'final') {current_within}
     ),
     superseded AS (
         UPDATE evaluations e
@@ -114,15 +122,18 @@ async def apply(
     today: date,
     run_id: uuid.UUID | None = None,
     bounded: bool = False,
+    disjoint: bool = False,
 ) -> Applied:
     """Grade the employers the subquery `employers` (column `id`) yields, in this transaction.
-    `bounded`: they lie between the bound :first_id and :last_id (a slice of a run)."""
-    # One writer of a cycle's grades at a time (a run's slice, the event consumer, Art 17):
-    # each reads the current evaluations after the previous one committed. Taken in ascending
-    # cycle order by every caller that grades several cycles in one transaction.
+    `bounded`: they lie between the bound :first_id and :last_id (a slice of a run).
+    `disjoint`: no other disjoint writer grades any of them (the slices of one run)."""
+    # One writer of a cycle's grades at a time (the event consumer, Art 17, a run), each reading
+    # the current evaluations after the previous one committed; the slices of a run grade
+    # disjoint employers, so they share the lock among themselves. Taken in ascending cycle
+    # order by every caller that grades several cycles in one transaction.
+    lock = "pg_advisory_xact_lock_shared" if disjoint else "pg_advisory_xact_lock"
     await session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, :cycle)"),
-        {"namespace": GRADING_LOCK, "cycle": cycle},
+        text(f"SELECT {lock}(:namespace, :cycle)"), {"namespace": GRADING_LOCK, "cycle": cycle}
     )
     deadline = await working_days.add_working_days(
         session=session, start=today, days=int(spec.parameters["notice_window_working_days"])
@@ -134,6 +145,10 @@ async def apply(
         fired=compiled.fired_rules,
         explanation=compiled.explanation,
         facts=facts.sql(employers, policy.mode, bounded=bounded),
+        new_id=ORDERED_IDS,
+        employers=employers,
+        # a slice reads its range of uq_evaluations_current, not every current evaluation
+        current_within="AND cur.employer_id BETWEEN :first_id AND :last_id" if bounded else "",
     )
     params = {
         **compiled.params,
@@ -145,6 +160,7 @@ async def apply(
         "deadline": deadline,
         "today": today,
         "run_id": run_id,
+        "id_prefix": ordered_id_prefix(),
     }
     applied, written = Applied(counts={"A": 0, "B": 0, "C": 0}), 0
     for grade, graded, changed, inserted in await session.execute(text(statement), params):

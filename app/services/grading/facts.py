@@ -53,19 +53,16 @@ def predicates(mode: Mode) -> dict[Fact, str]:
 
 
 def sql(employers: str, mode: Mode = Mode.cycle, *, bounded: bool = False) -> str:
-    """A SELECT of `employer_id`, `<fact>` and `<fact>_ids` for every employer id that the
-    subquery `employers` (one column `id`) yields; bind :cycle_start and :cycle_end, and with
-    `bounded` :first_id, :last_id and :only (the slice's range and the run's list or NULL: an
-    index range scan then finds the slice's records). Only records that can matter are
-    aggregated, grouped once, in id order; employers without any get zeros."""
-    predicates_ = predicates(mode)
-    aggregates, columns = [], []
-    for fact, where in predicates_.items():
-        name = fact.value
-        aggregates.append(f"count(*) FILTER (WHERE {where})::int AS {name}")
-        aggregates.append(f"array_agg(r.id) FILTER (WHERE {where}) AS {name}_ids")
-        columns.append(f"coalesce(f.{name}, 0) AS {name}")
-        columns.append(f"coalesce(f.{name}_ids, '{{}}'::uuid[]) AS {name}_ids")
+    """A SELECT of `employer_id`, `<fact>` (a count) and `<fact>_ids` (the records counted, NULL
+    for none) for each employer that the subquery `employers` (one column `id`) yields and that
+    has a record that can matter; an employer without any has no row (its facts are all zero).
+    Bind :cycle_start and :cycle_end, and with `bounded` :first_id, :last_id and :only (a slice's
+    range and the run's list or NULL: an index range scan then finds the slice's records).
+    Only records that can matter are aggregated, grouped once, in id order."""
+    aggregates = []
+    for fact, where in predicates(mode).items():
+        aggregates.append(f"count(*) FILTER (WHERE {where})::int AS {fact.value}")
+        aggregates.append(f"array_agg(r.id) FILTER (WHERE {where}) AS {fact.value}_ids")
     if bounded:  # an index-only range scan of ix_credit_records_grading, in (employer, id) order
         within = (
             "r.employer_id BETWEEN :first_id AND :last_id AND (CAST(:only AS uuid[]) IS NULL "
@@ -74,25 +71,18 @@ def sql(employers: str, mode: Mode = Mode.cycle, *, bounded: bool = False) -> st
     else:
         within = f"r.employer_id IN (SELECT id FROM ({employers}) s)"
     return f"""
-        SELECT e.id AS employer_id, f.employer_id IS NOT NULL AS has_records,
-               {", ".join(columns)}
-        FROM ({employers}) e
-        LEFT JOIN (
-            SELECT r.employer_id, {", ".join(aggregates)}
-            FROM (
-                SELECT r.id, r.employer_id, r.punished, r.serious_conditions, r.kind,
-                       r.decision_date, r.occurred_date, r.rectified_date,
-                       r.penalty_performed_date
-                FROM credit_records r
-                WHERE {within}
-                  AND r.status = 'verified'
-                  AND coalesce(r.decision_date, r.occurred_date) <= :cycle_end
-                  AND (r.punished OR r.serious_conditions <> '{{}}'
-                       OR r.kind = 'wage_arrears_listing')
-                ORDER BY r.employer_id, r.id
-            ) r
-            GROUP BY r.employer_id
-        ) f ON f.employer_id = e.id
+        SELECT r.employer_id, {", ".join(aggregates)}
+        FROM (
+            SELECT r.id, r.employer_id, r.punished, r.serious_conditions, r.kind,
+                   r.decision_date, r.occurred_date, r.rectified_date, r.penalty_performed_date
+            FROM credit_records r
+            WHERE {within}
+              AND r.status = 'verified'
+              AND coalesce(r.decision_date, r.occurred_date) <= :cycle_end
+              AND (r.punished OR r.serious_conditions <> '{{}}' OR r.kind = 'wage_arrears_listing')
+            ORDER BY r.employer_id, r.id
+        ) r
+        GROUP BY r.employer_id
     """
 
 
@@ -111,12 +101,20 @@ async def compute(
     """The facts of a few employers, for the Python evaluator."""
     query = sql("SELECT unnest(CAST(:employer_ids AS uuid[])) AS id", mode)
     rows = await session.execute(text(query), {"employer_ids": employer_ids, **bounds(cycle)})
-    found = {}
+    found = {
+        employer_id: Facts(
+            employer_id=employer_id,
+            cycle=cycle,
+            counts=dict.fromkeys(Fact, 0),
+            record_ids={fact: [] for fact in Fact},
+        )
+        for employer_id in employer_ids
+    }
     for row in rows.mappings():
         found[row["employer_id"]] = Facts(
             employer_id=row["employer_id"],
             cycle=cycle,
             counts={fact: row[fact.value] for fact in Fact},
-            record_ids={fact: list(row[f"{fact.value}_ids"]) for fact in Fact},
+            record_ids={fact: list(row[f"{fact.value}_ids"] or []) for fact in Fact},
         )
     return found

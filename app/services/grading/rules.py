@@ -6,7 +6,6 @@ grade and explanation — the property tests run both over the scenario table.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,9 +93,18 @@ def decide(facts: Facts, spec: Spec) -> Decision:
     return Decision(grade, [r.rule_id for r in fired], explanation)
 
 
+def default_explanation(spec: Spec, cycle: int) -> list[dict[str, Any]]:
+    """The explanation of an employer of whom no rule but the default one fired: an evaluation
+    stores it as NULL (most of a run's rows) and it is rendered from the rule set when read."""
+    return decide(Facts(employer_id=uuid.UUID(int=0), cycle=cycle), spec).explanation
+
+
 @dataclass(frozen=True)
 class CompiledRules:
-    """SQL expressions over a facts row aliased `f` (columns `<fact>` and `<fact>_ids`)."""
+    """SQL expressions over a facts row aliased `f` (columns `<fact>` and `<fact>_ids`), and the
+    bind parameters :empty_grade and :empty_fired: the outcome of an employer without any
+    record that matters, the same for all (what `decide` gives). `explanation` is NULL when
+    only the default rule fired (see `default_explanation`)."""
 
     grade: str
     fired_rules: str
@@ -106,25 +114,15 @@ class CompiledRules:
 
 def compile_sql(spec: Spec, cycle: int) -> CompiledRules:
     """The same rules as `decide`, as SQL. Rule text goes in as bind parameters; fact names are
-    an enum, so they are safe as column names. Most employers have no record that matters
-    (`f.has_records` false): their outcome is the same constant for all, which `decide` gives."""
+    an enum, so they are safe as column names."""
     compiled = _compile(spec, cycle)
     empty = decide(Facts(employer_id=uuid.UUID(int=0), cycle=cycle), spec)
     params = {
         **compiled.params,
         "empty_grade": empty.grade.value,
         "empty_fired": empty.fired_rules,
-        "empty_explanation": json.dumps(empty.explanation, ensure_ascii=False),
     }
-    return CompiledRules(
-        grade=f"(CASE WHEN f.has_records THEN {compiled.grade} "
-        "ELSE CAST(:empty_grade AS text) END)",
-        fired_rules=f"(CASE WHEN f.has_records THEN {compiled.fired_rules} "
-        "ELSE CAST(:empty_fired AS text[]) END)",
-        explanation=f"(CASE WHEN f.has_records THEN {compiled.explanation} "
-        "ELSE CAST(:empty_explanation AS jsonb) END)",
-        params=params,
-    )
+    return CompiledRules(compiled.grade, compiled.fired_rules, compiled.explanation, params)
 
 
 def _compile(spec: Spec, cycle: int) -> CompiledRules:
@@ -153,6 +151,9 @@ def _compile(spec: Spec, cycle: int) -> CompiledRules:
         when = conditions[rule.rule_id]
         names.append(f"CASE WHEN {when} THEN CAST(:{key}_id AS text) END")
         items.append(f"CASE WHEN {when} THEN {_item(rule, key)} END")
+    # NULL when only the default rule fired: the explanation is then the same for every such
+    # employer of the cycle (`decide` of no facts), which is rendered when read, not stored
+    explanation = f"to_jsonb(array_remove(ARRAY[{', '.join(items)}]::jsonb[], NULL))"
     grades = " ".join(
         f"WHEN {' OR '.join(conditions[r.rule_id] for r in ordered if r.grade == g)} THEN '{g}'"
         for g in GRADE_ORDER
@@ -161,14 +162,14 @@ def _compile(spec: Spec, cycle: int) -> CompiledRules:
     return CompiledRules(
         grade=f"(CASE {grades} END)",
         fired_rules=f"array_remove(ARRAY[{', '.join(names)}]::text[], NULL)",
-        explanation=f"to_jsonb(array_remove(ARRAY[{', '.join(items)}]::jsonb[], NULL))",
+        explanation=f"(CASE WHEN {any_fired} THEN {explanation} END)",
         params=params,
     )
 
 
 def _item(rule: Rule, key: str) -> str:
     fact = Fact(rule.when.fact).value if rule.when else None
-    ids = f"to_jsonb(f.{fact}_ids)" if fact else "'[]'::jsonb"
+    ids = f"to_jsonb(coalesce(f.{fact}_ids, '{{}}'))" if fact else "'[]'::jsonb"
     detail = f"CAST(:{key}_detail AS text)"
     if fact:
         detail = f"replace({detail}, '{{count}}', f.{fact}::text)"
