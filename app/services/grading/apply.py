@@ -88,6 +88,7 @@ _STATEMENT = """
             updated_at = now()
         FROM graded g
         WHERE g.changed AND e.id = g.current_id AND e.status IN ('notice', 'final')
+          {replaced_within}
         RETURNING e.id
     ),
     inserted AS (
@@ -149,6 +150,7 @@ async def apply(
         employers=employers,
         # a slice reads its range of uq_evaluations_current, not every current evaluation
         current_within="AND cur.employer_id BETWEEN :first_id AND :last_id" if bounded else "",
+        replaced_within="AND e.employer_id BETWEEN :first_id AND :last_id" if bounded else "",
     )
     params = {
         **compiled.params,
