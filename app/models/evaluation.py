@@ -102,7 +102,7 @@ class Evaluation(SQLModel, table=True):
     fired_rules: list[str] = Field(default_factory=list, sa_type=ARRAY(sa.String(64)))
     # NULL when only the rule set's default rule fired: that explanation is the same for every
     # such employer of the cycle, so it is rendered from the rule set when read
-    # (`rules.default_explanation`) instead of being stored a million times
+    # (`rules.without_facts`) instead of being stored a million times
     explanation: list[dict[str, Any]] | None = Field(default=None, sa_type=JSONB)
     representation_deadline: date | None = None
     representation: str | None = Field(default=None, max_length=4000)

@@ -33,7 +33,7 @@ from app.models.user import Role
 from app.services import audit, pagination, rule_sets
 from app.services.actors import Actor
 from app.services.grading import apply, facts
-from app.services.grading.rules import Decision, Spec, decide, default_explanation
+from app.services.grading.rules import Decision, Spec, decide, without_facts
 
 REVIEW_CITATION = "国办发〔2020〕49号（陈述申辩）; 文水县办法 第九条"
 
@@ -50,7 +50,7 @@ async def to_public(
             version = evaluation.rule_set_version
             if version not in specs:
                 specs[version] = Spec.of(await rule_sets.get(session=session, version=version))
-            explanation = default_explanation(specs[version], evaluation.cycle)
+            explanation = without_facts(specs[version], evaluation.cycle).explanation
         shown.append(
             EvaluationPublic.model_validate(evaluation, update={"explanation": explanation})
         )

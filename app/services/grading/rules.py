@@ -93,10 +93,12 @@ def decide(facts: Facts, spec: Spec) -> Decision:
     return Decision(grade, [r.rule_id for r in fired], explanation)
 
 
-def default_explanation(spec: Spec, cycle: int) -> list[dict[str, Any]]:
-    """The explanation of an employer of whom no rule but the default one fired: an evaluation
-    stores it as NULL (most of a run's rows) and it is rendered from the rule set when read."""
-    return decide(Facts(employer_id=uuid.UUID(int=0), cycle=cycle), spec).explanation
+def without_facts(spec: Spec, cycle: int) -> Decision:
+    """The outcome of an employer with no record that counts: only the default rule fires. The
+    same for every such employer of the cycle, so the SQL path binds its grade and fired rules
+    as constants, and an evaluation stores its explanation as NULL (most of a run's rows) that
+    is rendered from the rule set when read."""
+    return decide(Facts(employer_id=uuid.UUID(int=0), cycle=cycle), spec)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class CompiledRules:
     """SQL expressions over a facts row aliased `f` (columns `<fact>` and `<fact>_ids`), and the
     bind parameters :empty_grade and :empty_fired: the outcome of an employer without any
     record that matters, the same for all (what `decide` gives). `explanation` is NULL when
-    only the default rule fired (see `default_explanation`)."""
+    only the default rule fired (see `without_facts`)."""
 
     grade: str
     fired_rules: str
@@ -116,7 +118,7 @@ def compile_sql(spec: Spec, cycle: int) -> CompiledRules:
     """The same rules as `decide`, as SQL. Rule text goes in as bind parameters; fact names are
     an enum, so they are safe as column names."""
     compiled = _compile(spec, cycle)
-    empty = decide(Facts(employer_id=uuid.UUID(int=0), cycle=cycle), spec)
+    empty = without_facts(spec, cycle)
     params = {
         **compiled.params,
         "empty_grade": empty.grade.value,
