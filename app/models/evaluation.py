@@ -56,7 +56,14 @@ class Evaluation(SQLModel, table=True):
             unique=True,
             postgresql_where=sa.text("status IN ('notice', 'final')"),
         ),
-        sa.Index("ix_evaluations_employer", "employer_id", "cycle", "created_at"),
+        # with uq_evaluations_current, an employer's whole history (`evaluations.of_employer`):
+        # a grading run writes only current rows, so it keeps one index fewer up to date per row
+        sa.Index(
+            "ix_evaluations_superseded",
+            "employer_id",
+            "cycle",
+            postgresql_where=sa.text("status = 'superseded'"),
+        ),
         sa.Index(
             "ix_evaluations_notice_deadline",
             "representation_deadline",
@@ -100,10 +107,12 @@ class Evaluation(SQLModel, table=True):
     origin: EvaluationOrigin = Field(sa_type=sa.String(16))
     rule_set_version: int
     fired_rules: list[str] = Field(default_factory=list, sa_type=ARRAY(sa.String(64)))
-    # NULL when only the rule set's default rule fired: that explanation is the same for every
-    # such employer of the cycle, so it is rendered from the rule set when read
-    # (`rules.without_facts`) instead of being stored a million times
-    explanation: list[dict[str, Any]] | None = Field(default=None, sa_type=JSONB)
+    # Per fired rule, worst first: {rule_id, grade, record_ids}; the explanation shown adds each
+    # rule's citation and detail from the rule set version (`rules.render`). NULL when only the
+    # default rule fired: that is the same for every such employer of the cycle
+    # (`rules.without_facts`), so it is not stored a million times. A reviewer's change adds an
+    # item stored whole, with its own detail.
+    evidence: list[dict[str, Any]] | None = Field(default=None, sa_type=JSONB)
     representation_deadline: date | None = None
     representation: str | None = Field(default=None, max_length=4000)
     represented_at: datetime | None = optional_timestamp_field()

@@ -24,10 +24,10 @@ from app.services.grading import apply, facts
 _ELIGIBLE = """
     SELECT e.id, e.employer_id, e.cycle FROM evaluations e
     WHERE e.status = 'final' AND e.grade = 'C' AND e.cycle < :year AND e.origin <> 'art17'
-      AND EXISTS (SELECT 1 FROM jsonb_array_elements(e.explanation) item
+      AND EXISTS (SELECT 1 FROM jsonb_array_elements(e.evidence) item
                   WHERE item->>'grade' = 'C' AND jsonb_array_length(item->'record_ids') > 0)
       AND NOT EXISTS (
-          SELECT 1 FROM jsonb_array_elements(e.explanation) item
+          SELECT 1 FROM jsonb_array_elements(e.evidence) item
           CROSS JOIN jsonb_array_elements_text(item->'record_ids') rid
           JOIN credit_records first ON first.id = rid::uuid
           JOIN credit_records r ON r.record_key = first.record_key AND r.status = 'verified'

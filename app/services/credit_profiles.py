@@ -15,6 +15,7 @@ from app.models.employer import Employer
 from app.models.evaluation import CreditProfile, Evaluation, EvaluationStatus, RecordSummary
 from app.models.user import Role
 from app.services.actors import Actor
+from app.services import evaluations
 from app.services.evaluations import to_public
 
 HISTORY = 100
@@ -28,7 +29,7 @@ async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) ->
         (
             await session.scalars(
                 select(Evaluation)
-                .where(Evaluation.employer_id == employer_id)
+                .where(evaluations.of_employer(employer_id))
                 .order_by(col(Evaluation.cycle).desc(), col(Evaluation.created_at).desc())
                 .limit(HISTORY)
             )

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -33,7 +33,7 @@ from app.models.user import Role
 from app.services import audit, pagination, rule_sets
 from app.services.actors import Actor
 from app.services.grading import apply, facts
-from app.services.grading.rules import Decision, Spec, decide, without_facts
+from app.services.grading.rules import Decision, Spec, decide, render, without_facts
 
 REVIEW_CITATION = "国办发〔2020〕49号（陈述申辩）; 文水县办法 第九条"
 
@@ -41,16 +41,19 @@ REVIEW_CITATION = "国办发〔2020〕49号（陈述申辩）; 文水县办法 �
 async def to_public(
     *, session: AsyncSession, evaluations: Sequence[Evaluation]
 ) -> list[EvaluationPublic]:
-    """As the API shows them, each with its explanation (a stored NULL is the default one)."""
+    """As the API shows them: the stored evidence rendered with its rule set version's citations
+    and texts (a stored NULL is the default rule's)."""
     specs: dict[int, Spec] = {}
     shown = []
     for evaluation in evaluations:
-        explanation = evaluation.explanation
-        if explanation is None:
-            version = evaluation.rule_set_version
-            if version not in specs:
-                specs[version] = Spec.of(await rule_sets.get(session=session, version=version))
-            explanation = without_facts(specs[version], evaluation.cycle).explanation
+        version = evaluation.rule_set_version
+        if version not in specs:
+            specs[version] = Spec.of(await rule_sets.get(session=session, version=version))
+        spec = specs[version]
+        evidence = evaluation.evidence
+        if evidence is None:
+            evidence = without_facts(spec, evaluation.cycle).evidence
+        explanation = render(spec, evaluation.cycle, evidence)
         shown.append(
             EvaluationPublic.model_validate(evaluation, update={"explanation": explanation})
         )
@@ -60,6 +63,17 @@ async def to_public(
 async def to_public_one(*, session: AsyncSession, evaluation: Evaluation) -> EvaluationPublic:
     [shown] = await to_public(session=session, evaluations=[evaluation])
     return shown
+
+
+def of_employer(employer_id: uuid.UUID) -> ColumnElement[bool]:
+    """Every evaluation of an employer, each status named: the current ones are found through
+    uq_evaluations_current and the superseded through ix_evaluations_superseded (both partial,
+    so the planner uses them only when the condition implies their predicate)."""
+    status = col(Evaluation.status)
+    return (col(Evaluation.employer_id) == employer_id) & or_(
+        status.in_([EvaluationStatus.notice, EvaluationStatus.final]),
+        status == EvaluationStatus.superseded,
+    )
 
 
 async def get(*, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
@@ -88,8 +102,9 @@ async def list_(
             raise Forbidden("an employer account sees only its own evaluations")
         employer_id = actor.employer_id
     query = select(Evaluation)
+    if employer_id is not None:
+        query = query.where(of_employer(employer_id))
     for column, value in (
-        (Evaluation.employer_id, employer_id),
         (Evaluation.cycle, cycle),
         (Evaluation.status, status),
     ):
@@ -157,7 +172,7 @@ async def represent(
 async def _triggers_collected_by(
     session: AsyncSession, evaluation: Evaluation, actor: Actor
 ) -> bool:
-    ids = {rid for item in evaluation.explanation or [] for rid in item["record_ids"]}
+    ids = {rid for item in evaluation.evidence or [] for rid in item["record_ids"]}
     if not ids or actor.id is None:
         return False
     found = await session.scalar(
@@ -218,8 +233,8 @@ async def _change(
         origin=EvaluationOrigin.decision,
         rule_set_version=notice.rule_set_version,
         fired_rules=notice.fired_rules,
-        explanation=[
-            *(notice.explanation or []),
+        evidence=[
+            *(notice.evidence or []),
             {
                 "rule_id": "review.change",
                 "grade": data.grade.value,

@@ -38,15 +38,19 @@ Factory = async_sessionmaker[AsyncSession]
 LOWEST_ID = uuid.UUID(int=0)
 HIGHEST_ID = uuid.UUID(int=(1 << 128) - 1)
 
-# The id that ends each full slice, in id order (an index-only scan of the primary key).
+# The id that ends each full slice, in id order: each cut is found from the one before by
+# stepping `slice` entries along the primary key (an index-only scan that reads every id once,
+# with nothing sorted or kept).
 _CUTS = """
-    SELECT id FROM (
-        SELECT id, row_number() OVER (ORDER BY id) AS n FROM employers
-        WHERE CAST(:only AS uuid[]) IS NULL OR id = ANY(CAST(:only AS uuid[]))
-    ) s
-    WHERE n % :slice = 0
-    ORDER BY id
-"""
+    WITH RECURSIVE cuts(id) AS (
+        SELECT (SELECT id FROM employers WHERE {only} ORDER BY id OFFSET :slice - 1 LIMIT 1)
+        UNION ALL
+        SELECT (SELECT e.id FROM employers e WHERE e.id > cuts.id AND {only}
+                ORDER BY e.id OFFSET :slice - 1 LIMIT 1)
+        FROM cuts WHERE cuts.id IS NOT NULL
+    )
+    SELECT id FROM cuts WHERE id IS NOT NULL
+""".format(only="(CAST(:only AS uuid[]) IS NULL OR id = ANY(CAST(:only AS uuid[])))")
 _SLICE = """
     SELECT id FROM employers
     WHERE id BETWEEN :first_id AND :last_id
@@ -253,7 +257,8 @@ async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: 
     # in id order): merge and hash joins. A nested loop is only ever chosen on stale statistics
     # of the growing evaluations table, and then it rescans that table per employer — including
     # the rows the other workers are inserting (seen at 500,000 employers: a slice took a minute
-    # instead of a second).
+    # instead of a second). Without it, no statistics need refreshing during a run: the slice's
+    # range of current evaluations is read through uq_evaluations_current whatever their age.
     await session.execute(text("SET LOCAL enable_nestloop = off"))
     piece = await session.scalar(
         select(GradingRunSlice)
@@ -267,7 +272,6 @@ async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: 
     current = await session.get(GradingRun, run_id)
     assert current is not None
     spec = Spec.of(await rule_sets.get(session=session, version=current.rule_set_version))
-    await _refresh_statistics(session, run_id)
     applied = await apply.apply(
         session=session,
         employers=_SLICE,
@@ -289,21 +293,6 @@ async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: 
         {"run_id": run_id, "graded": applied.graded, "changed": applied.changed, **counts},
     )
     return True
-
-
-async def _refresh_statistics(session: AsyncSession, run_id: uuid.UUID) -> None:
-    """ANALYZE the evaluations after slices 1, 2, 4, 8, ... of a run: the table grows by a slice
-    at a time, and with statistics from when it was small the planner joins a slice to it by
-    scanning it whole for every row (seen at 1,000,000 employers: a slice went from seconds to
-    many minutes). Doubling intervals keep the cost to a handful of ANALYZEs per run, and only
-    the columns the join reads are sampled (a tenth of the cost of the whole row)."""
-    done = await session.scalar(
-        select(func.count())
-        .select_from(GradingRunSlice)
-        .where(GradingRunSlice.run_id == run_id, col(GradingRunSlice.done_at).is_not(None))
-    )
-    if done and done & (done - 1) == 0:
-        await session.execute(text("ANALYZE evaluations (employer_id, cycle, status)"))
 
 
 async def _close(

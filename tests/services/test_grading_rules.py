@@ -32,7 +32,7 @@ from app.models.rule_set import Parameters, Rule, RuleSetCreate
 from app.models.user import Role
 from app.services import blacklist, evaluations, rule_sets
 from app.services.grading import apply, facts
-from app.services.grading.rules import Spec, decide
+from app.services.grading.rules import Spec, decide, render
 from tests.grading_support import Spec as R
 from tests.grading_support import actor_of, add_record
 
@@ -275,11 +275,41 @@ async def test_a_default_explanation_is_rendered_not_stored(session, make_employ
     spec = Spec.of(await rule_sets.get(session=session, version=1))
     shown = await _sql_path(session, spec, [employer.id])
     stored = await session.scalar(
-        text("SELECT explanation FROM evaluations WHERE employer_id = :e"), {"e": employer.id}
+        text("SELECT evidence FROM evaluations WHERE employer_id = :e"), {"e": employer.id}
     )
     assert stored is None  # the same for every such employer: not written a million times
     empty = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
     assert shown[employer.id] == ("A", decide(empty[employer.id], spec).explanation)
+
+
+async def test_evidence_is_stored_and_its_text_rendered_from_the_rule_set(
+    session, settings, make_employer, people
+):  # type: ignore[no-untyped-def]
+    collector, reviewer = people
+    employer = await make_employer()
+    people_ = {"collector": collector, "reviewer": reviewer}
+    records = [await add_record(session, settings, employer.id, R(), **people_) for _ in range(2)]
+    spec = Spec.of(await rule_sets.get(session=session, version=1))
+    shown = await _sql_path(session, spec, [employer.id])
+    stored = await session.scalar(
+        text("SELECT evidence FROM evaluations WHERE employer_id = :e"), {"e": employer.id}
+    )
+    [item] = stored  # no citation, no text: those belong to the rule set version
+    assert item.keys() == {"rule_id", "grade", "record_ids"}
+    assert (item["rule_id"], item["grade"]) == ("B.punished", "B")
+    assert sorted(item["record_ids"]) == sorted(str(r) for r in records)
+    [rendered] = shown[employer.id][1]
+    rule = next(r for r in spec.rules if r.rule_id == "B.punished")
+    assert rendered["citation"] == rule.citation
+    assert rendered["detail"] == "2025年度因劳动保障违法行为被查处2次，无C级情形"
+
+
+def test_an_item_stored_whole_is_shown_as_it_is() -> None:
+    """A reviewer's change, or an item written before evidence was stored alone."""
+    spec = Spec(version=1, parameters={}, rules=[])
+    whole = {"rule_id": "review.change", "grade": "B", "citation": "c", "record_ids": [],
+             "detail": "审核人员根据陈述申辩改定为B级：已整改"}  # fmt: skip
+    assert render(spec, CYCLE, [whole]) == [whole]
 
 
 @pytest.mark.parametrize("column", ["decided_by", "represented_by", "supersedes_id"])

@@ -59,7 +59,7 @@ def _changed(policy: Policy) -> str:
 # final C for the cycle: then only the grounds changed, not the grade.
 _STATEMENT = """
     WITH graded AS MATERIALIZED (
-        SELECT g.employer_id, g.grade, g.fired, g.explanation, {new_id} AS new_id,
+        SELECT g.employer_id, g.grade, g.fired, g.evidence, {new_id} AS new_id,
                cur.id AS current_id,
                CASE WHEN g.grade = 'C' AND NOT coalesce(
                         cur.status = 'final' AND cur.grade = 'C', false)
@@ -69,11 +69,11 @@ _STATEMENT = """
             SELECT e.id AS employer_id,
                    coalesce(r.grade, CAST(:empty_grade AS text)) AS grade,
                    coalesce(r.fired, CAST(:empty_fired AS text[])) AS fired,
-                   r.explanation
+                   r.evidence
             FROM ({employers}) e
             LEFT JOIN (
                 SELECT f.employer_id, {grade} AS grade, {fired} AS fired,
-                       {explanation} AS explanation
+                       {evidence} AS evidence
                 FROM ({facts}) f
                 OFFSET 0  -- a fence: the rule expressions are evaluated once per row, not per use
             ) r ON r.employer_id = e.id
@@ -94,10 +94,10 @@ _STATEMENT = """
     inserted AS (
         INSERT INTO evaluations (
             id, employer_id, cycle, grade, computed_grade, status, origin, rule_set_version,
-            fired_rules, explanation, representation_deadline, effective_from, supersedes_id,
+            fired_rules, evidence, representation_deadline, effective_from, supersedes_id,
             grading_run_id, created_at, updated_at)
         SELECT new_id, employer_id, :cycle, grade, grade, status, :origin, :version,
-               fired, explanation,
+               fired, evidence,
                CASE WHEN status = 'notice' THEN CAST(:deadline AS date) END,
                CASE WHEN status = 'final' THEN CAST(:today AS date) END,
                current_id, :run_id, now(), now()
@@ -144,7 +144,7 @@ async def apply(
         changed=_changed(policy),
         grade=compiled.grade,
         fired=compiled.fired_rules,
-        explanation=compiled.explanation,
+        evidence=compiled.evidence,
         facts=facts.sql(employers, policy.mode, bounded=bounded),
         new_id=ORDERED_IDS,
         employers=employers,

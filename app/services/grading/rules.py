@@ -1,7 +1,12 @@
 """One rule definition, two evaluators: `decide` (Python, one employer) and `compile_sql` (SQL,
-a batch). Both read the same `Rule` objects, order the explanation the same way (worst grade
-first, then rule order) and render the same detail text, so for the same facts they give the same
-grade and explanation — the property tests run both over the scenario table.
+a batch). Both read the same `Rule` objects and list the fired rules the same way (worst grade
+first, then rule order), so for the same facts they give the same grade and evidence — the
+property tests run both over the scenario table.
+
+An evaluation stores its evidence: for each fired rule its id, grade and the records that made it
+fire. The explanation shown adds each rule's citation and detail text from the evaluation's rule
+set version (`render`): a version in use never changes, so the text is the same whenever it is
+rendered, and a grading run does not write the same citations a million times.
 """
 
 from __future__ import annotations
@@ -45,7 +50,8 @@ class Facts:
 class Decision:
     grade: Grade
     fired_rules: list[str]
-    explanation: list[dict[str, Any]]  # {rule_id, grade, citation, record_ids, detail}
+    evidence: list[dict[str, Any]]  # as stored: {rule_id, grade, record_ids} per fired rule
+    explanation: list[dict[str, Any]]  # as shown: {rule_id, grade, citation, record_ids, detail}
 
 
 def threshold(condition: Condition, parameters: dict[str, Any]) -> int:
@@ -74,30 +80,50 @@ def decide(facts: Facts, spec: Spec) -> Decision:
     fired = [r for r in spec.ordered() if r.when and _holds(r, facts, spec.parameters)]
     if not fired:
         fired = [r for r in spec.ordered() if r.when is None]
-    explanation = []
-    for rule in fired:
-        fact = rule.when.fact if rule.when else None
-        count = facts.counts.get(fact, 0) if fact else 0
-        explanation.append(
+    evidence = [
+        {
+            "rule_id": rule.rule_id,
+            "grade": rule.grade.value,
+            "record_ids": [str(i) for i in facts.record_ids.get(rule.when.fact, [])]
+            if rule.when
+            else [],
+        }
+        for rule in fired
+    ]
+    grade = next(g for g in GRADE_ORDER if any(r.grade == g for r in fired))
+    explanation = render(spec, facts.cycle, evidence)
+    return Decision(grade, [r.rule_id for r in fired], evidence, explanation)
+
+
+def render(spec: Spec, cycle: int, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The explanation of stored evidence: each rule's citation and detail from the rule set,
+    `{count}` being the number of records behind the rule (a fact counts the records it lists).
+    An item stored whole (a reviewer's change, or written before evidence was stored alone)
+    is shown as it is."""
+    rules = {rule.rule_id: rule for rule in spec.rules}
+    shown = []
+    for item in evidence:
+        rule = rules.get(item["rule_id"])
+        if "detail" in item or rule is None:
+            shown.append(item)
+            continue
+        detail = template(rule, spec.parameters, cycle)
+        shown.append(
             {
                 "rule_id": rule.rule_id,
-                "grade": rule.grade.value,
+                "grade": item["grade"],
                 "citation": rule.citation,
-                "record_ids": [str(i) for i in facts.record_ids.get(fact, [])] if fact else [],
-                "detail": template(rule, spec.parameters, facts.cycle).replace(
-                    "{count}", str(count)
-                ),
+                "record_ids": item["record_ids"],
+                "detail": detail.replace("{count}", str(len(item["record_ids"]))),
             }
         )
-    grade = next(g for g in GRADE_ORDER if any(r.grade == g for r in fired))
-    return Decision(grade, [r.rule_id for r in fired], explanation)
+    return shown
 
 
 def without_facts(spec: Spec, cycle: int) -> Decision:
     """The outcome of an employer with no record that counts: only the default rule fires. The
     same for every such employer of the cycle, so the SQL path binds its grade and fired rules
-    as constants, and an evaluation stores its explanation as NULL (most of a run's rows) that
-    is rendered from the rule set when read."""
+    as constants, and an evaluation stores its evidence as NULL (most of a run's rows)."""
     return decide(Facts(employer_id=uuid.UUID(int=0), cycle=cycle), spec)
 
 
@@ -105,12 +131,12 @@ def without_facts(spec: Spec, cycle: int) -> Decision:
 class CompiledRules:
     """SQL expressions over a facts row aliased `f` (columns `<fact>` and `<fact>_ids`), and the
     bind parameters :empty_grade and :empty_fired: the outcome of an employer without any
-    record that matters, the same for all (what `decide` gives). `explanation` is NULL when
+    record that matters, the same for all (what `decide` gives). `evidence` is NULL when
     only the default rule fired (see `without_facts`)."""
 
     grade: str
     fired_rules: str
-    explanation: str
+    evidence: str
     params: dict[str, Any]
 
 
@@ -124,7 +150,7 @@ def compile_sql(spec: Spec, cycle: int) -> CompiledRules:
         "empty_grade": empty.grade.value,
         "empty_fired": empty.fired_rules,
     }
-    return CompiledRules(compiled.grade, compiled.fired_rules, compiled.explanation, params)
+    return CompiledRules(compiled.grade, compiled.fired_rules, compiled.evidence, params)
 
 
 def _compile(spec: Spec, cycle: int) -> CompiledRules:
@@ -142,20 +168,13 @@ def _compile(spec: Spec, cycle: int) -> CompiledRules:
     items, names = [], []
     for index, rule in enumerate(ordered):
         key = f"rule{index}"
-        params.update(
-            {
-                f"{key}_id": rule.rule_id,
-                f"{key}_grade": rule.grade.value,
-                f"{key}_citation": rule.citation,
-                f"{key}_detail": template(rule, spec.parameters, cycle),
-            }
-        )
+        params.update({f"{key}_id": rule.rule_id, f"{key}_grade": rule.grade.value})
         when = conditions[rule.rule_id]
         names.append(f"CASE WHEN {when} THEN CAST(:{key}_id AS text) END")
         items.append(f"CASE WHEN {when} THEN {_item(rule, key)} END")
-    # NULL when only the default rule fired: the explanation is then the same for every such
+    # NULL when only the default rule fired: the evidence is then the same for every such
     # employer of the cycle (`decide` of no facts), which is rendered when read, not stored
-    explanation = f"to_jsonb(array_remove(ARRAY[{', '.join(items)}]::jsonb[], NULL))"
+    evidence = f"to_jsonb(array_remove(ARRAY[{', '.join(items)}]::jsonb[], NULL))"
     grades = " ".join(
         f"WHEN {' OR '.join(conditions[r.rule_id] for r in ordered if r.grade == g)} THEN '{g}'"
         for g in GRADE_ORDER
@@ -164,7 +183,7 @@ def _compile(spec: Spec, cycle: int) -> CompiledRules:
     return CompiledRules(
         grade=f"(CASE {grades} END)",
         fired_rules=f"array_remove(ARRAY[{', '.join(names)}]::text[], NULL)",
-        explanation=f"(CASE WHEN {any_fired} THEN {explanation} END)",
+        evidence=f"(CASE WHEN {any_fired} THEN {evidence} END)",
         params=params,
     )
 
@@ -172,11 +191,7 @@ def _compile(spec: Spec, cycle: int) -> CompiledRules:
 def _item(rule: Rule, key: str) -> str:
     fact = Fact(rule.when.fact).value if rule.when else None
     ids = f"to_jsonb(coalesce(f.{fact}_ids, '{{}}'))" if fact else "'[]'::jsonb"
-    detail = f"CAST(:{key}_detail AS text)"
-    if fact:
-        detail = f"replace({detail}, '{{count}}', f.{fact}::text)"
     return (
         f"jsonb_build_object('rule_id', CAST(:{key}_id AS text), "
-        f"'grade', CAST(:{key}_grade AS text), 'citation', CAST(:{key}_citation AS text), "
-        f"'record_ids', {ids}, 'detail', {detail})"
+        f"'grade', CAST(:{key}_grade AS text), 'record_ids', {ids})"
     )
