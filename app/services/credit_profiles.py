@@ -14,9 +14,8 @@ from app.models.credit_record import CreditRecord, RecordStatus
 from app.models.employer import Employer
 from app.models.evaluation import CreditProfile, Evaluation, EvaluationStatus, RecordSummary
 from app.models.user import Role
-from app.services.actors import Actor
 from app.services import evaluations
-from app.services.evaluations import to_public
+from app.services.actors import Actor
 
 HISTORY = 100
 
@@ -35,7 +34,7 @@ async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) ->
             )
         ).all()
     )
-    shown = await to_public(session=session, evaluations=history)
+    shown = await evaluations.to_public(session=session, evaluations=history)
     current = next((e for e in shown if e.status == EvaluationStatus.final), None)
     notice = next((e for e in shown if e.status == EvaluationStatus.notice), None)
     return CreditProfile(

@@ -59,10 +59,14 @@ def sql(employers: str, mode: Mode = Mode.cycle, *, bounded: bool = False) -> st
     Bind :cycle_start and :cycle_end, and with `bounded` :first_id, :last_id and :only (a slice's
     range and the run's list or NULL: an index range scan then finds the slice's records).
     Only records that can matter are aggregated, grouped once, in id order."""
-    aggregates = []
+    tests, aggregates = [], []  # each predicate evaluated once per record, not per aggregate
     for fact, where in predicates(mode).items():
-        aggregates.append(f"count(*) FILTER (WHERE {where})::int AS {fact.value}")
-        aggregates.append(f"array_agg(r.id) FILTER (WHERE {where}) AS {fact.value}_ids")
+        if where == "false":  # a fact this mode never counts
+            aggregates.append(f"0 AS {fact.value}, CAST(NULL AS uuid[]) AS {fact.value}_ids")
+            continue
+        tests.append(f"({where}) AS is_{fact.value}")
+        aggregates.append(f"count(*) FILTER (WHERE r.is_{fact.value})::int AS {fact.value}")
+        aggregates.append(f"array_agg(r.id) FILTER (WHERE r.is_{fact.value}) AS {fact.value}_ids")
     if bounded:  # an index-only range scan of ix_credit_records_grading, in (employer, id) order
         within = (
             "r.employer_id BETWEEN :first_id AND :last_id AND (CAST(:only AS uuid[]) IS NULL "
@@ -73,8 +77,7 @@ def sql(employers: str, mode: Mode = Mode.cycle, *, bounded: bool = False) -> st
     return f"""
         SELECT r.employer_id, {", ".join(aggregates)}
         FROM (
-            SELECT r.id, r.employer_id, r.punished, r.serious_conditions, r.kind,
-                   r.decision_date, r.occurred_date, r.rectified_date, r.penalty_performed_date
+            SELECT r.id, r.employer_id, {", ".join(tests)}
             FROM credit_records r
             WHERE {within}
               AND r.status = 'verified'
