@@ -74,7 +74,7 @@ _STATEMENT = """
             LEFT JOIN (
                 SELECT f.employer_id, {grade} AS grade, {fired} AS fired,
                        {evidence} AS evidence
-                FROM ({facts}) f
+                FROM (SELECT f.*, {holds} FROM ({facts}) f OFFSET 0) f  -- each condition once
                 OFFSET 0  -- a fence: the rule expressions are evaluated once per row, not per use
             ) r ON r.employer_id = e.id
         ) g
@@ -142,6 +142,7 @@ async def apply(
     compiled = compile_sql(spec, cycle)
     statement = _STATEMENT.format(
         changed=_changed(policy),
+        holds=compiled.holds,
         grade=compiled.grade,
         fired=compiled.fired_rules,
         evidence=compiled.evidence,

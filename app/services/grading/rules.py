@@ -129,11 +129,14 @@ def without_facts(spec: Spec, cycle: int) -> Decision:
 
 @dataclass(frozen=True)
 class CompiledRules:
-    """SQL expressions over a facts row aliased `f` (columns `<fact>` and `<fact>_ids`), and the
-    bind parameters :empty_grade and :empty_fired: the outcome of an employer without any
-    record that matters, the same for all (what `decide` gives). `evidence` is NULL when
+    """SQL over a facts row aliased `f` (columns `<fact>` and `<fact>_ids`): `holds`, a select
+    list of each condition's truth (`holds<n>`), to be computed once per row in a subquery
+    below the one that selects `grade`, `fired_rules` and `evidence`, which read those columns;
+    and the bind parameters :empty_grade and :empty_fired: the outcome of an employer without
+    any record that matters, the same for all (what `decide` gives). `evidence` is NULL when
     only the default rule fired (see `without_facts`)."""
 
+    holds: str
     grade: str
     fired_rules: str
     evidence: str
@@ -143,24 +146,27 @@ class CompiledRules:
 def compile_sql(spec: Spec, cycle: int) -> CompiledRules:
     """The same rules as `decide`, as SQL. Rule text goes in as bind parameters; fact names are
     an enum, so they are safe as column names."""
-    compiled = _compile(spec, cycle)
+    compiled = _compile(spec)
     empty = without_facts(spec, cycle)
     params = {
         **compiled.params,
         "empty_grade": empty.grade.value,
         "empty_fired": empty.fired_rules,
     }
-    return CompiledRules(compiled.grade, compiled.fired_rules, compiled.evidence, params)
+    return CompiledRules(
+        compiled.holds, compiled.grade, compiled.fired_rules, compiled.evidence, params
+    )
 
 
-def _compile(spec: Spec, cycle: int) -> CompiledRules:
+def _compile(spec: Spec) -> CompiledRules:
     params: dict[str, Any] = {}
-    conditions: dict[str, str] = {}
+    holds, conditions = ["NULL AS holds"], {}
     ordered = spec.ordered()
-    for rule in ordered:
+    for index, rule in enumerate(ordered):
         if rule.when:
             limit = threshold(rule.when, spec.parameters)
-            conditions[rule.rule_id] = f"(f.{Fact(rule.when.fact).value} >= {int(limit)})"
+            holds.append(f"(f.{Fact(rule.when.fact).value} >= {int(limit)}) AS holds{index}")
+            conditions[rule.rule_id] = f"f.holds{index}"
     any_fired = " OR ".join(conditions.values()) or "false"
     for rule in ordered:
         if rule.when is None:
@@ -181,6 +187,7 @@ def _compile(spec: Spec, cycle: int) -> CompiledRules:
         if any(r.grade == g for r in ordered)
     )
     return CompiledRules(
+        holds=", ".join(holds),
         grade=f"(CASE {grades} END)",
         fired_rules=f"array_remove(ARRAY[{', '.join(names)}]::text[], NULL)",
         evidence=f"(CASE WHEN {any_fired} THEN {evidence} END)",
