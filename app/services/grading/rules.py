@@ -103,10 +103,10 @@ def render(spec: Spec, cycle: int, evidence: list[dict[str, Any]]) -> list[dict[
     rules = {rule.rule_id: rule for rule in spec.rules}
     shown = []
     for item in evidence:
-        rule = rules.get(item["rule_id"])
-        if "detail" in item or rule is None:
+        if "detail" in item:
             shown.append(item)
             continue
+        rule = rules[item["rule_id"]]  # a version in use keeps its rules
         detail = template(rule, spec.parameters, cycle)
         shown.append(
             {
@@ -160,7 +160,7 @@ def compile_sql(spec: Spec, cycle: int) -> CompiledRules:
 
 def _compile(spec: Spec) -> CompiledRules:
     params: dict[str, Any] = {}
-    holds, conditions = ["NULL AS holds"], {}
+    holds, conditions = ["NULL AS holds"], {}  # never an empty select list
     ordered = spec.ordered()
     for index, rule in enumerate(ordered):
         if rule.when:
