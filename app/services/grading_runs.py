@@ -56,6 +56,11 @@ _SLICE = """
     WHERE id BETWEEN :first_id AND :last_id
       AND (CAST(:only AS uuid[]) IS NULL OR id = ANY(CAST(:only AS uuid[])))
 """
+# A slice's transaction settings (see `_grade_next_slice`), in one round trip.
+_SLICE_SETTINGS = """
+    SELECT set_config('synchronous_commit', 'off', true), set_config('work_mem', :work_mem, true),
+           set_config('enable_nestloop', 'off', true), set_config('enable_seqscan', 'off', true)
+"""
 # A slice's outcome added to its run in one statement (the run row is locked from here to the
 # slice's commit only).
 _PROGRESS = """
@@ -233,15 +238,16 @@ async def run(
 async def _work(factory: Factory, run_id: uuid.UUID, settings: Settings, budget: _Budget) -> None:
     """One worker: slice after slice until none is left unheld, the budget is spent or one of
     the run's workers failed."""
-    while budget.take():
-        try:
-            async with factory() as session, session.begin():
-                if not await _grade_next_slice(session, run_id, settings):
-                    return
-        except Exception as exc:
-            log.exception("grading run failed", extra={"run_id": str(run_id)})
-            budget.failure = budget.failure or f"{type(exc).__name__}: {exc}"
-            return
+    async with factory() as session:  # one connection for all its slices, a transaction each
+        while budget.take():
+            try:
+                async with session.begin():
+                    if not await _grade_next_slice(session, run_id, settings):
+                        return
+            except Exception as exc:
+                log.exception("grading run failed", extra={"run_id": str(run_id)})
+                budget.failure = budget.failure or f"{type(exc).__name__}: {exc}"
+                return
 
 
 async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: Settings) -> bool:
@@ -251,14 +257,15 @@ async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: 
     # that changes nothing writes nothing, so redoing it is harmless. The run's end (`_close`)
     # commits synchronously, which flushes every slice before it. Memory for the slice's sorts,
     # hashes and its materialised grades, so none of them spills to disk.
-    await session.execute(text("SET LOCAL synchronous_commit = off"))
-    await session.execute(text(f"SET LOCAL work_mem = '{settings.grading_work_mem_mb}MB'"))
-    # Every join of a slice is a range against a range (employers, records, current evaluations,
-    # in id order): merge and hash joins. A nested loop is only ever chosen on stale statistics
-    # of the growing evaluations table, and then it rescans that table per employer — including
-    # the rows the other workers are inserting (seen at 500,000 employers: a slice took a minute
-    # instead of a second).
-    await session.execute(text("SET LOCAL enable_nestloop = off"))
+    #
+    # Every read of a slice is an index range scan (employers, records, current evaluations, all
+    # in id order) joined by merge or hash joins, whatever the statistics say. The evaluations
+    # table grows by a slice at a time during a run, so its statistics are always stale: on them
+    # the planner chose nested loops that rescanned the table per employer (seen at 500,000
+    # employers: a slice took a minute instead of a second), or sequential scans that read the
+    # whole growing table per slice (a 1,000,000-employer run took 11.3 s); ANALYZEs during the
+    # run cost up to 0.4 s each, racing the inserting slices. With both plans off none is needed.
+    await session.execute(text(_SLICE_SETTINGS), {"work_mem": f"{settings.grading_work_mem_mb}MB"})
     piece = await session.scalar(
         select(GradingRunSlice)
         .where(GradingRunSlice.run_id == run_id, col(GradingRunSlice.done_at).is_(None))
@@ -271,7 +278,6 @@ async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: 
     current = await session.get(GradingRun, run_id)
     assert current is not None
     spec = Spec.of(await rule_sets.get(session=session, version=current.rule_set_version))
-    await _refresh_statistics(session, run_id)
     applied = await apply.apply(
         session=session,
         employers=_SLICE,
@@ -293,23 +299,6 @@ async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: 
         {"run_id": run_id, "graded": applied.graded, "changed": applied.changed, **counts},
     )
     return True
-
-
-async def _refresh_statistics(session: AsyncSession, run_id: uuid.UUID) -> None:
-    """ANALYZE the evaluations after slices 1, 2, 4, 8, ... of a run: the table grows by a slice
-    at a time, and with statistics from when it was small the planner misjudges a slice's
-    joins to it (seen at 1,000,000 employers: a slice went from seconds to many minutes; and,
-    with nested loops already off, a benchmark run without these ANALYZEs took 11.3 s where
-    the last one with them took 7.9 s).
-    Doubling intervals keep the cost to a handful of ANALYZEs per run, and only the columns
-    the join reads are sampled (a tenth of the cost of the whole row)."""
-    done = await session.scalar(
-        select(func.count())
-        .select_from(GradingRunSlice)
-        .where(GradingRunSlice.run_id == run_id, col(GradingRunSlice.done_at).is_not(None))
-    )
-    if done and done & (done - 1) == 0:
-        await session.execute(text("ANALYZE evaluations (employer_id, cycle, status)"))
 
 
 async def _close(
