@@ -136,9 +136,12 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
 # the inserts over the whole primary-key index (and gen_random_uuid() draws from the strong random
 # source for each row). These are UUIDv7 (RFC 9562, §6.2 method 1): the statement binds
 # `:id_prefix` — 48-bit Unix milliseconds, version, variant and 42 random bits — and each row
-# adds a 32-bit counter, so they sort by time, append at the index's right edge, and two
-# statements in the same millisecond collide only if 42 random bits do.
-ORDERED_IDS = "CAST(:id_prefix || lpad(to_hex(row_number() OVER ()), 8, '0') AS uuid)"
+# adds a 32-bit counter drawn from `counter`, a sequence of 0x10000000..0xffffffff (eight hex
+# digits each), so they sort by time, append at the index's right edge, and two statements in
+# the same millisecond collide only if 42 random bits and their counters do. A sequence rather
+# than row_number(): no window node over the statement's rows, no padding.
+def ordered_ids(counter: str) -> str:
+    return f"CAST(:id_prefix || to_hex(nextval('{counter}')) AS uuid)"
 
 
 def ordered_id_prefix() -> str:

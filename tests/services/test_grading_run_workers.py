@@ -95,6 +95,30 @@ async def test_workers_grade_every_slice_once(graded_url, factory):  # type: ign
     assert rerun.counts == finished.counts
 
 
+async def test_a_slice_gives_its_evaluations_ordered_uuid7_ids(graded_url, factory):  # type: ignore[no-untyped-def]
+    settings = _settings(graded_url)
+    run = await _start(factory, settings)
+    await grading_runs.run(factory=factory, run_id=run.id, settings=settings)
+    conn = await asyncpg.connect(plain(graded_url))
+    try:  # each slice's evaluations in employer order, with its slice's sequence number
+        rows = await conn.fetch(
+            "SELECT s.seq, v.id FROM evaluations v JOIN grading_run_slices s "
+            "ON s.run_id = v.grading_run_id AND v.employer_id BETWEEN s.low_id AND s.high_id "
+            "ORDER BY s.seq, v.employer_id"
+        )
+    finally:
+        await conn.close()
+    ids = [row["id"] for row in rows]
+    assert len(ids) == len(set(ids)) == EMPLOYERS
+    assert {(i.version, i.variant) for i in ids} == {(7, uuid.RFC_4122)}
+    by_slice: dict[int, list[uuid.UUID]] = {}
+    for row in rows:
+        by_slice.setdefault(row["seq"], []).append(row["id"])
+    assert len(by_slice) > 2
+    for slice_ids in by_slice.values():  # appended at the primary key's right edge, in order
+        assert slice_ids == sorted(slice_ids)
+
+
 async def test_a_stopped_run_resumes_to_one_evaluation_each(graded_url, factory):  # type: ignore[no-untyped-def]
     settings = _settings(graded_url)
     run = await _start(factory, settings)
