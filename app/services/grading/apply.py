@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import ORDERED_IDS, ordered_id_prefix
+from app.db import ordered_id_prefix, ordered_ids
 from app.models.evaluation import EvaluationOrigin
 from app.services import working_days
 from app.services.grading import facts
@@ -55,8 +55,10 @@ def _changed(policy: Policy) -> str:
 
 # The INSERT takes a replaced evaluation's employer only once `superseded` has updated that
 # evaluation (it reads the UPDATE's RETURNING), so the partial unique index never sees two
-# current evaluations. A new C is a notice (陈述申辩 first), unless the unit already holds a
-# final C for the cycle: then only the grounds changed, not the grade.
+# current evaluations; every changed outcome is written when every evaluation it replaces was
+# superseded, so counting those (few) rows checks the write without returning the inserted
+# ones. A new C is a notice (陈述申辩 first), unless the unit already holds a final C for the
+# cycle: then only the grounds changed, not the grade.
 _STATEMENT = """
     WITH graded AS MATERIALIZED (
         SELECT g.employer_id, g.grade, g.fired, g.evidence, {new_id} AS new_id,
@@ -104,10 +106,10 @@ _STATEMENT = """
         FROM graded g
         WHERE g.changed
           AND (g.current_id IS NULL OR g.current_id IN (SELECT id FROM superseded))
-        RETURNING 1
     )
     SELECT grade, count(*) AS graded, count(*) FILTER (WHERE changed) AS changed,
-           (SELECT count(*) FROM inserted) AS inserted
+           count(*) FILTER (WHERE changed AND current_id IS NOT NULL) AS replacing,
+           (SELECT count(*) FROM superseded) AS superseded
     FROM graded GROUP BY grade
 """
 
@@ -147,7 +149,7 @@ async def apply(
         fired=compiled.fired_rules,
         evidence=compiled.evidence,
         facts=facts.sql(employers, policy.mode, bounded=bounded),
-        new_id=ORDERED_IDS,
+        new_id=ordered_ids("evaluation_id_counter"),
         employers=employers,
         # a slice reads its range of uq_evaluations_current, not every current evaluation
         current_within="AND cur.employer_id BETWEEN :first_id AND :last_id" if bounded else "",
@@ -165,12 +167,14 @@ async def apply(
         "run_id": run_id,
         "id_prefix": ordered_id_prefix(),
     }
-    applied, written = Applied(counts={"A": 0, "B": 0, "C": 0}), 0
-    for grade, graded, changed, inserted in await session.execute(text(statement), params):
-        written = inserted  # the same total on every row
+    applied, replacing, superseded = Applied(counts={"A": 0, "B": 0, "C": 0}), 0, 0
+    rows = await session.execute(text(statement), params)
+    for grade, graded, changed, replacing_of_grade, superseded_total in rows:
         applied.counts[grade] = graded
         applied.graded += graded
         applied.changed += changed
-    if written != applied.changed:  # a replaced evaluation was not superseded: never commit
-        raise RuntimeError(f"{applied.changed} outcomes changed but {written} were written")
+        replacing += replacing_of_grade
+        superseded = superseded_total  # the same total on every row
+    if superseded != replacing:  # a changed outcome was not written: never commit
+        raise RuntimeError(f"{replacing} evaluations to replace but {superseded} were superseded")
     return applied
