@@ -21,19 +21,42 @@ from app.models.evaluation import EvaluationOrigin
 from app.services import evaluations, rule_sets, working_days
 from app.services.grading import apply, facts
 
+# The records behind the C rules of each candidate: stored as columns (rule `fired_rules[i]`
+# rests on the next `evidence_counts[i]` of `evidence_ids`, its grade is the rule set
+# version's), or as items in `evidence` (evaluations written before migration 0012).
 _ELIGIBLE = """
-    SELECT e.id, e.employer_id, e.cycle FROM evaluations e
-    WHERE e.status = 'final' AND e.grade = 'C' AND e.cycle < :year AND e.origin <> 'art17'
-      AND EXISTS (SELECT 1 FROM jsonb_array_elements(e.evidence) item
-                  WHERE item->>'grade' = 'C' AND jsonb_array_length(item->'record_ids') > 0)
+    WITH candidates AS (
+        SELECT e.id, e.employer_id, e.cycle, e.rule_set_version, e.fired_rules,
+               e.evidence_counts, e.evidence_ids, e.evidence
+        FROM evaluations e
+        WHERE e.status = 'final' AND e.grade = 'C' AND e.cycle < :year AND e.origin <> 'art17'
+    ),
+    behind_c AS (
+        SELECT c.id, unnest(c.evidence_ids[f.upto - f.n + 1 : f.upto]) AS record_id
+        FROM candidates c
+        CROSS JOIN LATERAL (
+            SELECT u.rule_id, u.n, sum(u.n) OVER (ORDER BY u.i) AS upto
+            FROM unnest(c.fired_rules, c.evidence_counts) WITH ORDINALITY u(rule_id, n, i)
+        ) f
+        JOIN rule_sets rs ON rs.version = c.rule_set_version
+        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(rs.rules) r
+                      WHERE r->>'rule_id' = f.rule_id AND r->>'grade' = 'C')
+        UNION ALL
+        SELECT c.id, rid::uuid
+        FROM candidates c
+        CROSS JOIN jsonb_array_elements(c.evidence) item
+        CROSS JOIN jsonb_array_elements_text(item->'record_ids') rid
+        WHERE item->>'grade' = 'C'
+    )
+    SELECT c.id, c.employer_id, c.cycle FROM candidates c
+    WHERE EXISTS (SELECT 1 FROM behind_c b WHERE b.id = c.id)
       AND NOT EXISTS (
-          SELECT 1 FROM jsonb_array_elements(e.evidence) item
-          CROSS JOIN jsonb_array_elements_text(item->'record_ids') rid
-          JOIN credit_records first ON first.id = rid::uuid
+          SELECT 1 FROM behind_c b
+          JOIN credit_records first ON first.id = b.record_id
           JOIN credit_records r ON r.record_key = first.record_key AND r.status = 'verified'
-          WHERE item->>'grade' = 'C'
+          WHERE b.id = c.id
             AND (r.rectified_date IS NULL OR r.penalty_performed_date IS NULL))
-    ORDER BY e.cycle, e.employer_id
+    ORDER BY c.cycle, c.employer_id
     LIMIT :limit
 """
 

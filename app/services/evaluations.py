@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +34,14 @@ from app.models.user import Role
 from app.services import audit, pagination, rule_sets
 from app.services.actors import Actor
 from app.services.grading import apply, facts
-from app.services.grading.rules import Decision, Spec, decide, render, without_facts
+from app.services.grading.rules import (
+    Decision,
+    Spec,
+    decide,
+    evidence_items,
+    render,
+    without_facts,
+)
 
 REVIEW_CITATION = "国办发〔2020〕49号（陈述申辩）; 文水县办法 第九条"
 
@@ -42,7 +50,7 @@ async def to_public(
     *, session: AsyncSession, evaluations: Sequence[Evaluation]
 ) -> list[EvaluationPublic]:
     """As the API shows them: the stored evidence rendered with its rule set version's citations
-    and texts (a stored NULL is the default rule's)."""
+    and texts (none stored is the default rule's)."""
     specs: dict[int, Spec] = {}
     shown = []
     for evaluation in evaluations:
@@ -50,14 +58,22 @@ async def to_public(
         if version not in specs:
             specs[version] = Spec.of(await rule_sets.get(session=session, version=version))
         spec = specs[version]
-        evidence = evaluation.evidence
-        if evidence is None:
-            evidence = without_facts(spec, evaluation.cycle).evidence
-        explanation = render(spec, evaluation.cycle, evidence)
+        explanation = render(spec, evaluation.cycle, _evidence(evaluation, spec))
         shown.append(
             EvaluationPublic.model_validate(evaluation, update={"explanation": explanation})
         )
     return shown
+
+
+def _evidence(evaluation: Evaluation, spec: Spec) -> list[dict[str, Any]]:
+    """Its evidence items: the fired rules' records (columns), then the items stored whole."""
+    columns = []
+    if evaluation.evidence_counts is not None and evaluation.evidence_ids is not None:
+        columns = evidence_items(
+            spec, evaluation.fired_rules, evaluation.evidence_counts, evaluation.evidence_ids
+        )
+    items = columns + (evaluation.evidence or [])
+    return items or without_facts(spec, evaluation.cycle).evidence
 
 
 async def to_public_one(*, session: AsyncSession, evaluation: Evaluation) -> EvaluationPublic:
@@ -172,13 +188,14 @@ async def represent(
 async def _triggers_collected_by(
     session: AsyncSession, evaluation: Evaluation, actor: Actor
 ) -> bool:
-    ids = {rid for item in evaluation.evidence or [] for rid in item["record_ids"]}
+    ids = set(evaluation.evidence_ids or [])
+    ids |= {uuid.UUID(rid) for item in evaluation.evidence or [] for rid in item["record_ids"]}
     if not ids or actor.id is None:
         return False
     found = await session.scalar(
         select(func.count())
         .select_from(CreditRecord)
-        .where(col(CreditRecord.id).in_([uuid.UUID(i) for i in ids]))
+        .where(col(CreditRecord.id).in_(ids))
         .where(CreditRecord.collected_by == actor.id)
     )
     return bool(found)
@@ -233,6 +250,8 @@ async def _change(
         origin=EvaluationOrigin.decision,
         rule_set_version=notice.rule_set_version,
         fired_rules=notice.fired_rules,
+        evidence_counts=notice.evidence_counts,
+        evidence_ids=notice.evidence_ids,
         evidence=[
             *(notice.evidence or []),
             {

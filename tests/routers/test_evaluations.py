@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.models.credit_record import RecordKind, RevocationCreate
-from app.models.evaluation import EvaluationOrigin
+from app.models.evaluation import Evaluation, EvaluationOrigin
 from app.models.rule_set import Parameters, Rule, RuleSetCreate
 from app.models.user import Role
 from app.services import (
@@ -282,6 +282,53 @@ async def test_art17_regrades_rectified_c_units(
     assert await art17.eligible(session=session, today=TODAY) == []
     await graded(session, [fixed.id])  # the yearly re-run leaves the Art 17 grade alone
     assert (await current(session, fixed.id)).id == after.id
+
+
+async def test_art17_asks_only_the_records_behind_c_rules_to_be_rectified(
+    session, settings, make_employer, staff
+):  # type: ignore[no-untyped-def]
+    employer = await make_employer()
+    people = {
+        "collector": actor_of(staff[Role.inspector]),
+        "reviewer": actor_of(staff[Role.reviewer]),
+    }
+    child = Spec(serious=["child_or_forced_labour"], kind=RecordKind.child_labour, rectified=True)
+    await add_record(session, settings, employer.id, child, **people)
+    await add_record(session, settings, employer.id, Spec(rectified=False), **people)  # B only
+    await graded(session, [employer.id])
+    await evaluations.close_notices(session=session, today=TODAY + timedelta(days=30))
+    c = await current(session, employer.id)
+    assert (c.grade, c.fired_rules, c.evidence_counts) == (
+        "C", ["C.child_or_forced_labour", "B.punished"], [1, 2],
+    )  # fmt: skip
+    waiting = await art17.eligible(session=session, today=TODAY)
+    assert [d.employer_id for d in waiting] == [employer.id]
+
+
+async def test_art17_reads_evidence_stored_as_items_before_migration_0012(
+    session, settings, make_employer, staff
+):  # type: ignore[no-untyped-def]
+    fixed, unfixed = await make_employer(), await make_employer()
+    people = {
+        "collector": actor_of(staff[Role.inspector]),
+        "reviewer": actor_of(staff[Role.reviewer]),
+    }
+    for employer, rectified in ((fixed, True), (unfixed, False)):
+        spec = Spec(
+            serious=["child_or_forced_labour"], kind=RecordKind.child_labour, rectified=rectified
+        )
+        record = await add_record(session, settings, employer.id, spec, **people)
+        items = [{"rule_id": "C.child_or_forced_labour", "grade": "C", "record_ids": [str(record)]}]
+        session.add(
+            Evaluation(
+                employer_id=employer.id, cycle=2025, grade="C", computed_grade="C",
+                status="final", origin=EvaluationOrigin.batch, rule_set_version=1,
+                fired_rules=["C.child_or_forced_labour"], evidence=items, effective_from=TODAY,
+            )
+        )  # fmt: skip
+    await session.flush()
+    waiting = await art17.eligible(session=session, today=TODAY)
+    assert [d.employer_id for d in waiting] == [fixed.id]
 
 
 PDF = "%PDF-1.7\n申辩证据\n%%EOF".encode()

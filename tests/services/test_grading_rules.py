@@ -32,7 +32,7 @@ from app.models.rule_set import Parameters, Rule, RuleSetCreate
 from app.models.user import Role
 from app.services import blacklist, evaluations, rule_sets
 from app.services.grading import apply, facts
-from app.services.grading.rules import Spec, decide, render
+from app.services.grading.rules import Spec, decide, evidence_items, render
 from tests.grading_support import Spec as R
 from tests.grading_support import actor_of, add_record
 
@@ -274,10 +274,9 @@ async def test_a_default_explanation_is_rendered_not_stored(session, make_employ
     employer = await make_employer()
     spec = Spec.of(await rule_sets.get(session=session, version=1))
     shown = await _sql_path(session, spec, [employer.id])
-    stored = await session.scalar(
-        text("SELECT evidence FROM evaluations WHERE employer_id = :e"), {"e": employer.id}
-    )
-    assert stored is None  # the same for every such employer: not written a million times
+    query = "SELECT evidence, evidence_counts, evidence_ids FROM evaluations WHERE employer_id = :e"
+    stored = (await session.execute(text(query), {"e": employer.id})).one()
+    assert tuple(stored) == (None, None, None)  # the same for every such employer: not stored
     empty = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
     assert shown[employer.id] == ("A", decide(empty[employer.id], spec).explanation)
 
@@ -291,17 +290,38 @@ async def test_evidence_is_stored_and_its_text_rendered_from_the_rule_set(
     records = [await add_record(session, settings, employer.id, R(), **people_) for _ in range(2)]
     spec = Spec.of(await rule_sets.get(session=session, version=1))
     shown = await _sql_path(session, spec, [employer.id])
-    stored = await session.scalar(
-        text("SELECT evidence FROM evaluations WHERE employer_id = :e"), {"e": employer.id}
+    query = (
+        "SELECT fired_rules, evidence_counts, evidence_ids, evidence FROM evaluations "
+        "WHERE employer_id = :e"
     )
-    [item] = stored  # no citation, no text: those belong to the rule set version
-    assert item.keys() == {"rule_id", "grade", "record_ids"}
-    assert (item["rule_id"], item["grade"]) == ("B.punished", "B")
-    assert sorted(item["record_ids"]) == sorted(str(r) for r in records)
+    stored = (await session.execute(text(query), {"e": employer.id})).one()
+    # the records in binary columns; no citation, no text: those belong to the rule set version
+    assert (stored.fired_rules, stored.evidence_counts) == (["B.punished"], [2])
+    assert stored.evidence is None
+    assert sorted(stored.evidence_ids) == sorted(records)
     [rendered] = shown[employer.id][1]
     rule = next(r for r in spec.rules if r.rule_id == "B.punished")
     assert rendered["citation"] == rule.citation
     assert rendered["detail"] == "2025年度因劳动保障违法行为被查处2次，无C级情形"
+
+
+def test_evidence_columns_are_read_rule_after_rule() -> None:
+    """Rule i rests on the next counts[i] ids; two rules on the same fact list the same records."""
+    rules = [
+        {"rule_id": "C.x", "grade": "C", "when": {"fact": "punished_count", "at_least": 3}},
+        {"rule_id": "C.y", "grade": "C", "when": {"fact": "group_incident"}},
+        {"rule_id": "B.z", "grade": "B", "when": {"fact": "punished_count"}},
+    ]
+    spec = Spec(version=1, parameters={}, rules=[
+        Rule.model_validate({**rule, "citation": "c", "description": "d"}) for rule in rules
+    ])  # fmt: skip
+    a, b, c, d = (uuid.uuid4() for _ in range(4))
+    items = evidence_items(spec, ["C.x", "C.y", "B.z"], [3, 1, 3], [a, b, c, d, a, b, c])
+    assert items == [
+        {"rule_id": "C.x", "grade": "C", "record_ids": [str(a), str(b), str(c)]},
+        {"rule_id": "C.y", "grade": "C", "record_ids": [str(d)]},
+        {"rule_id": "B.z", "grade": "B", "record_ids": [str(a), str(b), str(c)]},
+    ]
 
 
 def test_an_item_stored_whole_is_shown_as_it_is() -> None:

@@ -61,7 +61,8 @@ def _changed(policy: Policy) -> str:
 # cycle: then only the grounds changed, not the grade.
 _STATEMENT = """
     WITH graded AS MATERIALIZED (
-        SELECT g.employer_id, g.grade, g.fired, g.evidence, {new_id} AS new_id,
+        SELECT g.employer_id, g.grade, g.fired, g.evidence_counts, g.evidence_ids,
+               {new_id} AS new_id,
                cur.id AS current_id,
                CASE WHEN g.grade = 'C' AND NOT coalesce(
                         cur.status = 'final' AND cur.grade = 'C', false)
@@ -71,11 +72,11 @@ _STATEMENT = """
             SELECT e.id AS employer_id,
                    coalesce(r.grade, CAST(:empty_grade AS text)) AS grade,
                    coalesce(r.fired, CAST(:empty_fired AS text[])) AS fired,
-                   r.evidence
+                   r.evidence_counts, r.evidence_ids
             FROM ({employers}) e
             LEFT JOIN (
                 SELECT f.employer_id, {grade} AS grade, {fired} AS fired,
-                       {evidence} AS evidence
+                       {evidence_counts} AS evidence_counts, {evidence_ids} AS evidence_ids
                 FROM (SELECT f.*, {holds} FROM ({facts}) f OFFSET 0) f  -- each condition once
                 OFFSET 0  -- a fence: the rule expressions are evaluated once per row, not per use
             ) r ON r.employer_id = e.id
@@ -96,10 +97,10 @@ _STATEMENT = """
     inserted AS (
         INSERT INTO evaluations (
             id, employer_id, cycle, grade, computed_grade, status, origin, rule_set_version,
-            fired_rules, evidence, representation_deadline, effective_from, supersedes_id,
-            grading_run_id, created_at, updated_at)
+            fired_rules, evidence_counts, evidence_ids, representation_deadline, effective_from,
+            supersedes_id, grading_run_id, created_at, updated_at)
         SELECT new_id, employer_id, :cycle, grade, grade, status, :origin, :version,
-               fired, evidence,
+               fired, evidence_counts, evidence_ids,
                CASE WHEN status = 'notice' THEN CAST(:deadline AS date) END,
                CASE WHEN status = 'final' THEN CAST(:today AS date) END,
                current_id, :run_id, now(), now()
@@ -147,7 +148,8 @@ async def apply(
         holds=compiled.holds,
         grade=compiled.grade,
         fired=compiled.fired_rules,
-        evidence=compiled.evidence,
+        evidence_counts=compiled.evidence_counts,
+        evidence_ids=compiled.evidence_ids,
         facts=facts.sql(employers, policy.mode, bounded=bounded),
         new_id=ordered_ids("evaluation_id_counter"),
         employers=employers,

@@ -3,16 +3,17 @@ a batch). Both read the same `Rule` objects and list the fired rules the same wa
 first, then rule order), so for the same facts they give the same grade and evidence — the
 property tests run both over the scenario table.
 
-An evaluation stores its evidence: for each fired rule its id, grade and the records that made it
-fire. The explanation shown adds each rule's citation and detail text from the evaluation's rule
-set version (`render`): a version in use never changes, so the text is the same whenever it is
-rendered, and a grading run does not write the same citations a million times.
+An evaluation stores its evidence: for each fired rule the records that made it fire (as
+columns, `evidence_items` reads them back as {rule_id, grade, record_ids}). The explanation shown
+adds each rule's citation and detail text from the evaluation's rule set version (`render`): a
+version in use never changes, so the text is the same whenever it is rendered, and a grading run
+does not write the same citations a million times.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.models.rule_set import GRADE_ORDER, Condition, Fact, Grade, Parameters, Rule, RuleSet
@@ -50,7 +51,7 @@ class Facts:
 class Decision:
     grade: Grade
     fired_rules: list[str]
-    evidence: list[dict[str, Any]]  # as stored: {rule_id, grade, record_ids} per fired rule
+    evidence: list[dict[str, Any]]  # {rule_id, grade, record_ids} per fired rule (`evidence_items`)
     explanation: list[dict[str, Any]]  # as shown: {rule_id, grade, citation, record_ids, detail}
 
 
@@ -95,6 +96,20 @@ def decide(facts: Facts, spec: Spec) -> Decision:
     return Decision(grade, [r.rule_id for r in fired], evidence, explanation)
 
 
+def evidence_items(
+    spec: Spec, fired_rules: list[str], counts: list[int], ids: list[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Evidence stored as columns, as items: rule `fired_rules[i]` rests on the next `counts[i]`
+    records of `ids` (what `compile_sql` writes); its grade is the rule's in the version."""
+    grades = {rule.rule_id: rule.grade.value for rule in spec.rules}
+    items, start = [], 0
+    for rule_id, count in zip(fired_rules, counts, strict=True):
+        record_ids = [str(record_id) for record_id in ids[start : start + count]]
+        items.append({"rule_id": rule_id, "grade": grades[rule_id], "record_ids": record_ids})
+        start += count
+    return items
+
+
 def render(spec: Spec, cycle: int, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The explanation of stored evidence: each rule's citation and detail from the rule set,
     `{count}` being the number of records behind the rule (a fact counts the records it lists).
@@ -131,15 +146,17 @@ def without_facts(spec: Spec, cycle: int) -> Decision:
 class CompiledRules:
     """SQL over a facts row aliased `f` (columns `<fact>` and `<fact>_ids`): `holds`, a select
     list of each condition's truth (`holds<n>`), to be computed once per row in a subquery
-    below the one that selects `grade`, `fired_rules` and `evidence`, which read those columns;
-    and the bind parameters :empty_grade and :empty_fired: the outcome of an employer without
-    any record that matters, the same for all (what `decide` gives). `evidence` is NULL when
-    only the default rule fired (see `without_facts`)."""
+    below the one that selects `grade`, `fired_rules`, `evidence_counts` and `evidence_ids`,
+    which read those columns; and the bind parameters :empty_grade and :empty_fired: the
+    outcome of an employer without any record that matters, the same for all (what `decide`
+    gives). The evidence columns are NULL when only the default rule fired (see
+    `without_facts`)."""
 
     holds: str
     grade: str
     fired_rules: str
-    evidence: str
+    evidence_counts: str
+    evidence_ids: str
     params: dict[str, Any]
 
 
@@ -153,9 +170,7 @@ def compile_sql(spec: Spec, cycle: int) -> CompiledRules:
         "empty_grade": empty.grade.value,
         "empty_fired": empty.fired_rules,
     }
-    return CompiledRules(
-        compiled.holds, compiled.grade, compiled.fired_rules, compiled.evidence, params
-    )
+    return replace(compiled, params=params)
 
 
 def _compile(spec: Spec) -> CompiledRules:
@@ -171,16 +186,21 @@ def _compile(spec: Spec) -> CompiledRules:
     for rule in ordered:
         if rule.when is None:
             conditions[rule.rule_id] = f"(NOT ({any_fired}))"
-    items, names = [], []
+    names, counts, ids = [], [], []
     for index, rule in enumerate(ordered):
-        key = f"rule{index}"
-        params.update({f"{key}_id": rule.rule_id, f"{key}_grade": rule.grade.value})
+        key = f"rule{index}_id"
+        params[key] = rule.rule_id
         when = conditions[rule.rule_id]
-        names.append(f"CASE WHEN {when} THEN CAST(:{key}_id AS text) END")
-        items.append(f"CASE WHEN {when} THEN {_item(rule, key)} END")
+        names.append(f"CASE WHEN {when} THEN CAST(:{key} AS text) END")
+        if rule.when:  # the default rule fires alone, and its evidence is not stored
+            fact = Fact(rule.when.fact).value
+            counts.append(f"CASE WHEN {when} THEN coalesce(cardinality(f.{fact}_ids), 0) END")
+            ids.append(f"CASE WHEN {when} THEN f.{fact}_ids END")
     # NULL when only the default rule fired: the evidence is then the same for every such
-    # employer of the cycle (`decide` of no facts), which is rendered when read, not stored
-    evidence = f"to_jsonb(array_remove(ARRAY[{', '.join(items)}]::jsonb[], NULL))"
+    # employer of the cycle (`decide` of no facts), which is rendered when read, not stored.
+    # A count for each fired rule, in the order of `fired_rules`; the ids rule after rule.
+    evidence_counts = f"array_remove(ARRAY[{', '.join(counts) or 'NULL'}]::int[], NULL)"
+    evidence_ids = " || ".join(["CAST(ARRAY[] AS uuid[])", *ids])
     grades = " ".join(
         f"WHEN {' OR '.join(conditions[r.rule_id] for r in ordered if r.grade == g)} THEN '{g}'"
         for g in GRADE_ORDER
@@ -190,15 +210,7 @@ def _compile(spec: Spec) -> CompiledRules:
         holds=", ".join(holds),
         grade=f"(CASE {grades} END)",
         fired_rules=f"array_remove(ARRAY[{', '.join(names)}]::text[], NULL)",
-        evidence=f"(CASE WHEN {any_fired} THEN {evidence} END)",
+        evidence_counts=f"(CASE WHEN {any_fired} THEN {evidence_counts} END)",
+        evidence_ids=f"(CASE WHEN {any_fired} THEN {evidence_ids} END)",
         params=params,
-    )
-
-
-def _item(rule: Rule, key: str) -> str:
-    fact = Fact(rule.when.fact).value if rule.when else None
-    ids = f"to_jsonb(coalesce(f.{fact}_ids, '{{}}'))" if fact else "'[]'::jsonb"
-    return (
-        f"jsonb_build_object('rule_id', CAST(:{key}_id AS text), "
-        f"'grade', CAST(:{key}_grade AS text), 'record_ids', {ids})"
     )
