@@ -23,13 +23,20 @@ from app.services.grading import apply, facts
 
 # The records behind the C rules of each candidate: stored as columns (rule `fired_rules[i]`
 # rests on the next `evidence_counts[i]` of `evidence_ids`, its grade is the rule set
-# version's), or as items in `evidence` (evaluations written before migration 0012).
+# version's), or as items in `evidence` (evaluations written before migration 0012). A
+# candidate is eligible when each of them, in its current verified version, is rectified and
+# its penalty performed; grouped, so every candidate's records are looked up once.
 _ELIGIBLE = """
     WITH candidates AS (
         SELECT e.id, e.employer_id, e.cycle, e.rule_set_version, e.fired_rules,
                e.evidence_counts, e.evidence_ids, e.evidence
         FROM evaluations e
         WHERE e.status = 'final' AND e.grade = 'C' AND e.cycle < :year AND e.origin <> 'art17'
+    ),
+    c_rules AS (
+        SELECT rs.version, r->>'rule_id' AS rule_id
+        FROM rule_sets rs CROSS JOIN jsonb_array_elements(rs.rules) r
+        WHERE r->>'grade' = 'C'
     ),
     behind_c AS (
         SELECT c.id, unnest(c.evidence_ids[f.upto - f.n + 1 : f.upto]) AS record_id
@@ -38,9 +45,7 @@ _ELIGIBLE = """
             SELECT u.rule_id, u.n, sum(u.n) OVER (ORDER BY u.i) AS upto
             FROM unnest(c.fired_rules, c.evidence_counts) WITH ORDINALITY u(rule_id, n, i)
         ) f
-        JOIN rule_sets rs ON rs.version = c.rule_set_version
-        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(rs.rules) r
-                      WHERE r->>'rule_id' = f.rule_id AND r->>'grade' = 'C')
+        JOIN c_rules cr ON cr.version = c.rule_set_version AND cr.rule_id = f.rule_id
         UNION ALL
         SELECT c.id, rid::uuid
         FROM candidates c
@@ -48,14 +53,14 @@ _ELIGIBLE = """
         CROSS JOIN jsonb_array_elements_text(item->'record_ids') rid
         WHERE item->>'grade' = 'C'
     )
-    SELECT c.id, c.employer_id, c.cycle FROM candidates c
-    WHERE EXISTS (SELECT 1 FROM behind_c b WHERE b.id = c.id)
-      AND NOT EXISTS (
-          SELECT 1 FROM behind_c b
-          JOIN credit_records first ON first.id = b.record_id
-          JOIN credit_records r ON r.record_key = first.record_key AND r.status = 'verified'
-          WHERE b.id = c.id
-            AND (r.rectified_date IS NULL OR r.penalty_performed_date IS NULL))
+    SELECT c.id, c.employer_id, c.cycle
+    FROM candidates c
+    JOIN behind_c b ON b.id = c.id
+    LEFT JOIN credit_records first ON first.id = b.record_id
+    LEFT JOIN credit_records r ON r.record_key = first.record_key AND r.status = 'verified'
+    GROUP BY c.id, c.employer_id, c.cycle
+    HAVING bool_and(r.id IS NULL
+                    OR (r.rectified_date IS NOT NULL AND r.penalty_performed_date IS NOT NULL))
     ORDER BY c.cycle, c.employer_id
     LIMIT :limit
 """
