@@ -25,43 +25,40 @@ from app.services.grading import apply, facts
 # rests on the next `evidence_counts[i]` of `evidence_ids`, its grade is the rule set
 # version's), or as items in `evidence` (evaluations written before migration 0012). A
 # candidate is eligible when each of them, in its current verified version, is rectified and
-# its penalty performed; grouped, so every candidate's records are looked up once.
+# its penalty performed: the search stops at the first that is not (most C units).
 _ELIGIBLE = """
-    WITH candidates AS (
-        SELECT e.id, e.employer_id, e.cycle, e.rule_set_version, e.fired_rules,
-               e.evidence_counts, e.evidence_ids, e.evidence
-        FROM evaluations e
-        WHERE e.status = 'final' AND e.grade = 'C' AND e.cycle < :year AND e.origin <> 'art17'
-    ),
-    c_rules AS (
+    WITH c_rules AS (
         SELECT rs.version, r->>'rule_id' AS rule_id
         FROM rule_sets rs CROSS JOIN jsonb_array_elements(rs.rules) r
         WHERE r->>'grade' = 'C'
-    ),
-    behind_c AS (
-        SELECT c.id, unnest(c.evidence_ids[f.upto - f.n + 1 : f.upto]) AS record_id
-        FROM candidates c
-        CROSS JOIN LATERAL (
-            SELECT u.rule_id, u.n, sum(u.n) OVER (ORDER BY u.i) AS upto
-            FROM unnest(c.fired_rules, c.evidence_counts) WITH ORDINALITY u(rule_id, n, i)
-        ) f
-        JOIN c_rules cr ON cr.version = c.rule_set_version AND cr.rule_id = f.rule_id
-        UNION ALL
-        SELECT c.id, rid::uuid
-        FROM candidates c
-        CROSS JOIN jsonb_array_elements(c.evidence) item
-        CROSS JOIN jsonb_array_elements_text(item->'record_ids') rid
-        WHERE item->>'grade' = 'C'
     )
-    SELECT c.id, c.employer_id, c.cycle
-    FROM candidates c
-    JOIN behind_c b ON b.id = c.id
-    LEFT JOIN credit_records first ON first.id = b.record_id
-    LEFT JOIN credit_records r ON r.record_key = first.record_key AND r.status = 'verified'
-    GROUP BY c.id, c.employer_id, c.cycle
-    HAVING bool_and(r.id IS NULL
-                    OR (r.rectified_date IS NOT NULL AND r.penalty_performed_date IS NOT NULL))
-    ORDER BY c.cycle, c.employer_id
+    SELECT e.id, e.employer_id, e.cycle
+    FROM evaluations e
+    CROSS JOIN LATERAL (
+        SELECT array_agg(behind.record_id) AS ids
+        FROM (
+            SELECT unnest(e.evidence_ids[f.upto - f.n + 1 : f.upto]) AS record_id
+            FROM (
+                SELECT u.rule_id, u.n, sum(u.n) OVER (ORDER BY u.i) AS upto
+                FROM unnest(e.fired_rules, e.evidence_counts) WITH ORDINALITY u(rule_id, n, i)
+            ) f
+            WHERE f.rule_id IN (
+                SELECT c.rule_id FROM c_rules c WHERE c.version = e.rule_set_version)
+            UNION ALL
+            SELECT rid::uuid
+            FROM jsonb_array_elements(e.evidence) item
+            CROSS JOIN jsonb_array_elements_text(item->'record_ids') rid
+            WHERE item->>'grade' = 'C'
+        ) behind
+    ) c
+    WHERE e.status = 'final' AND e.grade = 'C' AND e.cycle < :year AND e.origin <> 'art17'
+      AND c.ids IS NOT NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM credit_records first
+          JOIN credit_records r ON r.record_key = first.record_key AND r.status = 'verified'
+          WHERE first.id = ANY(c.ids)
+            AND (r.rectified_date IS NULL OR r.penalty_performed_date IS NULL))
+    ORDER BY e.cycle, e.employer_id
     LIMIT :limit
 """
 
