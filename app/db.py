@@ -145,7 +145,7 @@ def ordered_ids(counter: str) -> str:
 
 
 def ordered_id_prefix() -> str:
-    """The first 96 bits of the UUIDv7s of one statement, as 24 hex digits (see ORDERED_IDS)."""
+    """The first 96 bits of the UUIDv7s of one statement, as 24 hex digits (see `ordered_ids`)."""
     random_a, random_b = secrets.randbits(12), secrets.randbits(30)
     milliseconds = time.time_ns() // 1_000_000 & ((1 << 48) - 1)
     prefix = (milliseconds << 48) | (0x7 << 44) | (random_a << 32) | (0b10 << 30) | random_b

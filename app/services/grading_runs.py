@@ -239,18 +239,24 @@ async def _work(factory: Factory, run_id: uuid.UUID, settings: Settings, budget:
     """One worker: slice after slice until none is left unheld, the budget is spent or one of
     the run's workers failed."""
     async with factory() as session:  # one connection for all its slices, a transaction each
-        while budget.take():
-            try:
+        try:
+            async with session.begin():  # read once: a run's cycle, list and rule set never change
+                grading_run = await session.get(GradingRun, run_id)
+                assert grading_run is not None
+                version = grading_run.rule_set_version
+                spec = Spec.of(await rule_sets.get(session=session, version=version))
+            while budget.take():
                 async with session.begin():
-                    if not await _grade_next_slice(session, run_id, settings):
+                    if not await _grade_next_slice(session, grading_run, spec, settings):
                         return
-            except Exception as exc:
-                log.exception("grading run failed", extra={"run_id": str(run_id)})
-                budget.failure = budget.failure or f"{type(exc).__name__}: {exc}"
-                return
+        except Exception as exc:
+            log.exception("grading run failed", extra={"run_id": str(run_id)})
+            budget.failure = budget.failure or f"{type(exc).__name__}: {exc}"
 
 
-async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: Settings) -> bool:
+async def _grade_next_slice(
+    session: AsyncSession, grading_run: GradingRun, spec: Spec, settings: Settings
+) -> bool:
     """Grade the next slice nobody holds, in the caller's transaction; False when none is left."""
     # Asynchronous commit: a crash may lose the last slice's commit (never corrupt it), and with it
     # the slice's evaluations and its done mark together, so the slice is graded again; a slice
@@ -268,27 +274,24 @@ async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: 
     await session.execute(text(_SLICE_SETTINGS), {"work_mem": f"{settings.grading_work_mem_mb}MB"})
     piece = await session.scalar(
         select(GradingRunSlice)
-        .where(GradingRunSlice.run_id == run_id, col(GradingRunSlice.done_at).is_(None))
+        .where(GradingRunSlice.run_id == grading_run.id, col(GradingRunSlice.done_at).is_(None))
         .order_by(col(GradingRunSlice.seq))
         .limit(1)
         .with_for_update(skip_locked=True)
     )
     if piece is None:
         return False
-    current = await session.get(GradingRun, run_id)
-    assert current is not None
-    spec = Spec.of(await rule_sets.get(session=session, version=current.rule_set_version))
     applied = await apply.apply(
         session=session,
         employers=_SLICE,
         employer_params={"first_id": piece.low_id, "last_id": piece.high_id,
-                         "only": current.employer_ids},
+                         "only": grading_run.employer_ids},
         bounded=True,
         spec=spec,
-        cycle=current.cycle,
+        cycle=grading_run.cycle,
         policy=apply.Policy(origin=EvaluationOrigin.batch),
         today=today(settings),
-        run_id=run_id,
+        run_id=grading_run.id,
         disjoint=True,
     )  # fmt: skip
     piece.graded, piece.changed, piece.done_at = applied.graded, applied.changed, utcnow()
@@ -296,7 +299,7 @@ async def _grade_next_slice(session: AsyncSession, run_id: uuid.UUID, settings: 
     counts = {grade.lower(): applied.counts.get(grade, 0) for grade in ("A", "B", "C")}
     await session.execute(
         text(_PROGRESS),
-        {"run_id": run_id, "graded": applied.graded, "changed": applied.changed, **counts},
+        {"run_id": grading_run.id, "graded": applied.graded, "changed": applied.changed, **counts},
     )
     return True
 
