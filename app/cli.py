@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import migrations
 from app.config import get_settings
+from app.core.clock import Clock
 from app.db import create_engine, database_url, session_factory
 from app.errors import AppError
 from app.models.calendar import CalendarYearPublic
@@ -56,7 +57,7 @@ def serve(args: argparse.Namespace) -> None:
     )
     # On the embedded database the scheduler runs in this process (same leader lock).
     in_process = settings.embedded if args.scheduler is None else args.scheduler
-    app = create_app(settings, run_scheduler=in_process)
+    app = create_app(settings, clock=Clock(settings.timezone), run_scheduler=in_process)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
 
 
@@ -72,7 +73,7 @@ def scheduler(args: argparse.Namespace) -> None:
     async def run() -> None:
         engine = create_engine(url, pool_size=3)
         try:
-            await serve_forever(engine, settings)
+            await serve_forever(engine, settings, Clock(settings.timezone))
         finally:
             await engine.dispose()
 
@@ -158,7 +159,11 @@ def import_file(args: argparse.Namespace) -> None:
                     settings=settings,
                 )
             return await imports.run(
-                factory=factory, job_id=job.id, settings=settings, progress=bar
+                factory=factory,
+                job_id=job.id,
+                settings=settings,
+                clock=Clock(settings.timezone),
+                progress=bar,
             )
         finally:
             await engine.dispose()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 import warnings
 from collections.abc import AsyncIterator
+from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -70,6 +70,14 @@ def database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     return start_embedded_postgres(settings.data_dir)
+
+
+async def database_now(session: AsyncSession) -> datetime:
+    """The database's clock (its transaction time): for the times of processes, not of the law
+    (leases, heartbeats, a job's start and end), which every replica must read alike."""
+    now = await session.scalar(select(func.now()))
+    assert now is not None
+    return now
 
 
 def json_text(value: Any) -> str:
@@ -134,19 +142,27 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
 
 # Ids for rows written by one INSERT…SELECT, in insertion order: a random UUID per row scatters
 # the inserts over the whole primary-key index (and gen_random_uuid() draws from the strong random
-# source for each row). These are UUIDv7 (RFC 9562, §6.2 method 1): the statement binds
-# `:id_prefix` — 48-bit Unix milliseconds, version, variant and 42 random bits — and each row
-# adds a 32-bit counter drawn from `counter`, a sequence of 0x10000000..0xffffffff (eight hex
-# digits each), so they sort by time, append at the index's right edge, and two statements in
-# the same millisecond collide only if 42 random bits and their counters do. A sequence rather
-# than row_number(): no window node over the statement's rows, no padding.
+# source for each row). These are UUIDv7 (RFC 9562, §6.2 method 1): 48-bit Unix milliseconds of
+# the statement on the database's clock (an uncorrelated subquery, so computed once per
+# statement; every replica reads the same clock), then `:id_tail` — version, variant and 42
+# random bits — and each row adds a 32-bit counter drawn from `counter`, a sequence of
+# 0x10000000..0xffffffff (eight hex digits each), so they sort by time, append at the index's
+# right edge, and two statements in the same millisecond collide only if 42 random bits and their
+# counters do. A sequence rather than row_number(): no window node over the statement's rows, no
+# padding.
+_STATEMENT_MILLISECONDS = (
+    "(SELECT lpad(to_hex(CAST(floor(extract(epoch FROM statement_timestamp()) * 1000) AS bigint)"
+    " & 281474976710655), 12, '0'))"  # the low 48 bits
+)
+
+
 def ordered_ids(counter: str) -> str:
-    return f"CAST(:id_prefix || to_hex(nextval('{counter}')) AS uuid)"
+    return f"CAST({_STATEMENT_MILLISECONDS} || :id_tail || to_hex(nextval('{counter}')) AS uuid)"
 
 
-def ordered_id_prefix() -> str:
-    """The first 96 bits of the UUIDv7s of one statement, as 24 hex digits (see `ordered_ids`)."""
+def ordered_id_tail() -> str:
+    """Bits 48..95 of the UUIDv7s of one statement (version, random, variant, random), as 12 hex
+    digits (see `ordered_ids`)."""
     random_a, random_b = secrets.randbits(12), secrets.randbits(30)
-    milliseconds = time.time_ns() // 1_000_000 & ((1 << 48) - 1)
-    prefix = (milliseconds << 48) | (0x7 << 44) | (random_a << 32) | (0b10 << 30) | random_b
-    return f"{prefix:024x}"
+    tail = (0x7 << 44) | (random_a << 32) | (0b10 << 30) | random_b
+    return f"{tail:012x}"

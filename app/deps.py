@@ -1,8 +1,10 @@
-"""Annotated dependency aliases: the session, settings, the acting principal and access checks."""
+"""Annotated dependency aliases: the session, settings, the clock, the acting principal and
+access checks."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -10,6 +12,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.db import request_session
 from app.services import access, auth
 from app.services.access import Permission
@@ -26,6 +29,22 @@ def _settings(request: Request) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+# The app's one clock (DESIGN: conventions): routes take the legal date and the time from here.
+ClockDep = Annotated[Clock, Depends(_clock)]
+
+
+def _today(clock: ClockDep) -> date:
+    return clock.today()
+
+
+TodayDep = Annotated[date, Depends(_today)]
+
 _bearer = HTTPBearer(auto_error=False, description="JWT from POST /api/v1/auth/token")
 _api_key = APIKeyHeader(
     name="X-API-Key",
@@ -38,6 +57,7 @@ async def current_actor(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Actor:
@@ -46,7 +66,11 @@ async def current_actor(
         return await auth.actor_from_api_key(session=session, key=api_key, request_id=request_id)
     if bearer:
         return await auth.actor_from_token(
-            session=session, token=bearer.credentials, settings=settings, request_id=request_id
+            session=session,
+            token=bearer.credentials,
+            settings=settings,
+            clock=clock,
+            request_id=request_id,
         )
     return Actor(kind=PUBLIC.kind, request_id=request_id)
 

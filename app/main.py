@@ -1,4 +1,4 @@
-"""create_app(): lifespan (engine, settings), routers, error handlers, offline docs."""
+"""create_app(): lifespan (engine, settings, clock), routers, error handlers, offline docs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from app import migrations
 from app.config import Settings, get_settings
+from app.core.clock import Clock
 from app.db import create_engine, database_url, session_factory
 from app.errors import install_error_handlers
 from app.models.intake import IntakeRecord
@@ -70,7 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     stop = asyncio.Event()
     in_process = None
     if app.state.run_scheduler:  # one-machine use: the scheduler lives in the api process
-        instance = SchedulerInstance(app.state.engine, app.state.settings)
+        instance = SchedulerInstance(app.state.engine, app.state.settings, clock=app.state.clock)
         in_process = asyncio.create_task(instance.run(stop), name="scheduler")
     try:
         yield
@@ -82,7 +83,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await app.state.engine.dispose()
 
 
-def create_app(settings: Settings | None = None, *, run_scheduler: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, run_scheduler: bool = False
+) -> FastAPI:
+    """`clock`: the one clock the app reads today and now from (tests pin it)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="labour-credit: 用人单位劳动保障信用分级分类监管",
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = False)
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.clock = clock or Clock(settings.timezone)
     app.state.engine = None
     app.state.run_scheduler = run_scheduler
     app.state.migration_head = migrations.head()

@@ -27,8 +27,8 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.db import AdvisoryLock, session_factory
-from app.models.base import utcnow
 from app.models.scheduler import RunOutcome, SchedulerHeartbeat
 from app.services import audit, blacklist_expiry, imports, job_runs
 
@@ -56,20 +56,24 @@ async def _verify_audit_chain(factory: SessionFactory) -> str | None:
     return f"audit chain intact, {result.checked} events"
 
 
-def _resume_imports(settings: Settings) -> Callable[[SessionFactory], Awaitable[str | None]]:
+def _resume_imports(
+    settings: Settings, clock: Clock
+) -> Callable[[SessionFactory], Awaitable[str | None]]:
     async def work(factory: SessionFactory) -> str | None:
         async with factory() as session:
             waiting = await imports.resumable(session=session)
         for job_id in waiting:
-            await imports.run(factory=factory, job_id=job_id, settings=settings)
+            await imports.run(factory=factory, job_id=job_id, settings=settings, clock=clock)
         return f"resumed {len(waiting)} import(s)" if waiting else None
 
     return work
 
 
-def _expire_blacklist(settings: Settings) -> Callable[[SessionFactory], Awaitable[str | None]]:
+def _expire_blacklist(
+    settings: Settings, clock: Clock
+) -> Callable[[SessionFactory], Awaitable[str | None]]:
     async def work(factory: SessionFactory) -> str | None:
-        ended = await blacklist_expiry.expire_due(factory=factory, settings=settings)
+        ended = await blacklist_expiry.expire_due(factory=factory, settings=settings, clock=clock)
         return f"{ended} listing(s) ended at expiry" if ended else None
 
     return work
@@ -78,8 +82,9 @@ def _expire_blacklist(settings: Settings) -> Callable[[SessionFactory], Awaitabl
 BLACKLIST_EXPIRY_CRON = "5 0 * * *"  # just after midnight: a term ends on its date
 
 
-def default_jobs(settings: Settings) -> list[Job]:
-    """The jobs a scheduler runs; later capabilities (grading, deadlines, pushes) add theirs."""
+def default_jobs(settings: Settings, clock: Clock) -> list[Job]:
+    """The jobs a scheduler runs; later capabilities (grading, deadlines, pushes) add theirs.
+    Their work reads the legal date from `clock`."""
     from app import grading_jobs  # builds on Job, so imported here rather than at the top
 
     tz = settings.timezone
@@ -95,7 +100,7 @@ def default_jobs(settings: Settings) -> list[Job]:
             "resume_imports",
             IntervalTrigger(minutes=1),
             lambda at: at.strftime("%Y-%m-%dT%H:%M"),
-            _resume_imports(settings),
+            _resume_imports(settings, clock),
             recorded=False,
         ),
         # 人社部令第45号: a listing lasts 3 years; the day its term ends it leaves the list
@@ -103,16 +108,22 @@ def default_jobs(settings: Settings) -> list[Job]:
             "blacklist_expiry",
             CronTrigger.from_crontab(BLACKLIST_EXPIRY_CRON, timezone=tz),
             lambda at: at.astimezone(CronTrigger(timezone=tz).timezone).date().isoformat(),
-            _expire_blacklist(settings),
+            _expire_blacklist(settings, clock),
         ),
-        *grading_jobs.jobs(settings),
+        *grading_jobs.jobs(settings, clock),
     ]
 
 
 async def run_job(
-    job: Job, *, factory: SessionFactory, instance_id: str, now: datetime | None = None
+    job: Job,
+    *,
+    factory: SessionFactory,
+    instance_id: str,
+    clock: Clock,
+    now: datetime | None = None,
 ) -> RunOutcome | None:
-    """Claim the run for this firing's key and do the work; None if it was done already."""
+    """Claim the run for this firing's key (the firing at `now`, by default now on `clock`) and
+    do the work; None if it was done already."""
     if not job.recorded:
         try:
             await job.work(factory)
@@ -120,7 +131,7 @@ async def run_job(
             log.exception("job failed", extra={"job": job.name})
             return RunOutcome.failed
         return RunOutcome.succeeded
-    key = job.run_key(now or utcnow())
+    key = job.run_key(now or clock.now())
     async with factory() as session, session.begin():
         run_id = await job_runs.claim(
             session=session, job=job.name, run_key=key, instance_id=instance_id
@@ -142,10 +153,18 @@ async def run_job(
 class SchedulerInstance:
     """One scheduler process (or the in-process scheduler of `serve` on the embedded database)."""
 
-    def __init__(self, engine: AsyncEngine, settings: Settings, jobs: list[Job] | None = None):
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        jobs: list[Job] | None = None,
+    ):
         self.engine = engine
         self.settings = settings
-        self.jobs = default_jobs(settings) if jobs is None else jobs
+        self.clock = clock or Clock(settings.timezone)
+        self.jobs = default_jobs(settings, self.clock) if jobs is None else jobs
         self.factory = session_factory(engine)
         self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.is_leader = False
@@ -186,7 +205,11 @@ class SchedulerInstance:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=3600,
-                kwargs={"factory": self.factory, "instance_id": self.instance_id},
+                kwargs={
+                    "factory": self.factory,
+                    "instance_id": self.instance_id,
+                    "clock": self.clock,
+                },
             )
         scheduler.start()
         try:
@@ -218,7 +241,7 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-async def serve_forever(engine: AsyncEngine, settings: Settings) -> None:
+async def serve_forever(engine: AsyncEngine, settings: Settings, clock: Clock) -> None:
     """`labor-credit scheduler`: run until SIGTERM or SIGINT."""
     import signal
 
@@ -226,4 +249,4 @@ async def serve_forever(engine: AsyncEngine, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await SchedulerInstance(engine, settings).run(stop)
+    await SchedulerInstance(engine, settings, clock=clock).run(stop)

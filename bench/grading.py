@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.db import create_engine, session_factory
 from app.services import actors, grading_runs
 from bench import grading_data
@@ -223,6 +224,7 @@ async def _measure_run(url: str, *, runs: int = 2) -> dict[str, Any]:
     settings = Settings(environment="development", database_url=url, log_level="WARNING")
     engine = create_engine(url, pool_size=settings.grading_workers + 1)
     factory = session_factory(engine)
+    clock = Clock(settings.timezone)
     best = float("inf")
     try:
         for attempt in range(runs):
@@ -232,10 +234,12 @@ async def _measure_run(url: str, *, runs: int = 2) -> dict[str, Any]:
             async with factory() as session, session.begin():
                 grading_run = await grading_runs.start(
                     session=session, cycle=CYCLE, employer_ids=None,
-                    actor=actors.system("bench"), settings=settings,
+                    actor=actors.system("bench"), clock=clock,
                 )  # fmt: skip
             started = time.perf_counter()
-            await grading_runs.run(factory=factory, run_id=grading_run.id, settings=settings)
+            await grading_runs.run(
+                factory=factory, run_id=grading_run.id, settings=settings, clock=clock
+            )
             best = min(best, time.perf_counter() - started)
     finally:
         await engine.dispose()

@@ -2,6 +2,10 @@
 
 The suite (re)creates its own database, migrates it with Alembic, and runs each test inside a
 transaction that is rolled back; the app's request sessions join it through savepoints.
+
+The app's clock is pinned (`clock`, at `PINNED_AT`), so the suite passes whatever the date is; a
+test that needs another day sets `app.state.clock = Clock.pinned(...)` (the `app` fixture
+restores it). Times of processes (leases, heartbeats) are on the database's clock, which runs.
 """
 
 from __future__ import annotations
@@ -11,18 +15,22 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import migrations
 from app.config import Settings
+from app.core.clock import Clock
 from app.db import create_engine, start_embedded_postgres
 from app.errors import PROBLEM_JSON
 from app.main import create_app
@@ -33,6 +41,8 @@ from app.services import actors, auth, clients, uscc
 
 TEST_DATABASE = "labor_credit_test"
 PASSWORD = "correct-horse-battery"
+# The day the suite runs on, by the app's clock: a Thursday, a working day (2026's notice).
+PINNED_AT = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def _server_url() -> str:
@@ -130,9 +140,21 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture(scope="session")
-def _shared_app(settings: Settings):  # type: ignore[no-untyped-def]
+def clock() -> Clock:
+    """The app's clock, pinned at PINNED_AT (it runs on from there)."""
+    return Clock.pinned(PINNED_AT)
+
+
+@pytest.fixture
+def today(clock: Clock) -> date:
+    """Today's legal date by the app's clock."""
+    return clock.today()
+
+
+@pytest.fixture(scope="session")
+def _shared_app(settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
     """Building the app costs ~0.2 s, so the suite builds it once (see `app`)."""
-    application = create_app(settings)
+    application = create_app(settings, clock=clock)
     return application, dict(application.state._state)
 
 
@@ -230,14 +252,16 @@ def headers_for(
     make_user: Callable[..., Awaitable[User]],
     make_employer: Callable[..., Awaitable[Employer]],
     settings: Settings,
+    app: FastAPI,
 ) -> Callable[..., Awaitable[dict[str, str]]]:
-    """Authorization headers of a new account with `role` (employer accounts get an employer)."""
+    """Authorization headers of a new account with `role` (employer accounts get an employer);
+    the token is issued by the app's clock as it is when asked (a test may have moved it)."""
 
     async def headers(role: Role, *, employer_id: uuid.UUID | None = None) -> dict[str, str]:
         if role == Role.employer and employer_id is None:
             employer_id = (await make_employer()).id
         user = await make_user(role, employer_id=employer_id)
-        return {"Authorization": f"Bearer {auth.issue_token(user, settings)}"}
+        return {"Authorization": f"Bearer {auth.issue_token(user, settings, app.state.clock)}"}
 
     return headers
 

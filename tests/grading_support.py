@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.models.credit_record import (
     CorrectionCreate,
     CreditRecordCreate,
@@ -71,21 +72,22 @@ async def add_record(
     employer_id: uuid.UUID,
     spec: Spec,
     *,
+    clock: Clock,
     collector: Actor,
     reviewer: Actor,
 ) -> uuid.UUID | None:
     """The record in its state; returns the id of the version that should count (or None)."""
     data = content(employer_id, spec)
     record = await credit_records.create(
-        session=session, data=data, actor=collector, settings=settings
+        session=session, data=data, actor=collector, settings=settings, clock=clock
     )
     if spec.state == "draft":
         return None
-    await credit_records.verify(session=session, record_id=record.id, actor=reviewer)
+    await credit_records.verify(session=session, record_id=record.id, actor=reviewer, clock=clock)
     if spec.state == "revoked":
         revocation = RevocationCreate(reason="复议撤销", revoking_document="文人社撤字〔2026〕1号")
         await credit_records.revoke(
-            session=session, record_id=record.id, data=revocation, actor=reviewer
+            session=session, record_id=record.id, data=revocation, actor=reviewer, clock=clock
         )
         return None
     if spec.state == "superseded":  # corrected: no serious condition after all
@@ -93,7 +95,12 @@ async def add_record(
             **content(employer_id, spec, serious_conditions=[]).model_dump(), reason="认定有误"
         )
         new = await credit_records.correct(
-            session=session, record_id=record.id, data=fixed, actor=reviewer, settings=settings
+            session=session,
+            record_id=record.id,
+            data=fixed,
+            actor=reviewer,
+            settings=settings,
+            clock=clock,
         )
         return new.id if spec.punished else None
     return record.id

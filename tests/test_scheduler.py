@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrations
 from app.config import Settings
+from app.core.clock import Clock
 from app.db import create_engine
 from app.models.scheduler import RunOutcome
 from app.scheduler import Job, SchedulerInstance, SessionFactory, run_job
@@ -57,11 +58,13 @@ async def wait_until(condition, within: float = 5.0) -> None:  # type: ignore[no
         await asyncio.sleep(0.05)
 
 
-async def test_one_leader_and_takeover(scratch_engine: AsyncEngine, fast_settings: Settings):
+async def test_one_leader_and_takeover(
+    scratch_engine: AsyncEngine, fast_settings: Settings, clock: Clock
+):
     done: list[str] = []
     job = recording_job(f"once-{uuid.uuid4().hex[:6]}", done, key="the-only-key")
-    first = SchedulerInstance(scratch_engine, fast_settings, jobs=[job])
-    second = SchedulerInstance(scratch_engine, fast_settings, jobs=[job])
+    first = SchedulerInstance(scratch_engine, fast_settings, clock=clock, jobs=[job])
+    second = SchedulerInstance(scratch_engine, fast_settings, clock=clock, jobs=[job])
     stop_first, stop_second = asyncio.Event(), asyncio.Event()
     tasks = [
         asyncio.create_task(first.run(stop_first)),
@@ -94,7 +97,9 @@ async def test_one_leader_and_takeover(scratch_engine: AsyncEngine, fast_setting
         await asyncio.gather(*tasks)
 
 
-async def test_failed_run_is_retried_and_success_is_final(scratch_engine: AsyncEngine):
+async def test_failed_run_is_retried_and_success_is_final(
+    scratch_engine: AsyncEngine, clock: Clock
+):
     from app.db import session_factory
 
     factory = session_factory(scratch_engine)
@@ -108,9 +113,15 @@ async def test_failed_run_is_retried_and_success_is_final(scratch_engine: AsyncE
 
     job = Job(f"flaky-{uuid.uuid4().hex[:6]}", IntervalTrigger(hours=1), lambda at: "2025", flaky)
     now = datetime(2026, 1, 1)
-    assert await run_job(job, factory=factory, instance_id="a", now=now) == RunOutcome.failed
-    assert await run_job(job, factory=factory, instance_id="b", now=now) == RunOutcome.succeeded
-    assert await run_job(job, factory=factory, instance_id="c", now=now) is None
+    assert (
+        await run_job(job, factory=factory, instance_id="a", clock=clock, now=now)
+        == RunOutcome.failed
+    )
+    assert (
+        await run_job(job, factory=factory, instance_id="b", clock=clock, now=now)
+        == RunOutcome.succeeded
+    )
+    assert await run_job(job, factory=factory, instance_id="c", clock=clock, now=now) is None
     assert len(attempts) == 2
     async with scratch_engine.connect() as conn:
         row = (

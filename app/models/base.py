@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -18,17 +17,15 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def id_field() -> Any:
     return Field(default_factory=uuid.uuid4, primary_key=True)
 
 
 def timestamp_field(**kwargs: Any) -> Any:
+    """A row's own timestamp, written by the database (`now()`) when the row is inserted and
+    read back in the INSERT's RETURNING: the models never read a clock (DESIGN: conventions).
+    A service that states the time itself sets it from the app's clock."""
     return Field(
-        default_factory=utcnow,
         sa_type=sa.DateTime(timezone=True),
         sa_column_kwargs={"server_default": sa.func.now(), **kwargs},
     )

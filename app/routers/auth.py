@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import ClockDep, SessionDep, SettingsDep, require
 from app.errors import responses
 from app.routing import api_router
 from app.services import auth
@@ -45,12 +45,14 @@ async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
 ) -> Token:
     token = await auth.login(
         session=session,
         username=form.username,
         password=form.password,
         settings=settings,
+        clock=clock,
         request_id=request.state.request_id,
     )
     return Token(access_token=token, expires_in=settings.token_minutes * 60)

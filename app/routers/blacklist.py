@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.deps import IfMatch, SessionDep, SettingsDep, require
+from app.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.errors import responses
 from app.models.base import Page
 from app.models.blacklist import (
@@ -31,12 +31,12 @@ Reviewer = Annotated[Actor, Depends(require(Permission.blacklist_write))]
 
 
 async def _answer(
-    response: Response, session: SessionDep, settings: SettingsDep, actor: Actor,
-    entry: BlacklistEntry,
+    response: Response, session: SessionDep, settings: SettingsDep, clock: ClockDep,
+    actor: Actor, entry: BlacklistEntry,
 ) -> BlacklistEntryPublic:  # fmt: skip
     response.headers["ETag"] = blacklist.etag(entry)
     [public] = await blacklist_reads.public(
-        session=session, entries=[entry], actor=actor, settings=settings
+        session=session, entries=[entry], actor=actor, settings=settings, clock=clock
     )
     return public
 
@@ -61,11 +61,14 @@ async def create_entry(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Reviewer,
 ) -> BlacklistEntryPublic:
-    entry = await blacklist.create(session=session, data=data, actor=actor, settings=settings)
+    entry = await blacklist.create(
+        session=session, data=data, actor=actor, settings=settings, clock=clock
+    )
     response.headers["Location"] = f"/api/v1/blacklist-entries/{entry.id}"
-    return await _answer(response, session, settings, actor, entry)
+    return await _answer(response, session, settings, clock, actor, entry)
 
 
 @router.get(
@@ -79,6 +82,7 @@ async def create_entry(
 async def list_entries(
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Reader,
     employer_id: uuid.UUID | None = None,
     status: ListingStatus | None = None,
@@ -94,7 +98,7 @@ async def list_entries(
         cursor=cursor,
     )
     items = await blacklist_reads.public(
-        session=session, entries=rows, actor=actor, settings=settings
+        session=session, entries=rows, actor=actor, settings=settings, clock=clock
     )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -111,10 +115,11 @@ async def get_entry(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Reader,
 ) -> BlacklistEntryPublic:
     entry = await blacklist_reads.get(session=session, entry_id=entry_id, actor=actor)
-    return await _answer(response, session, settings, actor, entry)
+    return await _answer(response, session, settings, clock, actor, entry)
 
 
 @router.patch(
@@ -133,6 +138,7 @@ async def update_entry(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Reviewer,
     if_match: IfMatch = None,
 ) -> BlacklistEntryPublic:
@@ -143,8 +149,9 @@ async def update_entry(
         if_match=if_match,
         actor=actor,
         settings=settings,
+        clock=clock,
     )
-    return await _answer(response, session, settings, actor, entry)
+    return await _answer(response, session, settings, clock, actor, entry)
 
 
 @router.post(
@@ -164,9 +171,15 @@ async def remove_entry(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Reviewer,
 ) -> BlacklistEntryPublic:
     entry = await blacklist.remove(
-        session=session, entry_id=entry_id, data=data, actor=actor, settings=settings
+        session=session,
+        entry_id=entry_id,
+        data=data,
+        actor=actor,
+        settings=settings,
+        clock=clock,
     )
-    return await _answer(response, session, settings, actor, entry)
+    return await _answer(response, session, settings, clock, actor, entry)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.deps import SessionDep, require
+from app.deps import ClockDep, SessionDep, require
 from app.errors import responses
 from app.models.client import ApiClientCreate, ApiClientPublic, ApiClientWithKey
 from app.routing import api_router
@@ -51,6 +51,8 @@ async def list_clients(session: SessionDep, actor: Admin) -> list[ApiClientPubli
     description="The key stops working at once; the client stays on record.",
     responses=responses(404, 409, 422),
 )
-async def revoke_client(client_id: uuid.UUID, session: SessionDep, actor: Admin) -> ApiClientPublic:
-    client = await clients.revoke(session=session, client_id=client_id, actor=actor)
+async def revoke_client(
+    client_id: uuid.UUID, session: SessionDep, clock: ClockDep, actor: Admin
+) -> ApiClientPublic:
+    client = await clients.revoke(session=session, client_id=client_id, actor=actor, clock=clock)
     return ApiClientPublic.model_validate(client)

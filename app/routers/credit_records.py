@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.deps import IfMatch, SessionDep, SettingsDep, require
+from app.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.errors import responses
 from app.models.base import Page
 from app.models.credit_record import (
@@ -64,9 +64,12 @@ async def create_record(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Collector,
 ) -> CreditRecordPublic:
-    record = await credit_records.create(session=session, data=data, actor=actor, settings=settings)
+    record = await credit_records.create(
+        session=session, data=data, actor=actor, settings=settings, clock=clock
+    )
     response.headers["Location"] = f"/api/v1/credit-records/{record.id}"
     return _answer(response, record)
 
@@ -170,6 +173,7 @@ async def update_record(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Collector,
     if_match: IfMatch = None,
 ) -> CreditRecordPublic:
@@ -180,6 +184,7 @@ async def update_record(
         if_match=if_match,
         actor=actor,
         settings=settings,
+        clock=clock,
     )
     return _answer(response, record)
 
@@ -193,9 +198,11 @@ async def update_record(
     responses=responses(404, 409, 422),
 )
 async def verify_record(
-    record_id: uuid.UUID, response: Response, session: SessionDep, actor: Reviewer
+    record_id: uuid.UUID, response: Response, session: SessionDep, clock: ClockDep, actor: Reviewer
 ) -> CreditRecordPublic:
-    record = await credit_records.verify(session=session, record_id=record_id, actor=actor)
+    record = await credit_records.verify(
+        session=session, record_id=record_id, actor=actor, clock=clock
+    )
     return _answer(response, record)
 
 
@@ -217,10 +224,16 @@ async def correct_record(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Reviewer,
 ) -> CreditRecordPublic:
     record = await credit_records.correct(
-        session=session, record_id=record_id, data=data, actor=actor, settings=settings
+        session=session,
+        record_id=record_id,
+        data=data,
+        actor=actor,
+        settings=settings,
+        clock=clock,
     )
     response.headers["Location"] = f"/api/v1/credit-records/{record.id}"
     return _answer(response, record)
@@ -239,10 +252,11 @@ async def revoke_record(
     data: RevocationCreate,
     response: Response,
     session: SessionDep,
+    clock: ClockDep,
     actor: Reviewer,
 ) -> CreditRecordPublic:
     record = await credit_records.revoke(
-        session=session, record_id=record_id, data=data, actor=actor
+        session=session, record_id=record_id, data=data, actor=actor, clock=clock
     )
     return _answer(response, record)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.deps import IfMatch, SessionDep, SettingsDep, require
+from app.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.errors import responses
 from app.models.base import Page
 from app.models.employer import (
@@ -120,6 +120,7 @@ async def update_employer(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Writer,
     if_match: IfMatch = None,
 ) -> EmployerPublic:
@@ -130,6 +131,7 @@ async def update_employer(
         if_match=if_match,
         actor=actor,
         settings=settings,
+        clock=clock,
     )
     response.headers["ETag"] = employers.etag(employer)
     return employers.to_public(employer, actor=actor, settings=settings)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 from sqlmodel import SQLModel
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import ClockDep, SessionDep, TodayDep, require
 from app.errors import responses
 from app.models.base import Page
 from app.models.evaluation import (
@@ -24,7 +24,6 @@ from app.routing import api_router
 from app.services import credit_profiles, evaluations
 from app.services.access import Permission
 from app.services.actors import Actor
-from app.services.credit_record_rules import today
 
 router = api_router(prefix="/evaluations", tags=["grading"], responses=responses(401, 403))
 employer_router = api_router(prefix="/employers", tags=["grading"], responses=responses(401, 403))
@@ -76,11 +75,11 @@ async def preview(
     employer_id: uuid.UUID,
     cycle: Annotated[int, Query(ge=2000, le=2100)],
     session: SessionDep,
-    settings: SettingsDep,
+    today: TodayDep,
     actor: Annotated[Actor, Depends(require(Permission.grading_runs_read))],
 ) -> Preview:
     decision = await evaluations.explain(
-        session=session, employer_id=employer_id, cycle=cycle, today=today(settings)
+        session=session, employer_id=employer_id, cycle=cycle, today=today
     )
     return Preview.model_validate(
         {"employer_id": employer_id, "cycle": cycle, "grade": decision.grade,
@@ -113,13 +112,12 @@ async def represent(
     evaluation_id: uuid.UUID,
     data: RepresentationCreate,
     session: SessionDep,
-    settings: SettingsDep,
+    clock: ClockDep,
     actor: Representer,
 ) -> EvaluationPublic:
     found = await evaluations.represent(
-        session=session, evaluation_id=evaluation_id, data=data, actor=actor,
-        today=today(settings),
-    )  # fmt: skip
+        session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
+    )
     return await evaluations.to_public_one(session=session, evaluation=found)
 
 
@@ -135,13 +133,12 @@ async def decide(
     evaluation_id: uuid.UUID,
     data: DecisionCreate,
     session: SessionDep,
-    settings: SettingsDep,
+    clock: ClockDep,
     actor: Reviewer,
 ) -> EvaluationPublic:
     found = await evaluations.decide_notice(
-        session=session, evaluation_id=evaluation_id, data=data, actor=actor,
-        today=today(settings),
-    )  # fmt: skip
+        session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
+    )
     return await evaluations.to_public_one(session=session, evaluation=found)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Query, Request, Response
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import ClockDep, SessionDep, SettingsDep, require
 from app.errors import responses
 from app.models.base import Page
 from app.models.grading_run import GradingRunCreate, GradingRunPublic
@@ -39,17 +39,19 @@ async def start_run(
     background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Starter,
 ) -> GradingRunPublic:
     run = await grading_runs.start(
         session=session, cycle=data.cycle, employer_ids=data.employer_ids, actor=actor,
-        settings=settings,
+        clock=clock,
     )  # fmt: skip
     background.add_task(
         grading_runs.run,
         factory=request.app.state.session_factory,
         run_id=run.id,
         settings=settings,
+        clock=clock,
     )
     response.headers["Location"] = f"/api/v1/grading-runs/{run.id}"
     return GradingRunPublic.model_validate(run)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import BackgroundTasks, Depends, File, Form, Request, Response, UploadFile
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import ClockDep, SessionDep, SettingsDep, require
 from app.errors import responses
 from app.models.import_job import ImportJob, ImportJobPublic, ImportStatus
 from app.routing import api_router
@@ -50,6 +50,7 @@ async def start_import(
     background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Importer,
     file: Annotated[UploadFile, File(description="the .csv or .xlsx file")],
     dry_run: Annotated[bool, Form()] = False,
@@ -63,7 +64,11 @@ async def start_import(
         settings=settings,
     )
     background.add_task(
-        imports.run, factory=request.app.state.session_factory, job_id=job.id, settings=settings
+        imports.run,
+        factory=request.app.state.session_factory,
+        job_id=job.id,
+        settings=settings,
+        clock=clock,
     )
     return _public(job)
 

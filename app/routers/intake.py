@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import ClockDep, SessionDep, SettingsDep, require
 from app.errors import responses
 from app.models.intake import MAX_BATCH, IntakeBatch, IntakeResult
 from app.routing import api_router
@@ -35,6 +35,7 @@ async def receive_records(
     batch: IntakeBatch,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Client,
     idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
 ) -> IntakeResult:
@@ -44,4 +45,5 @@ async def receive_records(
         records=batch.records,
         actor=actor,
         settings=settings,
+        clock=clock,
     )

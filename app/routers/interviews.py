@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import ClockDep, SessionDep, SettingsDep, require
 from app.errors import responses
 from app.models.base import Page
 from app.models.interview import InterviewCreate, InterviewPublic
@@ -38,9 +38,12 @@ async def create_interview(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    clock: ClockDep,
     actor: Writer,
 ) -> InterviewPublic:
-    interview = await interviews.create(session=session, data=data, actor=actor, settings=settings)
+    interview = await interviews.create(
+        session=session, data=data, actor=actor, settings=settings, clock=clock
+    )
     response.headers["Location"] = f"/api/v1/interviews/{interview.id}"
     return InterviewPublic.model_validate(interview)
 

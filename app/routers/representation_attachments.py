@@ -8,14 +8,13 @@ from typing import Annotated
 from fastapi import Depends, File, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import SessionDep, SettingsDep, TodayDep, require
 from app.errors import responses
 from app.models.representation_attachment import RepresentationAttachmentPublic
 from app.routing import api_router
 from app.services import representation_attachments
 from app.services.access import Permission
 from app.services.actors import Actor
-from app.services.credit_record_rules import today
 
 router = api_router(
     prefix="/evaluations", tags=["evaluations"], responses=responses(401, 403, 404, 422)
@@ -41,6 +40,7 @@ async def add_representation_attachment(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    today: TodayDep,
     actor: Representer,
 ) -> RepresentationAttachmentPublic:
     attachment, created = await representation_attachments.add(
@@ -51,7 +51,7 @@ async def add_representation_attachment(
         data=await file.read(settings.attachment_max_bytes + 1),
         actor=actor,
         settings=settings,
-        today=today(settings),
+        today=today,
     )
     if not created:
         response.status_code = 200

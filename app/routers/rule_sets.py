@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Response
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import ClockDep, SessionDep, require
 from app.errors import responses
 from app.models.rule_set import RuleSetCreate, RuleSetPublic, RuleSetUpdate
 from app.routing import api_router
 from app.services import rule_sets
 from app.services.access import Permission
 from app.services.actors import Actor
-from app.services.credit_record_rules import today
 
 router = api_router(prefix="/rule-sets", tags=["grading"], responses=responses(401, 403))
 Reader = Annotated[Actor, Depends(require(Permission.rule_sets_read))]
@@ -47,12 +46,10 @@ async def create_rule_set(
     data: RuleSetCreate,
     response: Response,
     session: SessionDep,
-    settings: SettingsDep,
+    clock: ClockDep,
     actor: Admin,
 ) -> RuleSetPublic:
-    rule_set = await rule_sets.create(
-        session=session, data=data, actor=actor, today=today(settings)
-    )
+    rule_set = await rule_sets.create(session=session, data=data, actor=actor, clock=clock)
     response.headers["Location"] = f"/api/v1/rule-sets/{rule_set.version}"
     return await rule_sets.to_public(session=session, rule_set=rule_set)
 
@@ -80,10 +77,10 @@ async def update_rule_set(
     version: Version,
     data: RuleSetUpdate,
     session: SessionDep,
-    settings: SettingsDep,
+    clock: ClockDep,
     actor: Admin,
 ) -> RuleSetPublic:
     rule_set = await rule_sets.update(
-        session=session, version=version, data=data, actor=actor, today=today(settings)
+        session=session, version=version, data=data, actor=actor, clock=clock
     )
     return await rule_sets.to_public(session=session, rule_set=rule_set)

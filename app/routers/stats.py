@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.deps import SessionDep, SettingsDep, require
+from app.deps import SessionDep, TodayDep, require
 from app.errors import responses
 from app.models.scheduler import SchedulerStatus
 from app.routing import api_router
 from app.services import grading_stats, job_runs
 from app.services.access import Permission
 from app.services.actors import Actor
-from app.services.credit_record_rules import today
 
 router = api_router(prefix="/stats", tags=["stats"], responses=responses(401, 403))
 
@@ -40,9 +39,8 @@ async def scheduler_status(
 )
 async def grading(
     session: SessionDep,
-    settings: SettingsDep,
+    today: TodayDep,
     actor: Annotated[Actor, Depends(require(Permission.stats_read))],
     cycle: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> grading_stats.GradingStats:
-    on = today(settings)
-    return await grading_stats.get(session=session, cycle=cycle or on.year - 1, today=on)
+    return await grading_stats.get(session=session, cycle=cycle or today.year - 1, today=today)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.deps import SessionDep, require
+from app.deps import ClockDep, SessionDep, require
 from app.errors import responses
 from app.models.base import Page
 from app.models.user import Role, UserCreate, UserPublic, UserUpdate
@@ -67,7 +67,7 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> Use
     responses=responses(404, 422),
 )
 async def update_user(
-    user_id: uuid.UUID, data: UserUpdate, session: SessionDep, actor: Admin
+    user_id: uuid.UUID, data: UserUpdate, session: SessionDep, clock: ClockDep, actor: Admin
 ) -> UserPublic:
-    user = await users.update(session=session, user_id=user_id, data=data, actor=actor)
+    user = await users.update(session=session, user_id=user_id, data=data, actor=actor, clock=clock)
     return UserPublic.model_validate(user)

@@ -8,6 +8,7 @@ import logging
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import jwt
 from pwdlib import PasswordHash
@@ -15,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.errors import TooManyRequests, Unauthorized
-from app.models.base import utcnow
 from app.models.client import ApiClient
 from app.models.user import Role, User
 from app.services import audit
@@ -49,6 +50,7 @@ async def login(
     username: str,
     password: str,
     settings: Settings,
+    clock: Clock,
     request_id: str | None,
 ) -> str:
     """Check a password; return a JWT. Repeated failures lock the account for a while."""
@@ -57,28 +59,30 @@ async def login(
         verify_password(password, _DUMMY_HASH)  # same cost whether or not the account exists
         log.warning("login failed: unknown account", extra={"username": username})
         raise InvalidCredentials("wrong username or password")
-    now = utcnow()
+    now = clock.now()
     if user.locked_until and user.locked_until > now:
         retry = int((user.locked_until - now).total_seconds()) + 1
         log.warning("login refused: account locked", extra={"username": username})
         raise TooManyRequests("too many failed logins; try again later", retry_after=retry)
     if not user.is_active or not verify_password(password, user.password_hash):
-        await _count_failure(session=session, user=user, settings=settings, request_id=request_id)
+        await _count_failure(
+            session=session, user=user, settings=settings, clock=clock, request_id=request_id
+        )
         raise InvalidCredentials("wrong username or password")
     user.failed_logins = 0
     user.locked_until = None
-    return issue_token(user, settings)
+    return issue_token(user, settings, clock)
 
 
 async def _count_failure(
-    *, session: AsyncSession, user: User, settings: Settings, request_id: str | None
+    *, session: AsyncSession, user: User, settings: Settings, clock: Clock, request_id: str | None
 ) -> None:
     user.failed_logins += 1
     changes: audit.Changes = {
         "failed_logins": {"old": user.failed_logins - 1, "new": user.failed_logins}
     }
     if user.failed_logins >= settings.login_max_failures:
-        user.locked_until = utcnow() + timedelta(minutes=settings.login_lock_minutes)
+        user.locked_until = clock.now() + timedelta(minutes=settings.login_lock_minutes)
         user.failed_logins = 0
         changes["locked_until"] = {"old": None, "new": user.locked_until.isoformat()}
     log.warning("login failed", extra={"username": user.username, "failures": user.failed_logins})
@@ -94,8 +98,9 @@ async def _count_failure(
     await session.flush()
 
 
-def issue_token(user: User, settings: Settings) -> str:
-    now = utcnow()
+def issue_token(user: User, settings: Settings, clock: Clock) -> str:
+    """A JWT for `user`, issued now by the app's clock and valid for `token_minutes`."""
+    now = clock.now()
     claims = {
         "sub": str(user.id),
         "role": user.role,
@@ -106,16 +111,24 @@ def issue_token(user: User, settings: Settings) -> str:
 
 
 async def actor_from_token(
-    *, session: AsyncSession, token: str, settings: Settings, request_id: str | None
+    *,
+    session: AsyncSession,
+    token: str,
+    settings: Settings,
+    clock: Clock,
+    request_id: str | None,
 ) -> Actor:
     try:
+        # The signature and the claims here; the expiry below, by the app's clock: PyJWT would
+        # judge it by the wall clock.
         claims = jwt.decode(
             token,
             settings.secret_key.get_secret_value(),
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "sub"]},
+            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
         )
         user_id = uuid.UUID(claims["sub"])
+        _check_expiry(claims["exp"], clock)
     except (jwt.PyJWTError, ValueError) as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
     user = await session.get(User, user_id)
@@ -129,6 +142,16 @@ async def actor_from_token(
         employer_id=user.employer_id,
         request_id=request_id,
     )
+
+
+def _check_expiry(exp: Any, clock: Clock) -> None:
+    """RFC 7519 §4.1.4: refused on or after `exp` (a NumericDate), as PyJWT would do it."""
+    try:
+        expires = int(exp)
+    except (TypeError, ValueError):
+        raise jwt.DecodeError("Expiration Time claim (exp) must be an integer.") from None
+    if expires <= int(clock.now().timestamp()):
+        raise jwt.ExpiredSignatureError("Signature has expired")
 
 
 def new_api_key() -> tuple[str, str, str]:

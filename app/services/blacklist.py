@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.errors import (
     Conflict,
     FieldProblem,
@@ -24,7 +25,6 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from app.models.base import utcnow
 from app.models.blacklist import (
     BlacklistEntry,
     BlacklistEntryBase,
@@ -51,7 +51,7 @@ from app.models.employer import Employer
 from app.services import audit, credit_records, personal_data
 from app.services import blacklist_rules as rules
 from app.services.actors import Actor
-from app.services.credit_record_rules import invalid, today
+from app.services.credit_record_rules import invalid
 
 LEGAL_BASIS = "《拖欠农民工工资失信联合惩戒对象名单管理暂行办法》（人社部令第45号）第五条"
 _AUDITED = (
@@ -116,9 +116,14 @@ def _persons(
 
 
 async def create(
-    *, session: AsyncSession, data: BlacklistEntryCreate, actor: Actor, settings: Settings
+    *,
+    session: AsyncSession,
+    data: BlacklistEntryCreate,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
 ) -> BlacklistEntry:
-    found = rules.problems(data, today=today(settings), settings=settings)
+    found = rules.problems(data, today=clock.today(), settings=settings)
     if await session.get(Employer, data.employer_id) is None:
         msg = f"employer {data.employer_id} does not exist"
         found.insert(0, FieldProblem(loc=["body", "employer_id"], msg=msg, type="unknown"))
@@ -140,6 +145,7 @@ async def create(
         data=_record_content(data, expires),
         actor=actor,
         settings=settings,
+        clock=clock,
         verified=True,
     )
     entry = BlacklistEntry(
@@ -170,6 +176,7 @@ async def update(
     if_match: str | None,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> BlacklistEntry:
     """Record the arrears paid and the written credit commitment (the early-removal facts)."""
     entry = await _locked(session, entry_id)
@@ -181,7 +188,7 @@ async def update(
             f"listing changed since you read it (now ETag {etag(entry)}); reload and retry"
         )
     values = data.model_dump(exclude_unset=True)
-    found = rules.update_problems(entry, values, today=today(settings))
+    found = rules.update_problems(entry, values, today=clock.today())
     if found:
         raise invalid(found)
     before = _audited(entry)
@@ -190,7 +197,7 @@ async def update(
     changes = audit.diff(before, _audited(entry))
     if changes:
         entry.version += 1
-        entry.updated_at = utcnow()
+        entry.updated_at = clock.now()
         await session.flush()
         await _audit(session, actor, "blacklist_entry.update", entry.id, changes)
     return entry
@@ -203,11 +210,12 @@ async def remove(
     data: BlacklistRemovalCreate,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> BlacklistEntry:
     """Early removal (every condition met) or removal at expiry; revokes the listing's record."""
     entry = await _locked(session, entry_id)
     _must_be_listed(entry, "removed")
-    on = today(settings)
+    on = clock.today()
     if data.kind == RemovalKind.early:
         missing = rules.missing(entry, settings, on)
         if missing:
@@ -230,10 +238,10 @@ async def remove(
     entry.removal_kind, entry.removed_on = data.kind, on
     entry.removal_reason, entry.removal_document = data.reason, data.document
     entry.removed_by = actor.id if actor.kind == "user" else None
-    entry.removed_at = entry.updated_at = utcnow()
+    entry.removed_at = entry.updated_at = clock.now()
     entry.version += 1
     await session.flush()
-    await _revoke_record(session, entry, data, actor)
+    await _revoke_record(session, entry, data, actor, clock)
     await _audit(
         session, actor, "blacklist_entry.remove", entry.id, audit.diff(before, _audited(entry))
     )
@@ -241,7 +249,11 @@ async def remove(
 
 
 async def _revoke_record(
-    session: AsyncSession, entry: BlacklistEntry, data: BlacklistRemovalCreate, actor: Actor
+    session: AsyncSession,
+    entry: BlacklistEntry,
+    data: BlacklistRemovalCreate,
+    actor: Actor,
+    clock: Clock,
 ) -> None:
     """Revoke the current version of the listing's record (a reviewer may have corrected it);
     nothing to do if someone revoked it already through /credit-records."""
@@ -259,7 +271,9 @@ async def _revoke_record(
         reason=f"{label}拖欠农民工工资失信联合惩戒对象名单: {data.reason}",
         revoking_document=data.document,
     )
-    await credit_records.revoke(session=session, record_id=current, data=revocation, actor=actor)
+    await credit_records.revoke(
+        session=session, record_id=current, data=revocation, actor=actor, clock=clock
+    )
 
 
 async def _locked(session: AsyncSession, entry_id: uuid.UUID) -> BlacklistEntry:

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.models.blacklist import BlacklistEntry, BlacklistRemovalCreate, ListingStatus, RemovalKind
 from app.services import actors, blacklist
-from app.services.credit_record_rules import today
 
 BATCH = 200
 REASON = "列入期限届满，自动移出拖欠农民工工资失信联合惩戒对象名单（人社部令第45号，列入期限3年）"
@@ -41,7 +41,11 @@ async def due(*, session: AsyncSession, on: date, limit: int) -> list[uuid.UUID]
 
 
 async def expire_due(
-    *, factory: async_sessionmaker[AsyncSession], settings: Settings, batch_size: int = BATCH
+    *,
+    factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Clock,
+    batch_size: int = BATCH,
 ) -> int:
     """End every listing whose term has passed; commit per batch; return how many ended."""
     actor = actors.system("scheduler")
@@ -49,10 +53,15 @@ async def expire_due(
     ended = 0
     while True:
         async with factory() as session, session.begin():
-            batch = await due(session=session, on=today(settings), limit=batch_size)
+            batch = await due(session=session, on=clock.today(), limit=batch_size)
             for entry_id in batch:
                 await blacklist.remove(
-                    session=session, entry_id=entry_id, data=removal, actor=actor, settings=settings
+                    session=session,
+                    entry_id=entry_id,
+                    data=removal,
+                    actor=actor,
+                    settings=settings,
+                    clock=clock,
                 )
         ended += len(batch)
         if len(batch) < batch_size:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.errors import Forbidden, NotFound
 from app.models.blacklist import (
     BlacklistEntry,
@@ -27,7 +28,6 @@ from app.models.user import Role
 from app.services import blacklist_rules as rules
 from app.services import pagination, personal_data
 from app.services.actors import Actor
-from app.services.credit_record_rules import today
 
 
 async def get(*, session: AsyncSession, entry_id: uuid.UUID, actor: Actor) -> BlacklistEntry:
@@ -72,8 +72,10 @@ async def public(
     entries: Sequence[BlacklistEntry],
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> list[BlacklistEntryPublic]:
-    """The listings with their persons (one query); ID numbers in full for admins only."""
+    """The listings with their persons (one query); ID numbers in full for admins only, and
+    whether each may leave the list early today."""
     ids = [e.id for e in entries]
     rows = await session.scalars(
         select(BlacklistPerson)
@@ -89,7 +91,7 @@ async def public(
         persons[person.entry_id].append(
             ResponsiblePersonPublic(name=person.name, role=person.role, id_number=number)
         )
-    on = today(settings)
+    on = clock.today()
     return [
         BlacklistEntryPublic.model_validate(
             entry,

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from app.config import Settings
+from app.core.clock import add_months
 from app.errors import FieldProblem
 from app.models.blacklist import (
     BlacklistEntry,
@@ -19,7 +20,6 @@ from app.models.blacklist import (
     ListingGround,
     ListingStatus,
 )
-from app.services.credit_record_rules import add_months
 
 
 def expires_on(listed_on: date, settings: Settings) -> date:

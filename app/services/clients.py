@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.core.clock import Clock
 from app.errors import Conflict, InvalidField, NotFound
-from app.models.base import utcnow
 from app.models.client import DEFAULT_SCOPES, ApiClient, ApiClientCreate
 from app.services import audit, auth
 from app.services.actors import Actor
@@ -63,13 +63,15 @@ async def list_(*, session: AsyncSession) -> list[ApiClient]:
     )
 
 
-async def revoke(*, session: AsyncSession, client_id: uuid.UUID, actor: Actor) -> ApiClient:
+async def revoke(
+    *, session: AsyncSession, client_id: uuid.UUID, actor: Actor, clock: Clock
+) -> ApiClient:
     client = await session.get(ApiClient, client_id, with_for_update=True)
     if client is None:
         raise NotFound(f"API client {client_id} does not exist")
     if client.revoked_at is not None:
         raise Conflict(f"API client {client_id} was already revoked at {client.revoked_at}")
-    client.revoked_at = utcnow()
+    client.revoked_at = clock.now()
     await session.flush()
     await audit.record(
         session=session,

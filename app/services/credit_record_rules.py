@@ -6,12 +6,11 @@ and a batch can check every item without touching the database (employers are ch
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from app.config import Settings
+from app.core.clock import add_months
 from app.errors import FieldProblem, InvalidField
 from app.models.credit_record import (
     KIND_CATEGORY,
@@ -24,17 +23,6 @@ from app.models.credit_record import (
 from app.services import uscc
 
 USCC_FIELDS = ("issuing_authority_uscc", "data_source_unit_uscc")
-
-
-def today(settings: Settings) -> date:
-    """Legal dates are dates in Asia/Shanghai (DESIGN: conventions)."""
-    return datetime.now(ZoneInfo(settings.timezone)).date()
-
-
-def add_months(start: date, months: int) -> date:
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def publication_end_date(

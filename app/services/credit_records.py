@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.db import bulk_insert
 from app.errors import (
     Conflict,
@@ -26,7 +27,6 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from app.models.base import utcnow
 from app.models.credit_event import CreditEventType
 from app.models.credit_record import (
     CorrectionCreate,
@@ -60,12 +60,12 @@ def _content(record: CreditRecord) -> dict[str, Any]:
 
 
 async def problems(
-    *, session: AsyncSession, items: Sequence[CreditRecordCreate], settings: Settings
+    *, session: AsyncSession, items: Sequence[CreditRecordCreate], clock: Clock
 ) -> list[list[FieldProblem]]:
     """Every item's problems (empty when it may be written); one query for all employers."""
     wanted = {item.employer_id for item in items}
     known = set(await session.scalars(select(Employer.id).where(col(Employer.id).in_(wanted))))
-    on = rules.today(settings)
+    on = clock.today()
     found = []
     for item in items:
         item_problems = rules.problems(item, today=on)
@@ -84,11 +84,17 @@ async def create(
     data: CreditRecordCreate,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
     verified: bool = False,
 ) -> CreditRecord:
     """A new record: a draft, or (intake from a trusted source) verified at once."""
     [record_id] = await create_many(
-        session=session, items=[data], actor=actor, settings=settings, verified=verified
+        session=session,
+        items=[data],
+        actor=actor,
+        settings=settings,
+        clock=clock,
+        verified=verified,
     )
     record = await session.get(CreditRecord, record_id)
     assert record is not None
@@ -101,6 +107,7 @@ async def create_many(
     items: Sequence[CreditRecordCreate],
     actor: Actor,
     settings: Settings,
+    clock: Clock,
     verified: bool = False,
     prechecked: bool = False,
 ) -> list[uuid.UUID]:
@@ -108,10 +115,10 @@ async def create_many(
     one statement each for the records, their audit events and their credit events.
     `prechecked`: the caller already ran `problems` on these very items (intake, import)."""
     if not prechecked:
-        for found in await problems(session=session, items=items, settings=settings):
+        for found in await problems(session=session, items=items, clock=clock):
             if found:
                 raise rules.invalid(found)
-    now = utcnow()
+    now = clock.now()
     fixed = {
         "version": 1,
         "revision": 1,
@@ -206,6 +213,7 @@ async def update(
     if_match: str | None,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> CreditRecord:
     """Only a draft, only by its collector, only with the ETag they read."""
     record = await _locked(session, record_id)
@@ -219,7 +227,7 @@ async def update(
             f"record changed since you read it (now ETag {etag(record)}); reload and retry"
         )
     merged = _merged(record, data)
-    [found] = await problems(session=session, items=[merged], settings=settings)
+    [found] = await problems(session=session, items=[merged], clock=clock)
     if found:
         raise rules.invalid(found)
     before = _content(record)
@@ -228,7 +236,7 @@ async def update(
     changes = audit.diff(before, _content(record))
     if changes:
         record.revision += 1
-        record.updated_at = utcnow()
+        record.updated_at = clock.now()
         await session.flush()
         await _audit(session, actor, "credit_record.update", record.id, changes)
     return record
@@ -243,13 +251,15 @@ def _second_person(record: CreditRecord, actor: Actor, doing: str) -> None:
         )
 
 
-async def verify(*, session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
+async def verify(
+    *, session: AsyncSession, record_id: uuid.UUID, actor: Actor, clock: Clock
+) -> CreditRecord:
     record = await _locked(session, record_id)
     _must_be(record, RecordStatus.draft, "verified")
     _second_person(record, actor, "verify")
     record.status = RecordStatus.verified
     record.verified_by = actor.id
-    record.verified_at = record.updated_at = utcnow()
+    record.verified_at = record.updated_at = clock.now()
     await session.flush()
     await _transition(session, actor, record, "credit_record.verify", was=RecordStatus.draft)
     await credit_events.emit(
@@ -296,14 +306,15 @@ async def correct(
     data: CorrectionCreate,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> CreditRecord:
     """Version N+1, verified at once by the correcting reviewer; version N becomes superseded."""
     old = await _locked(session, record_id)
     _must_be(old, RecordStatus.verified, "corrected")
     _second_person(old, actor, "correct")
     content = CreditRecordCreate.model_validate(data.model_dump(exclude={"reason"}))
-    await _check_replacement(session, old, content, settings)
-    return await _supersede(session, old, content, actor, settings, reason=data.reason)
+    await _check_replacement(session, old, content, clock)
+    return await _supersede(session, old, content, actor, settings, clock, reason=data.reason)
 
 
 async def replace_by_source(
@@ -313,6 +324,7 @@ async def replace_by_source(
     content: CreditRecordCreate,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
     verified: bool,
     reason: str,
 ) -> CreditRecord:
@@ -320,13 +332,13 @@ async def replace_by_source(
     (and verified when the source is trusted); a verified record gets a new verified version
     from a trusted source only (an untrusted one needs a reviewer's correction: 409)."""
     record = await _locked(session, record_id)
-    await _check_replacement(session, record, content, settings)
+    await _check_replacement(session, record, content, clock)
     if record.status == RecordStatus.draft:
         before = _content(record)
         for key, value in rules.columns(content, settings).items():
             setattr(record, key, value)
         record.revision += 1
-        record.updated_at = utcnow()
+        record.updated_at = clock.now()
         if verified:
             record.status, record.verified_at = RecordStatus.verified, record.updated_at
         await session.flush()
@@ -346,18 +358,18 @@ async def replace_by_source(
             "a reviewer's correction",
             record_status=str(record.status),
         )
-    return await _supersede(session, record, content, actor, settings, reason=reason)
+    return await _supersede(session, record, content, actor, settings, clock, reason=reason)
 
 
 async def _check_replacement(
-    session: AsyncSession, old: CreditRecord, content: CreditRecordCreate, settings: Settings
+    session: AsyncSession, old: CreditRecord, content: CreditRecordCreate, clock: Clock
 ) -> None:
     if content.employer_id != old.employer_id:
         raise InvalidField(
             ["body", "employer_id"],
             "a correction cannot move a record to another employer; revoke it and create a new one",
         )
-    [found] = await problems(session=session, items=[content], settings=settings)
+    [found] = await problems(session=session, items=[content], clock=clock)
     if found:
         raise rules.invalid(found)
 
@@ -368,12 +380,13 @@ async def _supersede(
     content: CreditRecordCreate,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
     *,
     reason: str,
 ) -> CreditRecord:
     """The new verified version N+1 and the old one superseded, linked both ways."""
     person = actor.id if actor.kind == "user" else None
-    now = utcnow()
+    now = clock.now()  # a record's times all come from the clock (`create_many` stamps them)
     new = CreditRecord(
         **rules.columns(content, settings),
         id=uuid.uuid4(),
@@ -385,6 +398,8 @@ async def _supersede(
         collected_by=person,
         verified_by=person,
         verified_at=now,
+        created_at=now,
+        updated_at=now,
     )
     old.status, old.superseded_by_id, old.updated_at = RecordStatus.superseded, new.id, now
     await session.flush()  # the old version steps aside before the new one becomes current
@@ -406,7 +421,12 @@ async def _supersede(
 
 
 async def revoke(
-    *, session: AsyncSession, record_id: uuid.UUID, data: RevocationCreate, actor: Actor
+    *,
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    data: RevocationCreate,
+    actor: Actor,
+    clock: Clock,
 ) -> CreditRecord:
     record = await _locked(session, record_id)
     _must_be(record, RecordStatus.verified, "revoked")
@@ -414,7 +434,7 @@ async def revoke(
     record.revocation_reason = data.reason
     record.revoking_document = data.revoking_document
     record.revoked_by = actor.id
-    record.revoked_at = record.updated_at = utcnow()
+    record.revoked_at = record.updated_at = clock.now()
     await session.flush()
     extra = {"reason": data.reason, "revoking_document": data.revoking_document}
     await _transition(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.errors import (
     Conflict,
     Forbidden,
@@ -19,7 +20,6 @@ from app.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
-from app.models.base import utcnow
 from app.models.employer import (
     Employer,
     EmployerCreate,
@@ -183,6 +183,7 @@ async def update(
     if_match: str | None,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> Employer:
     employer = await session.get(Employer, employer_id, with_for_update=True)
     if employer is None:
@@ -210,7 +211,7 @@ async def update(
             changes[field] = {"old": masked, "new": masked}
     if changes:
         employer.version += 1
-        employer.updated_at = utcnow()
+        employer.updated_at = clock.now()
         await session.flush()
         await audit.record(
             session=session,

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.core.clock import Clock
 from app.errors import Conflict, Forbidden, InvalidField, NotFound
-from app.models.base import utcnow
 from app.models.credit_record import CreditRecord
 from app.models.evaluation import (
     DecisionCreate,
@@ -170,15 +170,16 @@ async def represent(
     evaluation_id: uuid.UUID,
     data: RepresentationCreate,
     actor: Actor,
-    today: date,
+    clock: Clock,
 ) -> Evaluation:
+    now = clock.now()
     evaluation = await open_notice(
-        session=session, evaluation_id=evaluation_id, actor=actor, today=today
+        session=session, evaluation_id=evaluation_id, actor=actor, today=clock.local(now).date()
     )
     if evaluation.representation is not None:
         raise Conflict(f"a representation was filed already on {evaluation.represented_at}")
     evaluation.representation = data.text
-    evaluation.represented_at = evaluation.updated_at = utcnow()
+    evaluation.represented_at = evaluation.updated_at = now
     evaluation.represented_by = actor.id
     await session.flush()
     await _audit(session, actor, "evaluation.represent", evaluation.id, {"text": data.text})
@@ -207,7 +208,7 @@ async def decide_notice(
     evaluation_id: uuid.UUID,
     data: DecisionCreate,
     actor: Actor,
-    today: date,
+    clock: Clock,
 ) -> Evaluation:
     """Confirm the C (final), or change the grade with a reason (a new final evaluation)."""
     evaluation = await _locked(session, evaluation_id, actor)
@@ -226,7 +227,8 @@ async def decide_notice(
             raise InvalidField(["body", "grade"], "to change, give the grade decided (A or B)")
         if not data.reason:
             raise InvalidField(["body", "reason"], "a change of grade needs its reason")
-    now = utcnow()
+    now = clock.now()
+    today = clock.local(now).date()
     evaluation.decision, evaluation.decision_reason = data.outcome, data.reason
     evaluation.decided_by, evaluation.decided_at, evaluation.updated_at = actor.id, now, now
     if data.outcome == DecisionOutcome.confirm:
@@ -234,11 +236,16 @@ async def decide_notice(
         await session.flush()
         await _audit(session, actor, "evaluation.confirm", evaluation.id, {"grade": "C"})
         return evaluation
-    return await _change(session, evaluation, data, actor, today)
+    return await _change(session, evaluation, data, actor, now, today)
 
 
 async def _change(
-    session: AsyncSession, notice: Evaluation, data: DecisionCreate, actor: Actor, today: date
+    session: AsyncSession,
+    notice: Evaluation,
+    data: DecisionCreate,
+    actor: Actor,
+    now: datetime,
+    today: date,
 ) -> Evaluation:
     assert data.grade is not None and data.reason is not None
     changed = Evaluation(
@@ -270,7 +277,7 @@ async def _change(
         supersedes_id=notice.id,
     )
     notice.status, notice.superseded_by = EvaluationStatus.superseded, changed.id
-    notice.superseded_at = utcnow()
+    notice.superseded_at = now
     await session.flush()  # the notice steps aside before the new evaluation becomes current
     session.add(changed)
     await session.flush()

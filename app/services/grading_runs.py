@@ -5,6 +5,11 @@ slices at once; each slice is one transaction that writes its evaluations set-ba
 worker holds a slice by its row lock, so a worker that dies releases it with its transaction and
 the slice is graded again; the partial unique index on evaluations keeps one current evaluation
 per employer and cycle whatever happens.
+
+A run's heartbeats, its lease and its start and end are times of the workers, not of the law: they
+are written and compared on the database's clock (`now()`), which every worker shares whatever its
+own clock says. The legal date (the cycle has ended, the rule set in force, a notice's window)
+comes from the app's clock.
 """
 
 from __future__ import annotations
@@ -21,14 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.core.clock import Clock
+from app.db import database_now
 from app.errors import Conflict, InvalidField, NotFound
-from app.models.base import utcnow
 from app.models.employer import Employer
 from app.models.evaluation import EvaluationOrigin
 from app.models.grading_run import GradingRun, GradingRunSlice, RunStatus, counts_template
 from app.services import audit, pagination, rule_sets
 from app.services.actors import Actor
-from app.services.credit_record_rules import today
 from app.services.grading import apply
 from app.services.grading.rules import Spec
 
@@ -80,10 +85,11 @@ async def start(
     cycle: int,
     employer_ids: list[uuid.UUID] | None,
     actor: Actor,
-    settings: Settings,
+    clock: Clock,
 ) -> GradingRun:
     """Queue a run for a cycle that has ended (Art 10: the cycle is graded after it ends)."""
-    on = today(settings)
+    now = clock.now()
+    on = clock.local(now).date()
     if cycle >= on.year:
         raise InvalidField(
             ["body", "cycle"],
@@ -109,6 +115,9 @@ async def start(
         total=await session.scalar(total) or 0,
         counts=counts_template(),
         created_by=actor.id if actor.kind == "user" else None,
+        # Runs are listed newest first and the yearly job resumes the latest: stamped by the
+        # clock rather than the transaction's now(), which two runs started in one share.
+        created_at=now,
     )
     session.add(run)
     await session.flush()
@@ -145,7 +154,7 @@ async def list_(
 
 def _unattended(settings: Settings) -> Any:
     """Queued, or running with workers silent for longer than the lease (they died)."""
-    stale = col(GradingRun.heartbeat_at) < utcnow() - timedelta(
+    stale = col(GradingRun.heartbeat_at) < func.now() - timedelta(
         seconds=settings.grading_run_lease_seconds
     )
     status = col(GradingRun.status)
@@ -164,8 +173,8 @@ async def _claim(factory: Factory, run_id: uuid.UUID, settings: Settings) -> Gra
             .where(col(GradingRun.id) == run_id, _unattended(settings))
             .values(
                 status=RunStatus.running,
-                heartbeat_at=utcnow(),
-                started_at=func.coalesce(col(GradingRun.started_at), utcnow()),
+                heartbeat_at=func.now(),
+                started_at=func.coalesce(col(GradingRun.started_at), func.now()),
             )
             .returning(GradingRun)
         )
@@ -212,14 +221,21 @@ class _Budget:
 
 
 async def run(
-    *, factory: Factory, run_id: uuid.UUID, settings: Settings, max_slices: int | None = None
+    *,
+    factory: Factory,
+    run_id: uuid.UUID,
+    settings: Settings,
+    clock: Clock,
+    max_slices: int | None = None,
 ) -> GradingRun | None:
     """Work a run to the end; None when another worker holds it. Safe to call again.
     `max_slices` stops after that many slices as if the worker died (tests, benchmarks)."""
     if await _claim(factory, run_id, settings) is None:
         return None
     budget = _Budget(max_slices)
-    workers = [_work(factory, run_id, settings, budget) for _ in range(settings.grading_workers)]
+    workers = [
+        _work(factory, run_id, settings, clock, budget) for _ in range(settings.grading_workers)
+    ]
     await asyncio.gather(*workers)
     if budget.failure is not None:
         return await _close(factory, run_id, RunStatus.failed, budget.failure)
@@ -235,7 +251,9 @@ async def run(
     return await _close(factory, run_id, RunStatus.finished, None)
 
 
-async def _work(factory: Factory, run_id: uuid.UUID, settings: Settings, budget: _Budget) -> None:
+async def _work(
+    factory: Factory, run_id: uuid.UUID, settings: Settings, clock: Clock, budget: _Budget
+) -> None:
     """One worker: slice after slice until none is left unheld, the budget is spent or one of
     the run's workers failed."""
     async with factory() as session:  # one connection for all its slices, a transaction each
@@ -247,7 +265,7 @@ async def _work(factory: Factory, run_id: uuid.UUID, settings: Settings, budget:
                 spec = Spec.of(await rule_sets.get(session=session, version=version))
             while budget.take():
                 async with session.begin():
-                    if not await _grade_next_slice(session, grading_run, spec, settings):
+                    if not await _grade_next_slice(session, grading_run, spec, settings, clock):
                         return
         except Exception as exc:
             log.exception("grading run failed", extra={"run_id": str(run_id)})
@@ -255,7 +273,7 @@ async def _work(factory: Factory, run_id: uuid.UUID, settings: Settings, budget:
 
 
 async def _grade_next_slice(
-    session: AsyncSession, grading_run: GradingRun, spec: Spec, settings: Settings
+    session: AsyncSession, grading_run: GradingRun, spec: Spec, settings: Settings, clock: Clock
 ) -> bool:
     """Grade the next slice nobody holds, in the caller's transaction; False when none is left."""
     # Asynchronous commit: a crash may lose the last slice's commit (never corrupt it), and with it
@@ -290,12 +308,15 @@ async def _grade_next_slice(
         spec=spec,
         cycle=grading_run.cycle,
         policy=apply.Policy(origin=EvaluationOrigin.batch),
-        today=today(settings),
+        today=clock.today(),
         run_id=grading_run.id,
         disjoint=True,
     )  # fmt: skip
-    piece.graded, piece.changed, piece.done_at = applied.graded, applied.changed, utcnow()
-    await session.flush()
+    await session.execute(
+        update(GradingRunSlice)
+        .where(col(GradingRunSlice.run_id) == piece.run_id, col(GradingRunSlice.seq) == piece.seq)
+        .values(graded=applied.graded, changed=applied.changed, done_at=func.now())
+    )
     counts = {grade.lower(): applied.counts.get(grade, 0) for grade in ("A", "B", "C")}
     await session.execute(
         text(_PROGRESS),
@@ -311,7 +332,7 @@ async def _close(
         found = await session.get(GradingRun, run_id, with_for_update=True)
         if found is None or found.status != RunStatus.running:  # closed by another worker
             return found
-        found.status, found.finished_at = status, utcnow()
+        found.status, found.finished_at = status, await database_now(session)
         if failure:
             found.errors = [*found.errors, failure[:2000]]
         await session.flush()
@@ -324,7 +345,9 @@ async def _close(
         return found
 
 
-async def run_yearly(*, factory: Factory, settings: Settings, cycle: int) -> GradingRun | None:
+async def run_yearly(
+    *, factory: Factory, settings: Settings, clock: Clock, cycle: int
+) -> GradingRun | None:
     """The scheduler's yearly grading: the run for `cycle`, started once, resumed if it died."""
     async with factory() as session, session.begin():
         existing = await session.scalar(
@@ -336,8 +359,8 @@ async def run_yearly(*, factory: Factory, settings: Settings, cycle: int) -> Gra
         if existing is None or existing.status == RunStatus.failed:
             existing = await start(
                 session=session, cycle=cycle, employer_ids=None,
-                actor=Actor(kind="system", name="yearly_grading"), settings=settings,
+                actor=Actor(kind="system", name="yearly_grading"), clock=clock,
             )  # fmt: skip
     if existing.status == RunStatus.finished:
         return existing
-    return await run(factory=factory, run_id=existing.id, settings=settings)
+    return await run(factory=factory, run_id=existing.id, settings=settings, clock=clock)

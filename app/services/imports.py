@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.errors import Forbidden, NotFound
-from app.models.base import utcnow
 from app.models.credit_record import CreditRecordCreate
 from app.models.import_job import ImportJob, ImportRowError, ImportStatus
 from app.models.user import Role
@@ -35,7 +35,9 @@ from app.services.actors import Actor
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 1000
-LEASE = timedelta(minutes=2)  # a running job whose worker is silent this long is resumed
+# A running job whose worker is silent this long is resumed. Heartbeats and the lease are
+# measured on the database's clock, which every worker shares whatever its own clock says.
+LEASE = timedelta(minutes=2)
 
 
 class ImportRow(CreditRecordCreate):
@@ -124,7 +126,12 @@ Progress = Callable[[ImportJob], None]
 
 
 async def run(
-    *, factory: Factory, job_id: uuid.UUID, settings: Settings, progress: Progress | None = None
+    *,
+    factory: Factory,
+    job_id: uuid.UUID,
+    settings: Settings,
+    clock: Clock,
+    progress: Progress | None = None,
 ) -> ImportJob | None:
     """Work a job to the end; None when another worker holds it. Safe to call again."""
     job = await _claim(factory, job_id)
@@ -136,7 +143,7 @@ async def run(
         rows = import_files.rows(Path(job.stored_path), job.file_format, job.encoding)
         for chunk in _chunks(itertools.islice(rows, job.rows_done, None)):
             async with factory() as session, session.begin():
-                job = await _write_chunk(session, job, chunk, actor, settings)
+                job = await _write_chunk(session, job, chunk, actor, settings, clock)
             if progress:
                 progress(job)
         return await _close(factory, job.id, ImportStatus.finished, None)
@@ -148,7 +155,7 @@ async def run(
 def _unattended() -> Any:
     """Queued, or running with a worker silent for longer than the lease (it died)."""
     status = col(ImportJob.status)
-    stale = col(ImportJob.heartbeat_at) < utcnow() - LEASE
+    stale = col(ImportJob.heartbeat_at) < func.now() - LEASE
     return or_(status == ImportStatus.queued, (status == ImportStatus.running) & stale)
 
 
@@ -164,8 +171,8 @@ async def _claim(factory: Factory, job_id: uuid.UUID) -> ImportJob | None:
             .where(col(ImportJob.id) == job_id, _unattended())
             .values(
                 status=ImportStatus.running,
-                heartbeat_at=utcnow(),
-                started_at=func.coalesce(col(ImportJob.started_at), utcnow()),
+                heartbeat_at=func.now(),
+                started_at=func.coalesce(col(ImportJob.started_at), func.now()),
             )
             .returning(ImportJob)
         )
@@ -182,14 +189,20 @@ async def _write_chunk(
     chunk: list[dict[str, Any]],
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> ImportJob:
     checked = await record_checks.check(
-        session=session, raws=chunk, schema=ImportRow, source=None, settings=settings
+        session=session, raws=chunk, schema=ImportRow, source=None, clock=clock
     )
     good = [row.content for row in checked if row.ok and row.content]
     if good and not job.dry_run:
         await credit_records.create_many(
-            session=session, items=good, actor=actor, settings=settings, prechecked=True
+            session=session,
+            items=good,
+            actor=actor,
+            settings=settings,
+            clock=clock,
+            prechecked=True,
         )
     bad = [row for row in checked if not row.ok]
     if bad:
@@ -211,7 +224,7 @@ async def _write_chunk(
         .where(col(ImportJob.id) == job.id)
         .values(
             rows_done=ImportJob.rows_done + len(chunk),
-            heartbeat_at=utcnow(),
+            heartbeat_at=func.now(),
             created_count=ImportJob.created_count + len(good),  # a dry run: would create
             rejected_count=ImportJob.rejected_count + len(bad),
         )
@@ -228,6 +241,6 @@ async def _close(
         return await session.scalar(
             update(ImportJob)
             .where(col(ImportJob.id) == job_id)
-            .values(status=status, finished_at=utcnow(), failure=failure and failure[:2000])
+            .values(status=status, finished_at=func.now(), failure=failure and failure[:2000])
             .returning(ImportJob)
         )

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.errors import PROBLEM_BASE, AppError, FieldProblem, Problem
 from app.models.credit_record import RecordSource
 from app.models.intake import (
@@ -37,6 +38,7 @@ async def receive_once(
     records: list[dict[str, Any]],
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> IntakeResult:
     """`receive`, answered from storage when the client repeats an Idempotency-Key."""
     assert actor.id is not None
@@ -46,7 +48,9 @@ async def receive_once(
     )
     if stored is not None:
         return IntakeResult.model_validate(stored.response)
-    result = await receive(session=session, records=records, actor=actor, settings=settings)
+    result = await receive(
+        session=session, records=records, actor=actor, settings=settings, clock=clock
+    )
     await idempotency.remember(
         session=session,
         client_id=actor.id,
@@ -58,17 +62,22 @@ async def receive_once(
 
 
 async def receive(
-    *, session: AsyncSession, records: list[dict[str, Any]], actor: Actor, settings: Settings
+    *,
+    session: AsyncSession,
+    records: list[dict[str, Any]],
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
 ) -> IntakeResult:
     assert actor.source is not None, "intake is for machine clients"
     source = RecordSource(actor.source)
     rows = await record_checks.check(
-        session=session, raws=records, schema=IntakeRecord, source=source, settings=settings
+        session=session, raws=records, schema=IntakeRecord, source=source, clock=clock
     )
     external_ids = [_external_id(raw) for raw in records]
     _reject_duplicate_ids(rows, external_ids)
     outcomes = await _classify(session, rows, external_ids, source)
-    await _write(session, rows, external_ids, outcomes, source, actor, settings)
+    await _write(session, rows, external_ids, outcomes, source, actor, settings, clock)
     return IntakeResult(
         items=[_answer(row, external_ids[row.index], outcomes[row.index]) for row in rows]
     )
@@ -147,6 +156,7 @@ async def _write(
     source: RecordSource,
     actor: Actor,
     settings: Settings,
+    clock: Clock,
 ) -> None:
     new = [row for row in rows if outcomes[row.index][0] == Outcome.created]
     created = await credit_records.create_many(
@@ -154,6 +164,7 @@ async def _write(
         items=[row.content for row in new if row.content],
         actor=actor,
         settings=settings,
+        clock=clock,
         verified=actor.trusted,
         prechecked=True,
     )
@@ -169,6 +180,7 @@ async def _write(
                     content=row.content,
                     actor=actor,
                     settings=settings,
+                    clock=clock,
                     verified=actor.trusted,
                     reason=SOURCE_REASON,
                 )

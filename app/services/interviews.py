@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.core.clock import Clock
 from app.errors import FieldProblem, Forbidden, NotFound
 from app.models.blacklist import PARTY_ROLE_LABELS
 from app.models.credit_record import CreditRecordCreate, RecordCategory, RecordKind, RecordSource
@@ -23,7 +24,7 @@ from app.models.interview import Interview, InterviewCreate
 from app.models.user import Role
 from app.services import audit, credit_records, pagination
 from app.services.actors import Actor
-from app.services.credit_record_rules import invalid, today
+from app.services.credit_record_rules import invalid
 
 LEGAL_BASIS = "《文水县用人单位劳动保障信用分级分类监管办法（试行）》第十三条第（二）项"
 
@@ -48,19 +49,24 @@ def _record_content(data: InterviewCreate) -> CreditRecordCreate:
 
 
 async def create(
-    *, session: AsyncSession, data: InterviewCreate, actor: Actor, settings: Settings
+    *,
+    session: AsyncSession,
+    data: InterviewCreate,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
 ) -> Interview:
     found: list[FieldProblem] = []
     if await session.get(Employer, data.employer_id) is None:
         msg = f"employer {data.employer_id} does not exist"
         found.append(FieldProblem(loc=["body", "employer_id"], msg=msg, type="unknown"))
-    if data.interviewed_on > today(settings):
+    if data.interviewed_on > clock.today():
         msg = f"interviewed_on {data.interviewed_on} is in the future"
         found.append(FieldProblem(loc=["body", "interviewed_on"], msg=msg, type="date.future"))
     if found:
         raise invalid(found)
     record = await credit_records.create(
-        session=session, data=_record_content(data), actor=actor, settings=settings
+        session=session, data=_record_content(data), actor=actor, settings=settings, clock=clock
     )
     interview = Interview(
         **data.model_dump(),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.models.base import utcnow
 from app.models.scheduler import (
     JobRun,
     JobRunPublic,
@@ -58,12 +57,15 @@ async def claim(
 async def finish(
     *, session: AsyncSession, run_id: uuid.UUID, outcome: RunOutcome, detail: str | None
 ) -> None:
-    run = await session.get(JobRun, run_id)
-    if run is not None:
-        run.outcome = outcome
-        run.detail = (detail or "")[:2000] or None
-        run.finished_at = utcnow()
-        await session.flush()
+    await session.execute(
+        update(JobRun)
+        .where(col(JobRun.id) == run_id)
+        .values(
+            outcome=outcome,
+            detail=(detail or "")[:2000] or None,
+            finished_at=func.now(),  # the database's clock, as `started_at` in `claim`
+        )
+    )
 
 
 async def heartbeat(

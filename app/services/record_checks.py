@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Settings
+from app.core.clock import Clock
 from app.errors import FieldProblem
 from app.models.credit_record import CreditRecordCreate, RecordSource
 from app.services import credit_record_rules as rules
@@ -56,7 +56,7 @@ async def check(
     raws: list[dict[str, Any]],
     schema: type[BaseModel],
     source: RecordSource | None,
-    settings: Settings,
+    clock: Clock,
 ) -> list[CheckedRow]:
     """Shape (schema, which names the employer by `uscc`), employer, then the content rules.
 
@@ -67,7 +67,7 @@ async def check(
     shaped = [r for r in rows if r.values]
     codes = {r.index: uscc.normalise(str(r.values["uscc"])) for r in shaped}
     known = await employers.ids_by_uscc(session=session, codes=set(codes.values()))
-    today = rules.today(settings)
+    today = clock.today()
     for row in shaped:
         employer_id = known.get(codes[row.index])
         if employer_id is None:

@@ -14,8 +14,8 @@ from sqlalchemy import exists, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.core.clock import Clock
 from app.errors import Conflict, FieldProblem, InvalidField, NotFound
-from app.models.base import utcnow
 from app.models.evaluation import Evaluation
 from app.models.rule_set import (
     Parameters,
@@ -128,13 +128,14 @@ async def _overlapping(
 
 
 async def create(
-    *, session: AsyncSession, data: RuleSetCreate, actor: Actor, today: date
+    *, session: AsyncSession, data: RuleSetCreate, actor: Actor, clock: Clock
 ) -> RuleSet:
-    _check(data, today)
+    now = clock.now()
+    _check(data, clock.local(now).date())
     for other in await _overlapping(session, data.effective_from, data.effective_to):
         if other.effective_to is None and other.effective_from < data.effective_from:
             other.effective_to = data.effective_from - timedelta(days=1)  # superseded
-            other.updated_at = utcnow()
+            other.updated_at = now
             continue
         raise RuleSetConflict(
             f"version {other.version} applies from {other.effective_from} to "
@@ -167,8 +168,9 @@ async def create(
 
 
 async def update(
-    *, session: AsyncSession, version: int, data: RuleSetUpdate, actor: Actor, today: date
+    *, session: AsyncSession, version: int, data: RuleSetUpdate, actor: Actor, clock: Clock
 ) -> RuleSet:
+    now = clock.now()
     rule_set = await get(session=session, version=version)
     if await in_use(session=session, version=version):
         raise Conflict(
@@ -179,7 +181,7 @@ async def update(
     current = RuleSetCreate.model_validate(
         {**rule_set.model_dump(), **data.model_dump(exclude_unset=True, mode="json")}
     )
-    _check(current, today)
+    _check(current, clock.local(now).date())
     for other in await _overlapping(session, current.effective_from, current.effective_to, version):
         raise RuleSetConflict(
             f"version {other.version} applies from {other.effective_from}: the dates overlap",
@@ -193,7 +195,7 @@ async def update(
     rule_set.description = current.description
     rule_set.parameters = current.parameters.model_dump()
     rule_set.rules = [rule.model_dump(mode="json") for rule in current.rules]
-    rule_set.updated_at = utcnow()
+    rule_set.updated_at = now
     await session.flush()
     await audit.record(
         session=session,

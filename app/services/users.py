@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from app.core.clock import Clock
 from app.errors import Conflict, InvalidField, NotFound
-from app.models.base import utcnow
 from app.models.employer import Employer
 from app.models.user import Role, User, UserCreate, UserUpdate
 from app.services import audit, auth, pagination
@@ -81,7 +81,7 @@ async def create(*, session: AsyncSession, data: UserCreate, actor: Actor) -> Us
 
 
 async def update(
-    *, session: AsyncSession, user_id: uuid.UUID, data: UserUpdate, actor: Actor
+    *, session: AsyncSession, user_id: uuid.UUID, data: UserUpdate, actor: Actor, clock: Clock
 ) -> User:
     user = await get(session=session, user_id=user_id)
     before = {k: getattr(user, k) for k in _AUDITED}
@@ -101,7 +101,7 @@ async def update(
     if password:
         user.password_hash = auth.hash_password(password)
         changes["password"] = {"old": "***", "new": "***"}
-    user.updated_at = utcnow()
+    user.updated_at = clock.now()
     await session.flush()
     await audit.record(
         session=session,

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.db import database_now
 from app.errors import Conflict, InvalidField, NotFound, PreconditionFailed
-from app.models.base import utcnow
 from app.models.calendar import (
     LAST_YEAR,
     CalendarDay,
@@ -273,7 +273,8 @@ async def _replace(
         session.add(covered)
     else:
         covered.source, covered.notice, covered.loaded_by = source, notice, loaded_by
-        covered.loaded_at = utcnow()
+        # by the database's clock, as when the year was first loaded (the column's default)
+        covered.loaded_at = await database_now(session)
         covered.version += 1
     try:
         await session.flush()

@@ -40,9 +40,11 @@ async def register(client, headers) -> dict[str, object]:
     return response.json()
 
 
-async def test_a_write_records_who_did_what_in_which_request(client, make_user, settings, auditor):
+async def test_a_write_records_who_did_what_in_which_request(
+    client, make_user, settings, auditor, clock
+):
     inspector = await make_user(Role.inspector)
-    headers = {"Authorization": f"Bearer {auth.issue_token(inspector, settings)}"}
+    headers = {"Authorization": f"Bearer {auth.issue_token(inspector, settings, clock)}"}
     response = await client.post(
         "/api/v1/employers", json=employer_body(), headers={**headers, "X-Request-ID": "req-42"}
     )
@@ -88,10 +90,10 @@ async def test_the_event_is_part_of_the_writer_s_transaction(session, connection
     assert str(rolled_back.id) not in ids
 
 
-async def test_filter_by_actor(client, headers_for, make_user, settings, auditor):
+async def test_filter_by_actor(client, headers_for, make_user, settings, auditor, clock):
     one, other = await make_user(Role.inspector), await make_user(Role.inspector)
     for user in (one, one, other):
-        token = auth.issue_token(user, settings)
+        token = auth.issue_token(user, settings, clock)
         await register(client, {"Authorization": f"Bearer {token}"})
     mine = await client.get(EVENTS, params={"actor_id": str(one.id)}, headers=auditor)
     assert [e["actor_id"] for e in mine.json()["items"]] == [str(one.id)] * 2

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import jwt
 import pytest
 from sqlalchemy import text
 
-from app.models.base import utcnow
+from app.core.clock import Clock
 from app.models.client import ClientSource
 from app.models.user import Role
+from app.services import auth
 from app.services.auth import JWT_ALGORITHM
 from tests.conftest import PASSWORD, assert_problem
 
@@ -30,19 +32,21 @@ async def failures_and_lock(connection, user_id):
     return row.one()
 
 
-async def test_sign_in_returns_a_working_token(client, make_user, settings):
+async def test_sign_in_returns_a_working_token(client, make_user, settings, clock):
     user = await make_user(Role.reviewer)
     response = await sign_in(client, user.username)
     assert response.status_code == 200, response.text
     token = response.json()
     assert token["token_type"] == "bearer"
     assert token["expires_in"] == settings.token_minutes * 60
-    claims = jwt.decode(
+    claims = jwt.decode(  # its times are the app's clock's, not this process's wall clock
         token["access_token"],
         settings.secret_key.get_secret_value(),
         algorithms=[JWT_ALGORITHM],
+        options={"verify_exp": False, "verify_iat": False},
     )
     assert claims["exp"] - claims["iat"] == settings.token_minutes * 60
+    assert abs(claims["iat"] - clock.now().timestamp()) < 60
     me = await client.get(ME, headers={"Authorization": f"Bearer {token['access_token']}"})
     assert me.json() == {
         "kind": "user",
@@ -114,8 +118,8 @@ async def test_lockout_after_repeated_failures_refuses_even_the_right_password(
     assert "locked_until" in changes[-1]
 
 
-async def test_the_lock_expires(client, make_user, connection):
-    user = await make_user(Role.inspector, locked_until=utcnow() - timedelta(seconds=1))
+async def test_the_lock_expires(client, make_user, connection, clock):
+    user = await make_user(Role.inspector, locked_until=clock.now() - timedelta(seconds=1))
     assert (await sign_in(client, user.username)).status_code == 200
     assert (await failures_and_lock(connection, user.id)).locked_until is None
 
@@ -125,9 +129,18 @@ async def test_a_disabled_account_cannot_sign_in(client, make_user):
     assert_problem(await sign_in(client, user.username), 401)
 
 
-async def test_an_expired_token_is_401(client, make_user, settings):
+async def test_a_lock_is_judged_by_the_app_clock(app, client, make_user, clock):
+    """Locked until an hour from now by the app's clock: refused now, let in once the app's
+    clock has passed the lock, whatever the wall clock says."""
+    user = await make_user(Role.inspector, locked_until=clock.now() + timedelta(hours=1))
+    assert_problem(await sign_in(client, user.username), 429)
+    app.state.clock = Clock.pinned(clock.now() + timedelta(hours=2))
+    assert (await sign_in(client, user.username)).status_code == 200
+
+
+async def test_an_expired_token_is_401(client, make_user, settings, clock):
     user = await make_user(Role.admin)
-    issued = utcnow() - timedelta(hours=2)
+    issued = clock.now() - timedelta(hours=2)
     claims = {
         "sub": str(user.id),
         "role": "admin",
@@ -136,12 +149,46 @@ async def test_an_expired_token_is_401(client, make_user, settings):
     }
     token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
     response = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
-    assert "expired" in assert_problem(response, 401)["detail"]
+    assert assert_problem(response, 401)["detail"] == "invalid token: Signature has expired"
 
 
-async def test_a_token_signed_with_another_key_is_401(client, make_user):
+async def test_token_expiry_is_judged_by_the_app_clock_not_the_wall_clock(
+    app, client, make_user, settings
+):
+    """A token the app's clock issued a minute ago works though the wall clock has it expired
+    for years; a token the wall clock still has valid is refused once the app's clock has
+    passed its expiry."""
     user = await make_user(Role.admin)
-    claims = {"sub": str(user.id), "exp": utcnow() + timedelta(hours=1)}
+    shanghai = ZoneInfo("Asia/Shanghai")
+    app.state.clock = past = Clock.pinned(datetime(2020, 3, 2, 9, 0, tzinfo=shanghai))
+    issued_then = auth.issue_token(user, settings, past)
+    app.state.clock = Clock.pinned(datetime(2020, 3, 2, 9, 1, tzinfo=shanghai))
+    me = await client.get(ME, headers={"Authorization": f"Bearer {issued_then}"})
+    assert me.status_code == 200, me.text
+    assert me.json()["id"] == str(user.id)
+
+    expires = datetime(2098, 12, 31, 23, 0, tzinfo=shanghai)  # long after any wall clock here
+    claims = {"sub": str(user.id), "iat": expires - timedelta(hours=1), "exp": expires}
+    far_ahead = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
+    headers = {"Authorization": f"Bearer {far_ahead}"}
+    app.state.clock = Clock.pinned(expires - timedelta(minutes=1))
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    app.state.clock = Clock.pinned(expires)  # on `exp` it has expired (RFC 7519 §4.1.4)
+    refused = assert_problem(await client.get(ME, headers=headers), 401)
+    assert refused["detail"] == "invalid token: Signature has expired"
+
+
+async def test_a_token_with_a_malformed_expiry_is_401(client, make_user, settings):
+    user = await make_user(Role.admin)
+    claims = {"sub": str(user.id), "exp": "tomorrow"}
+    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
+    response = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
+    assert assert_problem(response, 401)["detail"].startswith("invalid token: ")
+
+
+async def test_a_token_signed_with_another_key_is_401(client, make_user, clock):
+    user = await make_user(Role.admin)
+    claims = {"sub": str(user.id), "exp": clock.now() + timedelta(hours=1)}
     token = jwt.encode(claims, "someone-else-s-secret-0123456789abcdef", algorithm=JWT_ALGORITHM)
     assert_problem(await client.get(ME, headers={"Authorization": f"Bearer {token}"}), 401)
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.core.clock import Clock, add_months
 from app.models.user import Role
 from app.services import personal_data
-from app.services.credit_record_rules import add_months, today
 from tests.conftest import assert_problem
 
 BASE = "/api/v1/blacklist-entries"
@@ -40,8 +40,9 @@ def body(employer_id: Any, listed_on: date, **over: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def on(settings) -> date:  # type: ignore[no-untyped-def]
-    return today(settings)
+def on(clock: Clock) -> date:
+    """Today by the app's clock."""
+    return clock.today()
 
 
 @pytest.fixture

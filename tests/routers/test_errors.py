@@ -161,11 +161,11 @@ async def test_login_lockout_is_429_with_retry_after(client, make_user, settings
     assert 0 < int(response.headers["retry-after"]) <= settings.login_lock_minutes * 60
 
 
-async def test_unexpected_error_is_500_problem_with_logged_request_id(settings, caplog):
+async def test_unexpected_error_is_500_problem_with_logged_request_id(settings, clock, caplog):
     async def explode() -> None:
         raise RuntimeError("internal detail: password=hunter2")
 
-    app = create_app(settings)  # its own instance: the shared one must not grow routes
+    app = create_app(settings, clock=clock)  # its own instance: the shared one must not grow routes
     app.add_api_route("/explode", explode)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:

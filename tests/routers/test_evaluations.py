@@ -27,7 +27,6 @@ from tests.conftest import assert_problem
 from tests.grading_support import Spec, actor_of, add_record
 
 BASE = "/api/v1/evaluations"
-TODAY = date(2026, 11, 26)
 CHILD_LABOUR = Spec(serious=["child_or_forced_labour"], kind=RecordKind.child_labour)
 
 
@@ -38,17 +37,17 @@ async def staff(make_user, settings):  # type: ignore[no-untyped-def]
     return users
 
 
-def bearer(user, settings):  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Bearer {auth.issue_token(user, settings)}"}
+def bearer(user, settings, clock):  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Bearer {auth.issue_token(user, settings, clock)}"}
 
 
-async def graded(session, employer_ids, cycle=2025, policy=None):  # type: ignore[no-untyped-def]
+async def graded(session, employer_ids, today, cycle=2025, policy=None):  # type: ignore[no-untyped-def]
     await evaluations.regrade(
         session=session,
         employer_ids=employer_ids,
         cycle=cycle,
         policy=policy or apply.Policy(origin=EvaluationOrigin.batch),
-        today=TODAY,
+        today=today,
     )
 
 
@@ -65,14 +64,20 @@ async def current(session, employer_id, cycle=2025):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-async def proposed_c(session, settings, make_employer, staff):  # type: ignore[no-untyped-def]
+async def proposed_c(session, settings, make_employer, staff, clock, today):  # type: ignore[no-untyped-def]
     """An employer with a child-labour record collected by the reviewer: a C notice."""
     employer = await make_employer()
     collector, verifier = actor_of(staff[Role.reviewer]), actor_of(staff["other_reviewer"])
     await add_record(
-        session, settings, employer.id, CHILD_LABOUR, collector=collector, reviewer=verifier
+        session,
+        settings,
+        employer.id,
+        CHILD_LABOUR,
+        clock=clock,
+        collector=collector,
+        reviewer=verifier,
     )
-    await graded(session, [employer.id])
+    await graded(session, [employer.id], today)
     return employer, await current(session, employer.id)
 
 
@@ -88,14 +93,14 @@ async def test_a_c_is_first_a_notice_with_a_working_day_deadline(client, propose
 
 
 async def test_representation_then_decision(
-    client, session, proposed_c, staff, settings, headers_for
+    client, session, proposed_c, staff, settings, headers_for, clock, today
 ):  # type: ignore[no-untyped-def]
     employer, notice = proposed_c
     own = await headers_for(Role.employer, employer_id=employer.id)
     url = f"{BASE}/{notice.id}"
     decision = {"outcome": "confirm"}
     early = await client.post(
-        f"{url}/decision", json=decision, headers=bearer(staff["other_reviewer"], settings)
+        f"{url}/decision", json=decision, headers=bearer(staff["other_reviewer"], settings, clock)
     )
     assert_problem(early, 409)  # nothing to decide on before a representation
     response = await client.post(f"{url}/representations", json={"text": "已整改"}, headers=own)
@@ -104,23 +109,23 @@ async def test_representation_then_decision(
     assert_problem(again, 409)
     # the reviewer collected the child-labour record: another reviewer must decide
     refused = await client.post(
-        f"{url}/decision", json=decision, headers=bearer(staff[Role.reviewer], settings)
+        f"{url}/decision", json=decision, headers=bearer(staff[Role.reviewer], settings, clock)
     )
     assert assert_problem(refused, 403)["reason"] == "collector"
     inspector = await client.post(
-        f"{url}/decision", json=decision, headers=bearer(staff[Role.inspector], settings)
+        f"{url}/decision", json=decision, headers=bearer(staff[Role.inspector], settings, clock)
     )
     assert_problem(inspector, 403)
     change = {"outcome": "change", "grade": "B"}
     assert_problem(
         await client.post(
-            f"{url}/decision", json=change, headers=bearer(staff["other_reviewer"], settings)
+            f"{url}/decision", json=change, headers=bearer(staff["other_reviewer"], settings, clock)
         ),
         422,
     )
     change["reason"] = "陈述申辩成立：童工系误认"
     decided = await client.post(
-        f"{url}/decision", json=change, headers=bearer(staff["other_reviewer"], settings)
+        f"{url}/decision", json=change, headers=bearer(staff["other_reviewer"], settings, clock)
     )
     assert decided.status_code == 200, decided.text
     new = decided.json()
@@ -130,21 +135,23 @@ async def test_representation_then_decision(
     old = (await client.get(url, headers=own)).json()
     assert (old["status"], old["superseded_by"]) == ("superseded", new["id"])
     # a re-grade with the same outcome keeps the reviewer's decision
-    await graded(session, [employer.id])
+    await graded(session, [employer.id], today)
     assert str((await current(session, employer.id)).id) == new["id"]
 
 
-async def test_confirm_makes_the_c_final(client, proposed_c, staff, settings, headers_for):  # type: ignore[no-untyped-def]
+async def test_confirm_makes_the_c_final(
+    client, proposed_c, staff, settings, headers_for, clock, today
+):  # type: ignore[no-untyped-def]
     employer, notice = proposed_c
     own = await headers_for(Role.employer, employer_id=employer.id)
     await client.post(f"{BASE}/{notice.id}/representations", json={"text": "申辩"}, headers=own)
     response = await client.post(
         f"{BASE}/{notice.id}/decision",
         json={"outcome": "confirm"},
-        headers=bearer(staff["other_reviewer"], settings),
+        headers=bearer(staff["other_reviewer"], settings, clock),
     )
     assert response.status_code == 200, response.text
-    assert (response.json()["status"], response.json()["effective_from"]) == ("final", str(TODAY))
+    assert (response.json()["status"], response.json()["effective_from"]) == ("final", str(today))
 
 
 async def test_representation_after_the_window_is_refused(client, session, proposed_c, headers_for):  # type: ignore[no-untyped-def]
@@ -186,58 +193,70 @@ async def test_employers_see_only_their_own(client, proposed_c, headers_for):  #
     )
 
 
-async def test_credit_events_regrade_promptly(session, settings, make_employer, staff):  # type: ignore[no-untyped-def]
+async def test_credit_events_regrade_promptly(
+    session, settings, make_employer, staff, clock, today
+):  # type: ignore[no-untyped-def]
     employer = await make_employer()
     collector, reviewer = actor_of(staff[Role.inspector]), actor_of(staff[Role.reviewer])
     spec = Spec(decided=date(2026, 3, 2), occurred=date(2026, 3, 1))
     record_id = await add_record(
-        session, settings, employer.id, spec, collector=collector, reviewer=reviewer
+        session, settings, employer.id, spec, clock=clock, collector=collector, reviewer=reviewer
     )
-    await grading_events.consume(session=session, settings=settings, today=TODAY)
+    await grading_events.consume(session=session, settings=settings, today=today)
     now = await current(session, employer.id, 2026)
     assert (now.grade, now.status, now.origin) == ("B", "final", "event")
-    assert await grading_events.consume(session=session, settings=settings, today=TODAY) == 0
+    assert await grading_events.consume(session=session, settings=settings, today=today) == 0
     assert (await current(session, employer.id, 2026)).id == now.id  # consumed once
     await credit_records.revoke(
         session=session,
         record_id=record_id,
         data=RevocationCreate(reason="撤销", revoking_document="文人社撤字〔2026〕9号"),
         actor=reviewer,
+        clock=clock,
     )
-    await grading_events.consume(session=session, settings=settings, today=TODAY)
+    await grading_events.consume(session=session, settings=settings, today=today)
     after = await current(session, employer.id, 2026)
     assert after.grade == "A"  # the cause was revoked: upgrade at once
 
 
-async def test_a_new_verified_record_never_upgrades(session, settings, make_employer, staff):  # type: ignore[no-untyped-def]
+async def test_a_new_verified_record_never_upgrades(
+    session, settings, make_employer, staff, clock, today
+):  # type: ignore[no-untyped-def]
     """Under a laxer rule set a C unit would be B, but a verification is no correction."""
     employer = await make_employer()
     collector, reviewer = actor_of(staff[Role.inspector]), actor_of(staff[Role.reviewer])
     spec = Spec(decided=date(2026, 3, 2), occurred=date(2026, 3, 1))
     for _ in range(3):
         await add_record(
-            session, settings, employer.id, spec, collector=collector, reviewer=reviewer
+            session,
+            settings,
+            employer.id,
+            spec,
+            clock=clock,
+            collector=collector,
+            reviewer=reviewer,
         )
-    await grading_events.consume(session=session, settings=settings, today=TODAY)
+    await grading_events.consume(session=session, settings=settings, today=today)
     assert (await current(session, employer.id, 2026)).grade == "C"
     first = await rule_sets.get(session=session, version=1)
     lax = RuleSetCreate(
-        effective_from=TODAY,
+        effective_from=today,
         parameters=Parameters(punished_threshold=5),
         rules=[Rule.model_validate(r) for r in first.rules],
     )
     await rule_sets.create(
-        session=session, data=lax, actor=actor_of(staff[Role.admin]), today=TODAY
+        session=session, data=lax, actor=actor_of(staff[Role.admin]), clock=clock
     )
     await add_record(
         session,
         settings,
         employer.id,
         Spec(punished=False, decided=None, occurred=date(2026, 4, 1)),
+        clock=clock,
         collector=collector,
         reviewer=reviewer,
     )
-    await grading_events.consume(session=session, settings=settings, today=TODAY)
+    await grading_events.consume(session=session, settings=settings, today=today)
     assert (await current(session, employer.id, 2026)).grade == "C"
 
 
@@ -253,7 +272,7 @@ async def test_evaluations_are_never_rewritten(session, proposed_c):  # type: ig
 
 
 async def test_art17_regrades_rectified_c_units(
-    client, session, settings, make_employer, staff, headers_for
+    client, session, settings, make_employer, staff, headers_for, clock, today
 ):  # type: ignore[no-untyped-def]
     fixed, unfixed = await make_employer(), await make_employer()
     collector, reviewer = actor_of(staff[Role.inspector]), actor_of(staff[Role.reviewer])
@@ -262,11 +281,17 @@ async def test_art17_regrades_rectified_c_units(
             serious=["child_or_forced_labour"], kind=RecordKind.child_labour, rectified=rectified
         )
         await add_record(
-            session, settings, employer.id, spec, collector=collector, reviewer=reviewer
+            session,
+            settings,
+            employer.id,
+            spec,
+            clock=clock,
+            collector=collector,
+            reviewer=reviewer,
         )
-    await graded(session, [fixed.id, unfixed.id])
-    await evaluations.close_notices(session=session, today=TODAY + timedelta(days=30))
-    waiting = await art17.eligible(session=session, today=TODAY)
+    await graded(session, [fixed.id, unfixed.id], today)
+    await evaluations.close_notices(session=session, today=today + timedelta(days=30))
+    waiting = await art17.eligible(session=session, today=today)
     assert [(d.employer_id, d.deadline) for d in waiting] == [(fixed.id, date(2026, 1, 8))]
     stats = (
         await client.get(
@@ -275,17 +300,17 @@ async def test_art17_regrades_rectified_c_units(
     ).json()
     assert (stats["art17_overdue"], stats["counts"]["C"]) == (1, 2)
     assert grading_stats.ART17_DEADLINES.labels("overdue")._value.get() == 1
-    await art17.regrade_rectified(session=session, today=TODAY)
+    await art17.regrade_rectified(session=session, today=today)
     after = await current(session, fixed.id)
     assert (after.grade, after.origin, after.fired_rules) == ("B", "art17", ["B.art17_rectified"])
     assert (await current(session, unfixed.id)).grade == "C"
-    assert await art17.eligible(session=session, today=TODAY) == []
-    await graded(session, [fixed.id])  # the yearly re-run leaves the Art 17 grade alone
+    assert await art17.eligible(session=session, today=today) == []
+    await graded(session, [fixed.id], today)  # the yearly re-run leaves the Art 17 grade alone
     assert (await current(session, fixed.id)).id == after.id
 
 
 async def test_art17_asks_only_the_records_behind_c_rules_to_be_rectified(
-    session, settings, make_employer, staff
+    session, settings, make_employer, staff, clock, today
 ):  # type: ignore[no-untyped-def]
     employer = await make_employer()
     people = {
@@ -293,20 +318,22 @@ async def test_art17_asks_only_the_records_behind_c_rules_to_be_rectified(
         "reviewer": actor_of(staff[Role.reviewer]),
     }
     child = Spec(serious=["child_or_forced_labour"], kind=RecordKind.child_labour, rectified=True)
-    await add_record(session, settings, employer.id, child, **people)
-    await add_record(session, settings, employer.id, Spec(rectified=False), **people)  # B only
-    await graded(session, [employer.id])
-    await evaluations.close_notices(session=session, today=TODAY + timedelta(days=30))
+    await add_record(session, settings, employer.id, child, clock=clock, **people)
+    await add_record(
+        session, settings, employer.id, Spec(rectified=False), clock=clock, **people
+    )  # B only
+    await graded(session, [employer.id], today)
+    await evaluations.close_notices(session=session, today=today + timedelta(days=30))
     c = await current(session, employer.id)
     assert (c.grade, c.fired_rules, c.evidence_counts) == (
         "C", ["C.child_or_forced_labour", "B.punished"], [1, 2],
     )  # fmt: skip
-    waiting = await art17.eligible(session=session, today=TODAY)
+    waiting = await art17.eligible(session=session, today=today)
     assert [d.employer_id for d in waiting] == [employer.id]
 
 
 async def test_art17_reads_evidence_stored_as_items_before_migration_0012(
-    session, settings, make_employer, staff
+    session, settings, make_employer, staff, clock, today
 ):  # type: ignore[no-untyped-def]
     fixed, unfixed = await make_employer(), await make_employer()
     people = {
@@ -317,17 +344,17 @@ async def test_art17_reads_evidence_stored_as_items_before_migration_0012(
         spec = Spec(
             serious=["child_or_forced_labour"], kind=RecordKind.child_labour, rectified=rectified
         )
-        record = await add_record(session, settings, employer.id, spec, **people)
+        record = await add_record(session, settings, employer.id, spec, clock=clock, **people)
         items = [{"rule_id": "C.child_or_forced_labour", "grade": "C", "record_ids": [str(record)]}]
         session.add(
             Evaluation(
                 employer_id=employer.id, cycle=2025, grade="C", computed_grade="C",
                 status="final", origin=EvaluationOrigin.batch, rule_set_version=1,
-                fired_rules=["C.child_or_forced_labour"], evidence=items, effective_from=TODAY,
+                fired_rules=["C.child_or_forced_labour"], evidence=items, effective_from=today,
             )
         )  # fmt: skip
     await session.flush()
-    waiting = await art17.eligible(session=session, today=TODAY)
+    waiting = await art17.eligible(session=session, today=today)
     assert [d.employer_id for d in waiting] == [fixed.id]
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from app.core.clock import Clock
 from app.errors import Conflict
 from app.models.credit_record import RecordKind
 from app.models.user import Role
@@ -20,7 +22,7 @@ BASE = "/api/v1/grading-runs"
 
 
 @pytest.fixture
-async def employers(session, settings, make_employer, make_user):  # type: ignore[no-untyped-def]
+async def employers(session, settings, make_employer, make_user, clock):  # type: ignore[no-untyped-def]
     """Five employers: A, B, C (threshold), C (child labour), A."""
     collector = actor_of(await make_user(Role.inspector))
     reviewer = actor_of(await make_user(Role.reviewer))
@@ -36,7 +38,13 @@ async def employers(session, settings, make_employer, make_user):  # type: ignor
         employer = await make_employer()
         for spec in specs:
             await add_record(
-                session, settings, employer.id, spec, collector=collector, reviewer=reviewer
+                session,
+                settings,
+                employer.id,
+                spec,
+                clock=clock,
+                collector=collector,
+                reviewer=reviewer,
             )
         made.append(employer.id)
     return made
@@ -59,6 +67,17 @@ async def test_cycle_must_have_ended(client, headers_for):  # type: ignore[no-un
     assert problem["errors"][0]["loc"] == ["body", "cycle"]
     inspector = await headers_for(Role.inspector)
     assert_problem(await client.post(BASE, json={"cycle": 2025}, headers=inspector), 403)
+
+
+async def test_whether_a_cycle_has_ended_is_the_app_clock_s(app, client, headers_for):  # type: ignore[no-untyped-def]
+    """On a day of 2031 by the app's clock, 2031 has not ended and 2030 is the newest gradable
+    cycle, whatever the wall clock says."""
+    app.state.clock = Clock.pinned(datetime(2031, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    reviewer = await headers_for(Role.reviewer)
+    problem = assert_problem(await client.post(BASE, json={"cycle": 2031}, headers=reviewer), 422)
+    assert problem["errors"][0]["msg"] == (
+        "cycle 2031 has not ended (today is 2031-06-01); the newest gradable is 2030"
+    )
 
 
 async def test_run_grades_in_the_background_and_a_rerun_changes_nothing(
@@ -85,7 +104,7 @@ async def test_run_grades_in_the_background_and_a_rerun_changes_nothing(
 
 
 async def test_a_run_stopped_after_a_slice_resumes_to_one_evaluation_each(
-    connection, session, settings, employers, make_user
+    connection, session, settings, employers, make_user, clock
 ):  # type: ignore[no-untyped-def]
     small = settings.model_copy(update={"grading_slice_employers": 2})
     factory = async_sessionmaker(
@@ -93,19 +112,23 @@ async def test_a_run_stopped_after_a_slice_resumes_to_one_evaluation_each(
     )
     admin = actor_of(await make_user(Role.admin))
     run = await grading_runs.start(
-        session=session, cycle=2025, employer_ids=employers, actor=admin, settings=small
+        session=session, cycle=2025, employer_ids=employers, actor=admin, clock=clock
     )
     await session.flush()
-    stopped = await grading_runs.run(factory=factory, run_id=run.id, settings=small, max_slices=1)
+    stopped = await grading_runs.run(
+        factory=factory, run_id=run.id, settings=small, clock=clock, max_slices=1
+    )
     assert stopped is not None and (stopped.status, stopped.done) == ("running", 2)
     # its worker is alive (fresh heartbeat): nobody else takes it over
-    assert await grading_runs.run(factory=factory, run_id=run.id, settings=small) is None
+    assert (
+        await grading_runs.run(factory=factory, run_id=run.id, settings=small, clock=clock) is None
+    )
     await session.execute(
         text("UPDATE grading_runs SET heartbeat_at = now() - interval '1 hour' WHERE id = :i"),
         {"i": run.id},
     )
     assert run.id in await grading_runs.resumable(session=session, settings=small)
-    finished = await grading_runs.run(factory=factory, run_id=run.id, settings=small)
+    finished = await grading_runs.run(factory=factory, run_id=run.id, settings=small, clock=clock)
     assert finished is not None and (finished.status, finished.done) == ("finished", 5)
     counts = await session.execute(
         text(
@@ -118,19 +141,21 @@ async def test_a_run_stopped_after_a_slice_resumes_to_one_evaluation_each(
     assert finished.counts == {"A": 2, "B": 1, "C": 2}
 
 
-async def test_one_unfinished_run_per_cycle(session, settings, employers, make_user):  # type: ignore[no-untyped-def]
+async def test_one_unfinished_run_per_cycle(session, settings, employers, make_user, clock):  # type: ignore[no-untyped-def]
     admin = actor_of(await make_user(Role.admin))
     await grading_runs.start(
-        session=session, cycle=2024, employer_ids=None, actor=admin, settings=settings
+        session=session, cycle=2024, employer_ids=None, actor=admin, clock=clock
     )
     with pytest.raises(Conflict):
         await grading_runs.start(
-            session=session, cycle=2024, employer_ids=None, actor=admin, settings=settings
+            session=session, cycle=2024, employer_ids=None, actor=admin, clock=clock
         )
 
 
-async def test_scheduler_grades_the_year_just_ended_once(connection, session, settings, employers):  # type: ignore[no-untyped-def]
-    jobs = {job.name: job for job in default_jobs(settings)}
+async def test_scheduler_grades_the_year_just_ended_once(
+    connection, session, settings, employers, clock
+):  # type: ignore[no-untyped-def]
+    jobs = {job.name: job for job in default_jobs(settings, clock)}
     assert {"yearly_grading", "close_notices", "grading_events", "art17_regrade"} <= set(jobs)
     new_year = datetime(2025, 12, 31, 18, 0, tzinfo=UTC)  # 2026-01-01 02:00 in Asia/Shanghai
     assert jobs["yearly_grading"].run_key(new_year) == "2025"

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from app.models.base import utcnow
 from app.models.credit_record import CreditRecord
 from app.models.import_job import ImportJob, ImportStatus
 from app.models.user import Role
@@ -64,12 +63,12 @@ def import_settings(app, settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def staff(make_user, settings):  # type: ignore[no-untyped-def]
+def staff(make_user, settings, clock):  # type: ignore[no-untyped-def]
     """A new staff account with `role`: (user, its Authorization headers)."""
 
     async def make(role: Role = Role.inspector):  # type: ignore[no-untyped-def]
         user = await make_user(role)
-        return user, {"Authorization": f"Bearer {auth.issue_token(user, settings)}"}
+        return user, {"Authorization": f"Bearer {auth.issue_token(user, settings, clock)}"}
 
     return make
 
@@ -279,37 +278,44 @@ async def _interrupt(session, job_id, *, rows_done, heartbeat_at) -> None:  # ty
 
 
 async def test_an_interrupted_import_resumes_after_its_last_done_row(
-    session, factory, make_user, make_employer, import_settings
+    session, factory, make_user, make_employer, import_settings, clock
 ):
     employer = await make_employer()
     user = await make_user(Role.inspector)
     rows = [good(employer.uscc, f"第{n}行") for n in range(1, 6)]
     job = await _queued(session, user, import_settings, rows)
     assert job.id in await imports.resumable(session=session)  # queued: nobody works on it
-    stale = utcnow() - imports.LEASE - timedelta(seconds=1)
+    stale = (
+        func.now() - imports.LEASE - timedelta(seconds=1)
+    )  # the lease is on the database's clock
     await _interrupt(session, job.id, rows_done=2, heartbeat_at=stale)
     assert job.id in await imports.resumable(session=session)
-    resumed = await imports.run(factory=factory, job_id=job.id, settings=import_settings)
+    resumed = await imports.run(
+        factory=factory, job_id=job.id, settings=import_settings, clock=clock
+    )
     assert resumed is not None
     assert (resumed.status, resumed.rows_done, resumed.created_count) == ("finished", 5, 5)
     # rows 1-2 were the dead worker's (not written here); 3-5 are written once each
     titles = [r.title for r in await records_of(session, employer.id)]
     assert titles == ["第3行", "第4行", "第5行"]
     assert await imports.resumable(session=session) == []
-    again = await imports.run(factory=factory, job_id=job.id, settings=import_settings)
+    again = await imports.run(factory=factory, job_id=job.id, settings=import_settings, clock=clock)
     assert again is None  # a finished job is not run twice
     assert len(await records_of(session, employer.id)) == 3
 
 
 async def test_a_job_with_a_live_worker_is_left_alone(
-    session, factory, make_user, make_employer, import_settings
+    session, factory, make_user, make_employer, import_settings, clock
 ):
     employer = await make_employer()
     user = await make_user(Role.inspector)
     job = await _queued(session, user, import_settings, [good(employer.uscc, "甲")])
-    await _interrupt(session, job.id, rows_done=0, heartbeat_at=utcnow())
+    await _interrupt(session, job.id, rows_done=0, heartbeat_at=func.now())
     assert job.id not in await imports.resumable(session=session)
-    assert await imports.run(factory=factory, job_id=job.id, settings=import_settings) is None
+    assert (
+        await imports.run(factory=factory, job_id=job.id, settings=import_settings, clock=clock)
+        is None
+    )
     assert await records_of(session, employer.id) == []
 
 

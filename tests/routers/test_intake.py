@@ -331,11 +331,13 @@ async def test_city_platform_client_may_not_send_intake(client, api_key, make_em
     assert_problem(await send(client, key, [item("P", employer.uscc)]), 403)
 
 
-async def test_revoked_key_is_401(client, session, make_employer):
+async def test_revoked_key_is_401(client, session, make_employer, clock):
     employer = await make_employer()
     data = ApiClientCreate(name="社保系统", source=ClientSource.social_insurance)
     api_client, key = await clients.create(session=session, data=data, actor=actors.system())
-    await clients.revoke(session=session, client_id=api_client.id, actor=actors.system())
+    await clients.revoke(
+        session=session, client_id=api_client.id, actor=actors.system(), clock=clock
+    )
     r = await send(client, {"X-API-Key": key}, [item("R", employer.uscc)])
     body = assert_problem(r, 401)
     assert "revoked" in body["detail"]

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.core.clock import Clock
 from app.models.user import Role
 from app.services import auth
-from app.services.credit_record_rules import today
 from tests.conftest import assert_problem
 
 BASE = "/api/v1/interviews"
@@ -37,17 +37,18 @@ def body(employer_id: Any, interviewed_on: date, **over: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def on(settings) -> date:  # type: ignore[no-untyped-def]
-    return today(settings)
+def on(clock: Clock) -> date:
+    """Today by the app's clock."""
+    return clock.today()
 
 
 @pytest.fixture
-def signed_in(make_user, settings):  # type: ignore[no-untyped-def]
+def signed_in(make_user, settings, clock):  # type: ignore[no-untyped-def]
     """A new account of `role`: its user id and its headers."""
 
     async def sign_in(role: Role) -> tuple[str, dict[str, str]]:
         user = await make_user(role)
-        return str(user.id), {"Authorization": f"Bearer {auth.issue_token(user, settings)}"}
+        return str(user.id), {"Authorization": f"Bearer {auth.issue_token(user, settings, clock)}"}
 
     return sign_in
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.core.clock import Clock
 from app.models.evaluation import EvaluationOrigin
 from app.models.user import Role
 from app.services import evaluations
@@ -15,7 +17,6 @@ from app.services.grading import apply
 from tests.conftest import assert_problem
 
 BASE = "/api/v1/rule-sets"
-TODAY = date(2026, 11, 26)
 
 
 async def _default(client, headers):  # type: ignore[no-untyped-def]
@@ -42,11 +43,11 @@ async def test_the_default_is_the_national_criteria_plus_art13(client, headers_f
     assert_problem(await client.get(BASE, headers=await headers_for(Role.employer)), 403)
 
 
-async def test_admin_adds_a_version_that_supersedes_the_open_one(client, headers_for):  # type: ignore[no-untyped-def]
+async def test_admin_adds_a_version_that_supersedes_the_open_one(client, headers_for, today):  # type: ignore[no-untyped-def]
     admin = await headers_for(Role.admin)
     default = await _default(client, admin)
     new = {
-        "effective_from": TODAY.isoformat(),
+        "effective_from": today.isoformat(),
         "parameters": {"punished_threshold": 2},
         "rules": default["rules"],
     }
@@ -55,12 +56,30 @@ async def test_admin_adds_a_version_that_supersedes_the_open_one(client, headers
     assert created.status_code == 201, created.text
     assert (created.json()["version"], created.json()["in_use"]) == (2, False)
     closed = await _default(client, admin)
-    assert closed["effective_to"] == (TODAY - timedelta(days=1)).isoformat()
+    assert closed["effective_to"] == (today - timedelta(days=1)).isoformat()
     overlap = assert_problem(await client.post(BASE, json=new, headers=admin), 409)
     assert overlap["errors"][0]["loc"] == ["body", "effective_from"]
 
 
-async def test_bad_versions_are_refused_naming_the_field(client, headers_for):  # type: ignore[no-untyped-def]
+async def test_the_legal_date_is_the_app_clock_s(app, client, headers_for):  # type: ignore[no-untyped-def]
+    """On a day of another year by the app's clock, that day is 'today' for a new version:
+    the day before it is refused as past (though no wall clock here has reached it), and the
+    open version it supersedes ends the day before."""
+    app.state.clock = Clock.pinned(datetime(2031, 3, 17, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
+    admin = await headers_for(Role.admin)  # signed in on that day
+    rules = (await _default(client, admin))["rules"]
+    before = {"effective_from": "2031-03-16", "rules": rules}
+    refused = assert_problem(await client.post(BASE, json=before, headers=admin), 422)
+    assert refused["errors"][0]["loc"] == ["body", "effective_from"]
+    assert "(2031-03-17)" in refused["errors"][0]["msg"]  # 00:30 in Shanghai, 16:30 UTC the 16th
+    created = await client.post(
+        BASE, json={"effective_from": "2031-03-17", "rules": rules}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    assert (await _default(client, admin))["effective_to"] == "2031-03-16"
+
+
+async def test_bad_versions_are_refused_naming_the_field(client, headers_for, today):  # type: ignore[no-untyped-def]
     admin = await headers_for(Role.admin)
     rules = (await _default(client, admin))["rules"]
     past = {"effective_from": "2026-01-01", "rules": rules}
@@ -71,21 +90,21 @@ async def test_bad_versions_are_refused_naming_the_field(client, headers_for):  
         *rules[:-1],
         {**rules[0], "rule_id": "X", "when": {"fact": "punished_count", "at_least": "nope"}},
     ]
-    bad = {"effective_from": TODAY.isoformat(), "rules": unknown}
+    bad = {"effective_from": today.isoformat(), "rules": unknown}
     problem = assert_problem(await client.post(BASE, json=bad, headers=admin), 422)
     assert ["body", "rules", len(rules) - 1, "when", "at_least"] in [
         e["loc"] for e in problem["errors"]
     ]
     assert ["body", "rules"] in [e["loc"] for e in problem["errors"]]  # no default rule left
     fact = [{**rules[0], "when": {"fact": "made_up"}}, rules[-1]]
-    body = {"effective_from": TODAY.isoformat(), "rules": fact}
+    body = {"effective_from": today.isoformat(), "rules": fact}
     assert_problem(await client.post(BASE, json=body, headers=admin), 422)
 
 
-async def test_a_version_in_use_cannot_change(client, session, headers_for, make_employer):  # type: ignore[no-untyped-def]
+async def test_a_version_in_use_cannot_change(client, session, headers_for, make_employer, today):  # type: ignore[no-untyped-def]
     admin = await headers_for(Role.admin)
     default = await _default(client, admin)
-    new = {"effective_from": TODAY.isoformat(), "rules": default["rules"]}
+    new = {"effective_from": today.isoformat(), "rules": default["rules"]}
     version = (await client.post(BASE, json=new, headers=admin)).json()["version"]
     edit = {"description": "试行"}
     assert (await client.patch(f"{BASE}/{version}", json=edit, headers=admin)).status_code == 200
@@ -95,7 +114,7 @@ async def test_a_version_in_use_cannot_change(client, session, headers_for, make
         employer_ids=[employer.id],
         cycle=2025,
         policy=apply.Policy(origin=EvaluationOrigin.batch),
-        today=TODAY,
+        today=today,
     )
     assert (await client.get(f"{BASE}/{version}", headers=admin)).json()["in_use"] is True
     assert_problem(await client.patch(f"{BASE}/{version}", json=edit, headers=admin), 409)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.config import Settings
+from app.core.clock import Clock, add_months
 from app.models.audit import AuditEvent
 from app.models.blacklist import (
     BlacklistEntry,
@@ -28,7 +29,6 @@ from app.models.user import Role
 from app.scheduler import default_jobs, run_job
 from app.services import blacklist, blacklist_expiry
 from app.services.actors import Actor
-from app.services.credit_record_rules import add_months, today
 
 
 @pytest.fixture
@@ -40,8 +40,9 @@ def factory(connection):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def on(settings: Settings) -> date:
-    return today(settings)
+def on(clock: Clock) -> date:
+    """Today by the app's clock (the job's)."""
+    return clock.today()
 
 
 @pytest.fixture
@@ -55,7 +56,9 @@ def listed_on_for(on: date):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def list_employer(session: AsyncSession, make_employer, make_user, settings: Settings):  # type: ignore[no-untyped-def]
+def list_employer(
+    session: AsyncSession, make_employer, make_user, settings: Settings, clock: Clock
+):  # type: ignore[no-untyped-def]
     async def list_(listed_on: date) -> BlacklistEntry:
         employer = await make_employer()
         reviewer = await make_user(Role.reviewer)
@@ -77,7 +80,9 @@ def list_employer(session: AsyncSession, make_employer, make_user, settings: Set
                 )
             ],
         )
-        return await blacklist.create(session=session, data=data, actor=actor, settings=settings)
+        return await blacklist.create(
+            session=session, data=data, actor=actor, settings=settings, clock=clock
+        )
 
     return list_
 
@@ -92,12 +97,12 @@ async def _audit_count(session: AsyncSession) -> int:
 
 
 async def test_a_listing_whose_term_ended_leaves_the_list_and_its_record_is_revoked(
-    session, factory, settings, list_employer, listed_on_for, on
+    session, factory, settings, list_employer, listed_on_for, on, clock
 ):
     entry = await list_employer(listed_on_for(-5))
     assert entry.expires_on == on - timedelta(days=5)
 
-    assert await blacklist_expiry.expire_due(factory=factory, settings=settings) == 1
+    assert await blacklist_expiry.expire_due(factory=factory, settings=settings, clock=clock) == 1
 
     entry = await _reload(session, entry)
     assert entry.status == ListingStatus.expired
@@ -127,13 +132,13 @@ async def test_a_listing_whose_term_ended_leaves_the_list_and_its_record_is_revo
 
 
 async def test_the_term_ends_on_its_date_and_not_before(
-    session, factory, settings, list_employer, listed_on_for, on
+    session, factory, settings, list_employer, listed_on_for, on, clock
 ):
     ends_today = await list_employer(listed_on_for(0))
     ends_tomorrow = await list_employer(listed_on_for(1))
     recent = await list_employer(on - timedelta(days=10))
 
-    assert await blacklist_expiry.expire_due(factory=factory, settings=settings) == 1
+    assert await blacklist_expiry.expire_due(factory=factory, settings=settings, clock=clock) == 1
 
     assert (await _reload(session, ends_today)).status == ListingStatus.expired
     assert (await _reload(session, ends_tomorrow)).status == ListingStatus.listed
@@ -142,19 +147,21 @@ async def test_the_term_ends_on_its_date_and_not_before(
     assert record is not None and record.status == RecordStatus.verified
 
 
-async def test_a_second_run_does_nothing(session, factory, settings, list_employer, listed_on_for):
+async def test_a_second_run_does_nothing(
+    session, factory, settings, list_employer, listed_on_for, clock
+):
     entry = await list_employer(listed_on_for(-400))
-    assert await blacklist_expiry.expire_due(factory=factory, settings=settings) == 1
+    assert await blacklist_expiry.expire_due(factory=factory, settings=settings, clock=clock) == 1
     removed_at, events = (await _reload(session, entry)).removed_at, await _audit_count(session)
 
-    assert await blacklist_expiry.expire_due(factory=factory, settings=settings) == 0
+    assert await blacklist_expiry.expire_due(factory=factory, settings=settings, clock=clock) == 0
 
     assert (await _reload(session, entry)).removed_at == removed_at
     assert await _audit_count(session) == events
 
 
 async def test_an_early_removal_is_left_as_it_is(
-    session, factory, settings, list_employer, listed_on_for, on
+    session, factory, settings, list_employer, listed_on_for, on, clock
 ):
     entry = await list_employer(listed_on_for(-30))
     entry.arrears_paid_on, entry.commitment_received_on = on - timedelta(days=400), on
@@ -169,32 +176,40 @@ async def test_an_early_removal_is_left_as_it_is(
         ),
         actor=Actor(kind="system", name="test"),
         settings=settings,
+        clock=clock,
     )
 
-    assert await blacklist_expiry.expire_due(factory=factory, settings=settings) == 0
+    assert await blacklist_expiry.expire_due(factory=factory, settings=settings, clock=clock) == 0
     assert (await _reload(session, entry)).status == ListingStatus.removed
 
 
 async def test_many_due_listings_end_in_bounded_batches(
-    session, factory, settings, list_employer, listed_on_for
+    session, factory, settings, list_employer, listed_on_for, clock
 ):
     entries = [await list_employer(listed_on_for(-days)) for days in range(1, 6)]
 
-    assert await blacklist_expiry.expire_due(factory=factory, settings=settings, batch_size=2) == 5
+    assert (
+        await blacklist_expiry.expire_due(
+            factory=factory, settings=settings, clock=clock, batch_size=2
+        )
+        == 5
+    )
 
     for entry in entries:
         assert (await _reload(session, entry)).status == ListingStatus.expired
 
 
 async def test_the_scheduler_runs_the_job_once_a_day(
-    session, factory, settings, list_employer, listed_on_for
+    session, factory, settings, list_employer, listed_on_for, clock
 ):
-    [job] = [j for j in default_jobs(settings) if j.name == "blacklist_expiry"]
+    [job] = [j for j in default_jobs(settings, clock) if j.name == "blacklist_expiry"]
     entry = await list_employer(listed_on_for(-1))
     at = datetime(2026, 3, 1, 16, 5, tzinfo=UTC)  # 00:05 on 2 March in Asia/Shanghai
     assert job.run_key(at) == "2026-03-02"  # one run per legal day
 
-    assert await run_job(job, factory=factory, instance_id="test", now=at) == "succeeded"
-    assert await run_job(job, factory=factory, instance_id="test", now=at) is None
+    assert (
+        await run_job(job, factory=factory, instance_id="test", clock=clock, now=at) == "succeeded"
+    )
+    assert await run_job(job, factory=factory, instance_id="test", clock=clock, now=at) is None
 
     assert (await _reload(session, entry)).status == ListingStatus.expired

@@ -12,6 +12,7 @@ from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
+from app.core.clock import add_months
 from app.errors import Conflict, Forbidden, InvalidField, PreconditionFailed
 from app.models.client import ClientSource
 from app.models.credit_event import CreditEvent
@@ -69,22 +70,30 @@ async def people(make_user):  # type: ignore[no-untyped-def]
     }
 
 
-async def draft(session, settings, employer, actor, **over: Any) -> CreditRecord:  # type: ignore[no-untyped-def]
+async def draft(session, settings, clock, employer, actor, **over: Any) -> CreditRecord:  # type: ignore[no-untyped-def]
     return await credit_records.create(
-        session=session, data=content(employer.id, **over), actor=actor, settings=settings
+        session=session,
+        data=content(employer.id, **over),
+        actor=actor,
+        settings=settings,
+        clock=clock,
     )
 
 
-async def test_draft_derives_publication_and_catalogue(session, settings, make_employer, people):
+async def test_draft_derives_publication_and_catalogue(
+    session, settings, make_employer, people, clock
+):
     employer = await make_employer()
-    record = await draft(session, settings, employer, people["inspector"])
+    record = await draft(session, settings, clock, employer, people["inspector"])
     assert record.status == RecordStatus.draft and record.version == 1
     assert record.collected_by == people["inspector"].id
     assert record.publication_end_date == date(2027, 3, 10)  # general: 12 months (DOMAIN §5)
     assert record.in_catalogue  # a dishonesty decision with a number
-    serious = await draft(session, settings, employer, people["inspector"], severity="serious")
+    serious = await draft(
+        session, settings, clock, employer, people["inspector"], severity="serious"
+    )
     assert serious.publication_end_date == date(2029, 3, 10)
-    light = await draft(session, settings, employer, people["inspector"], severity="light")
+    light = await draft(session, settings, clock, employer, people["inspector"], severity="light")
     assert light.publication_end_date is None  # light: not shown
 
 
@@ -92,7 +101,7 @@ def test_publication_and_catalogue_follow_settings(settings):
     someone = uuid.uuid4()
     shorter = settings.model_copy(update={"publication_months_general": 6})
     assert rules.publication_end_date(Severity.general, PAST, shorter) == date(2026, 9, 10)
-    assert rules.add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
     honour = content(someone, category="good", kind="honour", **_no_penalty())
     assert rules.in_catalogue(honour, settings)
     commitment = content(someone, category="good", kind="credit_commitment", **_no_penalty())
@@ -126,46 +135,49 @@ async def _count(session) -> int:  # type: ignore[no-untyped-def]
     ],
 )
 async def test_bad_content_is_refused_and_nothing_written(
-    session, settings, make_employer, people, over, field
+    session, settings, make_employer, people, over, field, clock
 ):
     employer = await make_employer()
     before = await _count(session)
     with pytest.raises(InvalidField) as caught:
-        await draft(session, settings, employer, people["inspector"], **over)
+        await draft(session, settings, clock, employer, people["inspector"], **over)
     assert caught.value.errors[0].loc == ["body", field]
     assert await _count(session) == before
 
 
-async def test_unknown_employer_names_employer_id(session, settings, people):
+async def test_unknown_employer_names_employer_id(session, settings, people, clock):
     with pytest.raises(InvalidField) as caught:
         await credit_records.create(
             session=session,
             data=content(uuid.uuid4()),
             actor=people["inspector"],
             settings=settings,
+            clock=clock,
         )
     assert caught.value.errors[0].loc == ["body", "employer_id"]
 
 
 async def test_two_reviewer_flow_versions_history_and_events(
-    session, settings, make_employer, people
+    session, settings, make_employer, people, clock
 ):
     employer = await make_employer()
     inspector, a, b = people["inspector"], people["reviewer_a"], people["reviewer_b"]
-    v1 = await draft(session, settings, employer, inspector)
-    await credit_records.verify(session=session, record_id=v1.id, actor=a)
+    v1 = await draft(session, settings, clock, employer, inspector)
+    await credit_records.verify(session=session, record_id=v1.id, actor=a, clock=clock)
     assert v1.status == RecordStatus.verified and v1.verified_by == a.id
     fix = CorrectionCreate.model_validate(
         {**content(employer.id, fine_amount=Decimal("15000.00")).model_dump(), "reason": "金额有误"}
     )
     v2 = await credit_records.correct(
-        session=session, record_id=v1.id, data=fix, actor=b, settings=settings
+        session=session, record_id=v1.id, data=fix, actor=b, settings=settings, clock=clock
     )
     assert (v2.version, v2.status, v2.supersedes_id) == (2, RecordStatus.verified, v1.id)
     assert v1.status == RecordStatus.superseded and v1.superseded_by_id == v2.id
     assert v2.record_key == v1.record_key and v2.fine_amount == Decimal("15000.00")
     revocation = RevocationCreate(reason="复议撤销", revoking_document="文人社撤字〔2026〕3号")
-    await credit_records.revoke(session=session, record_id=v2.id, data=revocation, actor=a)
+    await credit_records.revoke(
+        session=session, record_id=v2.id, data=revocation, actor=a, clock=clock
+    )
     assert v2.status == RecordStatus.revoked and v2.revoked_by == a.id
 
     history = await reads.history(session=session, record_id=v1.id, actor=a)
@@ -195,56 +207,61 @@ async def test_two_reviewer_flow_versions_history_and_events(
 
 
 async def test_collector_cannot_verify_or_correct_own_record(
-    session, settings, make_employer, people
+    session, settings, make_employer, people, clock
 ):
     employer = await make_employer()
     a, b = people["reviewer_a"], people["reviewer_b"]
-    record = await draft(session, settings, employer, a)
+    record = await draft(session, settings, clock, employer, a)
     with pytest.raises(Forbidden) as caught:
-        await credit_records.verify(session=session, record_id=record.id, actor=a)
+        await credit_records.verify(session=session, record_id=record.id, actor=a, clock=clock)
     assert caught.value.extra["reason"] == "same_person"
-    await credit_records.verify(session=session, record_id=record.id, actor=b)
+    await credit_records.verify(session=session, record_id=record.id, actor=b, clock=clock)
     with pytest.raises(Conflict):
-        await credit_records.verify(session=session, record_id=record.id, actor=b)
+        await credit_records.verify(session=session, record_id=record.id, actor=b, clock=clock)
     fix = CorrectionCreate.model_validate({**content(employer.id).model_dump(), "reason": "x"})
     with pytest.raises(Forbidden):
         await credit_records.correct(
-            session=session, record_id=record.id, data=fix, actor=a, settings=settings
+            session=session, record_id=record.id, data=fix, actor=a, settings=settings, clock=clock
         )
 
 
-async def test_draft_edits_need_collector_and_fresh_etag(session, settings, make_employer, people):
+async def test_draft_edits_need_collector_and_fresh_etag(
+    session, settings, make_employer, people, clock
+):
     employer = await make_employer()
-    record = await draft(session, settings, employer, people["inspector"])
+    record = await draft(session, settings, clock, employer, people["inspector"])
     change = CreditRecordUpdate(title="拖欠13名农民工工资")
     with pytest.raises(Forbidden):
         await credit_records.update(
             session=session, record_id=record.id, data=change,
             if_match=credit_records.etag(record), actor=people["reviewer_a"], settings=settings,
+            clock=clock,
         )  # fmt: skip
     with pytest.raises(PreconditionFailed):
         await credit_records.update(
             session=session, record_id=record.id, data=change, if_match='"1.9"',
-            actor=people["inspector"], settings=settings,
+            actor=people["inspector"], settings=settings, clock=clock,
         )  # fmt: skip
     updated = await credit_records.update(
         session=session, record_id=record.id, data=change, if_match=credit_records.etag(record),
-        actor=people["inspector"], settings=settings,
+        actor=people["inspector"], settings=settings, clock=clock,
     )  # fmt: skip
     assert updated.title == "拖欠13名农民工工资" and credit_records.etag(updated) == '"1.2"'
 
 
 async def test_database_refuses_changing_a_verified_record_and_any_delete(
-    session, settings, make_employer, people
+    session, settings, make_employer, people, clock
 ):
     employer = await make_employer()
-    record = await draft(session, settings, employer, people["inspector"])
+    record = await draft(session, settings, clock, employer, people["inspector"])
     params = {"id": record.id}
     await session.execute(text("UPDATE credit_records SET title = 'edited' WHERE id = :id"), params)
     with pytest.raises(DBAPIError, match="never deleted"):
         async with session.begin_nested():
             await session.execute(text("DELETE FROM credit_records WHERE id = :id"), params)
-    await credit_records.verify(session=session, record_id=record.id, actor=people["reviewer_a"])
+    await credit_records.verify(
+        session=session, record_id=record.id, actor=people["reviewer_a"], clock=clock
+    )
     for statement in (
         "UPDATE credit_records SET title = 'tampered' WHERE id = :id",
         "UPDATE credit_records SET fine_amount = 1 WHERE id = :id",
@@ -267,13 +284,13 @@ async def test_database_refuses_changing_a_verified_record_and_any_delete(
 
 
 async def test_trusted_intake_creates_verified_and_replaces_by_version(
-    session, settings, make_employer, people
+    session, settings, make_employer, people, clock
 ):
     employer = await make_employer()
     machine = Actor(kind="client", name="县社保中心", source=ClientSource.social_insurance)
     items = [content(employer.id, source="social_insurance", kind="social_insurance")] * 2
     created_ids = await credit_records.create_many(
-        session=session, items=items, actor=machine, settings=settings, verified=True
+        session=session, items=items, actor=machine, settings=settings, clock=clock, verified=True
     )
     created = [await session.get(CreditRecord, record_id) for record_id in created_ids]
     assert [r.status for r in created] == [RecordStatus.verified] * 2
@@ -281,14 +298,14 @@ async def test_trusted_intake_creates_verified_and_replaces_by_version(
     changed = content(employer.id, title="欠缴社会保险费", kind="social_insurance")
     new = await credit_records.replace_by_source(
         session=session, record_id=created[0].id, content=changed, actor=machine,
-        settings=settings, verified=True, reason="updated by source",
+        settings=settings, clock=clock, verified=True, reason="updated by source",
     )  # fmt: skip
     await session.refresh(created[0])
     assert new.version == 2 and created[0].status == RecordStatus.superseded
     with pytest.raises(Conflict):
         await credit_records.replace_by_source(
             session=session, record_id=created[1].id, content=changed, actor=machine,
-            settings=settings, verified=False, reason="updated by source",
+            settings=settings, clock=clock, verified=False, reason="updated by source",
         )  # fmt: skip
     events = await session.scalar(
         select(func.count()).where(col(CreditEvent.employer_id) == employer.id)

@@ -18,28 +18,32 @@ from app.services.grading.rules import Spec
 from tests.grading_support import Spec as R
 from tests.grading_support import actor_of, add_record
 
-TODAY = date(2026, 11, 26)
 
-
-async def _grade(session: AsyncSession, employer_id, cycle: int, policy: apply.Policy) -> None:  # type: ignore[no-untyped-def]
+async def _grade(
+    session: AsyncSession, employer_id, cycle: int, policy: apply.Policy, today: date
+) -> None:  # type: ignore[no-untyped-def]
     spec = Spec.of(await rule_sets.get(session=session, version=1))
     await apply.apply(
         session=session, employers="SELECT CAST(:id AS uuid) AS id",
-        employer_params={"id": employer_id}, spec=spec, cycle=cycle, policy=policy, today=TODAY,
+        employer_params={"id": employer_id}, spec=spec, cycle=cycle, policy=policy, today=today,
     )  # fmt: skip
 
 
-async def test_every_version_of_every_cycle_is_found(session, settings, make_employer, make_user):  # type: ignore[no-untyped-def]
+async def test_every_version_of_every_cycle_is_found(
+    session, settings, make_employer, make_user, clock, today
+):  # type: ignore[no-untyped-def]
     employer, other = await make_employer(), await make_employer()
     batch = apply.Policy(origin=EvaluationOrigin.batch)
     for employer_id in (employer.id, other.id):
-        await _grade(session, employer_id, 2024, batch)
-        await _grade(session, employer_id, 2025, batch)
+        await _grade(session, employer_id, 2024, batch, today)
+        await _grade(session, employer_id, 2025, batch, today)
     # a punishment in 2025: the A of 2025 is superseded by a B
     collector = actor_of(await make_user(Role.inspector))
     reviewer = actor_of(await make_user(Role.reviewer))
-    await add_record(session, settings, employer.id, R(), collector=collector, reviewer=reviewer)
-    await _grade(session, employer.id, 2025, batch)
+    await add_record(
+        session, settings, employer.id, R(), clock=clock, collector=collector, reviewer=reviewer
+    )
+    await _grade(session, employer.id, 2025, batch, today)
     found = await session.scalars(select(Evaluation).where(evaluations.of_employer(employer.id)))
     statuses = sorted((e.cycle, str(e.status)) for e in found)
     assert statuses == [(2024, "final"), (2025, "final"), (2025, "superseded")]

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
-from app.models.base import utcnow
 from app.models.blacklist import (
     BlacklistEntryCreate,
     BlacklistRemovalCreate,
@@ -37,7 +36,6 @@ from tests.grading_support import Spec as R
 from tests.grading_support import actor_of, add_record
 
 CYCLE = 2025
-TODAY = date(2026, 11, 26)
 
 SCENARIOS: list[tuple[str, list[R], str, list[str]]] = [
     ("nothing", [], "A", ["A.no_punishment"]),
@@ -121,7 +119,7 @@ async def people(make_user):  # type: ignore[no-untyped-def]
     return actor_of(await make_user(Role.inspector)), actor_of(await make_user(Role.reviewer))
 
 
-async def _scenario_employers(session, settings, make_employer, people):  # type: ignore[no-untyped-def]
+async def _scenario_employers(session, settings, clock, make_employer, people):  # type: ignore[no-untyped-def]
     collector, reviewer = people
     built: dict[uuid.UUID, tuple[str, set[str], str, list[str]]] = {}
     for name, specs, grade, fired in SCENARIOS:
@@ -129,7 +127,13 @@ async def _scenario_employers(session, settings, make_employer, people):  # type
         evidence: set[str] = set()
         for spec in specs:
             counted = await add_record(
-                session, settings, employer.id, spec, collector=collector, reviewer=reviewer
+                session,
+                settings,
+                employer.id,
+                spec,
+                clock=clock,
+                collector=collector,
+                reviewer=reviewer,
             )
             if counted:
                 evidence.add(str(counted))
@@ -138,7 +142,7 @@ async def _scenario_employers(session, settings, make_employer, people):  # type
 
 
 async def _sql_path(
-    session: AsyncSession, spec: Spec, employer_ids: list[uuid.UUID]
+    session: AsyncSession, spec: Spec, employer_ids: list[uuid.UUID], today: date
 ) -> dict[uuid.UUID, tuple[str, list[dict[str, Any]]]]:
     await apply.apply(
         session=session,
@@ -147,7 +151,7 @@ async def _sql_path(
         spec=spec,
         cycle=CYCLE,
         policy=apply.Policy(origin=EvaluationOrigin.batch),
-        today=TODAY,
+        today=today,
     )
     rows = await session.scalars(
         select(Evaluation).where(
@@ -162,12 +166,12 @@ async def _sql_path(
 
 
 async def test_scenarios_python_and_sql_agree(
-    session: AsyncSession, settings: Settings, make_employer, people
+    session: AsyncSession, settings: Settings, make_employer, people, clock, today
 ):  # type: ignore[no-untyped-def]
-    built = await _scenario_employers(session, settings, make_employer, people)
+    built = await _scenario_employers(session, settings, clock, make_employer, people)
     spec = Spec.of(await rule_sets.get(session=session, version=1))
     found = await facts.compute(session=session, employer_ids=list(built), cycle=CYCLE)
-    by_sql = await _sql_path(session, spec, list(built))
+    by_sql = await _sql_path(session, spec, list(built), today)
     for employer_id, (name, evidence, grade, fired) in built.items():
         decision = decide(found[employer_id], spec)
         assert (name, decision.grade.value) == (name, grade)
@@ -189,22 +193,22 @@ async def test_an_a_explains_itself_with_the_cycle(session, make_employer):  # t
 
 
 async def test_threshold_is_a_parameter_of_the_version(
-    session, settings, make_employer, make_user, people
+    session, settings, make_employer, make_user, people, clock, today
 ):  # type: ignore[no-untyped-def]
     collector, reviewer = people
     employer = await make_employer()
     for _ in range(2):
         await add_record(
-            session, settings, employer.id, R(), collector=collector, reviewer=reviewer
+            session, settings, employer.id, R(), clock=clock, collector=collector, reviewer=reviewer
         )
     first = await rule_sets.get(session=session, version=1)
     data = RuleSetCreate(
-        effective_from=TODAY,
+        effective_from=today,
         parameters=Parameters(punished_threshold=2),
         rules=[Rule.model_validate(r) for r in first.rules],
     )
     admin = actor_of(await make_user(Role.admin))
-    second = await rule_sets.create(session=session, data=data, actor=admin, today=TODAY)
+    second = await rule_sets.create(session=session, data=data, actor=admin, clock=clock)
     found = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
     assert decide(found[employer.id], Spec.of(first)).grade == "B"
     strict = decide(found[employer.id], Spec.of(second))
@@ -212,15 +216,19 @@ async def test_threshold_is_a_parameter_of_the_version(
     assert (
         strict.explanation[0]["detail"] == "2025年度因劳动保障违法行为被查处2次（2次以上评为C级）"
     )
-    by_sql = await _sql_path(session, Spec.of(second), [employer.id])
+    by_sql = await _sql_path(session, Spec.of(second), [employer.id], today)
     assert by_sql[employer.id] == ("C", strict.explanation)
 
 
-async def test_art17_mode_leaves_out_rectified_records(session, settings, make_employer, people):  # type: ignore[no-untyped-def]
+async def test_art17_mode_leaves_out_rectified_records(
+    session, settings, make_employer, people, clock
+):  # type: ignore[no-untyped-def]
     collector, reviewer = people
     employer = await make_employer()
     spec_c = R(serious=["child_or_forced_labour"], kind=RecordKind.child_labour, rectified=True)
-    await add_record(session, settings, employer.id, spec_c, collector=collector, reviewer=reviewer)
+    await add_record(
+        session, settings, employer.id, spec_c, clock=clock, collector=collector, reviewer=reviewer
+    )
     spec = Spec.of(await rule_sets.get(session=session, version=1))
     ids = [employer.id]
     normal = await facts.compute(session=session, employer_ids=ids, cycle=CYCLE)
@@ -233,7 +241,7 @@ async def test_art17_mode_leaves_out_rectified_records(session, settings, make_e
 
 
 async def test_blacklist_listing_makes_c_and_removal_undoes_it(
-    session, settings, make_employer, make_user
+    session, settings, make_employer, make_user, clock
 ):  # type: ignore[no-untyped-def]
     """Art 13 through the blacklist service: the listing's record counts; removal revokes it."""
     employer = await make_employer()
@@ -254,7 +262,9 @@ async def test_blacklist_listing_makes_c_and_removal_undoes_it(
             )
         ],
     )
-    entry = await blacklist.create(session=session, data=data, actor=reviewer, settings=settings)
+    entry = await blacklist.create(
+        session=session, data=data, actor=reviewer, settings=settings, clock=clock
+    )
     spec = Spec.of(await rule_sets.get(session=session, version=1))
     found = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
     listed = decide(found[employer.id], spec)
@@ -264,16 +274,21 @@ async def test_blacklist_listing_makes_c_and_removal_undoes_it(
         kind=RemovalKind.expiry, reason="期满", document="文人社失移字〔2026〕1号"
     )
     await blacklist.remove(
-        session=session, entry_id=entry.id, data=removal, actor=reviewer, settings=settings
+        session=session,
+        entry_id=entry.id,
+        data=removal,
+        actor=reviewer,
+        settings=settings,
+        clock=clock,
     )
     found = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
     assert decide(found[employer.id], spec).grade == "A"
 
 
-async def test_a_default_explanation_is_rendered_not_stored(session, make_employer):  # type: ignore[no-untyped-def]
+async def test_a_default_explanation_is_rendered_not_stored(session, make_employer, today):  # type: ignore[no-untyped-def]
     employer = await make_employer()
     spec = Spec.of(await rule_sets.get(session=session, version=1))
-    shown = await _sql_path(session, spec, [employer.id])
+    shown = await _sql_path(session, spec, [employer.id], today)
     query = "SELECT evidence, evidence_counts, evidence_ids FROM evaluations WHERE employer_id = :e"
     stored = (await session.execute(text(query), {"e": employer.id})).one()
     assert tuple(stored) == (None, None, None)  # the same for every such employer: not stored
@@ -282,14 +297,17 @@ async def test_a_default_explanation_is_rendered_not_stored(session, make_employ
 
 
 async def test_evidence_is_stored_and_its_text_rendered_from_the_rule_set(
-    session, settings, make_employer, people
+    session, settings, make_employer, people, clock, today
 ):  # type: ignore[no-untyped-def]
     collector, reviewer = people
     employer = await make_employer()
     people_ = {"collector": collector, "reviewer": reviewer}
-    records = [await add_record(session, settings, employer.id, R(), **people_) for _ in range(2)]
+    records = [
+        await add_record(session, settings, employer.id, R(), clock=clock, **people_)
+        for _ in range(2)
+    ]
     spec = Spec.of(await rule_sets.get(session=session, version=1))
-    shown = await _sql_path(session, spec, [employer.id])
+    shown = await _sql_path(session, spec, [employer.id], today)
     query = (
         "SELECT fired_rules, evidence_counts, evidence_ids, evidence FROM evaluations "
         "WHERE employer_id = :e"
@@ -333,16 +351,18 @@ def test_an_item_stored_whole_is_shown_as_it_is() -> None:
 
 
 @pytest.mark.parametrize("column", ["decided_by", "represented_by", "supersedes_id"])
-async def test_an_evaluations_references_are_checked_when_set(session, make_employer, column):  # type: ignore[no-untyped-def]
+async def test_an_evaluations_references_are_checked_when_set(
+    session, make_employer, column, clock, today
+):  # type: ignore[no-untyped-def]
     employer = await make_employer()
     await session.execute(text("SET CONSTRAINTS evaluations_references IMMEDIATE"))
     evaluation = Evaluation(
         employer_id=employer.id, cycle=CYCLE, grade="A", computed_grade="A", status="final",
-        origin=EvaluationOrigin.batch, rule_set_version=1, effective_from=TODAY,
+        origin=EvaluationOrigin.batch, rule_set_version=1, effective_from=today,
     )  # fmt: skip
     setattr(evaluation, column, uuid.uuid4())
     if column == "decided_by":
-        evaluation.decision, evaluation.decided_at = "confirm", utcnow()
+        evaluation.decision, evaluation.decided_at = "confirm", clock.now()
     with pytest.raises(IntegrityError, match=f"{column} .* is not"):
         async with session.begin_nested():
             session.add(evaluation)

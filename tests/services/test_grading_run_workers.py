@@ -12,12 +12,14 @@ from datetime import timedelta
 
 import asyncpg
 import pytest
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from app import migrations
 from app.config import Settings
+from app.core.clock import Clock
 from app.db import create_engine, session_factory
-from app.models.base import utcnow
 from app.models.grading_run import GradingRun
 from app.services import actors, grading_runs
 from bench import grading, grading_data
@@ -56,12 +58,22 @@ def _settings(url: str, **changes: object) -> Settings:
     ).model_copy(update=changes)
 
 
-async def _start(factory: async_sessionmaker[AsyncSession], settings: Settings) -> GradingRun:
+async def _start(factory: async_sessionmaker[AsyncSession], clock: Clock) -> GradingRun:
     async with factory() as session, session.begin():
         return await grading_runs.start(
             session=session, cycle=CYCLE, employer_ids=None, actor=actors.system("test"),
-            settings=settings,
+            clock=clock,
         )  # fmt: skip
+
+
+async def _silence(factory: async_sessionmaker[AsyncSession], run_id: uuid.UUID) -> None:
+    """The run's workers went silent an hour ago, by the database's clock (the lease's)."""
+    async with factory() as session, session.begin():
+        await session.execute(
+            update(GradingRun)
+            .where(col(GradingRun.id) == run_id)
+            .values(heartbeat_at=func.now() - timedelta(hours=1))
+        )
 
 
 async def _outcome(url: str) -> tuple[int, int, int]:
@@ -78,27 +90,29 @@ async def _outcome(url: str) -> tuple[int, int, int]:
         await conn.close()
 
 
-async def test_workers_grade_every_slice_once(graded_url, factory):  # type: ignore[no-untyped-def]
+async def test_workers_grade_every_slice_once(graded_url, factory, clock):  # type: ignore[no-untyped-def]
     settings = _settings(graded_url)
-    run = await _start(factory, settings)
-    finished = await grading_runs.run(factory=factory, run_id=run.id, settings=settings)
+    run = await _start(factory, clock)
+    finished = await grading_runs.run(
+        factory=factory, run_id=run.id, settings=settings, clock=clock
+    )
     assert finished is not None and finished.status == "finished"
     assert (finished.done, finished.changed) == (EMPLOYERS, EMPLOYERS)
     assert sum(finished.counts.values()) == EMPLOYERS
     assert await _outcome(graded_url) == (EMPLOYERS, EMPLOYERS, 0)
 
-    again = await _start(factory, settings)
-    rerun = await grading_runs.run(factory=factory, run_id=again.id, settings=settings)
+    again = await _start(factory, clock)
+    rerun = await grading_runs.run(factory=factory, run_id=again.id, settings=settings, clock=clock)
     assert rerun is not None and (rerun.status, rerun.done, rerun.changed) == (
         "finished", EMPLOYERS, 0,
     )  # fmt: skip
     assert rerun.counts == finished.counts
 
 
-async def test_a_slice_gives_its_evaluations_ordered_uuid7_ids(graded_url, factory):  # type: ignore[no-untyped-def]
+async def test_a_slice_gives_its_evaluations_ordered_uuid7_ids(graded_url, factory, clock):  # type: ignore[no-untyped-def]
     settings = _settings(graded_url)
-    run = await _start(factory, settings)
-    await grading_runs.run(factory=factory, run_id=run.id, settings=settings)
+    run = await _start(factory, clock)
+    await grading_runs.run(factory=factory, run_id=run.id, settings=settings, clock=clock)
     conn = await asyncpg.connect(plain(graded_url))
     try:  # each slice's evaluations in employer order, with its slice's sequence number
         rows = await conn.fetch(
@@ -119,27 +133,28 @@ async def test_a_slice_gives_its_evaluations_ordered_uuid7_ids(graded_url, facto
         assert slice_ids == sorted(slice_ids)
 
 
-async def test_a_stopped_run_resumes_to_one_evaluation_each(graded_url, factory):  # type: ignore[no-untyped-def]
+async def test_a_stopped_run_resumes_to_one_evaluation_each(graded_url, factory, clock):  # type: ignore[no-untyped-def]
     settings = _settings(graded_url)
-    run = await _start(factory, settings)
+    run = await _start(factory, clock)
     stopped = await grading_runs.run(
-        factory=factory, run_id=run.id, settings=settings, max_slices=4
+        factory=factory, run_id=run.id, settings=settings, clock=clock, max_slices=4
     )
     assert stopped is not None and stopped.status == "running"
     assert 0 < stopped.done < EMPLOYERS
-    async with factory() as session, session.begin():  # its workers went silent
-        found = await session.get(GradingRun, run.id)
-        assert found is not None
-        found.heartbeat_at = utcnow() - timedelta(hours=1)
-    finished = await grading_runs.run(factory=factory, run_id=run.id, settings=settings)
+    await _silence(factory, run.id)
+    finished = await grading_runs.run(
+        factory=factory, run_id=run.id, settings=settings, clock=clock
+    )
     assert finished is not None and (finished.status, finished.done) == ("finished", EMPLOYERS)
     assert await _outcome(graded_url) == (EMPLOYERS, EMPLOYERS, 0)
 
 
-async def test_an_employer_created_after_planning_is_graded(graded_url, factory):  # type: ignore[no-untyped-def]
+async def test_an_employer_created_after_planning_is_graded(graded_url, factory, clock):  # type: ignore[no-untyped-def]
     settings = _settings(graded_url, grading_workers=1)
-    run = await _start(factory, settings)
-    await grading_runs.run(factory=factory, run_id=run.id, settings=settings, max_slices=1)
+    run = await _start(factory, clock)
+    await grading_runs.run(
+        factory=factory, run_id=run.id, settings=settings, clock=clock, max_slices=1
+    )
     conn = await asyncpg.connect(plain(graded_url))
     try:  # past the graded first slice: mid-space and at the very end of the id space
         added = [uuid.UUID(int=1 << 127), uuid.UUID(int=(1 << 128) - 2)]
@@ -148,11 +163,10 @@ async def test_an_employer_created_after_planning_is_graded(graded_url, factory)
         await conn.copy_records_to_table(
             "employers", columns=grading_data.EMPLOYER_COLUMNS, records=rows
         )
-        async with factory() as session, session.begin():
-            found = await session.get(GradingRun, run.id)
-            assert found is not None
-            found.heartbeat_at = utcnow() - timedelta(hours=1)
-        finished = await grading_runs.run(factory=factory, run_id=run.id, settings=settings)
+        await _silence(factory, run.id)
+        finished = await grading_runs.run(
+            factory=factory, run_id=run.id, settings=settings, clock=clock
+        )
         assert finished is not None and finished.status == "finished"
         graded = await conn.fetch(
             "SELECT employer_id, grade FROM evaluations WHERE employer_id = ANY($1)", added

@@ -1,4 +1,9 @@
-"""Working days (DOMAIN.md §8) on the real calendar table, as the migration seeded it."""
+"""Working days (DOMAIN.md §8) on the real calendar table, as the migration seeded it.
+
+No test depends on which years the installed chinesecalendar ships (DOMAIN.md §8): 2026 is
+always there, and a test that needs a year uncovered makes it uncovered itself, in its own
+rolled-back transaction (`last_loaded_2026`, `_uncover`).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,34 @@ from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlmodel import col
 
 from app.errors import InvalidField, NotFound
-from app.models.calendar import CalendarSource, CalendarYearLoad
+from app.models.calendar import LAST_YEAR, CalendarSource, CalendarYear, CalendarYearLoad
 from app.services import actors, working_days
 from app.services.working_days import CalendarYearMissing
 
 ADMIN = actors.system("test-admin")
+
+
+async def _uncover(session: AsyncSession, *years: int) -> None:
+    """Take `years` off the calendar as if never loaded (their days go too, ON DELETE CASCADE);
+    rolled back with the test's transaction."""
+    await session.execute(delete(CalendarYear).where(col(CalendarYear.year).in_(years)))
+
+
+@pytest.fixture
+async def last_loaded_2026(session: AsyncSession) -> None:
+    """The calendar ends with 2026 (loaded), 2027 and later are not covered, whether or not
+    the installed chinesecalendar ships them."""
+    await _uncover(session, *range(2027, LAST_YEAR + 1))
+    assert [y.year for y in await working_days.list_years(session=session)][-1] == 2026
+
+
+def _package_years() -> list[int]:
+    return sorted({d.year for d in chinese_calendar.holidays})
 
 
 def _span(first: str, last: str) -> list[date]:
@@ -76,7 +100,7 @@ async def test_the_2026_notice_is_what_was_seeded(session: AsyncSession) -> None
 
 async def test_every_year_the_package_knows_is_seeded(session: AsyncSession) -> None:
     years = await working_days.list_years(session=session)
-    package_years = sorted({d.year for d in chinese_calendar.holidays})
+    package_years = _package_years()
     assert [y.year for y in years] == package_years
     assert package_years[0] <= 2026 <= package_years[-1]
     for year in (package_years[0], 2015, package_years[-1]):
@@ -87,6 +111,7 @@ async def test_every_year_the_package_knows_is_seeded(session: AsyncSession) -> 
         )
 
 
+@pytest.mark.usefixtures("last_loaded_2026")
 async def test_a_span_into_an_uncovered_year_names_that_year(session: AsyncSession) -> None:
     # Tue..Thu 12-29..31 are 3 working days; the 4th would be in 2027, which is not loaded.
     with pytest.raises(CalendarYearMissing) as caught:
@@ -97,14 +122,16 @@ async def test_a_span_into_an_uncovered_year_names_that_year(session: AsyncSessi
     assert "PUT /api/v1/calendar/2027" in caught.value.detail
 
 
+@pytest.mark.usefixtures("last_loaded_2026")
 async def test_a_span_ending_before_the_uncovered_year_is_answered(session: AsyncSession) -> None:
     due = await working_days.add_working_days(session=session, start=date(2026, 12, 28), days=3)
     assert due == date(2026, 12, 31)
 
 
 async def test_only_the_counted_days_need_covering(session: AsyncSession) -> None:
-    # Day 0 is not counted, so its year (2003, not seeded) does not matter;
+    # Day 0 is not counted, so its year (2003, not covered) does not matter;
     # 2004-01-01 is 元旦, Fri 2004-01-02 is the first working day.
+    await _uncover(session, 2003)
     due = await working_days.add_working_days(session=session, start=date(2003, 12, 31), days=1)
     assert due == date(2004, 1, 2)
     with pytest.raises(CalendarYearMissing) as caught:
@@ -112,6 +139,7 @@ async def test_only_the_counted_days_need_covering(session: AsyncSession) -> Non
     assert caught.value.year == 2003
 
 
+@pytest.mark.usefixtures("last_loaded_2026")
 async def test_is_working_day(session: AsyncSession) -> None:
     assert await working_days.is_working_day(session=session, day=date(2026, 10, 10))  # make-up
     assert not await working_days.is_working_day(session=session, day=date(2026, 10, 1))
@@ -142,7 +170,10 @@ async def test_queries_do_not_grow_with_the_period(
     assert short == long == 2  # the covered years, then the special days of the whole range
 
 
+@pytest.mark.usefixtures("last_loaded_2026")
 async def test_loading_a_year_makes_deadlines_countable(session: AsyncSession) -> None:
+    with pytest.raises(CalendarYearMissing):
+        await working_days.add_working_days(session=session, start=date(2026, 12, 28), days=5)
     data = CalendarYearLoad(
         days_off=_span("2027-01-01", "2027-01-03"),
         make_up_workdays=[],
@@ -173,10 +204,12 @@ async def test_reseeding_restores_the_package_data(session: AsyncSession) -> Non
 
 
 async def test_seeding_a_year_the_package_does_not_know_is_refused(session: AsyncSession) -> None:
-    with pytest.raises(NotFound, match="no data for 2031"):
-        await working_days.seed_year(session=session, year=2031, actor=ADMIN)
+    unknown = _package_years()[-1] + 1  # the first year the installed package has no data for
+    with pytest.raises(NotFound, match=f"no data for {unknown}"):
+        await working_days.seed_year(session=session, year=unknown, actor=ADMIN)
 
 
+@pytest.mark.usefixtures("last_loaded_2026")
 async def test_get_year_not_loaded_names_it(session: AsyncSession) -> None:
     with pytest.raises(NotFound, match="has no 2031"):
         await working_days.get_year(session=session, year=2031)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import ordered_id_prefix, ordered_ids
+from app.db import ordered_id_tail, ordered_ids
 from app.models.evaluation import EvaluationOrigin
 from app.services import working_days
 from app.services.grading import facts
@@ -167,7 +167,7 @@ async def apply(
         "deadline": deadline,
         "today": today,
         "run_id": run_id,
-        "id_prefix": ordered_id_prefix(),
+        "id_tail": ordered_id_tail(),
     }
     applied, replacing, superseded = Applied(counts={"A": 0, "B": 0, "C": 0}), 0, 0
     rows = await session.execute(text(statement), params)
