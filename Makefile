@@ -8,7 +8,7 @@ help:
 	@echo "make run    start the service on the embedded PostgreSQL with demo data"
 	@echo "make test   lint + the whole test suite on real PostgreSQL"
 	@echo "make test-dates  the suite with the process clock moved to other days"
-	@echo "make lint   ruff + mypy"
+	@echo "make lint   ruff + mypy + the import layers (import-linter)"
 	@echo "make bench  performance benchmarks (ratios against same-run baselines)"
 
 env:
@@ -23,6 +23,7 @@ lint: env
 	$(RUN) ruff check app tests alembic bench
 	$(RUN) ruff format --check app tests alembic bench
 	$(RUN) mypy app bench
+	$(RUN) lint-imports
 
 test: lint
 	$(RUN) pytest $(ARGS)

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from app.config import get_settings
-from app.db import AdvisoryLock, async_url, database_url
+from app.core.config import get_settings
+from app.core.db import AdvisoryLock, async_url, database_url
 
 target_metadata = SQLModel.metadata
 

@@ -13,15 +13,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import migrations
-from app.config import get_settings
+from app.accounts import clients, users
+from app.audit import service as audit
+from app.calendar import service as working_days
+from app.core import actors, migrations
 from app.core.clock import Clock
-from app.db import create_engine, database_url, session_factory
-from app.errors import AppError
+from app.core.config import get_settings
+from app.core.db import create_engine, database_url, session_factory
+from app.core.errors import AppError
 from app.models.calendar import CalendarYearPublic
 from app.models.client import ApiClientCreate, ClientSource
 from app.models.user import Role, UserCreate
-from app.services import actors, audit, clients, users, working_days
 
 
 def _run_in_session(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -43,8 +45,8 @@ def _run_in_session(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.core.observability import configure_logging
     from app.main import create_app
-    from app.observability import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -62,7 +64,7 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def scheduler(args: argparse.Namespace) -> None:
-    from app.observability import configure_logging
+    from app.core.observability import configure_logging
     from app.scheduler import serve_forever
 
     settings = get_settings()
@@ -115,7 +117,7 @@ def audit_verify(args: argparse.Namespace) -> None:
 
 
 def demo_seed(args: argparse.Namespace) -> None:
-    from app.services import demo
+    from app import demo
 
     summary = _run_in_session(lambda s: demo.seed(session=s, settings=get_settings()))
     print(summary)
@@ -125,7 +127,8 @@ def import_file(args: argparse.Namespace) -> None:
     """The same job as POST /api/v1/imports, with a progress bar on stderr."""
     from pathlib import Path
 
-    from app.services import access, imports
+    from app.core import access
+    from app.intake import imports
 
     settings = get_settings()
     url = database_url(settings)

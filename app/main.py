@@ -5,23 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
 
-from app import migrations
-from app.config import Settings, get_settings
-from app.core.clock import Clock
-from app.db import create_engine, database_url, session_factory
-from app.errors import install_error_handlers
-from app.models.intake import IntakeRecord
-from app.observability import BodyLimitMiddleware, RequestContextMiddleware
-from app.routers import (
+from app.api import docs
+from app.api.routes import (
     audit_events,
     auth,
     blacklist,
@@ -41,10 +29,15 @@ from app.routers import (
     stats,
     users,
 )
-from app.routing import api_router
+from app.api.routing import api_router
+from app.core import migrations
+from app.core.clock import Clock
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, database_url, session_factory
+from app.core.errors import install_error_handlers
+from app.core.observability import BodyLimitMiddleware, RequestContextMiddleware
+from app.models.intake import IntakeRecord
 from app.scheduler import SchedulerInstance
-
-STATIC = Path(__file__).parent / "static"
 
 DESCRIPTION = """
 The county human resources and social security bureau's system of record for employers'
@@ -120,51 +113,6 @@ def create_app(
     api.include_router(grading_runs.router)
     app.include_router(api)
     app.include_router(health.router)
-    _mount_offline_docs(app)
-    _document_schemas(app, IntakeRecord)
+    docs.mount_offline_docs(app)
+    docs.document_schemas(app, IntakeRecord)
     return app
-
-
-def _document_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
-    """Add schemas that bodies refer to by name but FastAPI does not see (intake items are
-    validated one by one, so the batch body is declared as plain objects)."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = build()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in models:
-                generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
-                components.update(generated.pop("$defs", {}))
-                components[model.__name__] = generated
-        assert app.openapi_schema is not None
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _mount_offline_docs(app: FastAPI) -> None:
-    """Swagger UI and ReDoc from assets in the package: they work on a network with no internet."""
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} — API",
-            swagger_js_url="/static/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-            swagger_ui_parameters={"validatorUrl": None},  # no call to an outside validator
-        )
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} — ReDoc",
-            redoc_js_url="/static/redoc.standalone.js",
-            redoc_favicon_url="/static/favicon.svg",
-            with_google_fonts=False,
-        )

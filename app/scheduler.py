@@ -1,10 +1,12 @@
-"""APScheduler wiring and the leader lock: exactly one scheduler runs jobs at a time.
+"""The scheduler process: the leader lock, heartbeats, APScheduler, and the one list of jobs.
 
 Every instance tries a session-level PostgreSQL advisory lock on a connection of its own. The
 holder starts APScheduler and beats its heart; the others wait as hot standbys and retry. If the
-leader dies, PostgreSQL drops its connection and so its lock, and a standby takes over. Each job
-run is claimed in `job_runs` under a unique (job, run_key), so even a takeover mid-run does the
-same work at most once, and jobs are idempotent so a resumed run finishes what was left.
+leader dies, PostgreSQL drops its connection and so its lock, and a standby takes over. Each
+recorded run is claimed in `job_runs` under a unique (job, run_key) (`core.jobs`), so even a
+takeover mid-run does the same work at most once, and jobs are idempotent so a resumed run
+finishes what was left. Each stage declares its jobs in its own `jobs.py`; `all_jobs` and
+`CONSUMERS` below are read top to bottom in the order data flows.
 """
 
 from __future__ import annotations
@@ -13,141 +15,47 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.config import Settings
+from app.audit import jobs as audit
+from app.blacklist import jobs as blacklist
+from app.core import events, jobs
 from app.core.clock import Clock
-from app.db import AdvisoryLock, session_factory
-from app.models.scheduler import RunOutcome, SchedulerHeartbeat
-from app.services import audit, blacklist_expiry, imports, job_runs
+from app.core.config import Settings
+from app.core.db import AdvisoryLock, session_factory
+from app.core.events import Consumer
+from app.core.jobs import Context, Job, run_job
+from app.evaluations import jobs as evaluations
+from app.grading import adjustment
+from app.grading import jobs as grading
+from app.intake import jobs as intake
+from app.models.scheduler import SchedulerHeartbeat
 
 log = logging.getLogger(__name__)
 
-SessionFactory = async_sessionmaker[AsyncSession]
+# Who reacts to the event log, in the order data flows: one consumer per stage, each with its
+# own watermark and receipts (`core.events`).
+CONSUMERS: list[Consumer] = [
+    adjustment.CONSUMER,  # Art 10: a verified, corrected or revoked record re-grades its employer
+]
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    trigger: BaseTrigger
-    run_key: Callable[[datetime], str]  # the unit of work a firing at this time stands for
-    work: Callable[[SessionFactory], Awaitable[str | None]]  # commits its own bounded batches
-    # Frequent upkeep (every minute) is not recorded per run: the leader lock keeps it single
-    # and its work is idempotent, so a run table would only grow.
-    recorded: bool = True
-
-
-async def _verify_audit_chain(factory: SessionFactory) -> str | None:
-    async with factory() as session:
-        result = await audit.verify_chain(session=session)
-    if not result.intact:
-        raise RuntimeError(f"audit chain broken at seq {result.first_broken_seq}: {result.reason}")
-    return f"audit chain intact, {result.checked} events"
-
-
-def _resume_imports(
-    settings: Settings, clock: Clock
-) -> Callable[[SessionFactory], Awaitable[str | None]]:
-    async def work(factory: SessionFactory) -> str | None:
-        async with factory() as session:
-            waiting = await imports.resumable(session=session)
-        for job_id in waiting:
-            await imports.run(factory=factory, job_id=job_id, settings=settings, clock=clock)
-        return f"resumed {len(waiting)} import(s)" if waiting else None
-
-    return work
-
-
-def _expire_blacklist(
-    settings: Settings, clock: Clock
-) -> Callable[[SessionFactory], Awaitable[str | None]]:
-    async def work(factory: SessionFactory) -> str | None:
-        ended = await blacklist_expiry.expire_due(factory=factory, settings=settings, clock=clock)
-        return f"{ended} listing(s) ended at expiry" if ended else None
-
-    return work
-
-
-BLACKLIST_EXPIRY_CRON = "5 0 * * *"  # just after midnight: a term ends on its date
-
-
-def default_jobs(settings: Settings, clock: Clock) -> list[Job]:
-    """The jobs a scheduler runs; later capabilities (grading, deadlines, pushes) add theirs.
-    Their work reads the legal date from `clock`."""
-    from app import grading_jobs  # builds on Job, so imported here rather than at the top
-
-    tz = settings.timezone
+def all_jobs(settings: Settings) -> list[Job]:
+    """Every scheduled job, in the order data flows."""
     return [
-        Job(
-            "audit_chain_check",
-            CronTrigger.from_crontab(settings.audit_check_cron, timezone=tz),
-            lambda at: at.astimezone(CronTrigger(timezone=tz).timezone).date().isoformat(),
-            _verify_audit_chain,
-        ),
-        # imports whose worker died (a restart mid-file) continue after their last chunk
-        Job(
-            "resume_imports",
-            IntervalTrigger(minutes=1),
-            lambda at: at.strftime("%Y-%m-%dT%H:%M"),
-            _resume_imports(settings, clock),
-            recorded=False,
-        ),
-        # 人社部令第45号: a listing lasts 3 years; the day its term ends it leaves the list
-        Job(
-            "blacklist_expiry",
-            CronTrigger.from_crontab(BLACKLIST_EXPIRY_CRON, timezone=tz),
-            lambda at: at.astimezone(CronTrigger(timezone=tz).timezone).date().isoformat(),
-            _expire_blacklist(settings, clock),
-        ),
-        *grading_jobs.jobs(settings, clock),
+        *intake.jobs(settings),
+        *blacklist.jobs(settings),
+        *grading.jobs(settings),
+        *evaluations.jobs(settings),
+        *(events.job(consumer, settings.events_seconds) for consumer in CONSUMERS),
+        *audit.jobs(settings),
     ]
-
-
-async def run_job(
-    job: Job,
-    *,
-    factory: SessionFactory,
-    instance_id: str,
-    clock: Clock,
-    now: datetime | None = None,
-) -> RunOutcome | None:
-    """Claim the run for this firing's key (the firing at `now`, by default now on `clock`) and
-    do the work; None if it was done already."""
-    if not job.recorded:
-        try:
-            await job.work(factory)
-        except Exception:
-            log.exception("job failed", extra={"job": job.name})
-            return RunOutcome.failed
-        return RunOutcome.succeeded
-    key = job.run_key(now or clock.now())
-    async with factory() as session, session.begin():
-        run_id = await job_runs.claim(
-            session=session, job=job.name, run_key=key, instance_id=instance_id
-        )
-    if run_id is None:
-        log.info("job already done", extra={"job": job.name, "run_key": key})
-        return None
-    outcome, detail = RunOutcome.succeeded, None
-    try:
-        detail = await job.work(factory)
-    except Exception as exc:  # recorded, and retried by the next firing or leader
-        log.exception("job failed", extra={"job": job.name, "run_key": key})
-        outcome, detail = RunOutcome.failed, f"{type(exc).__name__}: {exc}"
-    async with factory() as session, session.begin():
-        await job_runs.finish(session=session, run_id=run_id, outcome=outcome, detail=detail)
-    return outcome
 
 
 class SchedulerInstance:
@@ -164,8 +72,9 @@ class SchedulerInstance:
         self.engine = engine
         self.settings = settings
         self.clock = clock or Clock(settings.timezone)
-        self.jobs = default_jobs(settings, self.clock) if jobs is None else jobs
+        self.jobs = all_jobs(settings) if jobs is None else jobs
         self.factory = session_factory(engine)
+        self.context = Context(factory=self.factory, settings=settings, clock=self.clock)
         self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.is_leader = False
 
@@ -205,11 +114,7 @@ class SchedulerInstance:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=3600,
-                kwargs={
-                    "factory": self.factory,
-                    "instance_id": self.instance_id,
-                    "clock": self.clock,
-                },
+                kwargs={"context": self.context, "instance_id": self.instance_id},
             )
         scheduler.start()
         try:
@@ -227,7 +132,7 @@ class SchedulerInstance:
 
     async def _beat(self) -> None:
         async with self.factory() as session, session.begin():
-            await job_runs.heartbeat(
+            await jobs.heartbeat(
                 session=session,
                 instance_id=self.instance_id,
                 hostname=socket.gethostname(),
@@ -243,7 +148,6 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
 
 async def serve_forever(engine: AsyncEngine, settings: Settings, clock: Clock) -> None:
     """`labor-credit scheduler`: run until SIGTERM or SIGINT."""
-    import signal
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -20,10 +20,11 @@ from typing import Any
 
 import asyncpg
 
-from app.config import Settings
+from app.core import actors
 from app.core.clock import Clock
-from app.db import create_engine, session_factory
-from app.services import actors, grading_runs
+from app.core.config import Settings
+from app.core.db import create_engine, session_factory
+from app.grading import runs as grading_runs
 from bench import grading_data
 from bench.harness import plain, scratch_database
 

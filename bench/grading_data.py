@@ -28,6 +28,7 @@ from decimal import Decimal
 import asyncpg
 from asyncpg.pgproto.pgproto import UUID as PgUUID
 
+from app.employers import uscc
 from app.models.credit_record import (
     PenaltyCategory,
     RecordCategory,
@@ -37,7 +38,6 @@ from app.models.credit_record import (
     SeriousCondition,
     Severity,
 )
-from app.services import uscc
 from bench.harness import DIVISION, plain
 
 RECORDS_PER_EMPLOYER = 5

@@ -17,9 +17,9 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from app import migrations
-from app.db import start_embedded_postgres
-from app.services import uscc
+from app.core import migrations
+from app.core.db import start_embedded_postgres
+from app.employers import uscc
 
 DIVISION = "141121"
 

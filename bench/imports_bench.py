@@ -12,9 +12,11 @@ from pathlib import Path
 
 import httpx
 
-from app.db import create_engine, session_factory
+from app.accounts import users
+from app.core import actors
+from app.core.db import create_engine, session_factory
+from app.intake import files as import_files
 from app.models.user import Role, UserCreate
-from app.services import actors, import_files, users
 from bench import intake
 from bench.harness import http_server, load_employers, scratch_database
 

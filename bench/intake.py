@@ -15,9 +15,10 @@ from typing import Any
 import asyncpg
 import httpx
 
-from app.db import create_engine, session_factory
+from app.accounts import clients
+from app.core import actors
+from app.core.db import create_engine, session_factory
 from app.models.client import ApiClientCreate, ClientSource
-from app.services import actors, clients
 from bench.harness import http_server, load_employers, plain, scratch_database
 
 BATCH = 1000

@@ -28,16 +28,17 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from app import migrations
-from app.config import Settings
+from app.accounts import auth, clients
+from app.core import actors, migrations
 from app.core.clock import Clock
-from app.db import create_engine, start_embedded_postgres
-from app.errors import PROBLEM_JSON
+from app.core.config import Settings
+from app.core.db import create_engine, start_embedded_postgres
+from app.core.errors import PROBLEM_JSON
+from app.employers import uscc
 from app.main import create_app
 from app.models.client import ApiClientCreate, ClientSource, Scope
 from app.models.employer import Employer
 from app.models.user import Role, User
-from app.services import actors, auth, clients, uscc
 
 TEST_DATABASE = "labor_credit_test"
 PASSWORD = "correct-horse-battery"

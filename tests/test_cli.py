@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app import cli
-from app.config import get_settings
+from app.accounts import auth
+from app.core.config import get_settings
+from app.employers import uscc
 from app.models.employer import SubjectType
-from app.services import auth, uscc
 
 Cli = Callable[..., Awaitable[str]]
 
@@ -179,7 +180,7 @@ async def test_demo_seed_is_believable_and_idempotent(labor_credit, database):
 
 
 async def test_import_a_file_with_a_progress_bar(labor_credit, database, tmp_path, capsys):
-    from app.services import import_files
+    from app.intake import files as import_files
 
     await labor_credit("create-user", "--username", "li.inspector", "--role", "inspector",
                        "--password", "long-enough-1")  # fmt: skip

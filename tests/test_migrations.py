@@ -13,8 +13,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (every table on the metadata)
-from app import migrations
-from app.db import create_engine
+from app.core import migrations
+from app.core.db import create_engine
 
 
 async def _query(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -67,7 +67,7 @@ def _start_replicas(url: str, count: int) -> list[int | None]:
     fork from a server that has imported the app once, so starting ten costs no ten imports.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["app.migrations", "app.models", "alembic.command"])
+    context.set_forkserver_preload(["app.core.migrations", "app.models", "alembic.command"])
     replicas = [context.Process(target=migrations.upgrade, args=(url,)) for _ in range(count)]
     for replica in replicas:
         replica.start()

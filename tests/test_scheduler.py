@@ -12,12 +12,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import migrations
-from app.config import Settings
+from app.core import migrations
 from app.core.clock import Clock
-from app.db import create_engine
+from app.core.config import Settings
+from app.core.db import create_engine
+from app.core.jobs import Context, Job, run_job
 from app.models.scheduler import RunOutcome
-from app.scheduler import Job, SchedulerInstance, SessionFactory, run_job
+from app.scheduler import SchedulerInstance
 from tests.conftest import throwaway_database
 
 
@@ -39,15 +40,15 @@ def fast_settings(settings: Settings) -> Settings:
 
 
 def recording_job(name: str, done: list[str], key: str | None = None) -> Job:
-    async def work(factory: SessionFactory) -> str:
+    async def work(context: Context) -> str:
         done.append(name)
         return "ok"
 
     return Job(
         name,
         IntervalTrigger(seconds=0.1),
-        (lambda at: key) if key else (lambda at: at.strftime("%H%M%S.%f")[:8]),
         work,
+        (lambda at: key) if key else (lambda at: at.strftime("%H%M%S.%f")[:8]),
     )
 
 
@@ -98,30 +99,24 @@ async def test_one_leader_and_takeover(
 
 
 async def test_failed_run_is_retried_and_success_is_final(
-    scratch_engine: AsyncEngine, clock: Clock
+    scratch_engine: AsyncEngine, settings: Settings, clock: Clock
 ):
-    from app.db import session_factory
+    from app.core.db import session_factory
 
-    factory = session_factory(scratch_engine)
+    context = Context(factory=session_factory(scratch_engine), settings=settings, clock=clock)
     attempts: list[int] = []
 
-    async def flaky(_: SessionFactory) -> str:
+    async def flaky(_: Context) -> str:
         attempts.append(1)
         if len(attempts) == 1:
             raise RuntimeError("platform down")
         return "done"
 
-    job = Job(f"flaky-{uuid.uuid4().hex[:6]}", IntervalTrigger(hours=1), lambda at: "2025", flaky)
+    job = Job(f"flaky-{uuid.uuid4().hex[:6]}", IntervalTrigger(hours=1), flaky, lambda at: "2025")
     now = datetime(2026, 1, 1)
-    assert (
-        await run_job(job, factory=factory, instance_id="a", clock=clock, now=now)
-        == RunOutcome.failed
-    )
-    assert (
-        await run_job(job, factory=factory, instance_id="b", clock=clock, now=now)
-        == RunOutcome.succeeded
-    )
-    assert await run_job(job, factory=factory, instance_id="c", clock=clock, now=now) is None
+    assert await run_job(job, context=context, instance_id="a", now=now) == RunOutcome.failed
+    assert await run_job(job, context=context, instance_id="b", now=now) == RunOutcome.succeeded
+    assert await run_job(job, context=context, instance_id="c", now=now) is None
     assert len(attempts) == 2
     async with scratch_engine.connect() as conn:
         row = (
@@ -134,10 +129,10 @@ async def test_failed_run_is_retried_and_success_is_final(
 
 
 async def test_stats_show_the_leader(client, headers_for, session):
+    from app.core import jobs
     from app.models.user import Role
-    from app.services import job_runs
 
-    await job_runs.heartbeat(
+    await jobs.heartbeat(
         session=session, instance_id="host:1:abc", hostname="host", pid=1, is_leader=True
     )
     r = await client.get("/api/v1/stats/scheduler", headers=await headers_for(Role.auditor))

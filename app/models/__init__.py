@@ -4,11 +4,11 @@ from app.models.audit import AuditEvent
 from app.models.blacklist import BlacklistEntry, BlacklistPerson
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.client import ApiClient
-from app.models.credit_event import CreditEvent
 from app.models.credit_record import CreditRecord
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation
-from app.models.grading_run import ConsumedEvent, EventConsumer, GradingRun, GradingRunSlice
+from app.models.event import ConsumedEvent, CreditEvent, EventConsumer
+from app.models.grading_run import GradingRun, GradingRunSlice
 from app.models.import_job import ImportJob, ImportRowError
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview

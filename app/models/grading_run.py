@@ -96,28 +96,5 @@ class GradingRunPublic(SQLModel):
     finished_at: datetime | None
 
 
-class EventConsumer(SQLModel, table=True):
-    """A consumer of credit events and its watermark: every event up to it was processed."""
-
-    __tablename__ = "event_consumers"
-
-    name: str = Field(max_length=64, primary_key=True)
-    last_event_id: int = Field(default=0, sa_type=sa.BigInteger)
-    updated_at: datetime = timestamp_field()
-
-
-class ConsumedEvent(SQLModel, table=True):
-    """An event past the watermark already processed. Identity ids commit out of order, so the
-    watermark passes an event only once it was consumed longer ago than any transaction lasts:
-    every transaction that took a smaller id began before, so it has ended (committed, and then
-    consumed too, or rolled back)."""
-
-    __tablename__ = "consumed_events"
-
-    consumer: str = Field(max_length=64, primary_key=True)
-    event_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
-    consumed_at: datetime = timestamp_field()
-
-
 def counts_template() -> dict[str, Any]:
     return {"A": 0, "B": 0, "C": 0}

@@ -12,9 +12,9 @@ from pydantic import Field as PydanticField
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.errors import Problem
 from app.models.base import timestamp_field
 from app.models.credit_record import CreditRecordCreate
+from app.models.problem import Problem
 
 MAX_BATCH = 1000
 

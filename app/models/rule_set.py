@@ -2,7 +2,7 @@
 
 A rule is data: its grade, its legal citation and a tiny condition over named facts, so the same
 definition is evaluated in Python (one employer) and compiled to SQL (a batch) — see
-`app.services.grading.rules`. A version that produced any evaluation is frozen (Art 18: a grade
+`app.grading.rules`. A version that produced any evaluation is frozen (Art 18: a grade
 records the version that produced it, so it can be replayed); it is only superseded.
 """
 

@@ -1,0 +1,185 @@
+"""Logins, tokens and API keys: argon2 passwords, short-lived JWTs, hashed scoped keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from app.audit import service as audit
+from app.core.actors import Actor
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.core.errors import TooManyRequests, Unauthorized
+from app.models.client import ApiClient
+from app.models.user import Role, User
+
+log = logging.getLogger(__name__)
+
+_hasher = PasswordHash.recommended()
+_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+JWT_ALGORITHM = "HS256"
+KEY_PREFIX = "lc_"
+
+
+class InvalidCredentials(Unauthorized):
+    # The failure counter written before raising must survive the rollback (see db.request_session).
+    keeps_writes = True
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    return _hasher.verify(password, password_hash)
+
+
+async def login(
+    *,
+    session: AsyncSession,
+    username: str,
+    password: str,
+    settings: Settings,
+    clock: Clock,
+    request_id: str | None,
+) -> str:
+    """Check a password; return a JWT. Repeated failures lock the account for a while."""
+    user = await session.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None:
+        verify_password(password, _DUMMY_HASH)  # same cost whether or not the account exists
+        log.warning("login failed: unknown account", extra={"username": username})
+        raise InvalidCredentials("wrong username or password")
+    now = clock.now()
+    if user.locked_until and user.locked_until > now:
+        retry = int((user.locked_until - now).total_seconds()) + 1
+        log.warning("login refused: account locked", extra={"username": username})
+        raise TooManyRequests("too many failed logins; try again later", retry_after=retry)
+    if not user.is_active or not verify_password(password, user.password_hash):
+        await _count_failure(
+            session=session, user=user, settings=settings, clock=clock, request_id=request_id
+        )
+        raise InvalidCredentials("wrong username or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    return issue_token(user, settings, clock)
+
+
+async def _count_failure(
+    *, session: AsyncSession, user: User, settings: Settings, clock: Clock, request_id: str | None
+) -> None:
+    user.failed_logins += 1
+    changes: audit.Changes = {
+        "failed_logins": {"old": user.failed_logins - 1, "new": user.failed_logins}
+    }
+    if user.failed_logins >= settings.login_max_failures:
+        user.locked_until = clock.now() + timedelta(minutes=settings.login_lock_minutes)
+        user.failed_logins = 0
+        changes["locked_until"] = {"old": None, "new": user.locked_until.isoformat()}
+    log.warning("login failed", extra={"username": user.username, "failures": user.failed_logins})
+    actor = Actor(kind="user", id=user.id, name=user.username, request_id=request_id)
+    await audit.record(
+        session=session,
+        actor=actor,
+        action="auth.login_failed",
+        resource_type="user",
+        resource_id=user.id,
+        changes=changes,
+    )
+    await session.flush()
+
+
+def issue_token(user: User, settings: Settings, clock: Clock) -> str:
+    """A JWT for `user`, issued now by the app's clock and valid for `token_minutes`."""
+    now = clock.now()
+    claims = {
+        "sub": str(user.id),
+        "role": user.role,
+        "iat": now,
+        "exp": now + timedelta(minutes=settings.token_minutes),
+    }
+    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
+
+
+async def actor_from_token(
+    *,
+    session: AsyncSession,
+    token: str,
+    settings: Settings,
+    clock: Clock,
+    request_id: str | None,
+) -> Actor:
+    try:
+        # The signature and the claims here; the expiry below, by the app's clock: PyJWT would
+        # judge it by the wall clock.
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
+        )
+        user_id = uuid.UUID(claims["sub"])
+        _check_expiry(claims["exp"], clock)
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise Unauthorized(f"invalid token: {exc}") from exc
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("the account behind this token is disabled or gone")
+    return Actor(
+        kind="user",
+        id=user.id,
+        name=user.username,
+        role=Role(user.role),
+        employer_id=user.employer_id,
+        request_id=request_id,
+    )
+
+
+def _check_expiry(exp: Any, clock: Clock) -> None:
+    """RFC 7519 §4.1.4: refused on or after `exp` (a NumericDate), as PyJWT would do it."""
+    try:
+        expires = int(exp)
+    except (TypeError, ValueError):
+        raise jwt.DecodeError("Expiration Time claim (exp) must be an integer.") from None
+    if expires <= int(clock.now().timestamp()):
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """Return (key, prefix, sha256). Keys are 256-bit random, so a plain digest is enough."""
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, key_digest(key)
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def actor_from_api_key(*, session: AsyncSession, key: str, request_id: str | None) -> Actor:
+    parts = key.split("_")
+    if len(parts) < 3 or not key.startswith(KEY_PREFIX):
+        raise Unauthorized("malformed API key")
+    client = await session.scalar(select(ApiClient).where(ApiClient.key_prefix == parts[1]))
+    if client is None or not hmac.compare_digest(client.key_hash, key_digest(key)):
+        raise Unauthorized("unknown API key")
+    if client.revoked_at is not None:
+        raise Unauthorized("this API key was revoked")
+    return Actor(
+        kind="client",
+        id=client.id,
+        name=client.name,
+        source=client.source,
+        scopes=frozenset(client.scopes),
+        trusted=client.trusted,
+        request_id=request_id,
+    )

@@ -1,0 +1,92 @@
+"""Annotated dependency aliases: the session, settings, the clock, the acting principal and
+access checks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import auth
+from app.core import access
+from app.core.access import Permission
+from app.core.actors import PUBLIC, Actor
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.core.db import request_session
+
+# scope="function": commit before the response is sent, so a failed commit is an error response.
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+# The app's one clock (DESIGN: conventions): routes take the legal date and the time from here.
+ClockDep = Annotated[Clock, Depends(_clock)]
+
+
+def _today(clock: ClockDep) -> date:
+    return clock.today()
+
+
+TodayDep = Annotated[date, Depends(_today)]
+
+_bearer = HTTPBearer(auto_error=False, description="JWT from POST /api/v1/auth/token")
+_api_key = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="machine clients (other agencies' systems, the city platform)",
+)
+
+
+async def current_actor(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Actor:
+    request_id = getattr(request.state, "request_id", None)
+    if api_key:
+        return await auth.actor_from_api_key(session=session, key=api_key, request_id=request_id)
+    if bearer:
+        return await auth.actor_from_token(
+            session=session,
+            token=bearer.credentials,
+            settings=settings,
+            clock=clock,
+            request_id=request_id,
+        )
+    return Actor(kind=PUBLIC.kind, request_id=request_id)
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def require(permission: Permission) -> Callable[[Actor], Awaitable[Actor]]:
+    """The one access check: `actor: Annotated[Actor, Depends(require(Permission.x))]`."""
+
+    async def check(actor: ActorDep) -> Actor:
+        access.authorize(actor, permission)
+        return actor
+
+    return check
+
+
+IfMatch = Annotated[str | None, Header(description="the ETag from the last GET; 412 if stale")]

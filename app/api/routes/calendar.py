@@ -1,0 +1,103 @@
+"""The working-day calendar (工作日, DOMAIN.md §8): covered years, a year's notice, due dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Response
+
+from app.api.deps import IfMatch, SessionDep, require
+from app.api.routing import api_router
+from app.calendar import service as working_days
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.models.base import Page
+from app.models.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarYearLoad,
+    CalendarYearPublic,
+    CalendarYearSummary,
+    WorkingDayDue,
+)
+
+router = api_router(prefix="/calendar", tags=["calendar"], responses=responses(401, 403))
+Reader = Annotated[Actor, Depends(require(Permission.calendar_read))]
+Writer = Annotated[Actor, Depends(require(Permission.calendar_write))]
+Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, examples=[2026])]
+
+
+@router.get(
+    "",
+    summary="List the years the calendar covers",
+    response_model=Page[CalendarYearSummary],
+    description="Deadlines can be counted only inside these years (DOMAIN.md §8); `source` says "
+    "whether a year was seeded from `chinesecalendar` or loaded by an admin from the notice. "
+    "Oldest first, in one page: there are at most a hundred years (`next_cursor` is null).",
+)
+async def list_calendar_years(session: SessionDep, actor: Reader) -> Page[CalendarYearSummary]:
+    rows = await working_days.list_years(session=session)
+    return Page(items=[CalendarYearSummary.model_validate(row) for row in rows])
+
+
+@router.get(
+    "/working-days",
+    summary="Count working days",
+    description="The due date of a period of `days` working days (工作日) that starts with an "
+    "event on `start`: the day of the event is not counted, counting starts the next day "
+    "(民法典 Art 201); Monday–Friday count unless the notice makes them days off, and make-up "
+    "weekend days (调休上班) count. A period reaching into a year the calendar does not cover "
+    "is a 409 `calendar-year-missing` naming the `year` to load; the service never guesses.",
+    responses=responses(409, 422),
+)
+async def count_working_days(
+    session: SessionDep,
+    actor: Reader,
+    start: Annotated[date, Query(description="the day of the event", examples=["2026-02-13"])],
+    days: Annotated[int, Query(ge=1, le=working_days.MAX_DAYS, examples=[3])],
+) -> WorkingDayDue:
+    due = await working_days.add_working_days(session=session, start=start, days=days)
+    return WorkingDayDue(start=start, days=days, due=due)
+
+
+@router.get(
+    "/{year}",
+    summary="Read a year's calendar",
+    description="The year's official days off (weekends inside a holiday included) and make-up "
+    "workdays, as the State Council notice publishes them. 404 naming the year when it is not "
+    "loaded. The `ETag` header may be sent back in `If-Match` when replacing the year.",
+    responses=responses(404, 422),
+)
+async def get_calendar_year(
+    year: Year, response: Response, session: SessionDep, actor: Reader
+) -> CalendarYearPublic:
+    calendar_year = await working_days.get_year(session=session, year=year)
+    response.headers["ETag"] = working_days.etag(calendar_year)
+    return calendar_year
+
+
+@router.put(
+    "/{year}",
+    summary="Load a year from the State Council notice",
+    description="Admin only. Replaces the year's days with the notice's (creates the year when "
+    "not covered yet). Refused with a 422 naming the field and index: a date outside the year, "
+    "a date listed twice, a date both off and worked, a make-up workday that is not a Saturday "
+    "or Sunday. Days off on weekends are accepted: notices list the weekends inside a holiday. "
+    "`If-Match` is optional (412 when stale). Audited with the old and new days.",
+    responses=responses(409, 412, 422),
+)
+async def load_calendar_year(
+    year: Year,
+    data: CalendarYearLoad,
+    response: Response,
+    session: SessionDep,
+    actor: Writer,
+    if_match: IfMatch = None,
+) -> CalendarYearPublic:
+    calendar_year = await working_days.load_year(
+        session=session, year=year, data=data, actor=actor, if_match=if_match
+    )
+    response.headers["ETag"] = working_days.etag(calendar_year)
+    return calendar_year

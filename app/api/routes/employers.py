@@ -1,0 +1,137 @@
+"""Employers (用人单位, Art 3): register, search, read, update."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Query, Response
+
+from app.api.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
+from app.api.routing import api_router
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.employers import service as employers
+from app.models.base import Page
+from app.models.employer import (
+    EmployerCreate,
+    EmployerPublic,
+    EmployerStatus,
+    EmployerUpdate,
+    SubjectType,
+)
+
+router = api_router(prefix="/employers", tags=["employers"], responses=responses(401, 403))
+Reader = Annotated[Actor, Depends(require(Permission.employers_read))]
+Writer = Annotated[Actor, Depends(require(Permission.employers_write))]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Register an employer",
+    description="Art 3 subjects, keyed by the unified social credit code (GB 32100-2015). The "
+    "code is normalised, then checked: a bad code is a 422 naming the rule it broke (`length`, "
+    "`character`, `check` with the `expected` character). A reviewer may register a real early "
+    "code that fails the check with `checksum_exception` and a reason; the audit trail keeps it. "
+    "A code already registered is a 409 carrying `existing_id`.",
+    responses=responses(409, 422),
+)
+async def create_employer(
+    data: EmployerCreate,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Writer,
+) -> EmployerPublic:
+    employer = await employers.create(session=session, data=data, actor=actor, settings=settings)
+    response.headers["ETag"] = employers.etag(employer)
+    response.headers["Location"] = f"/api/v1/employers/{employer.id}"
+    return employers.to_public(employer, actor=actor, settings=settings)
+
+
+@router.get(
+    "",
+    summary="Search employers",
+    response_model=Page[EmployerPublic],
+    description="`uscc` matches exactly (after normalisation); `q` matches a name fragment or a "
+    "USCC prefix. Ordered by name; pass `next_cursor` back as `cursor`. An employer account "
+    "sees only itself.",
+    responses=responses(422),
+)
+async def list_employers(
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Reader,
+    uscc: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    town: Annotated[str | None, Query(max_length=50)] = None,
+    subject_type: SubjectType | None = None,
+    status: EmployerStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[EmployerPublic]:
+    rows, next_cursor = await employers.list_(
+        session=session,
+        actor=actor,
+        uscc_exact=uscc,
+        q=q,
+        town=town,
+        subject_type=subject_type,
+        status=status,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [employers.to_public(e, actor=actor, settings=settings) for e in rows]
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/{employer_id}",
+    summary="Read an employer",
+    description="Personal data is masked except for admins. The `ETag` header is what "
+    "PATCH needs in `If-Match`.",
+    responses=responses(404, 422),
+)
+async def get_employer(
+    employer_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Reader,
+) -> EmployerPublic:
+    employer = await employers.get(session=session, employer_id=employer_id, actor=actor)
+    response.headers["ETag"] = employers.etag(employer)
+    return employers.to_public(employer, actor=actor, settings=settings)
+
+
+@router.patch(
+    "/{employer_id}",
+    summary="Update an employer",
+    description="Send only the fields to change, with `If-Match: <ETag>` (428 without it, 412 "
+    "when someone changed the employer since you read it). Deregister with "
+    "`status: deregistered`; employers are never deleted (Art 8). Every change is audited.",
+    responses=responses(404, 412, 422, 428),
+)
+async def update_employer(
+    employer_id: uuid.UUID,
+    data: EmployerUpdate,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: Writer,
+    if_match: IfMatch = None,
+) -> EmployerPublic:
+    employer = await employers.update(
+        session=session,
+        employer_id=employer_id,
+        data=data,
+        if_match=if_match,
+        actor=actor,
+        settings=settings,
+        clock=clock,
+    )
+    response.headers["ETag"] = employers.etag(employer)
+    return employers.to_public(employer, actor=actor, settings=settings)

@@ -1,0 +1,87 @@
+"""Batch grading runs: start one for an ended cycle and watch its progress."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Depends, Query, Request, Response
+
+from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.routing import api_router
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.grading import runs as grading_runs
+from app.models.base import Page
+from app.models.grading_run import GradingRunCreate, GradingRunPublic
+
+router = api_router(prefix="/grading-runs", tags=["grading"], responses=responses(401, 403))
+Reader = Annotated[Actor, Depends(require(Permission.grading_runs_read))]
+Starter = Annotated[Actor, Depends(require(Permission.grading_runs_write))]
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Start a grading run",
+    description="Grades every employer (or `employer_ids`) for an ended `cycle` (a calendar "
+    "year before the current one in Asia/Shanghai; 422 otherwise) on the rules in force, in "
+    "the background, in slices of employers that several workers grade at once. Employers "
+    "whose outcome did not change are left untouched; a new C is a notice. 409 while another "
+    "run of the cycle is unfinished.",
+    responses=responses(409, 422),
+)
+async def start_run(
+    data: GradingRunCreate,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: Starter,
+) -> GradingRunPublic:
+    run = await grading_runs.start(
+        session=session, cycle=data.cycle, employer_ids=data.employer_ids, actor=actor,
+        clock=clock,
+    )  # fmt: skip
+    background.add_task(
+        grading_runs.run,
+        factory=request.app.state.session_factory,
+        run_id=run.id,
+        settings=settings,
+        clock=clock,
+    )
+    response.headers["Location"] = f"/api/v1/grading-runs/{run.id}"
+    return GradingRunPublic.model_validate(run)
+
+
+@router.get(
+    "",
+    summary="List grading runs",
+    response_model=Page[GradingRunPublic],
+    description="Newest first.",
+    responses=responses(422),
+)
+async def list_runs(
+    session: SessionDep,
+    actor: Reader,
+    cycle: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[GradingRunPublic]:
+    rows, next_cursor = await grading_runs.list_(
+        session=session, cycle=cycle, limit=limit, cursor=cursor
+    )
+    return Page(items=[GradingRunPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{run_id}",
+    summary="Watch a grading run",
+    description="`done` of `total` employers, `counts` by grade, `changed` evaluations.",
+    responses=responses(404, 422),
+)
+async def get_run(run_id: uuid.UUID, session: SessionDep, actor: Reader) -> GradingRunPublic:
+    return GradingRunPublic.model_validate(await grading_runs.get(session=session, run_id=run_id))

@@ -1,0 +1,49 @@
+"""Intake from other agencies' systems: social insurance, arbitration, labour relations (Art 5)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.routing import api_router
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.intake import service as intake
+from app.models.intake import MAX_BATCH, IntakeBatch, IntakeResult
+
+router = api_router(prefix="/intake", tags=["intake"], responses=responses(401, 403, 422))
+Client = Annotated[Actor, Depends(require(Permission.intake_write))]
+
+
+@router.post(
+    "/records",
+    summary="Send credit records in a batch",
+    description=f"Up to {MAX_BATCH} records, each keyed by `(source, external_id)`; the API "
+    "key decides the source (Art 5: labour relations, arbitration and social insurance bodies). "
+    "Each item is answered in the order sent: `created`, `unchanged` (the same content again), "
+    '`corrected` (changed content becomes a new version, reason "updated by source") or '
+    "`rejected` with a problem naming the fields. One bad item rejects only itself. A trusted "
+    "client's records arrive verified, others as drafts for a reviewer. Repeating a request "
+    "with the same `Idempotency-Key` returns the first answer; the same key with another body "
+    "is a 422. A body carrying a NUL character (\\u0000) anywhere is malformed: 422 for "
+    "the whole request, naming where it is.",
+)
+async def receive_records(
+    batch: IntakeBatch,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: Client,
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+) -> IntakeResult:
+    return await intake.receive_once(
+        session=session,
+        idempotency_key=idempotency_key,
+        records=batch.records,
+        actor=actor,
+        settings=settings,
+        clock=clock,
+    )

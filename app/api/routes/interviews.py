@@ -1,0 +1,92 @@
+"""Interviews (约谈, Art 13(2)) of a unit's principal and directly responsible persons."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Response
+
+from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.routing import api_router
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.models.base import Page
+from app.models.interview import InterviewCreate, InterviewPublic
+from app.supervision import interviews
+
+router = api_router(prefix="/interviews", tags=["interviews"], responses=responses(401, 403))
+Reader = Annotated[Actor, Depends(require(Permission.interviews_read))]
+Writer = Annotated[Actor, Depends(require(Permission.interviews_write))]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Enter an interview",
+    description="Art 13(2): a C unit's principal and directly responsible persons are "
+    "interviewed, and the interview is entered in the unit's credit record: a `basic` record of "
+    "kind `interview` titled `约谈: <subject>` is created with it (`credit_record_id`) as a "
+    "draft collected by you, for a second person to verify. 422 for an unknown employer, a "
+    "future `interviewed_on`, or empty or overlong `persons` and `officers`.",
+    responses=responses(422),
+)
+async def create_interview(
+    data: InterviewCreate,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: Writer,
+) -> InterviewPublic:
+    interview = await interviews.create(
+        session=session, data=data, actor=actor, settings=settings, clock=clock
+    )
+    response.headers["Location"] = f"/api/v1/interviews/{interview.id}"
+    return InterviewPublic.model_validate(interview)
+
+
+@router.get(
+    "",
+    summary="Search interviews",
+    response_model=Page[InterviewPublic],
+    description="Newest first; `interviewed_from`/`interviewed_to` are inclusive. An employer "
+    "account sees only its own interviews.",
+    responses=responses(422),
+)
+async def list_interviews(
+    session: SessionDep,
+    actor: Reader,
+    employer_id: uuid.UUID | None = None,
+    interviewed_from: date | None = None,
+    interviewed_to: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[InterviewPublic]:
+    rows, next_cursor = await interviews.list_(
+        session=session,
+        actor=actor,
+        employer_id=employer_id,
+        interviewed_from=interviewed_from,
+        interviewed_to=interviewed_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [InterviewPublic.model_validate(i) for i in rows]
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/{interview_id}",
+    summary="Read an interview",
+    description="One 约谈 record (Art 13(2)) with the persons interviewed, the officers, the "
+    "summary and the commitments made. An employer account reads only its own.",
+    responses=responses(404, 422),
+)
+async def get_interview(
+    interview_id: uuid.UUID, session: SessionDep, actor: Reader
+) -> InterviewPublic:
+    interview = await interviews.get(session=session, interview_id=interview_id, actor=actor)
+    return InterviewPublic.model_validate(interview)

@@ -1,0 +1,99 @@
+"""Evidence attachments of credit records: upload, list, download."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, File, Response, UploadFile
+from fastapi.responses import FileResponse
+
+from app.api.deps import SessionDep, SettingsDep, require
+from app.api.routing import api_router
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.models.record_attachment import RecordAttachmentPublic
+from app.records import attachments as record_attachments
+
+router = api_router(
+    prefix="/credit-records", tags=["credit records"], responses=responses(401, 403, 404, 422)
+)
+Reader = Annotated[Actor, Depends(require(Permission.credit_records_read))]
+Collector = Annotated[Actor, Depends(require(Permission.credit_records_write))]
+
+
+@router.post(
+    "/{record_id}/attachments",
+    status_code=201,
+    summary="Attach evidence",
+    description="Multipart upload (`file`). Stored outside the database under its sha256; the "
+    "same file on the same record is kept once (200 with the existing attachment). Allowed on a "
+    "draft (its collector or a reviewer) and on a verified record (any inspector or reviewer) — "
+    "evidence never changes the record's content; superseded or revoked versions take none "
+    "(409). Too large: 413; a type not in the allowed list, or content that is not what it "
+    "claims (PDF, PNG, JPEG are checked): 415.",
+    responses=responses(409, 413, 415),
+)
+async def add_attachment(
+    record_id: uuid.UUID,
+    file: Annotated[UploadFile, File(description="the evidence file")],
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Collector,
+) -> RecordAttachmentPublic:
+    data = await file.read(settings.attachment_max_bytes + 1)
+    attachment, created = await record_attachments.add(
+        session=session,
+        record_id=record_id,
+        file_name=file.filename,
+        content_type=file.content_type,
+        data=data,
+        actor=actor,
+        settings=settings,
+    )
+    if not created:
+        response.status_code = 200
+    return RecordAttachmentPublic.model_validate(attachment)
+
+
+@router.get(
+    "/{record_id}/attachments",
+    summary="List evidence",
+    description="Bureau staff only: evidence can name complainants and workers (Art 8).",
+)
+async def list_attachments(
+    record_id: uuid.UUID, session: SessionDep, actor: Reader
+) -> list[RecordAttachmentPublic]:
+    rows = await record_attachments.list_(session=session, record_id=record_id, actor=actor)
+    return [RecordAttachmentPublic.model_validate(a) for a in rows]
+
+
+@router.get(
+    "/{record_id}/attachments/{attachment_id}",
+    summary="Download evidence",
+    description="The file as uploaded, with its content type; `ETag` is its sha256.",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def download_attachment(
+    record_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Reader,
+) -> FileResponse:
+    attachment, path = await record_attachments.get(
+        session=session,
+        record_id=record_id,
+        attachment_id=attachment_id,
+        actor=actor,
+        settings=settings,
+    )
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        filename=attachment.file_name,
+        headers={"ETag": f'"{attachment.sha256}"'},
+    )

@@ -1,0 +1,86 @@
+"""Grading rule sets (Art 9, 18): versions with effective dates, parameters and rules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Response
+
+from app.api.deps import ClockDep, SessionDep, require
+from app.api.routing import api_router
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.grading import rule_sets
+from app.models.rule_set import RuleSetCreate, RuleSetPublic, RuleSetUpdate
+
+router = api_router(prefix="/rule-sets", tags=["grading"], responses=responses(401, 403))
+Reader = Annotated[Actor, Depends(require(Permission.rule_sets_read))]
+# A version is an int4 in the database: a larger number is a 422 here, not a database error.
+Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="the rule set's version")]
+Admin = Annotated[Actor, Depends(require(Permission.rule_sets_write))]
+
+
+@router.get("", summary="List rule set versions", description="Oldest version first.")
+async def list_rule_sets(session: SessionDep, actor: Reader) -> list[RuleSetPublic]:
+    found = await rule_sets.list_(session=session)
+    return [await rule_sets.to_public(session=session, rule_set=r) for r in found]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Add a rule set version",
+    description="An admin adds version N+1. Each rule: `rule_id`, `grade` (A/B/C), legal "
+    "`citation`, `description` (the explanation's detail; `{cycle}`, `{count}`, `{threshold}` "
+    'are filled in) and `when`: `{"fact": ..., "at_least": <number or parameter name>}` '
+    "(without `at_least`: at least 1), or null for the one default rule that fires when no "
+    "other does. Facts: `punished_count`, `group_incident`, `child_or_forced_labour`, "
+    "`refused_to_perform`, `obstructed_inspection`, `criminal_liability`, `wage_arrears_list`, "
+    "`rectified_count` (Art 17 re-grades only). It takes effect on `effective_from` (today or "
+    "later, 422 otherwise); an open-ended earlier version is closed the day before; any other "
+    "overlap is a 409 naming `effective_from`.",
+    responses=responses(409, 422),
+)
+async def create_rule_set(
+    data: RuleSetCreate,
+    response: Response,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Admin,
+) -> RuleSetPublic:
+    rule_set = await rule_sets.create(session=session, data=data, actor=actor, clock=clock)
+    response.headers["Location"] = f"/api/v1/rule-sets/{rule_set.version}"
+    return await rule_sets.to_public(session=session, rule_set=rule_set)
+
+
+@router.get(
+    "/{version}",
+    summary="Read a rule set version",
+    description="Its parameters and rules, and `in_use`: once an evaluation was made with it, "
+    "it is frozen (only superseded by a newer version).",
+    responses=responses(404, 422),
+)
+async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> RuleSetPublic:
+    rule_set = await rule_sets.get(session=session, version=version)
+    return await rule_sets.to_public(session=session, rule_set=rule_set)
+
+
+@router.patch(
+    "/{version}",
+    summary="Edit an unused rule set version",
+    description="Only while no evaluation was made with it (409 once `in_use`: add a new "
+    "version instead). Same checks as creating one.",
+    responses=responses(404, 409, 422),
+)
+async def update_rule_set(
+    version: Version,
+    data: RuleSetUpdate,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Admin,
+) -> RuleSetPublic:
+    rule_set = await rule_sets.update(
+        session=session, version=version, data=data, actor=actor, clock=clock
+    )
+    return await rule_sets.to_public(session=session, rule_set=rule_set)

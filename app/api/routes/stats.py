@@ -1,0 +1,47 @@
+"""Statistics for staff dashboards and operators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from app.api.deps import SessionDep, TodayDep, require
+from app.api.routing import api_router
+from app.core import jobs
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.grading import stats as grading_stats
+from app.models.scheduler import SchedulerStatus
+
+router = api_router(prefix="/stats", tags=["stats"], responses=responses(401, 403))
+
+
+@router.get(
+    "/scheduler",
+    summary="Scheduler health",
+    description="The active scheduler instance, the last heartbeat of each instance and "
+    "the outcome of recent job runs (yearly grading, deadlines, pushes, audit check).",
+)
+async def scheduler_status(
+    session: SessionDep, actor: Annotated[Actor, Depends(require(Permission.stats_read))]
+) -> SchedulerStatus:
+    return await jobs.status(session=session)
+
+
+@router.get(
+    "/grading",
+    summary="Grading at a glance",
+    description="Current evaluations of `cycle` by grade (default: the last ended cycle), open "
+    "notices, and rectified C units waiting for their Art 17 re-grade: due (deadline ahead) "
+    "and overdue (deadline passed) — also the `grading_art17_deadlines` gauge in /metrics.",
+    responses=responses(409, 422),
+)
+async def grading(
+    session: SessionDep,
+    today: TodayDep,
+    actor: Annotated[Actor, Depends(require(Permission.stats_read))],
+    cycle: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> grading_stats.GradingStats:
+    return await grading_stats.get(session=session, cycle=cycle or today.year - 1, today=today)

@@ -1,0 +1,73 @@
+"""Accounts: staff (admin, inspector, reviewer, auditor) and employer accounts. Admins only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from app.accounts import users
+from app.api.deps import ClockDep, SessionDep, require
+from app.api.routing import api_router
+from app.core.access import Permission
+from app.core.actors import Actor
+from app.core.errors import responses
+from app.models.base import Page
+from app.models.user import Role, UserCreate, UserPublic, UserUpdate
+
+router = api_router(prefix="/users", tags=["users"], responses=responses(401, 403))
+Admin = Annotated[Actor, Depends(require(Permission.users_manage))]
+
+
+@router.get(
+    "",
+    summary="List accounts",
+    response_model=Page[UserPublic],
+    description="Ordered by username, optionally of one `role`; pass `next_cursor` back as "
+    "`cursor`. Password hashes are never shown.",
+    responses=responses(422),
+)
+async def list_users(
+    session: SessionDep,
+    actor: Admin,
+    role: Role | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[UserPublic]:
+    rows, next_cursor = await users.list_(session=session, role=role, limit=limit, cursor=cursor)
+    return Page(items=[UserPublic.model_validate(u) for u in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an account",
+    description="An employer account must name its employer (`employer_id`); staff must not.",
+    responses=responses(409, 422),
+)
+async def create_user(data: UserCreate, session: SessionDep, actor: Admin) -> UserPublic:
+    return UserPublic.model_validate(await users.create(session=session, data=data, actor=actor))
+
+
+@router.get(
+    "/{user_id}",
+    summary="Read an account",
+    description="One staff or employer account, with its role and whether it is active.",
+    responses=responses(404, 422),
+)
+async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> UserPublic:
+    return UserPublic.model_validate(await users.get(session=session, user_id=user_id))
+
+
+@router.patch(
+    "/{user_id}",
+    summary="Change an account",
+    description="Rename, change role, disable (`is_active: false`) or reset the password.",
+    responses=responses(404, 422),
+)
+async def update_user(
+    user_id: uuid.UUID, data: UserUpdate, session: SessionDep, clock: ClockDep, actor: Admin
+) -> UserPublic:
+    user = await users.update(session=session, user_id=user_id, data=data, actor=actor, clock=clock)
+    return UserPublic.model_validate(user)

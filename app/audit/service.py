@@ -1,0 +1,155 @@
+"""Audit trail (Art 8): every write records who changed what, in the writer's transaction.
+
+The database assigns each event its sequence number and chains it to the previous one
+(sha256 over the previous hash and the event's content) under an advisory lock, so the chain
+is one line even with many writers; UPDATE, DELETE and TRUNCATE on the table are refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.core import pagination
+from app.core.actors import Actor
+from app.core.db import bulk_insert
+from app.models.audit import AuditEvent, ChainVerification
+
+Changes = dict[str, dict[str, Any]]
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> Changes:
+    """Fields whose value differs, as {field: {old, new}}."""
+    return {
+        key: {"old": old.get(key), "new": value}
+        for key, value in new.items()
+        if old.get(key) != value
+    }
+
+
+def created(values: dict[str, Any]) -> Changes:
+    """A new resource's fields that have a value (an absent field was empty).
+
+    Values may be dates, decimals, UUIDs: they are stored as their JSON text (see db.json_text).
+    """
+    return {key: {"old": None, "new": value} for key, value in values.items() if value is not None}
+
+
+async def record(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    resource_type: str,
+    resource_id: uuid.UUID | str | None,
+    changes: Changes | None = None,
+) -> None:
+    await record_many(
+        session=session,
+        actor=actor,
+        action=action,
+        resource_type=resource_type,
+        entries=[(resource_id, changes or {})],
+    )
+
+
+async def record_many(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    resource_type: str,
+    entries: list[tuple[uuid.UUID | str | None, Changes]],
+) -> None:
+    """One event per (resource id, changes), all in one statement (batches write many)."""
+    if not entries:
+        return
+    await bulk_insert(
+        session,
+        AuditEvent.__table__,  # type: ignore[attr-defined]
+        [
+            {
+                "id": uuid.uuid4(),
+                "actor_type": actor.kind,
+                "actor_id": str(actor.id) if actor.id else None,
+                "actor_name": actor.name,
+                "action": action,
+                "resource_type": resource_type,
+                "resource_id": str(resource_id) if resource_id is not None else None,
+                "changes": changes,
+                "request_id": actor.request_id,
+            }
+            for resource_id, changes in entries
+        ],
+    )
+
+
+async def list_(
+    *,
+    session: AsyncSession,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    actor_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[AuditEvent], str | None]:
+    query = select(AuditEvent)
+    if resource_type:
+        query = query.where(AuditEvent.resource_type == resource_type)
+    if resource_id:
+        query = query.where(AuditEvent.resource_id == resource_id)
+    if actor_id:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if since:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until:
+        query = query.where(AuditEvent.occurred_at < until)
+    if cursor:
+        (after_seq,) = pagination.decode_as(cursor, int)
+        query = query.where(col(AuditEvent.seq) < after_seq)
+    query = query.order_by(col(AuditEvent.seq).desc()).limit(limit + 1)
+    rows = list((await session.scalars(query)).all())
+    return pagination.page(rows, limit, lambda e: [e.seq])
+
+
+_VERIFY = text(
+    """
+    SELECT seq, id, prev_hash, hash,
+           lag(hash) OVER (ORDER BY seq) AS expected_prev,
+           audit_event_digest(prev_hash, e) AS recomputed
+    FROM audit_events e
+    ORDER BY seq
+    """
+)
+
+
+async def verify_chain(*, session: AsyncSession) -> ChainVerification:
+    """Walk the chain in order; report the first event whose link or content does not hold."""
+    checked = 0
+    genesis = "0" * 64
+    result = await session.stream(_VERIFY)
+    async for row in result:
+        checked += 1
+        expected_prev = row.expected_prev or genesis
+        reason = None
+        if row.prev_hash != expected_prev:
+            reason = "previous-hash link does not match the event before it"
+        elif row.hash != row.recomputed:
+            reason = "stored hash does not match the event's content"
+        if reason:
+            await result.close()
+            return ChainVerification(
+                intact=False,
+                checked=checked,
+                first_broken_seq=row.seq,
+                first_broken_id=row.id,
+                reason=reason,
+            )
+    return ChainVerification(intact=True, checked=checked)

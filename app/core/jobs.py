@@ -1,0 +1,202 @@
+"""The jobs kit: what a scheduled job is, how one run of it is claimed, done and recorded.
+
+It imports no domain. Each stage declares its jobs in its own `jobs.py` with `daily` and
+`every`; `app.scheduler` lists them all and runs them under its leader lock. A recorded job's
+firing stands for one unit of work, its run key (the local date of a daily job), claimed once in
+`job_runs`: a second scheduler, or a leader that took over mid-run, does that work at most once
+more, and the work is idempotent, so a resumed run finishes what was left.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col, select
+
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.models.scheduler import (
+    JobRun,
+    JobRunPublic,
+    RunOutcome,
+    SchedulerHeartbeat,
+    SchedulerStatus,
+)
+
+log = logging.getLogger(__name__)
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a job's work is handed: sessions to open (it commits its own bounded batches), the
+    settings and the app's clock."""
+
+    factory: SessionFactory
+    settings: Settings
+    clock: Clock
+
+
+# A job's work: returns a line for the run's record (None: nothing to report).
+Work = Callable[[Context], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    trigger: BaseTrigger
+    work: Work
+    # The unit of work a firing at this time stands for; None for frequent upkeep, which is not
+    # recorded per run: the leader lock keeps it single and its work is idempotent, so a run
+    # table would only grow.
+    run_key: Callable[[datetime], str] | None = None
+
+
+def daily(
+    name: str,
+    cron: str,
+    work: Work,
+    settings: Settings,
+    *,
+    key: Callable[[datetime], str] | None = None,
+) -> Job:
+    """A recorded job on a crontab in the service's time zone; by default one run per local
+    date (`key` maps the local firing time to another unit, e.g. the cycle a yearly run grades)."""
+    trigger = CronTrigger.from_crontab(cron, timezone=settings.timezone)
+    zone = trigger.timezone
+
+    def run_key(at: datetime) -> str:
+        local = at.astimezone(zone)
+        return key(local) if key else local.date().isoformat()
+
+    return Job(name, trigger, work, run_key)
+
+
+def every(name: str, seconds: float, work: Work) -> Job:
+    """Unrecorded upkeep every `seconds`."""
+    return Job(name, IntervalTrigger(seconds=seconds), work)
+
+
+async def run_job(
+    job: Job, *, context: Context, instance_id: str, now: datetime | None = None
+) -> RunOutcome | None:
+    """Claim the run for this firing's key (the firing at `now`, by default now on the clock)
+    and do the work; None if it was done already."""
+    if job.run_key is None:
+        try:
+            await job.work(context)
+        except Exception:
+            log.exception("job failed", extra={"job": job.name})
+            return RunOutcome.failed
+        return RunOutcome.succeeded
+    key = job.run_key(now or context.clock.now())
+    async with context.factory() as session, session.begin():
+        run_id = await claim(session=session, job=job.name, run_key=key, instance_id=instance_id)
+    if run_id is None:
+        log.info("job already done", extra={"job": job.name, "run_key": key})
+        return None
+    outcome, detail = RunOutcome.succeeded, None
+    try:
+        detail = await job.work(context)
+    except Exception as exc:  # recorded, and retried by the next firing or leader
+        log.exception("job failed", extra={"job": job.name, "run_key": key})
+        outcome, detail = RunOutcome.failed, f"{type(exc).__name__}: {exc}"
+    async with context.factory() as session, session.begin():
+        await finish(session=session, run_id=run_id, outcome=outcome, detail=detail)
+    return outcome
+
+
+async def claim(
+    *, session: AsyncSession, job: str, run_key: str, instance_id: str
+) -> uuid.UUID | None:
+    """Start the run of `job` for `run_key` unless one already succeeded; None when not ours.
+
+    Only the lock-holding scheduler calls this, so a run left `running` belonged to a leader
+    that died: it is taken over (attempts + 1) and the job, being idempotent, resumes.
+    """
+    table = JobRun.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(
+            id=uuid.uuid4(),
+            job=job,
+            run_key=run_key,
+            outcome=RunOutcome.running,
+            instance_id=instance_id,
+            attempts=1,
+        )
+        .on_conflict_do_update(
+            index_elements=["job", "run_key"],
+            set_={
+                "outcome": RunOutcome.running,
+                "instance_id": instance_id,
+                "attempts": table.c.attempts + 1,
+                "started_at": func.now(),
+                "finished_at": None,
+                "detail": None,
+            },
+            where=table.c.outcome != RunOutcome.succeeded,
+        )
+        .returning(table.c.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def finish(
+    *, session: AsyncSession, run_id: uuid.UUID, outcome: RunOutcome, detail: str | None
+) -> None:
+    await session.execute(
+        update(JobRun)
+        .where(col(JobRun.id) == run_id)
+        .values(
+            outcome=outcome,
+            detail=(detail or "")[:2000] or None,
+            finished_at=func.now(),  # the database's clock, as `started_at` in `claim`
+        )
+    )
+
+
+async def heartbeat(
+    *, session: AsyncSession, instance_id: str, hostname: str, pid: int, is_leader: bool
+) -> None:
+    table = SchedulerHeartbeat.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        insert(table)
+        .values(instance_id=instance_id, hostname=hostname, pid=pid, is_leader=is_leader)
+        .on_conflict_do_update(
+            index_elements=["instance_id"], set_={"is_leader": is_leader, "beat_at": func.now()}
+        )
+    )
+
+
+async def status(*, session: AsyncSession, runs: int = 20) -> SchedulerStatus:
+    instances = list(
+        (
+            await session.scalars(
+                select(SchedulerHeartbeat)
+                .order_by(col(SchedulerHeartbeat.beat_at).desc())
+                .limit(20)
+            )
+        ).all()
+    )
+    recent = (
+        await session.scalars(select(JobRun).order_by(col(JobRun.started_at).desc()).limit(runs))
+    ).all()
+    leaders = [i for i in instances if i.is_leader]
+    return SchedulerStatus(
+        leader=leaders[0].instance_id if leaders else None,
+        last_heartbeat_at=instances[0].beat_at if instances else None,
+        instances=instances,
+        recent_runs=[JobRunPublic.model_validate(r) for r in recent],
+    )

@@ -1,0 +1,52 @@
+"""Opaque keyset cursors: the sort key of the last item, base64-encoded JSON."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from app.core.errors import InvalidField
+
+T = TypeVar("T")
+
+
+def encode(key: Sequence[Any]) -> str:
+    raw = json.dumps([str(k) if not isinstance(k, int | str) else k for k in key])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _not_ours() -> InvalidField:
+    return InvalidField(["query", "cursor"], "cursor is not one this service issued")
+
+
+def decode(cursor: str, parts: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _not_ours() from exc
+    if not isinstance(key, list) or len(key) != parts:
+        raise _not_ours()
+    return key
+
+
+def decode_as(cursor: str, *kinds: Callable[[str], Any]) -> list[Any]:
+    """decode(), each part converted by its kind (str, int, uuid.UUID, ...): a forged cursor is
+    a 422, not a database error."""
+    key = decode(cursor, len(kinds))
+    try:
+        return [kind(str(part)) for kind, part in zip(kinds, key, strict=True)]
+    except ValueError as exc:
+        raise _not_ours() from exc
+
+
+def page(
+    rows: list[T], limit: int, key: Callable[[T], Sequence[Any]]
+) -> tuple[list[T], str | None]:
+    """Given `limit + 1` rows, return the page and the cursor of the next one (None at the end)."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode(key(rows[-1]))

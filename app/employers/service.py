@@ -1,0 +1,263 @@
+"""Employers (Art 3): registration with a checked USCC, search, audited updates."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.audit import service as audit
+from app.core import pagination, personal_data
+from app.core.actors import Actor
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from app.employers import uscc
+from app.models.employer import (
+    Employer,
+    EmployerCreate,
+    EmployerPublic,
+    EmployerStatus,
+    EmployerUpdate,
+    SubjectType,
+)
+from app.models.user import Role
+
+_PLAIN_FIELDS = (
+    "name",
+    "subject_type",
+    "legal_representative",
+    "town",
+    "industry_code",
+    "address",
+    "employee_count",
+    "status",
+)
+_REQUIRED = {
+    "name",
+    "subject_type",
+    "legal_representative",
+    "town",
+    "industry_code",
+    "employee_count",
+    "status",
+}
+
+
+def etag(employer: Employer) -> str:
+    return f'"{employer.version}"'
+
+
+def to_public(employer: Employer, *, actor: Actor, settings: Settings) -> EmployerPublic:
+    """Personal data is shown in full to admins only (Art 8: no leaking of personal privacy)."""
+    key = settings.data_key.get_secret_value()
+    id_number, phone = employer.legal_representative_id_number_masked, employer.contact_phone_masked
+    if actor.role == Role.admin:
+        if employer.legal_representative_id_number_enc:
+            id_number = personal_data.decrypt(employer.legal_representative_id_number_enc, key)
+        if employer.contact_phone_enc:
+            phone = personal_data.decrypt(employer.contact_phone_enc, key)
+    return EmployerPublic.model_validate(
+        employer, update={"legal_representative_id_number": id_number, "contact_phone": phone}
+    )
+
+
+def _checked_uscc(data: EmployerCreate, actor: Actor) -> str:
+    if data.checksum_exception and actor.role != Role.reviewer:
+        raise Forbidden("only a reviewer may register a USCC as a checksum exception")
+    try:
+        return uscc.validate(data.uscc, allow_checksum_exception=data.checksum_exception)
+    except uscc.UsccError as exc:
+        extra = {"rule": exc.rule, **({"expected": exc.expected} if exc.expected else {})}
+        raise InvalidField(["body", "uscc"], str(exc), kind=f"uscc.{exc.rule}", **extra) from exc
+
+
+async def create(
+    *, session: AsyncSession, data: EmployerCreate, actor: Actor, settings: Settings
+) -> Employer:
+    code = _checked_uscc(data, actor)
+    existing = await session.scalar(select(Employer.id).where(Employer.uscc == code))
+    if existing:
+        raise Conflict(
+            f"an employer with USCC {code} is already registered", existing_id=str(existing)
+        )
+    employer = Employer(
+        **data.model_dump(include=set(_PLAIN_FIELDS)),
+        uscc=code,
+        checksum_exception=data.checksum_exception,
+        checksum_exception_reason=data.checksum_exception_reason,
+    )
+    _set_personal_data(employer, data.model_dump(exclude_unset=True), settings)
+    session.add(employer)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent registration of the same code won the race
+        raise Conflict(f"an employer with USCC {code} is already registered") from exc
+    await audit.record(
+        session=session,
+        actor=actor,
+        action="employer.create",
+        resource_type="employer",
+        resource_id=employer.id,
+        changes=audit.created(_audited(employer)),
+    )
+    return employer
+
+
+async def ids_by_uscc(*, session: AsyncSession, codes: set[str]) -> dict[str, uuid.UUID]:
+    """Normalised USCC -> employer id for the codes that are registered (one query)."""
+    rows = await session.execute(
+        select(Employer.uscc, Employer.id).where(col(Employer.uscc).in_(codes))
+    )
+    return {code: employer_id for code, employer_id in rows}
+
+
+async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> Employer:
+    if actor.role == Role.employer and actor.employer_id != employer_id:
+        raise Forbidden("an employer account sees only its own employer")
+    employer = await session.get(Employer, employer_id)
+    if employer is None:
+        raise NotFound(f"employer {employer_id} does not exist")
+    return employer
+
+
+async def list_(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    uscc_exact: str | None = None,
+    q: str | None = None,
+    town: str | None = None,
+    subject_type: SubjectType | None = None,
+    status: EmployerStatus | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[Employer], str | None]:
+    query = select(Employer)
+    if actor.role == Role.employer:
+        query = query.where(Employer.id == actor.employer_id)
+    if uscc_exact:
+        query = query.where(Employer.uscc == uscc.normalise(uscc_exact))
+    if q:
+        query = query.where(_matches(q))
+    for column, value in (
+        (Employer.town, town),
+        (Employer.subject_type, subject_type),
+        (Employer.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if cursor:
+        name, after_id = pagination.decode_as(cursor, str, uuid.UUID)
+        query = query.where(tuple_(col(Employer.name), col(Employer.id)) > tuple_(name, after_id))
+    query = query.order_by(col(Employer.name), col(Employer.id)).limit(limit + 1)
+    rows = list((await session.scalars(query)).all())
+    return pagination.page(rows, limit, lambda e: [e.name, str(e.id)])
+
+
+def _matches(q: str) -> Any:
+    """A name fragment (trigram index) or, when it looks like one, a USCC prefix."""
+    fragment = q.strip()
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    by_name = col(Employer.name).ilike(f"%{escaped}%")
+    code = uscc.normalise(fragment)
+    if code and all(ch in uscc.VALUES for ch in code):
+        return or_(by_name, col(Employer.uscc).startswith(code))
+    return by_name
+
+
+async def update(
+    *,
+    session: AsyncSession,
+    employer_id: uuid.UUID,
+    data: EmployerUpdate,
+    if_match: str | None,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> Employer:
+    employer = await session.get(Employer, employer_id, with_for_update=True)
+    if employer is None:
+        raise NotFound(f"employer {employer_id} does not exist")
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag of the employer you read")
+    if if_match.removeprefix("W/") != etag(employer):
+        raise PreconditionFailed(
+            f"employer changed since you read it (now ETag {etag(employer)}); reload and retry"
+        )
+    values = data.model_dump(exclude_unset=True)
+    for key in _REQUIRED & values.keys():
+        if values[key] is None:
+            raise InvalidField(["body", key], f"{key} cannot be null")
+    before = _audited(employer)
+    for key in _PLAIN_FIELDS:
+        if key in values:
+            setattr(employer, key, values[key])
+    personal_before = _personal_plain(employer, settings)
+    _set_personal_data(employer, values, settings)
+    changes = audit.diff(before, _audited(employer))
+    for field, old in personal_before.items():
+        if field in values and values[field] != old and field not in changes:
+            masked = _audited(employer)[field]  # same mask, different number: still a change
+            changes[field] = {"old": masked, "new": masked}
+    if changes:
+        employer.version += 1
+        employer.updated_at = clock.now()
+        await session.flush()
+        await audit.record(
+            session=session,
+            actor=actor,
+            action="employer.update",
+            resource_type="employer",
+            resource_id=employer.id,
+            changes=changes,
+        )
+    return employer
+
+
+def _set_personal_data(employer: Employer, values: dict[str, Any], settings: Settings) -> None:
+    key = settings.data_key.get_secret_value()
+    if "legal_representative_id_number" in values:
+        raw = values["legal_representative_id_number"]
+        raw = raw.upper() if raw else None
+        employer.legal_representative_id_number_enc = (
+            personal_data.encrypt(raw, key) if raw else None
+        )
+        employer.legal_representative_id_number_masked = (
+            personal_data.mask_id_number(raw) if raw else None
+        )
+    if "contact_phone" in values:
+        phone = values["contact_phone"]
+        employer.contact_phone_enc = personal_data.encrypt(phone, key) if phone else None
+        employer.contact_phone_masked = personal_data.mask_phone(phone) if phone else None
+
+
+def _personal_plain(employer: Employer, settings: Settings) -> dict[str, str | None]:
+    key = settings.data_key.get_secret_value()
+    blobs = {
+        "legal_representative_id_number": employer.legal_representative_id_number_enc,
+        "contact_phone": employer.contact_phone_enc,
+    }
+    return {f: personal_data.decrypt(b, key) if b else None for f, b in blobs.items()}
+
+
+def _audited(employer: Employer) -> dict[str, Any]:
+    """What the audit trail shows of an employer: personal data only in masked form."""
+    fields = {k: getattr(employer, k) for k in _PLAIN_FIELDS}
+    fields["uscc"] = employer.uscc
+    fields["legal_representative_id_number"] = employer.legal_representative_id_number_masked
+    fields["contact_phone"] = employer.contact_phone_masked
+    if employer.checksum_exception:
+        fields["checksum_exception_reason"] = employer.checksum_exception_reason
+    return fields

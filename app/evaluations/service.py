@@ -1,0 +1,323 @@
+"""Evaluations: read, the notice step before a C (陈述申辩), the reviewer's decision, and
+re-grading a few employers (dynamic adjustment, Art 17) through the one write path.
+
+A proposed C is a notice with a representation window in working days; the employer (or staff
+for it) states its case before the deadline; a reviewer who collected none of the triggering
+records decides; without a representation the C takes effect when the window closes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.audit import service as audit
+from app.core import pagination
+from app.core.actors import Actor
+from app.core.clock import Clock
+from app.core.errors import Conflict, Forbidden, InvalidField, NotFound
+from app.grading import rule_sets
+from app.grading.rules import Spec, evidence_items, render, without_facts
+from app.models.credit_record import CreditRecord
+from app.models.evaluation import (
+    DecisionCreate,
+    DecisionOutcome,
+    Evaluation,
+    EvaluationOrigin,
+    EvaluationPublic,
+    EvaluationStatus,
+    RepresentationCreate,
+)
+from app.models.rule_set import Grade
+from app.models.user import Role
+
+REVIEW_CITATION = "国办发〔2020〕49号（陈述申辩）; 文水县办法 第九条"
+
+
+async def to_public(
+    *, session: AsyncSession, evaluations: Sequence[Evaluation]
+) -> list[EvaluationPublic]:
+    """As the API shows them: the stored evidence rendered with its rule set version's citations
+    and texts (none stored is the default rule's)."""
+    specs: dict[int, Spec] = {}
+    shown = []
+    for evaluation in evaluations:
+        version = evaluation.rule_set_version
+        if version not in specs:
+            specs[version] = Spec.of(await rule_sets.get(session=session, version=version))
+        spec = specs[version]
+        explanation = render(spec, evaluation.cycle, _evidence(evaluation, spec))
+        shown.append(
+            EvaluationPublic.model_validate(evaluation, update={"explanation": explanation})
+        )
+    return shown
+
+
+def _evidence(evaluation: Evaluation, spec: Spec) -> list[dict[str, Any]]:
+    """Its evidence items: the fired rules' records (columns), then the items stored whole."""
+    columns = []
+    if evaluation.evidence_counts is not None and evaluation.evidence_ids is not None:
+        columns = evidence_items(
+            spec, evaluation.fired_rules, evaluation.evidence_counts, evaluation.evidence_ids
+        )
+    items = columns + (evaluation.evidence or [])
+    return items or without_facts(spec, evaluation.cycle).evidence
+
+
+async def to_public_one(*, session: AsyncSession, evaluation: Evaluation) -> EvaluationPublic:
+    [shown] = await to_public(session=session, evaluations=[evaluation])
+    return shown
+
+
+def of_employer(employer_id: uuid.UUID) -> ColumnElement[bool]:
+    """Every evaluation of an employer, each status named: the current ones are found through
+    uq_evaluations_current and the superseded through ix_evaluations_superseded (both partial,
+    so the planner uses them only when the condition implies their predicate)."""
+    status = col(Evaluation.status)
+    return (col(Evaluation.employer_id) == employer_id) & or_(
+        status.in_([EvaluationStatus.notice, EvaluationStatus.final]),
+        status == EvaluationStatus.superseded,
+    )
+
+
+async def get(*, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
+    """Employers see only their own; anything else is simply not there."""
+    evaluation = await session.get(Evaluation, evaluation_id)
+    if evaluation is None or (
+        actor.role == Role.employer and evaluation.employer_id != actor.employer_id
+    ):
+        raise NotFound(f"evaluation {evaluation_id} does not exist")
+    return evaluation
+
+
+async def list_(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    employer_id: uuid.UUID | None = None,
+    cycle: int | None = None,
+    status: EvaluationStatus | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[Evaluation], str | None]:
+    """Newest first, every version (filter `status` for the current ones)."""
+    if actor.role == Role.employer:
+        if employer_id is not None and employer_id != actor.employer_id:
+            raise Forbidden("an employer account sees only its own evaluations")
+        employer_id = actor.employer_id
+    query = select(Evaluation)
+    if employer_id is not None:
+        query = query.where(of_employer(employer_id))
+    for column, value in (
+        (Evaluation.cycle, cycle),
+        (Evaluation.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if cursor:
+        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        key = func.row(Evaluation.created_at, Evaluation.id)
+        query = query.where(key < func.row(at, after_id))
+    order = (col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])
+
+
+async def _locked(session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
+    await get(session=session, evaluation_id=evaluation_id, actor=actor)
+    evaluation = await session.get(Evaluation, evaluation_id, with_for_update=True)
+    assert evaluation is not None
+    if evaluation.status != EvaluationStatus.notice:
+        raise Conflict(
+            f"evaluation {evaluation_id} is {evaluation.status}; only a notice (a proposed C) "
+            "takes a representation or a decision",
+            evaluation_status=str(evaluation.status),
+        )
+    return evaluation
+
+
+async def open_notice(
+    *, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor, today: date
+) -> Evaluation:
+    """A notice whose representation window is still open, locked for this transaction."""
+    evaluation = await _locked(session, evaluation_id, actor)
+    deadline = evaluation.representation_deadline
+    assert deadline is not None  # ck_evaluations_notice
+    if today > deadline:
+        raise Conflict(
+            f"the representation window closed on {deadline} (today is {today}); the proposed "
+            "C takes effect as notified",
+            representation_deadline=deadline.isoformat(),
+        )
+    return evaluation
+
+
+async def represent(
+    *,
+    session: AsyncSession,
+    evaluation_id: uuid.UUID,
+    data: RepresentationCreate,
+    actor: Actor,
+    clock: Clock,
+) -> Evaluation:
+    now = clock.now()
+    evaluation = await open_notice(
+        session=session, evaluation_id=evaluation_id, actor=actor, today=clock.local(now).date()
+    )
+    if evaluation.representation is not None:
+        raise Conflict(f"a representation was filed already on {evaluation.represented_at}")
+    evaluation.representation = data.text
+    evaluation.represented_at = evaluation.updated_at = now
+    evaluation.represented_by = actor.id
+    await session.flush()
+    await _audit(session, actor, "evaluation.represent", evaluation.id, {"text": data.text})
+    return evaluation
+
+
+async def _triggers_collected_by(
+    session: AsyncSession, evaluation: Evaluation, actor: Actor
+) -> bool:
+    ids = set(evaluation.evidence_ids or [])
+    ids |= {uuid.UUID(rid) for item in evaluation.evidence or [] for rid in item["record_ids"]}
+    if not ids or actor.id is None:
+        return False
+    found = await session.scalar(
+        select(func.count())
+        .select_from(CreditRecord)
+        .where(col(CreditRecord.id).in_(ids))
+        .where(CreditRecord.collected_by == actor.id)
+    )
+    return bool(found)
+
+
+async def decide_notice(
+    *,
+    session: AsyncSession,
+    evaluation_id: uuid.UUID,
+    data: DecisionCreate,
+    actor: Actor,
+    clock: Clock,
+) -> Evaluation:
+    """Confirm the C (final), or change the grade with a reason (a new final evaluation)."""
+    evaluation = await _locked(session, evaluation_id, actor)
+    if evaluation.representation is None:
+        raise Conflict(
+            "no representation was filed: a reviewer decides after one; without it the notice "
+            f"becomes final when the window closes ({evaluation.representation_deadline})"
+        )
+    if await _triggers_collected_by(session, evaluation, actor):
+        raise Forbidden(
+            "you collected a record this proposed C rests on: another reviewer must decide",
+            reason="collector",
+        )
+    if data.outcome == DecisionOutcome.change:
+        if data.grade is None or data.grade == Grade.C:
+            raise InvalidField(["body", "grade"], "to change, give the grade decided (A or B)")
+        if not data.reason:
+            raise InvalidField(["body", "reason"], "a change of grade needs its reason")
+    now = clock.now()
+    today = clock.local(now).date()
+    evaluation.decision, evaluation.decision_reason = data.outcome, data.reason
+    evaluation.decided_by, evaluation.decided_at, evaluation.updated_at = actor.id, now, now
+    if data.outcome == DecisionOutcome.confirm:
+        evaluation.status, evaluation.effective_from = EvaluationStatus.final, today
+        await session.flush()
+        await _audit(session, actor, "evaluation.confirm", evaluation.id, {"grade": "C"})
+        return evaluation
+    return await _change(session, evaluation, data, actor, now, today)
+
+
+async def _change(
+    session: AsyncSession,
+    notice: Evaluation,
+    data: DecisionCreate,
+    actor: Actor,
+    now: datetime,
+    today: date,
+) -> Evaluation:
+    assert data.grade is not None and data.reason is not None
+    changed = Evaluation(
+        employer_id=notice.employer_id,
+        cycle=notice.cycle,
+        grade=data.grade,
+        computed_grade=notice.computed_grade,  # a re-run with the same outcome keeps this
+        status=EvaluationStatus.final,
+        origin=EvaluationOrigin.decision,
+        rule_set_version=notice.rule_set_version,
+        fired_rules=notice.fired_rules,
+        evidence_counts=notice.evidence_counts,
+        evidence_ids=notice.evidence_ids,
+        evidence=[
+            *(notice.evidence or []),
+            {
+                "rule_id": "review.change",
+                "grade": data.grade.value,
+                "citation": REVIEW_CITATION,
+                "record_ids": [],
+                "detail": f"审核人员根据陈述申辩改定为{data.grade.value}级：{data.reason}",
+            },
+        ],
+        decision=DecisionOutcome.change,
+        decision_reason=data.reason,
+        decided_by=actor.id,
+        decided_at=notice.decided_at,
+        effective_from=today,
+        supersedes_id=notice.id,
+    )
+    notice.status, notice.superseded_by = EvaluationStatus.superseded, changed.id
+    notice.superseded_at = now
+    await session.flush()  # the notice steps aside before the new evaluation becomes current
+    session.add(changed)
+    await session.flush()
+    await _audit(
+        session, actor, "evaluation.change", notice.id,
+        {"grade": data.grade.value, "reason": data.reason, "superseded_by": str(changed.id)},
+    )  # fmt: skip
+    return changed
+
+
+async def close_notices(*, session: AsyncSession, today: date) -> int:
+    """Notices whose window closed without a representation become final C (effective the day
+    after the deadline). Set-based and idempotent."""
+    rows = await session.execute(
+        update(Evaluation)
+        .where(
+            col(Evaluation.status) == EvaluationStatus.notice,
+            col(Evaluation.representation).is_(None),
+            col(Evaluation.representation_deadline) < today,
+        )
+        .values(
+            status=EvaluationStatus.final,
+            effective_from=col(Evaluation.representation_deadline) + timedelta(days=1),
+            updated_at=func.now(),
+        )
+        .returning(col(Evaluation.id))
+    )
+    ids = list(rows.scalars())
+    await audit.record_many(
+        session=session,
+        actor=Actor(kind="system", name="notice_windows"),
+        action="evaluation.notice_expired",
+        resource_type="evaluation",
+        entries=[(i, {"status": {"old": "notice", "new": "final"}}) for i in ids],
+    )
+    return len(ids)
+
+
+async def _audit(
+    session: AsyncSession, actor: Actor, action: str, evaluation_id: uuid.UUID, values: dict
+) -> None:
+    await audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        resource_type="evaluation",
+        resource_id=evaluation_id,
+        changes=audit.created(values),
+    )

@@ -1,0 +1,208 @@
+"""Rule sets (Art 9, 18): add a version, edit one nobody used yet, find the one in force.
+
+A version that produced an evaluation is frozen (the database refuses it too); a newer version
+supersedes it: adding a version that starts after an open-ended one closes that one the day
+before. Two versions never apply on the same day (an exclusion constraint guards it).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.audit import service as audit
+from app.core.actors import Actor
+from app.core.clock import Clock
+from app.core.errors import Conflict, FieldProblem, InvalidField, NotFound
+from app.models.evaluation import Evaluation
+from app.models.rule_set import (
+    Parameters,
+    Rule,
+    RuleSet,
+    RuleSetCreate,
+    RuleSetPublic,
+    RuleSetUpdate,
+)
+
+
+class RuleSetConflict(Conflict):
+    slug = "rule-set-conflict"
+
+    def __init__(self, detail: str, field: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.errors = [FieldProblem(loc=["body", field], msg=detail, type="conflict")]
+
+
+def _problems(parameters: Parameters, rules: list[Rule]) -> list[FieldProblem]:
+    """What the schema cannot say: rule ids unique, one default rule, thresholds known."""
+    found = []
+    values = parameters.model_dump()
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            msg = f"parameter {name} must be an integer"
+            found.append(FieldProblem(loc=["body", "parameters", name], msg=msg, type="value"))
+    ids = [rule.rule_id for rule in rules]
+    for index, rule in enumerate(rules):
+        loc: list[str | int] = ["body", "rules", index]
+        if ids.count(rule.rule_id) > 1:
+            msg = f"rule_id {rule.rule_id} appears more than once"
+            found.append(FieldProblem(loc=[*loc, "rule_id"], msg=msg, type="duplicate"))
+        limit = rule.when.at_least if rule.when else None
+        if isinstance(limit, str) and not isinstance(values.get(limit), int):
+            msg = f"at_least names parameter {limit!r}, which the rule set does not have"
+            found.append(FieldProblem(loc=[*loc, "when", "at_least"], msg=msg, type="unknown"))
+        if isinstance(limit, int) and limit < 1:
+            msg = "at_least must be at least 1"
+            found.append(FieldProblem(loc=[*loc, "when", "at_least"], msg=msg, type="value"))
+    if sum(1 for rule in rules if rule.when is None) != 1:
+        msg = "exactly one rule must have no condition (the default, e.g. A: no punishment)"
+        found.append(FieldProblem(loc=["body", "rules"], msg=msg, type="default_rule"))
+    return found
+
+
+def _check(data: RuleSetCreate, today: date) -> None:
+    found = _problems(data.parameters, data.rules)
+    if data.effective_to is not None and data.effective_to < data.effective_from:
+        msg = "effective_to is before effective_from"
+        found.append(FieldProblem(loc=["body", "effective_to"], msg=msg, type="value"))
+    if data.effective_from < today:
+        msg = (
+            f"a new version takes effect today ({today}) or later; grades already made keep theirs"
+        )
+        found.append(FieldProblem(loc=["body", "effective_from"], msg=msg, type="past"))
+    if found:
+        error = InvalidField(found[0].loc, found[0].msg, found[0].type)
+        error.errors = found
+        raise error
+
+
+async def in_use(*, session: AsyncSession, version: int) -> bool:
+    return bool(
+        await session.scalar(select(exists().where(col(Evaluation.rule_set_version) == version)))
+    )
+
+
+async def to_public(*, session: AsyncSession, rule_set: RuleSet) -> RuleSetPublic:
+    used = await in_use(session=session, version=rule_set.version)
+    return RuleSetPublic.model_validate(rule_set, update={"in_use": used})
+
+
+async def get(*, session: AsyncSession, version: int) -> RuleSet:
+    found = await session.scalar(select(RuleSet).where(RuleSet.version == version))
+    if found is None:
+        raise NotFound(f"rule set version {version} does not exist")
+    return found
+
+
+async def list_(*, session: AsyncSession) -> list[RuleSet]:
+    return list((await session.scalars(select(RuleSet).order_by(col(RuleSet.version)))).all())
+
+
+async def in_force(*, session: AsyncSession, on: date) -> RuleSet:
+    found = await session.scalar(
+        select(RuleSet).where(
+            col(RuleSet.effective_from) <= on,
+            or_(col(RuleSet.effective_to).is_(None), col(RuleSet.effective_to) >= on),
+        )
+    )
+    if found is None:
+        raise Conflict(f"no grading rule set is in force on {on}: an admin must add one")
+    return found
+
+
+async def _overlapping(
+    session: AsyncSession, start: date, end: date | None, skip: int | None = None
+) -> list[RuleSet]:
+    query = select(RuleSet).where(
+        or_(col(RuleSet.effective_to).is_(None), col(RuleSet.effective_to) >= start)
+    )
+    if end is not None:
+        query = query.where(col(RuleSet.effective_from) <= end)
+    if skip is not None:
+        query = query.where(col(RuleSet.version) != skip)
+    return list((await session.scalars(query.with_for_update())).all())
+
+
+async def create(
+    *, session: AsyncSession, data: RuleSetCreate, actor: Actor, clock: Clock
+) -> RuleSet:
+    now = clock.now()
+    _check(data, clock.local(now).date())
+    for other in await _overlapping(session, data.effective_from, data.effective_to):
+        if other.effective_to is None and other.effective_from < data.effective_from:
+            other.effective_to = data.effective_from - timedelta(days=1)  # superseded
+            other.updated_at = now
+            continue
+        raise RuleSetConflict(
+            f"version {other.version} applies from {other.effective_from} to "
+            f"{other.effective_to or 'open end'}: the dates overlap",
+            "effective_from",
+            version=other.version,
+        )
+    await session.flush()
+    latest = await session.scalar(select(func.max(RuleSet.version)))
+    rule_set = RuleSet(
+        version=(latest or 0) + 1,
+        effective_from=data.effective_from,
+        effective_to=data.effective_to,
+        description=data.description,
+        parameters=data.parameters.model_dump(),
+        rules=[rule.model_dump(mode="json") for rule in data.rules],
+        created_by=actor.id if actor.kind == "user" else None,
+    )
+    session.add(rule_set)
+    await session.flush()
+    await audit.record(
+        session=session,
+        actor=actor,
+        action="rule_set.create",
+        resource_type="rule_set",
+        resource_id=str(rule_set.version),
+        changes=audit.created(data.model_dump(mode="json")),
+    )
+    return rule_set
+
+
+async def update(
+    *, session: AsyncSession, version: int, data: RuleSetUpdate, actor: Actor, clock: Clock
+) -> RuleSet:
+    now = clock.now()
+    rule_set = await get(session=session, version=version)
+    if await in_use(session=session, version=version):
+        raise Conflict(
+            f"rule set version {version} graded employers already: it cannot change; add a "
+            "new version to supersede it (POST /api/v1/rule-sets)",
+            version=version,
+        )
+    current = RuleSetCreate.model_validate(
+        {**rule_set.model_dump(), **data.model_dump(exclude_unset=True, mode="json")}
+    )
+    _check(current, clock.local(now).date())
+    for other in await _overlapping(session, current.effective_from, current.effective_to, version):
+        raise RuleSetConflict(
+            f"version {other.version} applies from {other.effective_from}: the dates overlap",
+            "effective_from",
+            version=other.version,
+        )
+    before = {
+        k: v for k, v in rule_set.model_dump(mode="json").items() if k in RuleSetCreate.model_fields
+    }
+    rule_set.effective_from, rule_set.effective_to = current.effective_from, current.effective_to
+    rule_set.description = current.description
+    rule_set.parameters = current.parameters.model_dump()
+    rule_set.rules = [rule.model_dump(mode="json") for rule in current.rules]
+    rule_set.updated_at = now
+    await session.flush()
+    await audit.record(
+        session=session,
+        actor=actor,
+        action="rule_set.update",
+        resource_type="rule_set",
+        resource_id=str(version),
+        changes=audit.diff(before, current.model_dump(mode="json")),
+    )
+    return rule_set

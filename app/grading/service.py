@@ -1,0 +1,46 @@
+"""Grading's entry points for one employer or a few: what the rules in force say (explain) and a
+re-grade that writes it (dynamic adjustment, Art 17). Batch runs are in `runs`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import NotFound
+from app.grading import apply, facts, rule_sets
+from app.grading.rules import Decision, Spec, decide
+
+
+async def explain(
+    *, session: AsyncSession, employer_id: uuid.UUID, cycle: int, today: date
+) -> Decision:
+    """What the rules in force say now about one employer (the Python evaluator)."""
+    spec = Spec.of(await rule_sets.in_force(session=session, on=today))
+    found = await facts.compute(session=session, employer_ids=[employer_id], cycle=cycle)
+    if employer_id not in found:
+        raise NotFound(f"employer {employer_id} does not exist")
+    return decide(found[employer_id], spec)
+
+
+async def regrade(
+    *,
+    session: AsyncSession,
+    employer_ids: list[uuid.UUID],
+    cycle: int,
+    policy: apply.Policy,
+    today: date,
+) -> apply.Applied:
+    """Re-grade a few employers on the rules in force (dynamic adjustment, Art 17)."""
+    spec = Spec.of(await rule_sets.in_force(session=session, on=today))
+    return await apply.apply(
+        session=session,
+        # from the employers table: evaluations.employer_id has no foreign key (migration 0007)
+        employers="SELECT id FROM employers WHERE id = ANY(CAST(:employer_ids AS uuid[]))",
+        employer_params={"employer_ids": employer_ids},
+        spec=spec,
+        cycle=cycle,
+        policy=policy,
+        today=today,
+    )

@@ -1,0 +1,232 @@
+"""Reading import files: CSV (UTF-8 or GBK/GB18030) and XLSX with bilingual headers; templates."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import InvalidField
+
+# (key, Chinese label): a header cell may be "统一社会信用代码 (uscc)", the label or the key.
+COLUMNS: list[tuple[str, str]] = [
+    ("uscc", "统一社会信用代码"),
+    ("category", "信息类别"),
+    ("source", "信息来源"),
+    ("kind", "信息种类"),
+    ("occurred_date", "发生日期"),
+    ("title", "标题"),
+    ("description", "描述"),
+    ("issuing_authority", "作出决定机关"),
+    ("issuing_authority_uscc", "作出决定机关统一社会信用代码"),
+    ("decision_number", "行政处罚决定书文号"),
+    ("violation_type", "违法行为类型"),
+    ("violation_facts", "违法事实"),
+    ("legal_basis", "处罚依据"),
+    ("penalty_category", "处罚类别"),
+    ("penalty_content", "处罚内容"),
+    ("fine_amount", "罚款金额(元)"),
+    ("decision_date", "处罚决定日期"),
+    ("penalty_valid_until", "处罚有效期"),
+    ("data_source_unit", "数据来源单位"),
+    ("data_source_unit_uscc", "数据来源单位统一社会信用代码"),
+    ("remarks", "备注"),
+    ("punished", "是否查处"),
+    ("serious_conditions", "严重情形"),
+    ("severity", "失信等级"),
+    ("rectification_ordered_date", "责令整改日期"),
+    ("rectified_date", "整改完成日期"),
+    ("penalty_performed_date", "处罚履行日期"),
+]
+REQUIRED = {"uscc", "category", "source", "kind", "occurred_date", "title"}
+RECTIFICATION = {
+    "rectification_ordered_date": "ordered_date",
+    "rectified_date": "rectified_date",
+    "penalty_performed_date": "penalty_performed_date",
+}
+_BY_NAME = {name: key for key, label in COLUMNS for name in (key, label, f"{label} ({key})")}
+_TRUE, _FALSE = {"true", "1", "是", "yes", "y"}, {"false", "0", "否", "no", "n", ""}
+XLSX_SIGNATURE = b"PK\x03\x04"
+
+
+def header_cells() -> list[str]:
+    return [f"{label} ({key})" for key, label in COLUMNS]
+
+
+def csv_template() -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(header_cells())
+    return codecs.BOM_UTF8 + buffer.getvalue().encode()
+
+
+def xlsx_template() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "credit_records"
+    sheet.append(header_cells())
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
+    """(format, encoding) of an upload, or a 422 saying exactly what is wrong with it."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix == ".xlsx":
+        if not head.startswith(XLSX_SIGNATURE):
+            raise InvalidField(
+                ["body", "file"],
+                f"{file_name} is not an XLSX workbook (an XLSX "
+                "file is a zip archive; this one does not start like one)",
+                kind="file.not_xlsx",
+            )
+        return "xlsx", None
+    if suffix == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):  # GB18030 reads GBK and GB2312 too
+            try:
+                head.decode(encoding)
+            except UnicodeDecodeError as exc:
+                if exc.end == len(head) and exc.start >= len(head) - 4:  # a character cut off
+                    return "csv", encoding
+                continue
+            return "csv", encoding
+        raise InvalidField(
+            ["body", "file"],
+            f"{file_name} is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
+            kind="file.encoding",
+        )
+    raise InvalidField(
+        ["body", "file"],
+        f"send a .csv or .xlsx file, not {suffix or 'no suffix'}",
+        kind="file.type",
+    )
+
+
+def rows(path: Path, file_format: str, encoding: str | None) -> Iterator[dict[str, Any]]:
+    """Data rows as {key: value} (empty cells left out), after checking the header."""
+    raw = _xlsx_rows(path) if file_format == "xlsx" else _csv_rows(path, encoding or "utf-8-sig")
+    header = next(raw, None)
+    if header is None:
+        raise InvalidField(["body", "file"], "the file is empty: no header row", kind="file.empty")
+    keys = _keys(header)
+    for cells in raw:
+        if not any(c not in (None, "") for c in cells):
+            continue  # blank line
+        yield _row(keys, cells)
+
+
+def _keys(header: list[Any]) -> list[str | None]:
+    keys: list[str | None] = []
+    for position, cell in enumerate(header, start=1):
+        name = re.sub(r"\s+", " ", str(cell or "")).strip()
+        if not name:
+            keys.append(None)
+            continue
+        if name not in _BY_NAME:
+            raise InvalidField(
+                ["body", "file"],
+                f"unknown column {name!r} (column {position}); "
+                "download the template for the accepted headers",
+                kind="file.header",
+            )
+        keys.append(_BY_NAME[name])
+    missing = REQUIRED - set(keys)
+    if missing:
+        raise InvalidField(
+            ["body", "file"],
+            f"missing required columns: {', '.join(sorted(missing))}",
+            kind="file.header",
+        )
+    return keys
+
+
+def _row(keys: list[str | None], cells: list[Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    rectification: dict[str, Any] = {}
+    for key, cell in zip(keys, cells, strict=False):
+        value = _cell(cell)
+        if key is None or value is None:
+            continue
+        if key in RECTIFICATION:
+            rectification[RECTIFICATION[key]] = value
+        elif key == "serious_conditions":
+            row[key] = [v.strip() for v in re.split(r"[;；,，]", str(value)) if v.strip()]
+        elif key == "punished":
+            row[key] = _flag(str(value))
+        else:
+            row[key] = value
+    if rectification:
+        row["rectification"] = rectification
+    return row
+
+
+def _cell(cell: Any) -> Any:
+    if isinstance(cell, datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, float):
+        # Excel keeps numbers as doubles: a whole one up to 2**53 is exact, so a short code or
+        # amount typed as a number reads back as its digits; an 18-digit code has already lost
+        # digits in Excel, so it is left a number, which validation rejects as "not a string".
+        if cell.is_integer():
+            return str(int(cell)) if abs(cell) <= 2**53 else cell
+        return repr(cell)  # the shortest text that reads back as the same number
+    if isinstance(cell, str):  # a NUL is never text (broken exports); PostgreSQL refuses it
+        return cell.replace("\x00", "").strip() or None
+    return cell
+
+
+def _flag(value: str) -> bool | str:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return value  # left for validation to reject with its own message
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[list[Any]]:
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            yield from reader
+        except UnicodeDecodeError as exc:  # past the part sniff() looked at
+            raise InvalidField(
+                ["body", "file"],
+                f"the file stops being {encoding} text after line {reader.line_num} "
+                f"({exc.reason}); save the whole file as CSV UTF-8",
+                kind="file.encoding",
+            ) from exc
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise InvalidField(
+            ["body", "file"], f"the XLSX workbook cannot be read: {exc}", kind="file.not_xlsx"
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield list(values)
+    finally:
+        workbook.close()
+
+
+def count_rows(path: Path, file_format: str, encoding: str | None) -> int:
+    return sum(1 for _ in rows(path, file_format, encoding))

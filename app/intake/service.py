@@ -1,0 +1,257 @@
+"""Intake from other agencies' systems (Art 5): batches keyed by (source, external id).
+
+Each item is checked on its own, so one bad item rejects only itself. A repeat of the same
+content is `unchanged`; changed content becomes a new version (`corrected`, "updated by
+source"). Writes are set-based: one statement per step for the whole batch, not one per item.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import idempotency
+from app.core.actors import Actor
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.core.errors import PROBLEM_BASE, AppError, FieldProblem, Problem
+from app.intake import checks as record_checks
+from app.intake.checks import CheckedRow
+from app.models.credit_record import RecordSource
+from app.models.intake import (
+    IntakeOutcome,
+    IntakeOutcomeKind,
+    IntakeRecord,
+    IntakeResult,
+)
+from app.records import service as credit_records
+
+SOURCE_REASON = "updated by source"
+Outcome = IntakeOutcomeKind
+
+
+async def receive_once(
+    *,
+    session: AsyncSession,
+    idempotency_key: str,
+    records: list[dict[str, Any]],
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> IntakeResult:
+    """`receive`, answered from storage when the client repeats an Idempotency-Key."""
+    assert actor.id is not None
+    body_hash = idempotency.request_hash(records)
+    stored = await idempotency.replay(
+        session=session, client_id=actor.id, key=idempotency_key, body_hash=body_hash
+    )
+    if stored is not None:
+        return IntakeResult.model_validate(stored.response)
+    result = await receive(
+        session=session, records=records, actor=actor, settings=settings, clock=clock
+    )
+    await idempotency.remember(
+        session=session,
+        client_id=actor.id,
+        key=idempotency_key,
+        status_code=200,
+        response=result.model_dump(mode="json"),
+    )
+    return result
+
+
+async def receive(
+    *,
+    session: AsyncSession,
+    records: list[dict[str, Any]],
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> IntakeResult:
+    assert actor.source is not None, "intake is for machine clients"
+    source = RecordSource(actor.source)
+    rows = await record_checks.check(
+        session=session, raws=records, schema=IntakeRecord, source=source, clock=clock
+    )
+    external_ids = [_external_id(raw) for raw in records]
+    _reject_duplicate_ids(rows, external_ids)
+    outcomes = await _classify(session, rows, external_ids, source)
+    await _write(session, rows, external_ids, outcomes, source, actor, settings, clock)
+    return IntakeResult(
+        items=[_answer(row, external_ids[row.index], outcomes[row.index]) for row in rows]
+    )
+
+
+def _external_id(raw: Any) -> str | None:
+    value = raw.get("external_id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _reject_duplicate_ids(rows: list[CheckedRow], external_ids: list[str | None]) -> None:
+    """One external id twice in a batch: which is right is unknowable, so neither is taken."""
+    counts: dict[str, int] = {}
+    for external_id in external_ids:
+        if external_id is not None:
+            counts[external_id] = counts.get(external_id, 0) + 1
+    for row, external_id in zip(rows, external_ids, strict=True):
+        if external_id is not None and counts[external_id] > 1:
+            row.reject(
+                "external_id",
+                f"external_id {external_id!r} appears "
+                f"{counts[external_id]} times in this batch; send each record once",
+                "duplicate",
+            )
+
+
+# What this source sent before under these external ids, and the record's current version
+# (a reviewer's correction may have made it newer than the one the item became). Correlated
+# lookups by primary key, one per id sent: the cost follows the batch, not the table.
+_SENT_BEFORE = text(
+    """
+    SELECT i.external_id, i.content_hash, i.record_id,
+           (SELECT c.id FROM credit_records c
+            WHERE c.record_key = (SELECT s.record_key FROM credit_records s
+                                  WHERE s.id = i.record_id)
+              AND c.status IN ('draft', 'verified')) AS current_id
+    FROM unnest(CAST(:external_ids AS varchar[])) AS wanted(external_id)
+    JOIN intake_items i ON i.source = :source AND i.external_id = wanted.external_id
+    """
+)
+
+
+async def _classify(
+    session: AsyncSession,
+    rows: list[CheckedRow],
+    external_ids: list[str | None],
+    source: RecordSource,
+) -> dict[int, tuple[Outcome, uuid.UUID | None]]:
+    """created, or compared with what this source sent before under the same external id.
+
+    The record is answered by its current version, which a reviewer's correction may have
+    made newer than the one the source's last item became.
+    """
+    wanted = [external_ids[row.index] for row in rows if row.ok]
+    found = await session.execute(_SENT_BEFORE, {"source": source.value, "external_ids": wanted})
+    known = {row.external_id: (row.content_hash, row.current_id or row.record_id) for row in found}
+    outcomes: dict[int, tuple[Outcome, uuid.UUID | None]] = {}
+    for row in rows:
+        sent_hash, record_id = known.get(external_ids[row.index] or "", (None, None))
+        if not row.ok:
+            outcomes[row.index] = (Outcome.rejected, None)
+        elif sent_hash is None:
+            outcomes[row.index] = (Outcome.created, None)
+        elif row.content and sent_hash == record_checks.content_hash(row.content):
+            outcomes[row.index] = (Outcome.unchanged, record_id)
+        else:
+            outcomes[row.index] = (Outcome.corrected, record_id)
+    return outcomes
+
+
+async def _write(
+    session: AsyncSession,
+    rows: list[CheckedRow],
+    external_ids: list[str | None],
+    outcomes: dict[int, tuple[Outcome, uuid.UUID | None]],
+    source: RecordSource,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    new = [row for row in rows if outcomes[row.index][0] == Outcome.created]
+    created = await credit_records.create_many(
+        session=session,
+        items=[row.content for row in new if row.content],
+        actor=actor,
+        settings=settings,
+        clock=clock,
+        verified=actor.trusted,
+        prechecked=True,
+    )
+    for row, new_id in zip(new, created, strict=True):
+        outcomes[row.index] = (Outcome.created, new_id)
+    for row in rows:
+        outcome, record_id = outcomes[row.index]
+        if outcome == Outcome.corrected and row.content and record_id:
+            try:  # checked before anything is written, so a refusal leaves nothing behind
+                record = await credit_records.replace_by_source(
+                    session=session,
+                    record_id=record_id,
+                    content=row.content,
+                    actor=actor,
+                    settings=settings,
+                    clock=clock,
+                    verified=actor.trusted,
+                    reason=SOURCE_REASON,
+                )
+            except AppError as refused:
+                row.reject("external_id", refused.detail, refused.slug)
+                outcomes[row.index] = (Outcome.rejected, None)
+                continue
+            outcomes[row.index] = (outcome, record.id)
+    written = [
+        (external_ids[r.index], outcomes[r.index][1], record_checks.content_hash(r.content))
+        for r in rows
+        if r.content and outcomes[r.index][0] in (Outcome.created, Outcome.corrected)
+    ]
+    await _remember(session, written, source)
+
+
+_REMEMBER = text(
+    """
+    INSERT INTO intake_items (source, external_id, record_id, content_hash)
+    SELECT :source, sent.external_id, sent.record_id, sent.content_hash
+    FROM unnest(CAST(:external_ids AS varchar[]), CAST(:record_ids AS uuid[]),
+                CAST(:hashes AS varchar[])) AS sent(external_id, record_id, content_hash)
+    ON CONFLICT (source, external_id) DO UPDATE
+    SET record_id = excluded.record_id, content_hash = excluded.content_hash, updated_at = now()
+    """
+)
+
+
+async def _remember(
+    session: AsyncSession,
+    written: list[tuple[str | None, uuid.UUID | None, str]],
+    source: RecordSource,
+) -> None:
+    """Which record each external id became, and the hash of what was sent (one statement)."""
+    kept = [
+        (external_id, record_id, digest)
+        for external_id, record_id, digest in written
+        if external_id and record_id
+    ]
+    if kept:
+        external_ids, record_ids, hashes = (list(column) for column in zip(*kept, strict=True))
+        await session.execute(
+            _REMEMBER,
+            {
+                "source": source.value,
+                "external_ids": external_ids,
+                "record_ids": record_ids,
+                "hashes": hashes,
+            },
+        )
+
+
+def _answer(
+    row: CheckedRow, external_id: str | None, outcome: tuple[Outcome, uuid.UUID | None]
+) -> IntakeOutcome:
+    problem = None
+    if row.problems:
+        errors = [
+            FieldProblem(loc=["body", "records", row.index, *p.loc], msg=p.msg, type=p.type)
+            for p in row.problems
+        ]
+        fields = ", ".join(".".join(str(part) for part in p.loc) for p in row.problems)
+        problem = Problem(
+            type=PROBLEM_BASE + "validation",
+            title="Unprocessable Entity",
+            status=422,
+            detail=f"record rejected: {fields}",
+            errors=errors,
+        )
+    return IntakeOutcome(
+        external_id=external_id, outcome=outcome[0], record_id=outcome[1], problem=problem
+    )

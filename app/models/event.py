@@ -1,0 +1,81 @@
+"""The event log: what grading, disclosure, notifications and the push consume (`core.events`).
+
+Every change a later stage must learn of is written here in the transaction of the change, about
+one subject (a credit record today; listings, grades, disclosures and objections as they come).
+Consumers keep their own watermarks and receipts, so an event is never updated or deleted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from app.models.base import timestamp_field
+
+
+class CreditEventType(StrEnum):
+    record_verified = "record.verified"
+    record_corrected = "record.corrected"
+    record_revoked = "record.revoked"
+
+
+class EventSubject(StrEnum):
+    """What an event is about; its id is `subject_id`."""
+
+    credit_record = "credit_record"
+
+
+class CreditEvent(SQLModel, table=True):
+    """Written in the transaction of the change it reports; consumers track what they processed."""
+
+    __tablename__ = "credit_events"
+    __table_args__ = (
+        sa.Index("ix_credit_events_record_id", "record_id"),
+        sa.Index("ix_credit_events_employer_id", "employer_id"),
+        sa.Index("ix_credit_events_subject", "subject_type", "subject_id"),
+        # a record's event names its record twice: as subject and as the record_id reference
+        sa.CheckConstraint(
+            "subject_type <> 'credit_record' OR (record_id IS NOT NULL AND subject_id = record_id)",
+            name="record_subject",
+        ),
+    )
+
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
+    )
+    event_type: CreditEventType = Field(sa_type=sa.String(32))
+    subject_type: EventSubject = Field(sa_type=sa.String(32))
+    subject_id: uuid.UUID
+    record_id: uuid.UUID | None = Field(default=None, foreign_key="credit_records.id")
+    employer_id: uuid.UUID = Field(foreign_key="employers.id")
+    occurred_at: datetime = timestamp_field()
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+
+
+class EventConsumer(SQLModel, table=True):
+    """A consumer of credit events and its watermark: every event up to it was processed."""
+
+    __tablename__ = "event_consumers"
+
+    name: str = Field(max_length=64, primary_key=True)
+    last_event_id: int = Field(default=0, sa_type=sa.BigInteger)
+    updated_at: datetime = timestamp_field()
+
+
+class ConsumedEvent(SQLModel, table=True):
+    """An event past the watermark already processed. Identity ids commit out of order, so the
+    watermark passes an event only once it was consumed longer ago than any transaction lasts:
+    every transaction that took a smaller id began before, so it has ended (committed, and then
+    consumed too, or rolled back)."""
+
+    __tablename__ = "consumed_events"
+
+    consumer: str = Field(max_length=64, primary_key=True)
+    event_id: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    consumed_at: datetime = timestamp_field()

@@ -1,0 +1,95 @@
+"""Evidence attached to credit records, stored outside the database (see evidence_files).
+
+Evidence may be added to a draft or a verified record: it
+documents the record, it never changes the record's content (the row is untouched, and the
+attachment rows are append-only in the database). Superseded and revoked versions take none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.core.actors import Actor
+from app.core.config import Settings
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.models.credit_record import CreditRecord, RecordStatus
+from app.models.record_attachment import RecordAttachment
+from app.models.user import Role
+from app.records import evidence as evidence_files
+from app.records import reads
+
+
+async def _attachable(session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
+    record = await session.get(CreditRecord, record_id)
+    if record is None:
+        raise NotFound(f"credit record {record_id} does not exist")
+    if record.status not in (RecordStatus.draft, RecordStatus.verified):
+        raise Conflict(
+            f"credit record {record_id} is {record.status}; attach evidence to its current version",
+            current_id=str(record.superseded_by_id) if record.superseded_by_id else None,
+        )
+    is_collector = record.collected_by is not None and record.collected_by == actor.id
+    if record.status == RecordStatus.draft and not (is_collector or actor.role == Role.reviewer):
+        raise Forbidden("only the draft's collector or a reviewer may attach evidence to it")
+    return record
+
+
+async def add(
+    *,
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    file_name: str | None,
+    content_type: str | None,
+    data: bytes,
+    actor: Actor,
+    settings: Settings,
+) -> tuple[RecordAttachment, bool]:
+    """The attachment and whether it is new (the same file on the same record is kept once)."""
+    record = await _attachable(session, record_id, actor)
+    return await evidence_files.attach(
+        session=session, model=RecordAttachment, owner={"record_id": record.id},
+        audited_as=("credit_record.attachment_add", "credit_record"), file_name=file_name,
+        content_type=content_type, data=data, actor=actor, settings=settings,
+    )  # fmt: skip
+
+
+async def _readable(session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> None:
+    # Evidence can name complainants and workers (Art 8: personal privacy): staff only.
+    if actor.role == Role.employer:
+        raise Forbidden("evidence attachments are for bureau staff only")
+    await reads.get(session=session, record_id=record_id, actor=actor)
+
+
+async def list_(
+    *, session: AsyncSession, record_id: uuid.UUID, actor: Actor
+) -> list[RecordAttachment]:
+    await _readable(session, record_id, actor)
+    query = (
+        select(RecordAttachment)
+        .where(RecordAttachment.record_id == record_id)
+        .order_by(col(RecordAttachment.uploaded_at), col(RecordAttachment.id))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def get(
+    *,
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    actor: Actor,
+    settings: Settings,
+) -> tuple[RecordAttachment, Path]:
+    await _readable(session, record_id, actor)
+    attachment = await session.get(RecordAttachment, attachment_id)
+    if attachment is None or attachment.record_id != record_id:
+        raise NotFound(f"attachment {attachment_id} of credit record {record_id} does not exist")
+    path = evidence_files.path_of(attachment.sha256, settings)
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound(f"the file of attachment {attachment_id} is missing from the store")
+    return attachment, path

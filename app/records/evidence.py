@@ -1,0 +1,128 @@
+"""Evidence files (record attachments, representation attachments) outside the database.
+
+Files are content-addressed (`<attachments dir>/<first two hex>/<sha256>`), so the same file
+kept twice is stored once. A file is written before its row; if the transaction then fails, an
+unreferenced file is left, which is harmless (a later upload of the same content reuses it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, select
+
+from app.audit import service as audit
+from app.core.actors import Actor
+from app.core.config import Settings
+from app.core.errors import AppError
+
+Row = TypeVar("Row", bound=SQLModel)
+
+# Declared types whose first bytes we can check cheaply; others are taken as declared.
+MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+
+
+class AttachmentTooLarge(AppError):
+    status, slug = 413, "payload-too-large"
+
+
+class AttachmentTypeRefused(AppError):
+    status, slug = 415, "unsupported-media-type"
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    file_name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+def checked(
+    file_name: str | None, content_type: str | None, data: bytes, settings: Settings
+) -> KeptFile:
+    """Size, declared type and (for PDF, PNG, JPEG) the content's own signature."""
+    if len(data) > settings.attachment_max_bytes:
+        raise AttachmentTooLarge(
+            f"attachment is larger than the limit of {settings.attachment_max_bytes} bytes",
+            limit=settings.attachment_max_bytes,
+        )
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    allowed = sorted(settings.attachment_content_types)
+    if media_type not in settings.attachment_content_types:
+        raise AttachmentTypeRefused(
+            f"attachments of type {media_type or 'unknown'} are not accepted; "
+            f"send one of: {', '.join(allowed)}",
+            allowed=allowed,
+        )
+    signatures = MAGIC.get(media_type)
+    if signatures and not data[:16].startswith(signatures):
+        raise AttachmentTypeRefused(f"the file's content is not {media_type} as declared")
+    return KeptFile(_safe_name(file_name), media_type, len(data), hashlib.sha256(data).hexdigest())
+
+
+async def keep(file: KeptFile, data: bytes, settings: Settings) -> None:
+    await asyncio.to_thread(_store, path_of(file.sha256, settings), data)
+
+
+async def attach(
+    *,
+    session: AsyncSession,
+    model: type[Row],
+    owner: dict[str, Any],
+    audited_as: tuple[str, str],
+    file_name: str | None,
+    content_type: str | None,
+    data: bytes,
+    actor: Actor,
+    settings: Settings,
+) -> tuple[Row, bool]:
+    """Check, store and record one evidence file of `owner` (e.g. {"record_id": id}); the same
+    file on the same owner is kept once. Returns the row and whether it is new."""
+    kept = checked(file_name, content_type, data, settings)
+    existing = await session.scalar(select(model).filter_by(**owner, sha256=kept.sha256))
+    if existing is not None:
+        return existing, False
+    await keep(kept, data, settings)
+    uploader = actor.id if actor.kind == "user" else None
+    row = model(**owner, **vars(kept), uploaded_by=uploader)
+    session.add(row)
+    await session.flush()
+    action, resource_type = audited_as
+    await audit.record(
+        session=session, actor=actor, action=action, resource_type=resource_type,
+        resource_id=next(iter(owner.values())),
+        changes=audit.created(
+            {"attachment_id": row.id, "file_name": kept.file_name, "sha256": kept.sha256}  # type: ignore[attr-defined]
+        ),
+    )  # fmt: skip
+    return row, True
+
+
+def _safe_name(file_name: str | None) -> str:
+    name = PurePath((file_name or "").replace("\\", "/").replace("\x00", "")).name.strip()
+    return (name or "attachment")[:255]
+
+
+def path_of(sha256: str, settings: Settings) -> Path:
+    return settings.attachments_path / sha256[:2] / sha256
+
+
+def _store(path: Path, data: bytes) -> None:
+    if path.exists():
+        return  # same content, stored once
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+    partial.write_bytes(data)
+    os.replace(partial, path)  # atomic: a reader never sees half a file

@@ -1,0 +1,144 @@
+"""Reading the credit file: one record, filtered lists, and a record's full history.
+
+Employers see only their own verified records (issue 3 item 7); the public sees none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.core import pagination
+from app.core.actors import Actor
+from app.core.errors import Forbidden, NotFound
+from app.models.audit import AuditEvent
+from app.models.credit_record import (
+    CreditRecord,
+    CreditRecordHistory,
+    CreditRecordPublic,
+    HistoryTransition,
+    RecordCategory,
+    RecordKind,
+    RecordSource,
+    RecordStatus,
+    Rectification,
+)
+from app.models.user import Role
+
+
+def rectification(record: CreditRecord) -> Rectification:
+    return Rectification(
+        ordered_date=record.rectification_ordered_date,
+        rectified_date=record.rectified_date,
+        penalty_performed_date=record.penalty_performed_date,
+    )
+
+
+def to_public(record: CreditRecord) -> CreditRecordPublic:
+    return CreditRecordPublic.model_validate(
+        record, update={"rectification": rectification(record)}
+    )
+
+
+async def get(*, session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
+    """Employers see only their own verified records; anything else is simply not there."""
+    record = await session.get(CreditRecord, record_id)
+    hidden = actor.role == Role.employer and (
+        record is None
+        or record.employer_id != actor.employer_id
+        or record.status != RecordStatus.verified
+    )
+    if record is None or hidden:
+        raise NotFound(f"credit record {record_id} does not exist")
+    return record
+
+
+async def list_(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    employer_id: uuid.UUID | None = None,
+    category: RecordCategory | None = None,
+    kind: RecordKind | None = None,
+    source: RecordSource | None = None,
+    status: RecordStatus | None = None,
+    occurred_from: date | None = None,
+    occurred_to: date | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[CreditRecord], str | None]:
+    """Newest occurrence first. `occurred_from` and `occurred_to` are both inclusive."""
+    query = select(CreditRecord)
+    if actor.role == Role.employer:
+        if employer_id is not None and employer_id != actor.employer_id:
+            raise Forbidden("an employer account sees only its own credit records")
+        employer_id = actor.employer_id
+        query = query.where(CreditRecord.status == RecordStatus.verified)
+    for column, value in (
+        (CreditRecord.employer_id, employer_id),
+        (CreditRecord.category, category),
+        (CreditRecord.kind, kind),
+        (CreditRecord.source, source),
+        (CreditRecord.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if occurred_from:
+        query = query.where(CreditRecord.occurred_date >= occurred_from)
+    if occurred_to:
+        query = query.where(CreditRecord.occurred_date <= occurred_to)
+    if cursor:
+        day, after_id = pagination.decode_as(cursor, date.fromisoformat, uuid.UUID)
+        key = func.row(CreditRecord.occurred_date, CreditRecord.id)
+        query = query.where(key < func.row(day, after_id))
+    order = (col(CreditRecord.occurred_date).desc(), col(CreditRecord.id).desc())
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda r: [r.occurred_date.isoformat(), str(r.id)])
+
+
+async def history(
+    *, session: AsyncSession, record_id: uuid.UUID, actor: Actor
+) -> CreditRecordHistory:
+    """Every version (oldest first) and every audited transition of any of them, who and when."""
+    if actor.role == Role.employer:
+        raise Forbidden("a record's history (drafts, staff, corrections) is for bureau staff")
+    record = await get(session=session, record_id=record_id, actor=actor)
+    versions = list(
+        (
+            await session.scalars(
+                select(CreditRecord)
+                .where(CreditRecord.record_key == record.record_key)
+                .order_by(col(CreditRecord.version))
+            )
+        ).all()
+    )
+    ids = [str(v.id) for v in versions]
+    events = (
+        await session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.resource_type == "credit_record")
+            .where(col(AuditEvent.resource_id).in_(ids))
+            .order_by(col(AuditEvent.seq))
+        )
+    ).all()
+    transitions = [
+        HistoryTransition(
+            action=e.action,
+            record_id=uuid.UUID(e.resource_id or ""),
+            actor_type=e.actor_type,
+            actor_id=e.actor_id,
+            actor_name=e.actor_name,
+            occurred_at=e.occurred_at,
+            changes=e.changes,
+        )
+        for e in events
+    ]
+    return CreditRecordHistory(
+        record_key=record.record_key,
+        versions=[to_public(v) for v in versions],
+        transitions=transitions,
+    )

@@ -1,0 +1,446 @@
+"""Credit record writes (Art 5–8): draft -> verified by a second person -> superseded or revoked.
+
+A verified version's content never changes (the database refuses it too, see migration 0002): a
+correction is a new version entered by a reviewer, current and verified at once, and the old one
+becomes `superseded`, linked both ways. Every transition is audited and emits a credit event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.audit import service as audit
+from app.core.actors import Actor
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.core.db import bulk_insert
+from app.core.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from app.models.credit_record import (
+    CorrectionCreate,
+    CreditRecord,
+    CreditRecordBase,
+    CreditRecordCreate,
+    CreditRecordUpdate,
+    RecordStatus,
+    RevocationCreate,
+)
+from app.models.employer import Employer
+from app.models.event import CreditEventType
+from app.records import events as credit_events
+from app.records import reads, rules
+
+CONTENT_FIELDS = (
+    *CreditRecordBase.model_fields,
+    "rectification_ordered_date",
+    "rectified_date",
+    "penalty_performed_date",
+)
+
+
+def etag(record: CreditRecord) -> str:
+    return f'"{record.version}.{record.revision}"'
+
+
+def _content(record: CreditRecord) -> dict[str, Any]:
+    return {field: getattr(record, field) for field in CONTENT_FIELDS}
+
+
+async def problems(
+    *, session: AsyncSession, items: Sequence[CreditRecordCreate], clock: Clock
+) -> list[list[FieldProblem]]:
+    """Every item's problems (empty when it may be written); one query for all employers."""
+    wanted = {item.employer_id for item in items}
+    known = set(await session.scalars(select(Employer.id).where(col(Employer.id).in_(wanted))))
+    on = clock.today()
+    found = []
+    for item in items:
+        item_problems = rules.problems(item, today=on)
+        if item.employer_id not in known:
+            msg = f"employer {item.employer_id} does not exist"
+            item_problems.insert(
+                0, FieldProblem(loc=["body", "employer_id"], msg=msg, type="unknown")
+            )
+        found.append(item_problems)
+    return found
+
+
+async def create(
+    *,
+    session: AsyncSession,
+    data: CreditRecordCreate,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+    verified: bool = False,
+) -> CreditRecord:
+    """A new record: a draft, or (intake from a trusted source) verified at once."""
+    [record_id] = await create_many(
+        session=session,
+        items=[data],
+        actor=actor,
+        settings=settings,
+        clock=clock,
+        verified=verified,
+    )
+    record = await session.get(CreditRecord, record_id)
+    assert record is not None
+    return record
+
+
+async def create_many(
+    *,
+    session: AsyncSession,
+    items: Sequence[CreditRecordCreate],
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+    verified: bool = False,
+    prechecked: bool = False,
+) -> list[uuid.UUID]:
+    """All or nothing: the first item with a problem raises a 422. Set-based for batches:
+    one statement each for the records, their audit events and their credit events.
+    `prechecked`: the caller already ran `problems` on these very items (intake, import)."""
+    if not prechecked:
+        for found in await problems(session=session, items=items, clock=clock):
+            if found:
+                raise rules.invalid(found)
+    now = clock.now()
+    fixed = {
+        "version": 1,
+        "revision": 1,
+        "status": RecordStatus.verified if verified else RecordStatus.draft,
+        "collected_by": actor.id if actor.kind == "user" else None,
+        "verified_at": now if verified else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rows = [
+        {
+            **_NEW_ROW,
+            **rules.columns(item, settings),
+            **fixed,
+            "id": uuid.uuid4(),
+            "record_key": uuid.uuid4(),
+        }
+        for item in items
+    ]
+    if not rows:
+        return []
+    await bulk_insert(session, CreditRecord.__table__, rows)  # type: ignore[attr-defined]
+    await audit.record_many(
+        session=session,
+        actor=actor,
+        action="credit_record.create",
+        resource_type="credit_record",
+        entries=[(row["id"], audit.created(_created_fields(row))) for row in rows],
+    )
+    if verified:
+        await credit_events.emit_rows(
+            session=session, event_type=CreditEventType.record_verified, rows=rows
+        )
+    return [row["id"] for row in rows]
+
+
+# Columns a new record leaves empty, so every row of a batch has the same keys.
+_NEW_ROW: dict[str, Any] = dict.fromkeys(
+    (
+        "supersedes_id",
+        "superseded_by_id",
+        "correction_reason",
+        "revocation_reason",
+        "revoking_document",
+        "revoked_by",
+        "revoked_at",
+        "verified_by",
+    )
+)
+
+
+def _created_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {field: row[field] for field in (*CONTENT_FIELDS, "status")}
+
+
+async def _locked(session: AsyncSession, record_id: uuid.UUID) -> CreditRecord:
+    record = await session.get(CreditRecord, record_id, with_for_update=True)
+    if record is None:
+        raise NotFound(f"credit record {record_id} does not exist")
+    return record
+
+
+def _must_be(record: CreditRecord, status: RecordStatus, doing: str) -> None:
+    if record.status != status:
+        extra = {"current_id": str(record.superseded_by_id)} if record.superseded_by_id else {}
+        raise Conflict(
+            f"credit record {record.id} is {record.status}; only a {status} one can be {doing}",
+            record_status=str(record.status),
+            **extra,
+        )
+
+
+def _merged(record: CreditRecord, data: CreditRecordUpdate) -> CreditRecordCreate:
+    values = {k: v for k, v in _content(record).items() if k in CreditRecordCreate.model_fields}
+    values["rectification"] = reads.rectification(record).model_dump()
+    values.update(data.model_dump(exclude_unset=True))
+    try:
+        return CreditRecordCreate.model_validate(values)
+    except ValidationError as exc:
+        found = [
+            FieldProblem(loc=["body", *map(str, e["loc"])], msg=e["msg"], type=e["type"])
+            for e in exc.errors()
+        ]
+        raise rules.invalid(found) from exc
+
+
+async def update(
+    *,
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    data: CreditRecordUpdate,
+    if_match: str | None,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> CreditRecord:
+    """Only a draft, only by its collector, only with the ETag they read."""
+    record = await _locked(session, record_id)
+    _must_be(record, RecordStatus.draft, "edited")
+    if actor.id is None or record.collected_by != actor.id:
+        raise Forbidden("only the inspector who collected a draft may edit it", reason="collector")
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag of the record you read")
+    if if_match.removeprefix("W/") != etag(record):
+        raise PreconditionFailed(
+            f"record changed since you read it (now ETag {etag(record)}); reload and retry"
+        )
+    merged = _merged(record, data)
+    [found] = await problems(session=session, items=[merged], clock=clock)
+    if found:
+        raise rules.invalid(found)
+    before = _content(record)
+    for key, value in rules.columns(merged, settings).items():
+        setattr(record, key, value)
+    changes = audit.diff(before, _content(record))
+    if changes:
+        record.revision += 1
+        record.updated_at = clock.now()
+        await session.flush()
+        await _audit(session, actor, "credit_record.update", record.id, changes)
+    return record
+
+
+def _second_person(record: CreditRecord, actor: Actor, doing: str) -> None:
+    if record.collected_by is not None and record.collected_by == actor.id:
+        raise Forbidden(
+            f"you collected this record, so you cannot {doing} it: a second reviewer must "
+            "(Art 8, two-person verification)",
+            reason="same_person",
+        )
+
+
+async def verify(
+    *, session: AsyncSession, record_id: uuid.UUID, actor: Actor, clock: Clock
+) -> CreditRecord:
+    record = await _locked(session, record_id)
+    _must_be(record, RecordStatus.draft, "verified")
+    _second_person(record, actor, "verify")
+    record.status = RecordStatus.verified
+    record.verified_by = actor.id
+    record.verified_at = record.updated_at = clock.now()
+    await session.flush()
+    await _transition(session, actor, record, "credit_record.verify", was=RecordStatus.draft)
+    await credit_events.emit(
+        session=session, event_type=CreditEventType.record_verified, records=[record]
+    )
+    return record
+
+
+async def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    record_id: uuid.UUID,
+    changes: audit.Changes,
+) -> None:
+    await audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        resource_type="credit_record",
+        resource_id=record_id,
+        changes=changes,
+    )
+
+
+async def _transition(
+    session: AsyncSession,
+    actor: Actor,
+    record: CreditRecord,
+    action: str,
+    *,
+    was: RecordStatus,
+    **new: Any,
+) -> None:
+    changes = audit.created(new)
+    changes["status"] = {"old": str(was), "new": str(record.status)}
+    await _audit(session, actor, action, record.id, changes)
+
+
+async def correct(
+    *,
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    data: CorrectionCreate,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> CreditRecord:
+    """Version N+1, verified at once by the correcting reviewer; version N becomes superseded."""
+    old = await _locked(session, record_id)
+    _must_be(old, RecordStatus.verified, "corrected")
+    _second_person(old, actor, "correct")
+    content = CreditRecordCreate.model_validate(data.model_dump(exclude={"reason"}))
+    await _check_replacement(session, old, content, clock)
+    return await _supersede(session, old, content, actor, settings, clock, reason=data.reason)
+
+
+async def replace_by_source(
+    *,
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    content: CreditRecordCreate,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+    verified: bool,
+    reason: str,
+) -> CreditRecord:
+    """Changed content from the record's source system (intake): a draft is edited in place
+    (and verified when the source is trusted); a verified record gets a new verified version
+    from a trusted source only (an untrusted one needs a reviewer's correction: 409)."""
+    record = await _locked(session, record_id)
+    await _check_replacement(session, record, content, clock)
+    if record.status == RecordStatus.draft:
+        before = _content(record)
+        for key, value in rules.columns(content, settings).items():
+            setattr(record, key, value)
+        record.revision += 1
+        record.updated_at = clock.now()
+        if verified:
+            record.status, record.verified_at = RecordStatus.verified, record.updated_at
+        await session.flush()
+        changes = audit.diff(before, _content(record))
+        if verified:
+            changes["status"] = {"old": "draft", "new": "verified"}
+        await _audit(session, actor, "credit_record.update", record.id, changes)
+        if verified:
+            await credit_events.emit(
+                session=session, event_type=CreditEventType.record_verified, records=[record]
+            )
+        return record
+    _must_be(record, RecordStatus.verified, "replaced")
+    if not verified:
+        raise Conflict(
+            f"credit record {record.id} is verified; a change from an untrusted source needs "
+            "a reviewer's correction",
+            record_status=str(record.status),
+        )
+    return await _supersede(session, record, content, actor, settings, clock, reason=reason)
+
+
+async def _check_replacement(
+    session: AsyncSession, old: CreditRecord, content: CreditRecordCreate, clock: Clock
+) -> None:
+    if content.employer_id != old.employer_id:
+        raise InvalidField(
+            ["body", "employer_id"],
+            "a correction cannot move a record to another employer; revoke it and create a new one",
+        )
+    [found] = await problems(session=session, items=[content], clock=clock)
+    if found:
+        raise rules.invalid(found)
+
+
+async def _supersede(
+    session: AsyncSession,
+    old: CreditRecord,
+    content: CreditRecordCreate,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+    *,
+    reason: str,
+) -> CreditRecord:
+    """The new verified version N+1 and the old one superseded, linked both ways."""
+    person = actor.id if actor.kind == "user" else None
+    now = clock.now()  # a record's times all come from the clock (`create_many` stamps them)
+    new = CreditRecord(
+        **rules.columns(content, settings),
+        id=uuid.uuid4(),
+        record_key=old.record_key,
+        version=old.version + 1,
+        status=RecordStatus.verified,
+        supersedes_id=old.id,
+        correction_reason=reason,
+        collected_by=person,
+        verified_by=person,
+        verified_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    old.status, old.superseded_by_id, old.updated_at = RecordStatus.superseded, new.id, now
+    await session.flush()  # the old version steps aside before the new one becomes current
+    session.add(new)
+    await session.flush()
+    await _transition(
+        session, actor, old, "credit_record.supersede",
+        was=RecordStatus.verified, superseded_by_id=new.id,
+    )  # fmt: skip
+    changes = audit.diff(_content(old), _content(new))
+    changes["reason"] = {"old": None, "new": reason}
+    changes["supersedes_id"] = {"old": None, "new": str(old.id)}
+    await _audit(session, actor, "credit_record.correct", new.id, changes)
+    extra = {"previous_id": str(old.id), "reason": reason}
+    await credit_events.emit(
+        session=session, event_type=CreditEventType.record_corrected, records=[new], extra=extra
+    )
+    return new
+
+
+async def revoke(
+    *,
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    data: RevocationCreate,
+    actor: Actor,
+    clock: Clock,
+) -> CreditRecord:
+    record = await _locked(session, record_id)
+    _must_be(record, RecordStatus.verified, "revoked")
+    record.status = RecordStatus.revoked
+    record.revocation_reason = data.reason
+    record.revoking_document = data.revoking_document
+    record.revoked_by = actor.id
+    record.revoked_at = record.updated_at = clock.now()
+    await session.flush()
+    extra = {"reason": data.reason, "revoking_document": data.revoking_document}
+    await _transition(
+        session, actor, record, "credit_record.revoke", was=RecordStatus.verified, **extra
+    )
+    await credit_events.emit(
+        session=session, event_type=CreditEventType.record_revoked, records=[record], extra=extra
+    )
+    return record

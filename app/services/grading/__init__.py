@@ -1,1 +1,0 @@
-"""The rule engine: facts from verified records (SQL), one rule definition, two evaluators."""

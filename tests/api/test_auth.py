@@ -1,0 +1,285 @@
+"""Sign-in: passwords, JWTs with expiry, lockout after repeated failures, API keys."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import jwt
+import pytest
+from sqlalchemy import text
+
+from app.accounts import auth
+from app.accounts.auth import JWT_ALGORITHM
+from app.core.clock import Clock
+from app.models.client import ClientSource
+from app.models.user import Role
+from tests.conftest import PASSWORD, assert_problem
+
+TOKEN = "/api/v1/auth/token"
+ME = "/api/v1/auth/me"
+
+
+async def sign_in(client, username: str, password: str = PASSWORD):
+    return await client.post(TOKEN, data={"username": username, "password": password})
+
+
+async def failures_and_lock(connection, user_id):
+    row = await connection.execute(
+        text("SELECT failed_logins, locked_until FROM users WHERE id = :id"), {"id": user_id}
+    )
+    return row.one()
+
+
+async def test_sign_in_returns_a_working_token(client, make_user, settings, clock):
+    user = await make_user(Role.reviewer)
+    response = await sign_in(client, user.username)
+    assert response.status_code == 200, response.text
+    token = response.json()
+    assert token["token_type"] == "bearer"
+    assert token["expires_in"] == settings.token_minutes * 60
+    claims = jwt.decode(  # its times are the app's clock's, not this process's wall clock
+        token["access_token"],
+        settings.secret_key.get_secret_value(),
+        algorithms=[JWT_ALGORITHM],
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    assert claims["exp"] - claims["iat"] == settings.token_minutes * 60
+    assert abs(claims["iat"] - clock.now().timestamp()) < 60
+    me = await client.get(ME, headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert me.json() == {
+        "kind": "user",
+        "id": str(user.id),
+        "name": user.username,
+        "role": "reviewer",
+        "employer_id": None,
+    }
+
+
+async def test_an_employer_account_token_names_its_employer(client, make_user, make_employer):
+    employer = await make_employer()
+    user = await make_user(Role.employer, employer_id=employer.id)
+    token = (await sign_in(client, user.username)).json()["access_token"]
+    me = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["employer_id"] == str(employer.id)
+
+
+async def test_wrong_password_is_401_counted_and_audited(client, make_user, connection):
+    user = await make_user(Role.inspector)
+    response = await sign_in(client, user.username, "wrong-password")
+    assert assert_problem(response, 401)["detail"] == "wrong username or password"
+    assert (await failures_and_lock(connection, user.id)).failed_logins == 1
+    event = (
+        await connection.execute(
+            text(
+                "SELECT actor_id, action, resource_type, changes, request_id FROM audit_events "
+                "WHERE resource_id = :id"
+            ),
+            {"id": str(user.id)},
+        )
+    ).one()
+    assert event.action == "auth.login_failed"
+    assert event.resource_type == "user"
+    assert event.changes == {"failed_logins": {"old": 0, "new": 1}}
+    assert event.request_id == response.headers["x-request-id"]
+
+
+async def test_unknown_account_gets_the_same_answer_as_a_wrong_password(client):
+    response = await sign_in(client, "nobody-here")
+    assert assert_problem(response, 401)["detail"] == "wrong username or password"
+
+
+async def test_a_good_sign_in_resets_the_failure_count(client, make_user, connection):
+    user = await make_user(Role.inspector)
+    await sign_in(client, user.username, "wrong-password")
+    assert (await sign_in(client, user.username)).status_code == 200
+    assert (await failures_and_lock(connection, user.id)).failed_logins == 0
+
+
+async def test_lockout_after_repeated_failures_refuses_even_the_right_password(
+    client, make_user, connection, settings
+):
+    user = await make_user(Role.inspector)
+    for _ in range(settings.login_max_failures):
+        assert_problem(await sign_in(client, user.username, "wrong-password"), 401)
+    state = await failures_and_lock(connection, user.id)
+    assert state.locked_until is not None
+    locked = await sign_in(client, user.username)
+    assert_problem(locked, 429)
+    retry_after = int(locked.headers["retry-after"])
+    assert settings.login_lock_minutes * 60 - 60 < retry_after <= settings.login_lock_minutes * 60
+    actions = await connection.execute(
+        text("SELECT changes FROM audit_events WHERE resource_id = :id ORDER BY seq"),
+        {"id": str(user.id)},
+    )
+    changes = [row.changes for row in actions]
+    assert len(changes) == settings.login_max_failures
+    assert "locked_until" in changes[-1]
+
+
+async def test_the_lock_expires(client, make_user, connection, clock):
+    user = await make_user(Role.inspector, locked_until=clock.now() - timedelta(seconds=1))
+    assert (await sign_in(client, user.username)).status_code == 200
+    assert (await failures_and_lock(connection, user.id)).locked_until is None
+
+
+async def test_a_disabled_account_cannot_sign_in(client, make_user):
+    user = await make_user(Role.inspector, is_active=False)
+    assert_problem(await sign_in(client, user.username), 401)
+
+
+async def test_a_lock_is_judged_by_the_app_clock(app, client, make_user, clock):
+    """Locked until an hour from now by the app's clock: refused now, let in once the app's
+    clock has passed the lock, whatever the wall clock says."""
+    user = await make_user(Role.inspector, locked_until=clock.now() + timedelta(hours=1))
+    assert_problem(await sign_in(client, user.username), 429)
+    app.state.clock = Clock.pinned(clock.now() + timedelta(hours=2))
+    assert (await sign_in(client, user.username)).status_code == 200
+
+
+async def test_an_expired_token_is_401(client, make_user, settings, clock):
+    user = await make_user(Role.admin)
+    issued = clock.now() - timedelta(hours=2)
+    claims = {
+        "sub": str(user.id),
+        "role": "admin",
+        "iat": issued,
+        "exp": issued + timedelta(hours=1),
+    }
+    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
+    response = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
+    assert assert_problem(response, 401)["detail"] == "invalid token: Signature has expired"
+
+
+async def test_token_expiry_is_judged_by_the_app_clock_not_the_wall_clock(
+    app, client, make_user, settings
+):
+    """A token the app's clock issued a minute ago works though the wall clock has it expired
+    for years; a token the wall clock still has valid is refused once the app's clock has
+    passed its expiry."""
+    user = await make_user(Role.admin)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    app.state.clock = past = Clock.pinned(datetime(2020, 3, 2, 9, 0, tzinfo=shanghai))
+    issued_then = auth.issue_token(user, settings, past)
+    app.state.clock = Clock.pinned(datetime(2020, 3, 2, 9, 1, tzinfo=shanghai))
+    me = await client.get(ME, headers={"Authorization": f"Bearer {issued_then}"})
+    assert me.status_code == 200, me.text
+    assert me.json()["id"] == str(user.id)
+
+    expires = datetime(2098, 12, 31, 23, 0, tzinfo=shanghai)  # long after any wall clock here
+    claims = {"sub": str(user.id), "iat": expires - timedelta(hours=1), "exp": expires}
+    far_ahead = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
+    headers = {"Authorization": f"Bearer {far_ahead}"}
+    app.state.clock = Clock.pinned(expires - timedelta(minutes=1))
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    app.state.clock = Clock.pinned(expires)  # on `exp` it has expired (RFC 7519 §4.1.4)
+    refused = assert_problem(await client.get(ME, headers=headers), 401)
+    assert refused["detail"] == "invalid token: Signature has expired"
+
+
+async def test_a_token_with_a_malformed_expiry_is_401(client, make_user, settings):
+    user = await make_user(Role.admin)
+    claims = {"sub": str(user.id), "exp": "tomorrow"}
+    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
+    response = await client.get(ME, headers={"Authorization": f"Bearer {token}"})
+    assert assert_problem(response, 401)["detail"].startswith("invalid token: ")
+
+
+async def test_a_token_signed_with_another_key_is_401(client, make_user, clock):
+    user = await make_user(Role.admin)
+    claims = {"sub": str(user.id), "exp": clock.now() + timedelta(hours=1)}
+    token = jwt.encode(claims, "someone-else-s-secret-0123456789abcdef", algorithm=JWT_ALGORITHM)
+    assert_problem(await client.get(ME, headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_a_token_without_expiry_is_401(client, make_user, settings):
+    user = await make_user(Role.admin)
+    token = jwt.encode(
+        {"sub": str(user.id)}, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM
+    )
+    assert_problem(await client.get(ME, headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_a_token_of_a_disabled_account_stops_working(client, make_user, headers_for):
+    admin = await headers_for(Role.admin)
+    user = await make_user(Role.inspector)
+    token = (await sign_in(client, user.username)).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    disabled = await client.patch(
+        f"/api/v1/users/{user.id}", json={"is_active": False}, headers=admin
+    )
+    assert disabled.status_code == 200, disabled.text
+    assert_problem(await client.get(ME, headers=headers), 401)
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+
+async def test_an_api_key_is_shown_once_and_only_its_sha256_is_stored(
+    client, headers_for, connection
+):
+    admin = await headers_for(Role.admin)
+    response = await client.post(
+        "/api/v1/clients", json={"name": "县社保中心", "source": "social_insurance"}, headers=admin
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    key = created["api_key"]
+    row = (
+        await connection.execute(
+            text("SELECT key_hash, api_clients::text AS whole_row FROM api_clients WHERE id = :id"),
+            {"id": created["id"]},
+        )
+    ).one()
+    assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in row.whole_row
+    secret = key.split("_", 2)[2]  # token_urlsafe may itself hold "_": split the prefix only
+    assert secret not in row.whole_row  # the secret part is nowhere
+    listed = await client.get("/api/v1/clients", headers=admin)
+    assert "api_key" not in listed.text and key not in listed.text
+    me = await client.get(ME, headers={"X-API-Key": key})
+    assert me.json()["kind"] == "client" and me.json()["id"] == created["id"]
+
+
+async def test_a_revoked_key_is_401(client, headers_for, make_api_client):
+    client_id, key = await make_api_client()
+    assert (await client.get(ME, headers={"X-API-Key": key})).status_code == 200
+    revoked = await client.post(
+        f"/api/v1/clients/{client_id}/revocation", headers=await headers_for(Role.admin)
+    )
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["revoked_at"] is not None
+    problem = assert_problem(await client.get(ME, headers={"X-API-Key": key}), 401)
+    assert "revoked" in problem["detail"]
+
+
+async def test_a_key_with_a_known_prefix_but_wrong_secret_is_401(client, make_api_client):
+    _, key = await make_api_client()
+    forged = key[: key.rindex("_") + 1] + "A" * 43
+    assert_problem(await client.get(ME, headers={"X-API-Key": forged}), 401)
+
+
+@pytest.mark.parametrize(
+    ("source", "scopes"),
+    [
+        (ClientSource.social_insurance, ["intake"]),
+        (ClientSource.arbitration, ["intake"]),
+        (ClientSource.labour_relations, ["intake"]),
+        (ClientSource.city_platform, ["receipts"]),
+    ],
+)
+async def test_a_client_gets_the_scopes_its_source_needs(client, headers_for, source, scopes):
+    response = await client.post(
+        "/api/v1/clients",
+        json={"name": "系统", "source": source.value},
+        headers=await headers_for(Role.admin),
+    )
+    assert response.json()["scopes"] == scopes
+
+
+async def test_an_api_key_does_not_reach_staff_routes(client, make_api_client):
+    _, key = await make_api_client()
+    response = await client.get("/api/v1/employers", headers={"X-API-Key": key})
+    assert "lacks a scope" in assert_problem(response, 403)["detail"]
