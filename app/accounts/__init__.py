@@ -1,0 +1,1 @@
+"""Staff and employer accounts, sign-in (JWT) and machine clients' API keys."""

@@ -1,0 +1,1 @@
+"""A grade's life: notice -> representation -> decision -> final (DOMAIN §3)."""

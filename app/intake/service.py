@@ -27,6 +27,7 @@ from app.models.intake import (
     IntakeRecord,
     IntakeResult,
 )
+from app.records import corrections
 from app.records import service as credit_records
 
 SOURCE_REASON = "updated by source"
@@ -176,7 +177,7 @@ async def _write(
         outcome, record_id = outcomes[row.index]
         if outcome == Outcome.corrected and row.content and record_id:
             try:  # checked before anything is written, so a refusal leaves nothing behind
-                record = await credit_records.replace_by_source(
+                record = await corrections.replace_by_source(
                     session=session,
                     record_id=record_id,
                     content=row.content,

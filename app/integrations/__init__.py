@@ -1,0 +1,1 @@
+"""Clients of outside systems (the city credit-sharing platform arrives with the push)."""

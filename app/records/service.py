@@ -24,13 +24,11 @@ from app.core.errors import (
     Conflict,
     FieldProblem,
     Forbidden,
-    InvalidField,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
 )
 from app.models.credit_record import (
-    CorrectionCreate,
     CreditRecord,
     CreditRecordBase,
     CreditRecordCreate,
@@ -55,7 +53,7 @@ def etag(record: CreditRecord) -> str:
     return f'"{record.version}.{record.revision}"'
 
 
-def _content(record: CreditRecord) -> dict[str, Any]:
+def content_of(record: CreditRecord) -> dict[str, Any]:
     return {field: getattr(record, field) for field in CONTENT_FIELDS}
 
 
@@ -174,14 +172,14 @@ def _created_fields(row: dict[str, Any]) -> dict[str, Any]:
     return {field: row[field] for field in (*CONTENT_FIELDS, "status")}
 
 
-async def _locked(session: AsyncSession, record_id: uuid.UUID) -> CreditRecord:
+async def locked(session: AsyncSession, record_id: uuid.UUID) -> CreditRecord:
     record = await session.get(CreditRecord, record_id, with_for_update=True)
     if record is None:
         raise NotFound(f"credit record {record_id} does not exist")
     return record
 
 
-def _must_be(record: CreditRecord, status: RecordStatus, doing: str) -> None:
+def must_be(record: CreditRecord, status: RecordStatus, doing: str) -> None:
     if record.status != status:
         extra = {"current_id": str(record.superseded_by_id)} if record.superseded_by_id else {}
         raise Conflict(
@@ -192,7 +190,7 @@ def _must_be(record: CreditRecord, status: RecordStatus, doing: str) -> None:
 
 
 def _merged(record: CreditRecord, data: CreditRecordUpdate) -> CreditRecordCreate:
-    values = {k: v for k, v in _content(record).items() if k in CreditRecordCreate.model_fields}
+    values = {k: v for k, v in content_of(record).items() if k in CreditRecordCreate.model_fields}
     values["rectification"] = reads.rectification(record).model_dump()
     values.update(data.model_dump(exclude_unset=True))
     try:
@@ -216,8 +214,8 @@ async def update(
     clock: Clock,
 ) -> CreditRecord:
     """Only a draft, only by its collector, only with the ETag they read."""
-    record = await _locked(session, record_id)
-    _must_be(record, RecordStatus.draft, "edited")
+    record = await locked(session, record_id)
+    must_be(record, RecordStatus.draft, "edited")
     if actor.id is None or record.collected_by != actor.id:
         raise Forbidden("only the inspector who collected a draft may edit it", reason="collector")
     if if_match is None:
@@ -230,19 +228,19 @@ async def update(
     [found] = await problems(session=session, items=[merged], clock=clock)
     if found:
         raise rules.invalid(found)
-    before = _content(record)
+    before = content_of(record)
     for key, value in rules.columns(merged, settings).items():
         setattr(record, key, value)
-    changes = audit.diff(before, _content(record))
+    changes = audit.diff(before, content_of(record))
     if changes:
         record.revision += 1
         record.updated_at = clock.now()
         await session.flush()
-        await _audit(session, actor, "credit_record.update", record.id, changes)
+        await audit_change(session, actor, "credit_record.update", record.id, changes)
     return record
 
 
-def _second_person(record: CreditRecord, actor: Actor, doing: str) -> None:
+def second_person(record: CreditRecord, actor: Actor, doing: str) -> None:
     if record.collected_by is not None and record.collected_by == actor.id:
         raise Forbidden(
             f"you collected this record, so you cannot {doing} it: a second reviewer must "
@@ -254,21 +252,21 @@ def _second_person(record: CreditRecord, actor: Actor, doing: str) -> None:
 async def verify(
     *, session: AsyncSession, record_id: uuid.UUID, actor: Actor, clock: Clock
 ) -> CreditRecord:
-    record = await _locked(session, record_id)
-    _must_be(record, RecordStatus.draft, "verified")
-    _second_person(record, actor, "verify")
+    record = await locked(session, record_id)
+    must_be(record, RecordStatus.draft, "verified")
+    second_person(record, actor, "verify")
     record.status = RecordStatus.verified
     record.verified_by = actor.id
     record.verified_at = record.updated_at = clock.now()
     await session.flush()
-    await _transition(session, actor, record, "credit_record.verify", was=RecordStatus.draft)
+    await audit_transition(session, actor, record, "credit_record.verify", was=RecordStatus.draft)
     await credit_events.emit(
         session=session, event_type=CreditEventType.record_verified, records=[record]
     )
     return record
 
 
-async def _audit(
+async def audit_change(
     session: AsyncSession,
     actor: Actor,
     action: str,
@@ -285,7 +283,7 @@ async def _audit(
     )
 
 
-async def _transition(
+async def audit_transition(
     session: AsyncSession,
     actor: Actor,
     record: CreditRecord,
@@ -296,128 +294,7 @@ async def _transition(
 ) -> None:
     changes = audit.created(new)
     changes["status"] = {"old": str(was), "new": str(record.status)}
-    await _audit(session, actor, action, record.id, changes)
-
-
-async def correct(
-    *,
-    session: AsyncSession,
-    record_id: uuid.UUID,
-    data: CorrectionCreate,
-    actor: Actor,
-    settings: Settings,
-    clock: Clock,
-) -> CreditRecord:
-    """Version N+1, verified at once by the correcting reviewer; version N becomes superseded."""
-    old = await _locked(session, record_id)
-    _must_be(old, RecordStatus.verified, "corrected")
-    _second_person(old, actor, "correct")
-    content = CreditRecordCreate.model_validate(data.model_dump(exclude={"reason"}))
-    await _check_replacement(session, old, content, clock)
-    return await _supersede(session, old, content, actor, settings, clock, reason=data.reason)
-
-
-async def replace_by_source(
-    *,
-    session: AsyncSession,
-    record_id: uuid.UUID,
-    content: CreditRecordCreate,
-    actor: Actor,
-    settings: Settings,
-    clock: Clock,
-    verified: bool,
-    reason: str,
-) -> CreditRecord:
-    """Changed content from the record's source system (intake): a draft is edited in place
-    (and verified when the source is trusted); a verified record gets a new verified version
-    from a trusted source only (an untrusted one needs a reviewer's correction: 409)."""
-    record = await _locked(session, record_id)
-    await _check_replacement(session, record, content, clock)
-    if record.status == RecordStatus.draft:
-        before = _content(record)
-        for key, value in rules.columns(content, settings).items():
-            setattr(record, key, value)
-        record.revision += 1
-        record.updated_at = clock.now()
-        if verified:
-            record.status, record.verified_at = RecordStatus.verified, record.updated_at
-        await session.flush()
-        changes = audit.diff(before, _content(record))
-        if verified:
-            changes["status"] = {"old": "draft", "new": "verified"}
-        await _audit(session, actor, "credit_record.update", record.id, changes)
-        if verified:
-            await credit_events.emit(
-                session=session, event_type=CreditEventType.record_verified, records=[record]
-            )
-        return record
-    _must_be(record, RecordStatus.verified, "replaced")
-    if not verified:
-        raise Conflict(
-            f"credit record {record.id} is verified; a change from an untrusted source needs "
-            "a reviewer's correction",
-            record_status=str(record.status),
-        )
-    return await _supersede(session, record, content, actor, settings, clock, reason=reason)
-
-
-async def _check_replacement(
-    session: AsyncSession, old: CreditRecord, content: CreditRecordCreate, clock: Clock
-) -> None:
-    if content.employer_id != old.employer_id:
-        raise InvalidField(
-            ["body", "employer_id"],
-            "a correction cannot move a record to another employer; revoke it and create a new one",
-        )
-    [found] = await problems(session=session, items=[content], clock=clock)
-    if found:
-        raise rules.invalid(found)
-
-
-async def _supersede(
-    session: AsyncSession,
-    old: CreditRecord,
-    content: CreditRecordCreate,
-    actor: Actor,
-    settings: Settings,
-    clock: Clock,
-    *,
-    reason: str,
-) -> CreditRecord:
-    """The new verified version N+1 and the old one superseded, linked both ways."""
-    person = actor.id if actor.kind == "user" else None
-    now = clock.now()  # a record's times all come from the clock (`create_many` stamps them)
-    new = CreditRecord(
-        **rules.columns(content, settings),
-        id=uuid.uuid4(),
-        record_key=old.record_key,
-        version=old.version + 1,
-        status=RecordStatus.verified,
-        supersedes_id=old.id,
-        correction_reason=reason,
-        collected_by=person,
-        verified_by=person,
-        verified_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    old.status, old.superseded_by_id, old.updated_at = RecordStatus.superseded, new.id, now
-    await session.flush()  # the old version steps aside before the new one becomes current
-    session.add(new)
-    await session.flush()
-    await _transition(
-        session, actor, old, "credit_record.supersede",
-        was=RecordStatus.verified, superseded_by_id=new.id,
-    )  # fmt: skip
-    changes = audit.diff(_content(old), _content(new))
-    changes["reason"] = {"old": None, "new": reason}
-    changes["supersedes_id"] = {"old": None, "new": str(old.id)}
-    await _audit(session, actor, "credit_record.correct", new.id, changes)
-    extra = {"previous_id": str(old.id), "reason": reason}
-    await credit_events.emit(
-        session=session, event_type=CreditEventType.record_corrected, records=[new], extra=extra
-    )
-    return new
+    await audit_change(session, actor, action, record.id, changes)
 
 
 async def revoke(
@@ -428,8 +305,8 @@ async def revoke(
     actor: Actor,
     clock: Clock,
 ) -> CreditRecord:
-    record = await _locked(session, record_id)
-    _must_be(record, RecordStatus.verified, "revoked")
+    record = await locked(session, record_id)
+    must_be(record, RecordStatus.verified, "revoked")
     record.status = RecordStatus.revoked
     record.revocation_reason = data.reason
     record.revoking_document = data.revoking_document
@@ -437,7 +314,7 @@ async def revoke(
     record.revoked_at = record.updated_at = clock.now()
     await session.flush()
     extra = {"reason": data.reason, "revoking_document": data.revoking_document}
-    await _transition(
+    await audit_transition(
         session, actor, record, "credit_record.revoke", was=RecordStatus.verified, **extra
     )
     await credit_events.emit(

@@ -22,6 +22,7 @@ from app.models.credit_record import (
     RevocationCreate,
 )
 from app.models.user import Role, User
+from app.records import corrections
 from app.records import service as credit_records
 
 
@@ -94,7 +95,7 @@ async def add_record(
         fixed = CorrectionCreate(
             **content(employer_id, spec, serious_conditions=[]).model_dump(), reason="认定有误"
         )
-        new = await credit_records.correct(
+        new = await corrections.correct(
             session=session,
             record_id=record.id,
             data=fixed,

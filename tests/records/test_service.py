@@ -27,7 +27,7 @@ from app.models.credit_record import (
 )
 from app.models.event import CreditEvent
 from app.models.user import Role
-from app.records import reads, rules
+from app.records import corrections, reads, rules
 from app.records import service as credit_records
 from tests.conftest import new_uscc
 
@@ -167,7 +167,7 @@ async def test_two_reviewer_flow_versions_history_and_events(
     fix = CorrectionCreate.model_validate(
         {**content(employer.id, fine_amount=Decimal("15000.00")).model_dump(), "reason": "金额有误"}
     )
-    v2 = await credit_records.correct(
+    v2 = await corrections.correct(
         session=session, record_id=v1.id, data=fix, actor=b, settings=settings, clock=clock
     )
     assert (v2.version, v2.status, v2.supersedes_id) == (2, RecordStatus.verified, v1.id)
@@ -219,7 +219,7 @@ async def test_collector_cannot_verify_or_correct_own_record(
         await credit_records.verify(session=session, record_id=record.id, actor=b, clock=clock)
     fix = CorrectionCreate.model_validate({**content(employer.id).model_dump(), "reason": "x"})
     with pytest.raises(Forbidden):
-        await credit_records.correct(
+        await corrections.correct(
             session=session, record_id=record.id, data=fix, actor=a, settings=settings, clock=clock
         )
 
@@ -295,14 +295,14 @@ async def test_trusted_intake_creates_verified_and_replaces_by_version(
     assert [r.status for r in created] == [RecordStatus.verified] * 2
     assert created[0].collected_by is None and created[0].verified_at is not None
     changed = content(employer.id, title="欠缴社会保险费", kind="social_insurance")
-    new = await credit_records.replace_by_source(
+    new = await corrections.replace_by_source(
         session=session, record_id=created[0].id, content=changed, actor=machine,
         settings=settings, clock=clock, verified=True, reason="updated by source",
     )  # fmt: skip
     await session.refresh(created[0])
     assert new.version == 2 and created[0].status == RecordStatus.superseded
     with pytest.raises(Conflict):
-        await credit_records.replace_by_source(
+        await corrections.replace_by_source(
             session=session, record_id=created[1].id, content=changed, actor=machine,
             settings=settings, clock=clock, verified=False, reason="updated by source",
         )  # fmt: skip

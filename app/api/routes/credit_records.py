@@ -27,7 +27,7 @@ from app.models.credit_record import (
     RecordStatus,
     RevocationCreate,
 )
-from app.records import reads
+from app.records import corrections, reads
 from app.records import service as credit_records
 
 router = api_router(
@@ -227,7 +227,7 @@ async def correct_record(
     clock: ClockDep,
     actor: Reviewer,
 ) -> CreditRecordPublic:
-    record = await credit_records.correct(
+    record = await corrections.correct(
         session=session,
         record_id=record_id,
         data=data,
