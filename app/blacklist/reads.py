@@ -15,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.blacklist import rules
-from app.core import pagination, personal_data
+from app.core import access, pagination, personal_data
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.errors import Forbidden, NotFound
 from app.models.blacklist import (
     BlacklistEntry,
     BlacklistEntryPublic,
@@ -33,9 +32,7 @@ from app.models.user import Role
 async def get(*, session: AsyncSession, entry_id: uuid.UUID, actor: Actor) -> BlacklistEntry:
     """An employer sees only its own listings; anything else is simply not there."""
     entry = await session.get(BlacklistEntry, entry_id)
-    if entry is None or (actor.role == Role.employer and entry.employer_id != actor.employer_id):
-        raise NotFound(f"blacklist entry {entry_id} does not exist")
-    return entry
+    return access.visible(actor, entry, missing=f"blacklist entry {entry_id}")
 
 
 async def list_(
@@ -49,11 +46,7 @@ async def list_(
 ) -> tuple[list[BlacklistEntry], str | None]:
     """Newest listing first."""
     query = select(BlacklistEntry)
-    if actor.role == Role.employer:
-        if employer_id is not None and employer_id != actor.employer_id:
-            raise Forbidden("an employer account sees only its own listings")
-        employer_id = actor.employer_id
-    if employer_id is not None:
+    if (employer_id := access.own_employer(actor, employer_id)) is not None:
         query = query.where(BlacklistEntry.employer_id == employer_id)
     if status is not None:
         query = query.where(BlacklistEntry.status == status)

@@ -1,12 +1,17 @@
-"""Who may do what: one table of permissions, checked by one dependency for every route."""
+"""Who may do what: one table of permissions, checked by one dependency for every route; and
+whose file they may see: an employer account sees only its own employer's, and another
+employer's is as absent to it as one that does not exist (404, never 403)."""
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from app.core.actors import Actor
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, NotFound, Unauthorized
 from app.models.client import Scope
+from app.models.employer import Employer
 from app.models.user import Role
 
 STAFF = frozenset({Role.admin, Role.inspector, Role.reviewer, Role.auditor})
@@ -46,13 +51,13 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.users_manage: frozenset({Role.admin}),
     Permission.clients_manage: frozenset({Role.admin}),
     Permission.audit_read: frozenset({Role.admin, Role.auditor}),
-    # employers read only their own (enforced where the employer is loaded)
+    # employers read only their own (each service scopes through `visible` and `own_employer`)
     Permission.employers_read: STAFF | {Role.employer},
     Permission.employers_write: frozenset({Role.admin, Role.inspector, Role.reviewer}),
     # employers see the calendar their deadlines are counted on (DOMAIN.md §8)
     Permission.calendar_read: STAFF | {Role.employer},
     Permission.calendar_write: frozenset({Role.admin}),  # loads each year's notice
-    # employers read only their own verified records (enforced in services.credit_records)
+    # employers read only their own verified records (records.reads)
     Permission.credit_records_read: STAFF | {Role.employer},
     # inspectors (and reviewers) collect drafts; only the collector edits one
     Permission.credit_records_write: frozenset({Role.inspector, Role.reviewer}),
@@ -63,15 +68,14 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.imports_write: frozenset({Role.inspector, Role.reviewer}),
     Permission.imports_read: frozenset({Role.admin, Role.inspector, Role.reviewer, Role.auditor}),
     # 人社部令第45号: a reviewer lists and removes; employers read only their own listings
-    # (enforced in services.blacklist)
     Permission.blacklist_read: STAFF | {Role.employer},
     Permission.blacklist_write: frozenset({Role.reviewer}),
-    # Art 13(2): employers read only their own interviews (enforced in services.interviews)
+    # Art 13(2): employers read only their own interviews
     Permission.interviews_read: STAFF | {Role.employer},
     Permission.interviews_write: frozenset({Role.inspector, Role.reviewer}),
     Permission.rule_sets_read: STAFF,
     Permission.rule_sets_write: frozenset({Role.admin}),
-    # employers read only their own evaluations (enforced in services.evaluations)
+    # employers read only their own evaluations
     Permission.evaluations_read: STAFF | {Role.employer},
     # 陈述申辩: the employer, or staff entering it for them; auditors only read
     Permission.evaluations_represent: frozenset(
@@ -99,3 +103,46 @@ def authorize(actor: Actor, permission: Permission) -> None:
         return
     if actor.role not in ROLES[permission]:
         raise Forbidden(f"role {actor.role} may not {permission.value}")
+
+
+# --- whose file: an employer account sees only its own employer's ------------------------------
+
+
+class EmployerOwned(Protocol):
+    @property
+    def employer_id(self) -> uuid.UUID: ...
+
+
+Owned = TypeVar("Owned", bound=EmployerOwned | Employer)
+
+
+def sees(actor: Actor, employer_id: uuid.UUID) -> bool:
+    """Staff, machine clients and the system see every employer's file; an employer account
+    only its own employer's."""
+    if actor.role == Role.employer:
+        return actor.employer_id == employer_id
+    return actor.kind != "public"
+
+
+def visible(actor: Actor, found: Owned | None, *, missing: str) -> Owned:
+    """`found` (an employer, or a thing of one employer's file) when the actor sees it; else 404
+    `<missing> does not exist`, the same answer whether it is absent or another employer's."""
+    if found is None or not sees(actor, _employer_of(found)):
+        raise NotFound(f"{missing} does not exist")
+    return found
+
+
+def _employer_of(found: EmployerOwned | Employer) -> uuid.UUID:
+    return found.id if isinstance(found, Employer) else found.employer_id
+
+
+def own_employer(actor: Actor, employer_id: uuid.UUID | None) -> uuid.UUID | None:
+    """The employer a list is filtered to: for an employer account its own (another employer's
+    `employer_id` is a 404, as for one that does not exist); for everyone else `employer_id`."""
+    if actor.role != Role.employer:
+        return employer_id
+    if actor.employer_id is None:  # ck_users_employer_account_bound: never; refuse, not list all
+        raise Forbidden("an employer account must be bound to its employer")
+    if employer_id is not None and not sees(actor, employer_id):
+        raise NotFound(f"employer {employer_id} does not exist")
+    return actor.employer_id

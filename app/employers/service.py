@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import pagination, personal_data
+from app.core import access, pagination, personal_data
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
@@ -124,12 +124,8 @@ async def ids_by_uscc(*, session: AsyncSession, codes: set[str]) -> dict[str, uu
 
 
 async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> Employer:
-    if actor.role == Role.employer and actor.employer_id != employer_id:
-        raise Forbidden("an employer account sees only its own employer")
     employer = await session.get(Employer, employer_id)
-    if employer is None:
-        raise NotFound(f"employer {employer_id} does not exist")
-    return employer
+    return access.visible(actor, employer, missing=f"employer {employer_id}")
 
 
 async def list_(
@@ -145,8 +141,8 @@ async def list_(
     cursor: str | None = None,
 ) -> tuple[list[Employer], str | None]:
     query = select(Employer)
-    if actor.role == Role.employer:
-        query = query.where(Employer.id == actor.employer_id)
+    if (own := access.own_employer(actor, None)) is not None:
+        query = query.where(Employer.id == own)
     if uscc_exact:
         query = query.where(Employer.uscc == uscc.normalise(uscc_exact))
     if q:

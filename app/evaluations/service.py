@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import pagination
+from app.core import access, pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
-from app.core.errors import Conflict, Forbidden, InvalidField, NotFound
+from app.core.errors import Conflict, Forbidden, InvalidField
 from app.grading import rule_sets
 from app.grading.rules import Spec, evidence_items, render, without_facts
 from app.models.credit_record import CreditRecord
@@ -35,7 +35,6 @@ from app.models.evaluation import (
     RepresentationCreate,
 )
 from app.models.rule_set import Grade
-from app.models.user import Role
 
 REVIEW_CITATION = "国办发〔2020〕49号（陈述申辩）; 文水县办法 第九条"
 
@@ -89,11 +88,7 @@ def of_employer(employer_id: uuid.UUID) -> ColumnElement[bool]:
 async def get(*, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
     """Employers see only their own; anything else is simply not there."""
     evaluation = await session.get(Evaluation, evaluation_id)
-    if evaluation is None or (
-        actor.role == Role.employer and evaluation.employer_id != actor.employer_id
-    ):
-        raise NotFound(f"evaluation {evaluation_id} does not exist")
-    return evaluation
+    return access.visible(actor, evaluation, missing=f"evaluation {evaluation_id}")
 
 
 async def list_(
@@ -107,12 +102,8 @@ async def list_(
     cursor: str | None = None,
 ) -> tuple[list[Evaluation], str | None]:
     """Newest first, every version (filter `status` for the current ones)."""
-    if actor.role == Role.employer:
-        if employer_id is not None and employer_id != actor.employer_id:
-            raise Forbidden("an employer account sees only its own evaluations")
-        employer_id = actor.employer_id
     query = select(Evaluation)
-    if employer_id is not None:
+    if (employer_id := access.own_employer(actor, employer_id)) is not None:
         query = query.where(of_employer(employer_id))
     for column, value in (
         (Evaluation.cycle, cycle),

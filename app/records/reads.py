@@ -12,9 +12,9 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.core import pagination
+from app.core import access, pagination
 from app.core.actors import Actor
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden
 from app.models.audit import AuditEvent
 from app.models.credit_record import (
     CreditRecord,
@@ -47,14 +47,9 @@ def to_public(record: CreditRecord) -> CreditRecordPublic:
 async def get(*, session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
     """Employers see only their own verified records; anything else is simply not there."""
     record = await session.get(CreditRecord, record_id)
-    hidden = actor.role == Role.employer and (
-        record is None
-        or record.employer_id != actor.employer_id
-        or record.status != RecordStatus.verified
-    )
-    if record is None or hidden:
-        raise NotFound(f"credit record {record_id} does not exist")
-    return record
+    if actor.role == Role.employer and record and record.status != RecordStatus.verified:
+        record = None  # a draft or an old version is not there for its employer
+    return access.visible(actor, record, missing=f"credit record {record_id}")
 
 
 async def list_(
@@ -73,10 +68,8 @@ async def list_(
 ) -> tuple[list[CreditRecord], str | None]:
     """Newest occurrence first. `occurred_from` and `occurred_to` are both inclusive."""
     query = select(CreditRecord)
+    employer_id = access.own_employer(actor, employer_id)
     if actor.role == Role.employer:
-        if employer_id is not None and employer_id != actor.employer_id:
-            raise Forbidden("an employer account sees only its own credit records")
-        employer_id = actor.employer_id
         query = query.where(CreditRecord.status == RecordStatus.verified)
     for column, value in (
         (CreditRecord.employer_id, employer_id),

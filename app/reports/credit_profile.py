@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.core import access
 from app.core.actors import Actor
-from app.core.errors import NotFound
 from app.evaluations import service as evaluations
 from app.models.credit_record import CreditRecord, RecordStatus
 from app.models.employer import Employer
@@ -21,9 +21,8 @@ HISTORY = 100
 
 
 async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> CreditProfile:
-    own = actor.role != Role.employer or actor.employer_id == employer_id
-    if not own or await session.get(Employer, employer_id) is None:
-        raise NotFound(f"employer {employer_id} does not exist")
+    employer = await session.get(Employer, employer_id)
+    access.visible(actor, employer, missing=f"employer {employer_id}")
     history = list(
         (
             await session.scalars(

@@ -15,16 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import pagination
+from app.core import access, pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.errors import FieldProblem, Forbidden, NotFound
+from app.core.errors import FieldProblem
 from app.models.blacklist import PARTY_ROLE_LABELS
 from app.models.credit_record import CreditRecordCreate, RecordCategory, RecordKind, RecordSource
 from app.models.employer import Employer
 from app.models.interview import Interview, InterviewCreate
-from app.models.user import Role
 from app.records import service as credit_records
 from app.records.rules import invalid
 
@@ -98,12 +97,7 @@ def _audited(data: InterviewCreate, record_id: uuid.UUID) -> dict[str, Any]:
 async def get(*, session: AsyncSession, interview_id: uuid.UUID, actor: Actor) -> Interview:
     """An employer sees only its own interviews; anything else is simply not there."""
     interview = await session.get(Interview, interview_id)
-    hidden = interview is not None and (
-        actor.role == Role.employer and interview.employer_id != actor.employer_id
-    )
-    if interview is None or hidden:
-        raise NotFound(f"interview {interview_id} does not exist")
-    return interview
+    return access.visible(actor, interview, missing=f"interview {interview_id}")
 
 
 async def list_(
@@ -118,11 +112,7 @@ async def list_(
 ) -> tuple[list[Interview], str | None]:
     """Newest first; `interviewed_from` and `interviewed_to` are both inclusive."""
     query = select(Interview)
-    if actor.role == Role.employer:
-        if employer_id is not None and employer_id != actor.employer_id:
-            raise Forbidden("an employer account sees only its own interviews")
-        employer_id = actor.employer_id
-    if employer_id is not None:
+    if (employer_id := access.own_employer(actor, employer_id)) is not None:
         query = query.where(Interview.employer_id == employer_id)
     if interviewed_from:
         query = query.where(Interview.interviewed_on >= interviewed_from)

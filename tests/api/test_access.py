@@ -10,19 +10,31 @@ import inspect
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import params
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlmodel import select
 from starlette.routing import Mount
 
 from app.core.access import ROLES, SCOPES, Permission
 from app.core.config import Settings
+from app.grading import apply
+from app.grading import service as grading
 from app.main import create_app
 from app.models.client import DEFAULT_SCOPES, ClientSource
+from app.models.credit_record import RecordKind
+from app.models.employer import Employer
+from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
+from app.models.problem import PROBLEM_BASE
 from app.models.user import Role
+from tests.conftest import assert_problem
+from tests.grading.support import Spec, actor_of, add_record
 
 PUBLIC_PATHS = {
     ("GET", "/healthz"),
@@ -131,7 +143,7 @@ async def test_access_matrix(client, make_employer, actor_headers, endpoint, act
         endpoint.method, _url(endpoint, employer.id), headers=headers, **_body(endpoint)
     )
     if _allowed(actor, endpoint.permission):
-        # past the access check; a 403 may still come from the resource (not the employer's own)
+        # past the access check; a 403 may still come from a role rule (evidence is for staff)
         assert response.status_code != 401, response.text
         refused = response.status_code == 403 and str(endpoint.permission) in response.text
         assert not refused, response.text
@@ -173,3 +185,197 @@ async def test_an_api_client_can_ask_who_it_is(client, make_api_client):
         "role": None,
         "employer_id": None,
     }
+
+
+# --- employer scoping: another employer's file is as absent as what does not exist ----------
+
+NOT_AN_EMPLOYERS = {"year"}  # path parameters that name nothing of one employer's file
+# Reached through the permission table but refused by a role rule whoever owns the record
+# (history and evidence are for bureau staff, Art 8): 403 for the employer's own record too.
+STAFF_ONLY = {
+    "GET /api/v1/credit-records/{record_id}/history",
+    "GET /api/v1/credit-records/{record_id}/attachments",
+    "GET /api/v1/credit-records/{record_id}/attachments/{attachment_id}",
+}
+PDF = b"%PDF-1.7\n" + b"evidence " * 50
+REQUEST_BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/v1/evaluations/{evaluation_id}/representations": {"json": {"text": "已整改"}},
+    "POST /api/v1/evaluations/{evaluation_id}/representations/attachments": {
+        "files": {"file": ("整改凭证.pdf", PDF, "application/pdf")}
+    },
+}
+CHILD_LABOUR = Spec(serious=["child_or_forced_labour"], kind=RecordKind.child_labour)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _owned_parameters(endpoint: Endpoint) -> list[str]:
+    return [n for n in re.findall(r"\{(\w+)\}", endpoint.path) if n not in NOT_AN_EMPLOYERS]
+
+
+def _filters_by_employer(endpoint: Endpoint) -> bool:
+    return any(p.name == "employer_id" for p in endpoint.route.dependant.query_params)
+
+
+# Every route an employer account may call that names a thing of one employer's file, by a path
+# parameter or the `employer_id` filter: walked from the app, so no route family is forgotten.
+EMPLOYER_SCOPED = [
+    e
+    for e in ENDPOINTS
+    if _allowed(Role.employer.value, e.permission)
+    and (_owned_parameters(e) or _filters_by_employer(e))
+]
+
+
+def test_the_walk_finds_every_employer_facing_route_family():
+    found = {str(e) for e in EMPLOYER_SCOPED}
+    assert found >= {
+        "GET /api/v1/employers/{employer_id}",
+        "GET /api/v1/employers/{employer_id}/credit-profile",
+        "GET /api/v1/employers/{employer_id}/credit-records",
+        "GET /api/v1/credit-records",
+        "GET /api/v1/credit-records/{record_id}",
+        "GET /api/v1/blacklist-entries",
+        "GET /api/v1/blacklist-entries/{entry_id}",
+        "GET /api/v1/evaluations",
+        "GET /api/v1/evaluations/{evaluation_id}",
+        "GET /api/v1/evaluations/{evaluation_id}/representations/attachments",
+        "GET /api/v1/evaluations/{evaluation_id}/representations/attachments/{attachment_id}",
+        "GET /api/v1/interviews",
+        "GET /api/v1/interviews/{interview_id}",
+        *REQUEST_BODIES,
+        *STAFF_ONLY,
+    }
+    assert "GET /api/v1/calendar/{year}" not in found
+
+
+def _listing(employer_id: uuid.UUID, listed_on: date) -> dict[str, Any]:
+    return {
+        "employer_id": str(employer_id), "decision_number": "文人社失惩字〔2026〕2号",
+        "listed_on": listed_on.isoformat(), "payment_order_number": "文人社监令字〔2026〕7号",
+        "payment_deadline": (listed_on - timedelta(days=30)).isoformat(),
+        "amount_owed": "86000.50", "workers_affected": 12, "ground": "arrears_over_threshold",
+        "facts": "拖欠12名农民工工资，经责令限期支付逾期未付",
+        "responsible_persons": [
+            {"name": "张建国", "role": "legal_representative", "id_number": "14112119800101123X"}
+        ],
+    }  # fmt: skip
+
+
+def _interview(employer_id: uuid.UUID, interviewed_on: date) -> dict[str, Any]:
+    return {
+        "employer_id": str(employer_id), "interviewed_on": interviewed_on.isoformat(),
+        "subject": "拖欠农民工工资问题", "location": "县人社局三楼会议室",
+        "persons": [{"name": "张建国", "role": "legal_representative"}],
+        "officers": ["刘监察"], "summary": "告知评为C级的原因及后果，要求限期整改",
+    }  # fmt: skip
+
+
+Thing = tuple[str, ...]  # the path parameters down to one, e.g. ("evaluation_id", "attachment_id")
+
+
+@pytest.fixture
+def employer_file(session, settings, clock, today, client, app, tmp_path, make_user, headers_for):  # type: ignore[no-untyped-def]
+    """The id of a thing of an employer's file, made as staff make it when first asked for."""
+    app.state.settings = settings.model_copy(update={"attachments_dir": tmp_path})
+    evidence = {"files": {"file": ("证据.pdf", PDF + b"staff", "application/pdf")}}
+    made: dict[tuple[uuid.UUID, Thing], str] = {}
+
+    async def created(url: str, role: Role, **request: Any) -> str:
+        response = await client.post(url, headers=await headers_for(role), **request)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def record(employer: Employer) -> str:  # verified, a C condition
+        collector, verifier = await make_user(Role.inspector), await make_user(Role.reviewer)
+        found = await add_record(
+            session, settings, employer.id, CHILD_LABOUR, clock=clock,
+            collector=actor_of(collector), reviewer=actor_of(verifier),
+        )  # fmt: skip
+        return str(found)
+
+    async def notice(employer: Employer) -> str:  # the proposed C, its window open today
+        await thing(employer, ("record_id",))
+        policy = apply.Policy(origin=EvaluationOrigin.batch)
+        await grading.regrade(
+            session=session, employer_ids=[employer.id], cycle=2025, policy=policy, today=today
+        )
+        query = select(Evaluation.id).where(
+            Evaluation.employer_id == employer.id, Evaluation.status == EvaluationStatus.notice
+        )
+        return str(await session.scalar(query))
+
+    async def make(employer: Employer, names: Thing) -> str:
+        match names:
+            case ("employer_id",):
+                return str(employer.id)
+            case ("record_id",):
+                return await record(employer)
+            case ("record_id", "attachment_id"):
+                record_id = await thing(employer, names[:1])
+                url = f"/api/v1/credit-records/{record_id}/attachments"
+                return await created(url, Role.inspector, **evidence)
+            case ("evaluation_id",):
+                return await notice(employer)
+            case ("evaluation_id", "attachment_id"):
+                evaluation_id = await thing(employer, names[:1])
+                url = f"/api/v1/evaluations/{evaluation_id}/representations/attachments"
+                return await created(url, Role.reviewer, **evidence)
+            case ("entry_id",):
+                listing = _listing(employer.id, today)
+                return await created("/api/v1/blacklist-entries", Role.reviewer, json=listing)
+            case ("interview_id",):
+                interview = _interview(employer.id, today)
+                return await created("/api/v1/interviews", Role.inspector, json=interview)
+        raise AssertionError(f"{names}: say here how an employer's file holds one")
+
+    async def thing(employer: Employer, names: Thing) -> str:
+        if (employer.id, names) not in made:
+            made[employer.id, names] = await make(employer, names)
+        return made[employer.id, names]
+
+    return thing
+
+
+async def _ask(client, endpoint: Endpoint, headers: dict[str, str], fill) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """The route with each thing it names (and its `employer_id` filter) filled by `fill`."""
+    names = _owned_parameters(endpoint)
+    values = {name: await fill(tuple(names[: i + 1])) for i, name in enumerate(names)}
+    params = {"employer_id": await fill(("employer_id",))} if _filters_by_employer(endpoint) else {}
+    url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], endpoint.path)
+    request = REQUEST_BODIES.get(str(endpoint), {})
+    assert endpoint.route.body_field is None or request, f"{endpoint}: add it to REQUEST_BODIES"
+    return await client.request(endpoint.method, url, params=params, headers=headers, **request)
+
+
+def _answer(response: httpx.Response) -> tuple[int, str, str]:
+    """What a caller can tell from a refusal: status, problem type, the detail without ids."""
+    body = assert_problem(response, response.status_code)
+    return response.status_code, body["type"], UUID.sub("<id>", body["detail"])
+
+
+@pytest.mark.parametrize("endpoint", EMPLOYER_SCOPED, ids=str)
+async def test_another_employers_file_is_as_absent_as_what_does_not_exist(
+    app, client, make_employer, headers_for, employer_file, endpoint
+):
+    """An employer account's own file answers 2xx; another employer's answers exactly as an id
+    that exists nowhere: 404, the same problem type, the same `<thing> <id> does not exist`."""
+    own, other = await make_employer(), await make_employer()
+    account = await headers_for(Role.employer, employer_id=own.id)
+
+    async def nowhere(names: Thing) -> str:
+        return str(uuid.uuid4())
+
+    mine = await _ask(client, endpoint, account, partial(employer_file, own))
+    theirs = await _ask(client, endpoint, account, partial(employer_file, other))
+    absent = await _ask(client, endpoint, account, nowhere)
+    declared = app.openapi()["paths"][endpoint.path][endpoint.method.lower()]["responses"]
+    if str(endpoint) in STAFF_ONLY:  # refused by role, the same way whoever owns it
+        assert _answer(mine) == _answer(theirs) == _answer(absent)
+        assert mine.status_code == 403 and "403" in declared
+        return
+    assert 200 <= mine.status_code < 300, mine.text
+    assert _answer(theirs) == _answer(absent)
+    status, problem_type, detail = _answer(theirs)
+    assert (status, problem_type) == (404, PROBLEM_BASE + "not-found")
+    assert detail.endswith(" <id> does not exist"), detail
+    assert "404" in declared

@@ -272,7 +272,7 @@ async def test_access_per_role(client, make_employer, headers_for, staff, on):
     mine = await client.get(BASE, headers=own)
     assert [e["id"] for e in mine.json()["items"]] == [entry["id"]]
     asked = await client.get(BASE, params={"employer_id": str(other.id)}, headers=own)
-    assert_problem(asked, 403)
+    assert_problem(asked, 404)
     assert_problem(await client.get(f"{BASE}/{entry['id']}"), 401)
 
 

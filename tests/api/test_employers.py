@@ -281,7 +281,7 @@ async def test_an_employer_account_sees_only_its_own_employer(client, headers_fo
     own, other = await make_employer(), await make_employer()
     headers = await headers_for(Role.employer, employer_id=own.id)
     assert (await client.get(f"{EMPLOYERS}/{own.id}", headers=headers)).status_code == 200
-    assert_problem(await client.get(f"{EMPLOYERS}/{other.id}", headers=headers), 403)
+    assert_problem(await client.get(f"{EMPLOYERS}/{other.id}", headers=headers), 404)
     listed = await client.get(EMPLOYERS, headers=headers)
     assert [e["id"] for e in listed.json()["items"]] == [str(own.id)]
     searched = await client.get(EMPLOYERS, params={"uscc": other.uscc}, headers=headers)

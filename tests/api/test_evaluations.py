@@ -188,7 +188,7 @@ async def test_employers_see_only_their_own(client, proposed_c, headers_for):  #
     stranger = await headers_for(Role.employer)
     assert_problem(await client.get(f"{BASE}/{notice.id}", headers=stranger), 404)
     listed = await client.get(BASE, params={"employer_id": str(employer.id)}, headers=stranger)
-    assert_problem(listed, 403)
+    assert_problem(listed, 404)
     own = await headers_for(Role.employer, employer_id=employer.id)
     page = (await client.get(BASE, params={"cycle": 2025}, headers=own)).json()
     assert [item["id"] for item in page["items"]] == [str(notice.id)]

@@ -77,8 +77,9 @@ async def create_entry(
     summary="Search the list",
     response_model=Page[BlacklistEntryPublic],
     description="Newest listing first; pass `next_cursor` back as `cursor`. An employer "
-    "account sees only its own listings.",
-    responses=responses(422),
+    "account sees only its own listings; another employer's `employer_id` is a 404, as for one "
+    "that does not exist.",
+    responses=responses(404, 422),
 )
 async def list_entries(
     session: SessionDep,

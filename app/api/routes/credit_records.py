@@ -80,8 +80,9 @@ async def create_record(
     response_model=Page[CreditRecordPublic],
     description="Newest occurrence first; `occurred_from`/`occurred_to` are inclusive. Every "
     "version is listed (filter `status=verified` for the current verified ones). An employer "
-    "account sees only its own verified records.",
-    responses=responses(422),
+    "account sees only its own verified records; another employer's `employer_id` is a 404, as "
+    "for one that does not exist.",
+    responses=responses(404, 422),
 )
 async def list_records(
     session: SessionDep,
@@ -117,8 +118,9 @@ async def list_records(
     summary="An employer's credit file",
     response_model=Page[CreditRecordPublic],
     description="The employer's records with the same filters as `/credit-records`. An "
-    "employer account reads only its own file, and only verified records; the public none.",
-    responses=responses(422),
+    "employer account reads only its own file, and only verified records (another employer's "
+    "is a 404, as for one that does not exist); the public none.",
+    responses=responses(404, 422),
 )
 async def list_employer_records(
     employer_id: uuid.UUID,

@@ -91,7 +91,8 @@ async def list_employers(
     "/{employer_id}",
     summary="Read an employer",
     description="Personal data is masked except for admins. The `ETag` header is what "
-    "PATCH needs in `If-Match`.",
+    "PATCH needs in `If-Match`. An employer account reads only its own employer; any other is "
+    "a 404, as for one that does not exist.",
     responses=responses(404, 422),
 )
 async def get_employer(

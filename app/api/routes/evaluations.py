@@ -46,8 +46,9 @@ class Preview(SQLModel):
     summary="List evaluations",
     response_model=Page[EvaluationPublic],
     description="Newest first, every version (`status=final` or `notice` for current ones). "
-    "An employer account sees only its own.",
-    responses=responses(422),
+    "An employer account sees only its own; another employer's `employer_id` is a 404, as for "
+    "one that does not exist.",
+    responses=responses(404, 422),
 )
 async def list_evaluations(
     session: SessionDep,

@@ -53,8 +53,9 @@ async def create_interview(
     summary="Search interviews",
     response_model=Page[InterviewPublic],
     description="Newest first; `interviewed_from`/`interviewed_to` are inclusive. An employer "
-    "account sees only its own interviews.",
-    responses=responses(422),
+    "account sees only its own interviews; another employer's `employer_id` is a 404, as for "
+    "one that does not exist.",
+    responses=responses(404, 422),
 )
 async def list_interviews(
     session: SessionDep,
