@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from app.core.actors import Actor
 from app.core.config import Settings
 from app.core.errors import Conflict, NotFound
+from app.evaluations import reads as evaluation_reads
 from app.evaluations import service as evaluations
 from app.models.representation_attachment import RepresentationAttachment
 from app.records import evidence as evidence_files
@@ -44,7 +45,7 @@ async def add(
 async def list_(
     *, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor
 ) -> list[RepresentationAttachment]:
-    await evaluations.get(session=session, evaluation_id=evaluation_id, actor=actor)
+    await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
     rows = await session.scalars(
         select(RepresentationAttachment)
         .where(RepresentationAttachment.evaluation_id == evaluation_id)
@@ -61,7 +62,7 @@ async def get(
     actor: Actor,
     settings: Settings,
 ) -> tuple[RepresentationAttachment, Path]:
-    await evaluations.get(session=session, evaluation_id=evaluation_id, actor=actor)
+    await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
     attachment = await session.get(RepresentationAttachment, attachment_id)
     if attachment is None or attachment.evaluation_id != evaluation_id:
         raise NotFound(f"attachment {attachment_id} of evaluation {evaluation_id} does not exist")

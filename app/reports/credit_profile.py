@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from app.core import access
 from app.core.actors import Actor
-from app.evaluations import service as evaluations
+from app.evaluations import reads as evaluation_reads
 from app.models.credit_record import CreditRecord, RecordStatus
 from app.models.employer import Employer
 from app.models.evaluation import CreditProfile, Evaluation, EvaluationStatus, RecordSummary
@@ -27,13 +27,13 @@ async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) ->
         (
             await session.scalars(
                 select(Evaluation)
-                .where(evaluations.of_employer(employer_id))
+                .where(evaluation_reads.of_employer(employer_id))
                 .order_by(col(Evaluation.cycle).desc(), col(Evaluation.created_at).desc())
                 .limit(HISTORY)
             )
         ).all()
     )
-    shown = await evaluations.to_public(session=session, evaluations=history)
+    shown = await evaluation_reads.to_public(session=session, evaluations=history)
     current = next((e for e in shown if e.status == EvaluationStatus.final), None)
     notice = next((e for e in shown if e.status == EvaluationStatus.notice), None)
     return CreditProfile(

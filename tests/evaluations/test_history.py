@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from app.evaluations import service as evaluations
+from app.evaluations import reads as evaluation_reads
 from app.grading import apply, rule_sets
 from app.grading.rules import Spec
 from app.models.evaluation import Evaluation, EvaluationOrigin
@@ -44,14 +44,16 @@ async def test_every_version_of_every_cycle_is_found(
         session, settings, employer.id, R(), clock=clock, collector=collector, reviewer=reviewer
     )
     await _grade(session, employer.id, 2025, batch, today)
-    found = await session.scalars(select(Evaluation).where(evaluations.of_employer(employer.id)))
+    found = await session.scalars(
+        select(Evaluation).where(evaluation_reads.of_employer(employer.id))
+    )
     statuses = sorted((e.cycle, str(e.status)) for e in found)
     assert statuses == [(2024, "final"), (2025, "final"), (2025, "superseded")]
 
 
 async def test_the_history_is_read_through_both_partial_indexes(session, make_employer):  # type: ignore[no-untyped-def]
     employer = await make_employer()
-    query = select(Evaluation).where(evaluations.of_employer(employer.id))
+    query = select(Evaluation).where(evaluation_reads.of_employer(employer.id))
     compiled = query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     await session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: force indexes
     plan = "\n".join(await session.scalars(text(f"EXPLAIN {compiled}")))

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from app.blacklist import service as blacklist
 from app.core.config import Settings
-from app.evaluations import service as evaluations
+from app.evaluations import reads as evaluation_reads
 from app.grading import apply, facts, rule_sets
 from app.grading.rules import Spec, decide, evidence_items, render
 from app.models.blacklist import (
@@ -161,7 +161,7 @@ async def _sql_path(
             col(Evaluation.status).in_(["notice", "final"]),
         )
     )
-    shown = await evaluations.to_public(session=session, evaluations=list(rows))
+    shown = await evaluation_reads.to_public(session=session, evaluations=list(rows))
     return {e.employer_id: (e.grade, [i.model_dump(mode="json") for i in e.explanation])
             for e in shown}  # fmt: skip
 

@@ -13,6 +13,7 @@ from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import responses
+from app.evaluations import reads as evaluation_reads
 from app.evaluations import service as evaluations
 from app.grading import service as grading
 from app.models.base import Page
@@ -59,11 +60,11 @@ async def list_evaluations(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[EvaluationPublic]:
-    rows, next_cursor = await evaluations.list_(
+    rows, next_cursor = await evaluation_reads.list_(
         session=session, actor=actor, employer_id=employer_id, cycle=cycle, status=status,
         limit=limit, cursor=cursor,
     )  # fmt: skip
-    items = await evaluations.to_public(session=session, evaluations=rows)
+    items = await evaluation_reads.to_public(session=session, evaluations=rows)
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -100,8 +101,8 @@ async def preview(
 async def get_evaluation(
     evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> EvaluationPublic:
-    found = await evaluations.get(session=session, evaluation_id=evaluation_id, actor=actor)
-    return await evaluations.to_public_one(session=session, evaluation=found)
+    found = await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
+    return await evaluation_reads.to_public_one(session=session, evaluation=found)
 
 
 @router.post(
@@ -121,7 +122,7 @@ async def represent(
     found = await evaluations.represent(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
     )
-    return await evaluations.to_public_one(session=session, evaluation=found)
+    return await evaluation_reads.to_public_one(session=session, evaluation=found)
 
 
 @router.post(
@@ -142,7 +143,7 @@ async def decide(
     found = await evaluations.decide_notice(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
     )
-    return await evaluations.to_public_one(session=session, evaluation=found)
+    return await evaluation_reads.to_public_one(session=session, evaluation=found)
 
 
 @employer_router.get(

@@ -1,0 +1,100 @@
+"""Evaluations as they are read: one, a page, an employer's history, and the public shape (the
+stored evidence rendered with its rule set version's citations and texts)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.core import access, pagination
+from app.core.actors import Actor
+from app.grading import rule_sets
+from app.grading.rules import Spec, evidence_items, render, without_facts
+from app.models.evaluation import Evaluation, EvaluationPublic, EvaluationStatus
+
+
+async def to_public(
+    *, session: AsyncSession, evaluations: Sequence[Evaluation]
+) -> list[EvaluationPublic]:
+    """As the API shows them: the stored evidence rendered with its rule set version's citations
+    and texts (none stored is the default rule's)."""
+    specs: dict[int, Spec] = {}
+    shown = []
+    for evaluation in evaluations:
+        version = evaluation.rule_set_version
+        if version not in specs:
+            specs[version] = Spec.of(await rule_sets.get(session=session, version=version))
+        spec = specs[version]
+        explanation = render(spec, evaluation.cycle, _evidence(evaluation, spec))
+        shown.append(
+            EvaluationPublic.model_validate(evaluation, update={"explanation": explanation})
+        )
+    return shown
+
+
+def _evidence(evaluation: Evaluation, spec: Spec) -> list[dict[str, Any]]:
+    """Its evidence items: the fired rules' records (columns), then the items stored whole."""
+    columns = []
+    if evaluation.evidence_counts is not None and evaluation.evidence_ids is not None:
+        columns = evidence_items(
+            spec, evaluation.fired_rules, evaluation.evidence_counts, evaluation.evidence_ids
+        )
+    items = columns + (evaluation.evidence or [])
+    return items or without_facts(spec, evaluation.cycle).evidence
+
+
+async def to_public_one(*, session: AsyncSession, evaluation: Evaluation) -> EvaluationPublic:
+    [shown] = await to_public(session=session, evaluations=[evaluation])
+    return shown
+
+
+def of_employer(employer_id: uuid.UUID) -> ColumnElement[bool]:
+    """Every evaluation of an employer, each status named: the current ones are found through
+    uq_evaluations_current and the superseded through ix_evaluations_superseded (both partial,
+    so the planner uses them only when the condition implies their predicate)."""
+    status = col(Evaluation.status)
+    return (col(Evaluation.employer_id) == employer_id) & or_(
+        status.in_([EvaluationStatus.notice, EvaluationStatus.final]),
+        status == EvaluationStatus.superseded,
+    )
+
+
+async def get(*, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
+    """Employers see only their own; anything else is simply not there."""
+    evaluation = await session.get(Evaluation, evaluation_id)
+    return access.visible(actor, evaluation, missing=f"evaluation {evaluation_id}")
+
+
+async def list_(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    employer_id: uuid.UUID | None = None,
+    cycle: int | None = None,
+    status: EvaluationStatus | None = None,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[Evaluation], str | None]:
+    """Newest first, every version (filter `status` for the current ones)."""
+    query = select(Evaluation)
+    if (employer_id := access.own_employer(actor, employer_id)) is not None:
+        query = query.where(of_employer(employer_id))
+    for column, value in (
+        (Evaluation.cycle, cycle),
+        (Evaluation.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if cursor:
+        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        key = func.row(Evaluation.created_at, Evaluation.id)
+        query = query.where(key < func.row(at, after_id))
+    order = (col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])
