@@ -47,8 +47,8 @@ CONSUMERS: list[Consumer] = [
 
 
 def all_jobs(settings: Settings) -> list[Job]:
-    """Every scheduled job, in the order data flows."""
-    return [
+    """Every scheduled job, in the order data flows, and the retries of those that fail."""
+    listed = [
         *intake.jobs(settings),
         *blacklist.jobs(settings),
         *grading.jobs(settings),
@@ -56,6 +56,7 @@ def all_jobs(settings: Settings) -> list[Job]:
         *(events.job(consumer, settings.events_seconds) for consumer in CONSUMERS),
         *audit.jobs(settings),
     ]
+    return [*listed, jobs.retries(listed)]
 
 
 class SchedulerInstance:
@@ -74,8 +75,10 @@ class SchedulerInstance:
         self.clock = clock or Clock(settings.timezone)
         self.jobs = all_jobs(settings) if jobs is None else jobs
         self.factory = session_factory(engine)
-        self.context = Context(factory=self.factory, settings=settings, clock=self.clock)
         self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.context = Context(
+            factory=self.factory, settings=settings, clock=self.clock, instance_id=self.instance_id
+        )
         self.is_leader = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -114,7 +117,7 @@ class SchedulerInstance:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=3600,
-                kwargs={"context": self.context, "instance_id": self.instance_id},
+                kwargs={"context": self.context},
             )
         scheduler.start()
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -114,9 +115,14 @@ async def test_failed_run_is_retried_and_success_is_final(
 
     job = Job(f"flaky-{uuid.uuid4().hex[:6]}", IntervalTrigger(hours=1), flaky, lambda at: "2025")
     now = datetime(2026, 1, 1)
-    assert await run_job(job, context=context, instance_id="a", now=now) == RunOutcome.failed
-    assert await run_job(job, context=context, instance_id="b", now=now) == RunOutcome.succeeded
-    assert await run_job(job, context=context, instance_id="c", now=now) is None
+    assert (
+        await run_job(job, context=replace(context, instance_id="a"), now=now) == RunOutcome.failed
+    )
+    assert (
+        await run_job(job, context=replace(context, instance_id="b"), now=now)
+        == RunOutcome.succeeded
+    )
+    assert await run_job(job, context=replace(context, instance_id="c"), now=now) is None
     assert len(attempts) == 2
     async with scratch_engine.connect() as conn:
         row = (

@@ -18,4 +18,6 @@ async def blacklist_expiry(context: Context) -> str | None:
 
 
 def jobs(settings: Settings) -> list[Job]:
-    return [daily("blacklist_expiry", BLACKLIST_EXPIRY_CRON, blacklist_expiry, settings)]
+    return [
+        daily("blacklist_expiry", BLACKLIST_EXPIRY_CRON, blacklist_expiry, settings, retried=True)
+    ]

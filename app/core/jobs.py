@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
@@ -41,11 +41,12 @@ SessionFactory = async_sessionmaker[AsyncSession]
 @dataclass(frozen=True)
 class Context:
     """What a job's work is handed: sessions to open (it commits its own bounded batches), the
-    settings and the app's clock."""
+    settings, the app's clock, and which scheduler instance runs it (recorded with each run)."""
 
     factory: SessionFactory
     settings: Settings
     clock: Clock
+    instance_id: str = "local"
 
 
 # A job's work: returns a line for the run's record (None: nothing to report).
@@ -61,6 +62,9 @@ class Job:
     # recorded per run: the leader lock keeps it single and its work is idempotent, so a run
     # table would only grow.
     run_key: Callable[[datetime], str] | None = None
+    # A failed run (or one left running by a leader that died) is tried again after a backoff
+    # until it succeeds, rather than waiting for the next firing (a year, for yearly grading).
+    retried: bool = False
 
 
 def daily(
@@ -70,9 +74,11 @@ def daily(
     settings: Settings,
     *,
     key: Callable[[datetime], str] | None = None,
+    retried: bool = False,
 ) -> Job:
     """A recorded job on a crontab in the service's time zone; by default one run per local
-    date (`key` maps the local firing time to another unit, e.g. the cycle a yearly run grades)."""
+    date (`key` maps the local firing time to another unit, e.g. the cycle a yearly run grades).
+    `retried`: a run that failed is tried again with backoff until it succeeds."""
     trigger = CronTrigger.from_crontab(cron, timezone=settings.timezone)
     zone = trigger.timezone
 
@@ -80,7 +86,7 @@ def daily(
         local = at.astimezone(zone)
         return key(local) if key else local.date().isoformat()
 
-    return Job(name, trigger, work, run_key)
+    return Job(name, trigger, work, run_key, retried)
 
 
 def every(name: str, seconds: float, work: Work) -> Job:
@@ -89,10 +95,14 @@ def every(name: str, seconds: float, work: Work) -> Job:
 
 
 async def run_job(
-    job: Job, *, context: Context, instance_id: str, now: datetime | None = None
+    job: Job,
+    *,
+    context: Context,
+    now: datetime | None = None,
+    key: str | None = None,
 ) -> RunOutcome | None:
-    """Claim the run for this firing's key (the firing at `now`, by default now on the clock)
-    and do the work; None if it was done already."""
+    """Claim the run for this firing's key (the firing at `now`, by default now on the clock;
+    or `key` itself, to retry a run) and do the work; None if it was done already."""
     if job.run_key is None:
         try:
             await job.work(context)
@@ -100,9 +110,11 @@ async def run_job(
             log.exception("job failed", extra={"job": job.name})
             return RunOutcome.failed
         return RunOutcome.succeeded
-    key = job.run_key(now or context.clock.now())
+    key = key or job.run_key(now or context.clock.now())
     async with context.factory() as session, session.begin():
-        run_id = await claim(session=session, job=job.name, run_key=key, instance_id=instance_id)
+        run_id = await claim(
+            session=session, job=job.name, run_key=key, instance_id=context.instance_id
+        )
     if run_id is None:
         log.info("job already done", extra={"job": job.name, "run_key": key})
         return None
@@ -115,6 +127,48 @@ async def run_job(
     async with context.factory() as session, session.begin():
         await finish(session=session, run_id=run_id, outcome=outcome, detail=detail)
     return outcome
+
+
+RETRY_FIRST = timedelta(minutes=5)  # then doubled per attempt ...
+RETRY_LONGEST = timedelta(hours=6)  # ... up to this
+
+# Runs of retried jobs to try again: failed ones whose backoff (on the database's clock, where
+# `finished_at` was written) has passed, and ones left running by another instance: only the
+# leader runs jobs, so another instance's run belonged to a leader that died.
+_DUE_RETRIES = """
+    SELECT job, run_key FROM job_runs
+    WHERE job = ANY(:jobs)
+      AND ((outcome = 'failed' AND finished_at + least(
+              CAST(:first AS interval) * power(2, attempts - 1), CAST(:longest AS interval))
+            <= now())
+           OR (outcome = 'running' AND instance_id <> :instance_id))
+    ORDER BY started_at
+"""
+
+
+def retries(jobs: Sequence[Job]) -> Job:
+    """Upkeep that retries the failed runs of the `retried` jobs among `jobs`."""
+    retried = {job.name: job for job in jobs if job.retried}
+
+    async def retry_failed_runs(context: Context) -> str | None:
+        async with context.factory() as session:
+            due = (
+                await session.execute(
+                    text(_DUE_RETRIES),
+                    {
+                        "jobs": sorted(retried),
+                        "first": RETRY_FIRST,
+                        "longest": RETRY_LONGEST,
+                        "instance_id": context.instance_id,
+                    },
+                )
+            ).all()
+        for name, key in due:
+            log.info("retrying a job run", extra={"job": name, "run_key": key})
+            await run_job(retried[name], context=context, key=key)
+        return f"retried {len(due)} run(s)" if due else None
+
+    return Job("retry_failed_runs", IntervalTrigger(minutes=1), retry_failed_runs)
 
 
 async def claim(

@@ -1,7 +1,7 @@
 """Grading's jobs: the yearly grading of the cycle just ended (Art 10), resuming runs whose
 worker died, and the daily Art 17 re-grading of rectified C units. Dynamic adjustment is
 grading's consumer of the event log (`adjustment.CONSUMER`), listed with the other consumers in
-`app.scheduler`."""
+`app.scheduler`. A failed yearly run or Art 17 run is retried with backoff until it succeeds."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def jobs(settings: Settings) -> list[Job]:
     return [
         # Art 10: the cycle is the calendar year, graded once after it ends
         daily("yearly_grading", settings.grading_cron, yearly_grading, settings,
-              key=_cycle_just_ended),
+              key=_cycle_just_ended, retried=True),
         every("resume_grading_runs", 60, resume_grading_runs),
-        daily("art17_regrade", settings.art17_cron, art17_regrade, settings),
+        # Art 17: 5 working days after the cycle; a failed day is retried, not skipped
+        daily("art17_regrade", settings.art17_cron, art17_regrade, settings, retried=True),
     ]  # fmt: skip

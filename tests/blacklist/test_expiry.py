@@ -210,7 +210,7 @@ async def test_the_scheduler_runs_the_job_once_a_day(
     at = datetime(2026, 3, 1, 16, 5, tzinfo=UTC)  # 00:05 on 2 March in Asia/Shanghai
     assert job.run_key(at) == "2026-03-02"  # one run per legal day
 
-    assert await run_job(job, context=context, instance_id="test", now=at) == "succeeded"
-    assert await run_job(job, context=context, instance_id="test", now=at) is None
+    assert await run_job(job, context=context, now=at) == "succeeded"
+    assert await run_job(job, context=context, now=at) is None
 
     assert (await _reload(session, entry)).status == ListingStatus.expired

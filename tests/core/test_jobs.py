@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.core import events
-from app.core.jobs import Context, daily, every, run_job
+from app.core.jobs import Context, daily, every, retries, run_job
 from app.models.scheduler import RunOutcome
 from app.scheduler import CONSUMERS, all_jobs
 
@@ -43,9 +43,9 @@ async def test_upkeep_is_not_recorded(connection, settings, clock) -> None:  # t
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
     context = Context(factory=factory, settings=settings, clock=clock)
-    assert await run_job(job, context=context, instance_id="t") == RunOutcome.succeeded
-    assert await run_job(job, context=context, instance_id="t") == RunOutcome.failed
-    assert await run_job(job, context=context, instance_id="t") == RunOutcome.succeeded
+    assert await run_job(job, context=context) == RunOutcome.succeeded
+    assert await run_job(job, context=context) == RunOutcome.failed
+    assert await run_job(job, context=context) == RunOutcome.succeeded
     assert len(calls) == 3  # every firing runs: no run key to claim
     async with factory() as session:
         recorded = await session.scalar(
@@ -61,6 +61,9 @@ def test_every_job_is_declared_by_its_stage(settings) -> None:  # type: ignore[n
     consumers = {f"{c.name}_events" for c in CONSUMERS}
     for job in jobs:
         module = job.work.__module__
+        if job.name == "retry_failed_runs":
+            assert module == "app.core.jobs"  # the kit's retries of the stages' failed runs
+            continue
         if job.name in consumers:
             assert module == events.__name__  # a consumer's drain, from the events kit
         else:
@@ -68,4 +71,71 @@ def test_every_job_is_declared_by_its_stage(settings) -> None:  # type: ignore[n
     assert {
         "resume_imports", "blacklist_expiry", "yearly_grading", "resume_grading_runs",
         "art17_regrade", "close_notices", "grading_events", "audit_chain_check",
+        "retry_failed_runs",
     } == set(names)  # fmt: skip
+
+
+async def test_a_failed_run_of_a_retried_job_is_tried_again_after_a_backoff(
+    connection, settings, clock
+) -> None:  # type: ignore[no-untyped-def]
+    attempts: list[str] = []
+
+    async def grade_the_year(context: Context) -> str | None:
+        attempts.append(context.instance_id)
+        if len(attempts) == 1:
+            raise RuntimeError("calendar year 2027 is not loaded")
+        return "graded"
+
+    name = f"yearly-{uuid.uuid4().hex[:6]}"
+    yearly = daily(name, "0 2 1 1 *", grade_the_year, settings, key=lambda at: "2025",
+                   retried=True)  # fmt: skip
+    once = daily(f"once-{name}", "0 2 1 1 *", grade_the_year, settings, key=lambda at: "2025")
+    retry = retries([yearly, once])
+    factory = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    leader = Context(factory=factory, settings=settings, clock=clock, instance_id="leader")
+
+    async def run(sql: str) -> object:
+        async with factory() as session, session.begin():
+            return tuple((await session.execute(text(sql), {"j": name})).one())
+
+    assert await run_job(yearly, context=leader) == RunOutcome.failed
+    assert await retry.work(leader) is None  # the backoff (5 minutes) has not passed
+    await run("UPDATE job_runs SET finished_at = now() - interval '6 minutes' "
+              "WHERE job = :j RETURNING job")  # fmt: skip
+    assert await retry.work(leader) == "retried 1 run(s)"
+    assert await run("SELECT outcome, attempts, run_key FROM job_runs WHERE job = :j") == (
+        "succeeded", 2, "2025",
+    )  # fmt: skip
+    assert await retry.work(leader) is None  # success is final
+    assert attempts == ["leader", "leader"]
+
+
+async def test_a_run_left_running_by_a_dead_leader_is_taken_over(
+    connection, settings, clock
+) -> None:  # type: ignore[no-untyped-def]
+    done: list[str] = []
+
+    async def work(context: Context) -> str | None:
+        done.append(context.instance_id)
+        return "ok"
+
+    name = f"expiry-{uuid.uuid4().hex[:6]}"
+    job = daily(name, "5 0 * * *", work, settings, retried=True)
+    factory = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    async with factory() as session, session.begin():
+        await session.execute(
+            text(
+                "INSERT INTO job_runs (id, job, run_key, outcome, instance_id, attempts) "
+                "VALUES (:id, :j, '2026-11-26', 'running', 'old-leader', 1)"
+            ),
+            {"id": uuid.uuid4(), "j": name},
+        )
+    me = Context(factory=factory, settings=settings, clock=clock, instance_id="new-leader")
+    mine = Context(factory=factory, settings=settings, clock=clock, instance_id="old-leader")
+    assert await retries([job]).work(mine) is None  # its own run is still in progress
+    assert await retries([job]).work(me) == "retried 1 run(s)"
+    assert done == ["new-leader"]
