@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import clients, users
 from app.audit import service as audit
+from app.calendar import notice
 from app.calendar import service as working_days
 from app.core import actors, migrations
 from app.core.clock import Clock
 from app.core.config import get_settings
 from app.core.db import create_engine, database_url, session_factory
 from app.core.errors import AppError
-from app.models.calendar import CalendarYearPublic
+from app.models.calendar import FIRST_YEAR, LAST_YEAR, CalendarYearPublic
 from app.models.client import ApiClientCreate, ClientSource
 from app.models.user import Role, UserCreate
 
@@ -196,6 +197,77 @@ def calendar_seed(args: argparse.Namespace) -> None:
     print(_describe_calendar(year))
 
 
+def calendar_load(args: argparse.Namespace) -> None:
+    """Read a year from a file holding the notice's text; save it once confirmed."""
+    if not FIRST_YEAR <= args.year <= LAST_YEAR:
+        sys.exit(f"error: --year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    text = _notice_text(args.file)
+    parsed = notice.parse(text, args.year)
+    if parsed.problems:
+        problems = "\n".join(f"  {p.message}" for p in parsed.problems)
+        sys.exit(f"error: the notice for {args.year} has problems; nothing saved:\n{problems}")
+    print(_describe_notice(parsed))
+    if not args.yes and input("保存？[y/N] ").strip().lower() not in ("y", "yes", "是"):
+        sys.exit("not saved")
+    clock = Clock(get_settings().timezone)
+    saved = _run_in_session(
+        lambda s: working_days.load_notice(
+            session=s,
+            year=args.year,
+            text=text,
+            confirm=True,
+            replace=args.replace,
+            actor=actors.system("cli"),
+            now=clock.now(),
+        )
+    )
+    print(f"saved {saved.year}: version {saved.version}, notice {saved.notice}")
+
+
+def _notice_text(file: str) -> str:
+    from pathlib import Path
+
+    try:
+        content = Path(file).read_bytes()
+    except OSError as exc:
+        sys.exit(f"error: cannot read {file}: {exc.strerror}")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:  # saved on a Chinese Windows desktop
+        return content.decode("gb18030")
+
+
+def _describe_notice(parsed: notice.ParsedNotice) -> str:
+    """What the notice declares, holiday by holiday, as it will be saved."""
+    lines = [
+        f"{parsed.year} from {parsed.reference}: {len(parsed.days_off)} days off, "
+        f"{len(parsed.make_up_workdays)} make-up workdays"
+    ]
+    for holiday in parsed.holidays:
+        lines.append(f"{holiday.number}、{holiday.name} (line {holiday.line_no})")
+        for run in _runs(holiday.days_off):
+            lines.append(f"  off      {_span(run)}")
+        for day in holiday.make_up_workdays:
+            lines.append(f"  workday  {day} {day:%a}")
+    return "\n".join(lines)
+
+
+def _runs(days: list[date]) -> list[list[date]]:
+    """Consecutive days, each run a list."""
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and day - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def _span(run: list[date]) -> str:
+    span = f"{run[0]}..{run[-1]}" if len(run) > 1 else f"{run[0]}"
+    return f"{span:<22} {len(run)} day{'s' if len(run) > 1 else ''}"
+
+
 def _describe_calendar(year: CalendarYearPublic) -> str:
     """The year as the notice reads: runs of days off, then the make-up workdays."""
     lines = [
@@ -203,16 +275,9 @@ def _describe_calendar(year: CalendarYearPublic) -> str:
         f"loaded by {year.loaded_by} at {year.loaded_at:%Y-%m-%d %H:%M} UTC",
         f"days off ({len(year.days_off)}):",
     ]
-    runs: list[list[date]] = []
-    for day in year.days_off:
-        if runs and day - runs[-1][-1] == timedelta(days=1):
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    for run in runs:
-        span = f"{run[0]}..{run[-1]}" if len(run) > 1 else f"{run[0]}"
+    for run in _runs(year.days_off):
         name = year.holiday_names.get(run[0], "")
-        lines.append(f"  {span:<22} {len(run)} day{'s' if len(run) > 1 else ''}  {name}".rstrip())
+        lines.append(f"  {_span(run)}  {name}".rstrip())
     lines.append(f"make-up workdays ({len(year.make_up_workdays)}):")
     for day in year.make_up_workdays:
         lines.append(f"  {day} {day:%a}  {year.holiday_names.get(day, '')}".rstrip())
@@ -271,6 +336,14 @@ def _parser() -> argparse.ArgumentParser:
     p = calendar_sub.add_parser("seed", help="(re)load a year from the installed chinesecalendar")
     p.add_argument("year", type=int)
     p.set_defaults(func=calendar_seed)
+    p = calendar_sub.add_parser(
+        "load", help="read a year from a file holding the State Council notice; save if confirmed"
+    )
+    p.add_argument("file", help="the notice's text (UTF-8 or GB18030)")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--yes", action="store_true", help="save without asking")
+    p.add_argument("--replace", action="store_true", help="replace the year if loaded already")
+    p.set_defaults(func=calendar_load)
     return parser
 
 

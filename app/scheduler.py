@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import jobs as audit
 from app.blacklist import jobs as blacklist
+from app.calendar import jobs as calendar
 from app.core import events, jobs
 from app.core.clock import Clock
 from app.core.config import Settings
@@ -49,6 +50,8 @@ CONSUMERS: list[Consumer] = [
 def all_jobs(settings: Settings) -> list[Job]:
     """Every scheduled job, in the order data flows, and the retries of those that fail."""
     listed = [
+        # the ground every stage's deadlines stand on: is next year's calendar loaded?
+        *calendar.jobs(settings),
         *intake.jobs(settings),
         *blacklist.jobs(settings),
         *grading.jobs(settings),

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -215,3 +216,79 @@ async def test_import_needs_an_account_that_may_import(labor_credit, tmp_path):
     with pytest.raises(SystemExit) as exit_:
         await labor_credit("import", str(path), "--user", "zhao.auditor")
     assert "may not" in str(exit_.value.code)
+
+
+NOTICES = Path(__file__).parent / "calendar" / "notices"
+TEST_NOTICE_2027 = (NOTICES / "2027-test.txt").read_text(encoding="utf-8")  # not a real notice
+
+
+@pytest.fixture
+async def without_2027(labor_credit, database) -> str:
+    """The migrated database with the calendar ending in 2026, whatever chinesecalendar ships."""
+    await labor_credit("migrate")
+    await fetch(database, "DELETE FROM calendar_years WHERE year > 2026")
+    return str(NOTICES / "2027-test.txt")  # a test notice, not the State Council's
+
+
+async def test_calendar_load_prints_the_notice_and_saves_it(labor_credit, database, without_2027):
+    out = await labor_credit("calendar", "load", without_2027, "--year", "2027", "--yes")
+    assert "2027 from 国务院办公厅关于2027年部分节假日安排的通知: 28 days off, 6 make-up" in out
+    assert "二、春节 (line 6)\n  off      2027-02-05..2027-02-12 8 days\n" in out
+    assert "  workday  2027-01-30 Sat\n  workday  2027-02-20 Sat\n" in out
+    assert "saved 2027: version 1" in out
+    (year,) = await fetch(database, "SELECT source, notice, loaded_by FROM calendar_years "
+                          "WHERE year = 2027")  # fmt: skip
+    assert tuple(year) == ("admin", "国务院办公厅关于2027年部分节假日安排的通知", "cli")
+    days = await fetch(database, "SELECT kind, count(*) AS n FROM calendar_days WHERE year = 2027 "
+                       "GROUP BY kind ORDER BY kind")  # fmt: skip
+    assert [tuple(d) for d in days] == [("off", 28), ("workday", 6)]
+
+    # loaded already: refused unless --replace
+    with pytest.raises(SystemExit) as exit_:
+        await labor_credit("calendar", "load", without_2027, "--year", "2027", "--yes")
+    assert "calendar 2027 is loaded already" in str(exit_.value.code)
+    out = await labor_credit("calendar", "load", without_2027, "--year", "2027", "--yes",
+                             "--replace")  # fmt: skip
+    assert "saved 2027: version 2" in out
+
+
+@pytest.mark.parametrize(("answer", "saved"), [("y", True), ("", False), ("n", False)])
+async def test_calendar_load_asks_before_saving(
+    labor_credit, database, without_2027, monkeypatch, answer, saved
+):
+    prompts: list[str] = []
+
+    def typed(prompt: str) -> str:
+        prompts.append(prompt)
+        return answer
+
+    monkeypatch.setattr("builtins.input", typed)
+    if saved:
+        assert "saved 2027" in await labor_credit(
+            "calendar", "load", without_2027, "--year", "2027"
+        )
+    else:
+        with pytest.raises(SystemExit) as exit_:
+            await labor_credit("calendar", "load", without_2027, "--year", "2027")
+        assert exit_.value.code == "not saved"
+        assert "28 days off" in cli_output_of(exit_)  # shown before the question
+    assert prompts == ["保存？[y/N] "]
+    rows = await fetch(database, "SELECT 1 FROM calendar_years WHERE year = 2027")
+    assert len(rows) == (1 if saved else 0)
+
+
+async def test_calendar_load_of_the_wrong_year_names_the_problems(
+    labor_credit, database, without_2027, tmp_path
+):
+    with pytest.raises(SystemExit) as exit_:  # the 2027 test notice given as 2028
+        await labor_credit("calendar", "load", without_2027, "--year", "2028", "--yes")
+    message = str(exit_.value.code)
+    assert message.startswith("error: the notice for 2028 has problems; nothing saved:")
+    assert "这是2027年的通知，不是2028年的" in message
+    assert "2028-01-01 is a Saturday, not a Friday" in message
+    assert await fetch(database, "SELECT 1 FROM calendar_years WHERE year = 2028") == []
+
+    gbk = tmp_path / "2027-gbk.txt"  # saved on a Chinese Windows desktop
+    gbk.write_bytes(TEST_NOTICE_2027.encode("gb18030"))
+    out = await labor_credit("calendar", "load", str(gbk), "--year", "2027", "--yes")
+    assert "saved 2027: version 1" in out

@@ -8,28 +8,33 @@ is refused with the year to load: the service never guesses an unpublished year.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from importlib.metadata import version
 
 import chinese_calendar
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.calendar import notice
 from app.core.actors import Actor
 from app.core.db import database_now
-from app.core.errors import Conflict, InvalidField, NotFound, PreconditionFailed
+from app.core.errors import AppError, Conflict, InvalidField, NotFound, PreconditionFailed
 from app.models.calendar import (
     LAST_YEAR,
     CalendarDay,
+    CalendarNoticeRead,
     CalendarSource,
     CalendarYear,
     CalendarYearLoad,
     CalendarYearPublic,
     DayKind,
 )
+from app.models.evaluation import Evaluation
+from app.models.problem import FieldProblem
 
 ONE_DAY = timedelta(days=1)
 MAX_DAYS = 366  # no legal period in this service is longer; bounds the walk
@@ -48,6 +53,57 @@ class CalendarYearMissing(Conflict):
             year=year,
         )
         self.year = year
+
+
+class CalendarYearLoaded(Conflict):
+    """Loading a notice over a year already covered must say so (`replace`)."""
+
+    slug = "calendar-year-loaded"
+
+    def __init__(self, covered: CalendarYear) -> None:
+        super().__init__(
+            f"工作日历已载入{covered.year}年（来源 {covered.source}，版本 {covered.version}）；"
+            f'如需替换请同时发送 "replace": true (calendar {covered.year} is loaded already: '
+            f'send "replace": true to replace it)',
+            year=covered.year,
+            version=covered.version,
+        )
+
+
+class CalendarYearInUse(Conflict):
+    """A stored deadline was counted on the year's days: changing them would leave it counted
+    on a calendar that no longer exists."""
+
+    slug = "calendar-year-in-use"
+
+    def __init__(self, year: int, deadlines: int, first: date, last: date) -> None:
+        super().__init__(
+            f"{year}年的工作日历已被使用：{deadlines}个陈述申辩期限（{first}至{last}）按它计算，"
+            f"不能更改其放假和上班日 (calendar {year} is in use: {deadlines} representation "
+            f"deadlines of evaluations, {first} to {last}, were counted on it; its days cannot "
+            f"change)",
+            year=year,
+            representation_deadlines=deadlines,
+            first_deadline=first.isoformat(),
+            last_deadline=last.isoformat(),
+        )
+
+
+class NoticeUnreadable(AppError):
+    """422: the notice's text, read line by line, has problems; each names its line."""
+
+    status, slug = 422, "validation"
+
+    def __init__(self, year: int, problems: list[notice.NoticeProblem]) -> None:
+        super().__init__(
+            f"通知文本有{len(problems)}处问题，未保存 (the notice text for {year} has "
+            f"{len(problems)} problem{'s' if len(problems) > 1 else ''}; nothing was saved)",
+            year=year,
+        )
+        self.errors = [
+            FieldProblem(loc=["body", "text"], msg=p.message, type=f"calendar.notice.{p.kind}")
+            for p in problems
+        ]
 
 
 def etag(year: CalendarYear | CalendarYearPublic) -> str:
@@ -200,11 +256,17 @@ async def load_year(
     data: CalendarYearLoad,
     actor: Actor,
     if_match: str | None = None,
+    holiday_names: Mapping[date, str] | None = None,
 ) -> CalendarYearPublic:
-    """Admin: replace `year` with the notice's days (create it when not covered yet). Audited."""
+    """Admin: replace `year` with the notice's days (create it when not covered yet). Audited.
+    Refused when the days change and a stored deadline was counted on them."""
     validate(year, data)
-    days = [CalendarDay(day=d, year=year, kind=DayKind.off) for d in data.days_off] + [
-        CalendarDay(day=d, year=year, kind=DayKind.workday) for d in data.make_up_workdays
+    names = holiday_names or {}
+    days = [
+        CalendarDay(day=d, year=year, kind=DayKind.off, holiday=names.get(d)) for d in data.days_off
+    ] + [
+        CalendarDay(day=d, year=year, kind=DayKind.workday, holiday=names.get(d))
+        for d in data.make_up_workdays
     ]
     return await _replace(
         session=session,
@@ -215,6 +277,48 @@ async def load_year(
         actor=actor,
         if_match=if_match,
     )
+
+
+async def load_notice(
+    *,
+    session: AsyncSession,
+    year: int,
+    text: str,
+    actor: Actor,
+    now: datetime,
+    confirm: bool = False,
+    replace: bool = False,
+) -> CalendarNoticeRead:
+    """Admin: read `year` from the notice's text; show it, or (`confirm`) save it as a PUT
+    would. A year already covered is replaced only with `replace`."""
+    parsed = notice.parse(text, year)
+    if parsed.problems:
+        raise NoticeUnreadable(year, parsed.problems)
+    data = CalendarYearLoad(
+        days_off=parsed.days_off,
+        make_up_workdays=parsed.make_up_workdays,
+        notice=parsed.reference,
+    )
+    covered = await session.get(CalendarYear, year)
+    if not confirm:  # what GET would answer once saved
+        return CalendarNoticeRead(
+            year=year,
+            days_off=data.days_off,
+            make_up_workdays=data.make_up_workdays,
+            holiday_names=parsed.holiday_names,
+            source=CalendarSource.admin,
+            notice=data.notice,
+            loaded_by=actor.name or actor.kind,
+            loaded_at=now,
+            version=covered.version + 1 if covered else 1,
+            saved=False,
+        )
+    if covered is not None and not replace:
+        raise CalendarYearLoaded(covered)
+    saved = await load_year(
+        session=session, year=year, data=data, actor=actor, holiday_names=parsed.holiday_names
+    )
+    return CalendarNoticeRead(**saved.model_dump(), saved=True)
 
 
 def package_years() -> list[int]:
@@ -266,7 +370,12 @@ async def _replace(
         raise PreconditionFailed(
             f"calendar {year} changed since you read it (now ETag {etag(covered)}); reload"
         )
-    before = _audited(_public(covered, await _days_of(session, year))) if covered else {}
+    before: dict[str, object] = {}
+    if covered is not None:
+        old_days = await _days_of(session, year)
+        if {(d, k) for d, k, _ in old_days} != {(d.day, d.kind) for d in days}:
+            await _refuse_if_used(session, year)
+        before = _audited(_public(covered, old_days))
     loaded_by = actor.name or actor.kind
     if covered is None:
         covered = CalendarYear(year=year, source=source, notice=notice, loaded_by=loaded_by)
@@ -298,6 +407,21 @@ async def _replace(
         changes=audit.diff(before, after) if before else audit.created(after),
     )
     return result
+
+
+async def _refuse_if_used(session: AsyncSession, year: int) -> None:
+    """The deadlines stored in `year`: evaluations' representation deadlines (拟评C级告知),
+    of any status (a closed window was counted on the year too)."""
+    deadline = col(Evaluation.representation_deadline)
+    count, first, last = (
+        await session.execute(
+            select(func.count(), func.min(deadline), func.max(deadline)).where(
+                deadline.between(date(year, 1, 1), date(year, 12, 31))
+            )
+        )
+    ).one()
+    if first is not None and last is not None:
+        raise CalendarYearInUse(year, count, first, last)
 
 
 def _audited(year: CalendarYearPublic) -> dict[str, object]:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that only make sense on a developer's machine; refused anywhere else.
 DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"
 DEVELOPMENT_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleS0zMmJ5dGU="  # base64 of 32 bytes
+
+_MONTH_DAY = re.compile(r"[0-9]{2}-[0-9]{2}")  # calendar_warning_from
 
 
 class Settings(BaseSettings):
@@ -43,6 +47,17 @@ class Settings(BaseSettings):
     scheduler_poll_seconds: float = Field(default=5.0, gt=0, description="standby retry")
     scheduler_heartbeat_seconds: float = Field(default=15.0, gt=0)
     audit_check_cron: str = Field(default="30 3 * * *", description="daily audit chain check")
+
+    # Working days (DOMAIN §8): the State Council publishes year N's holiday notice around
+    # November of N-1, and a deadline in a year the calendar lacks is refused. From this day of
+    # each year (MM-DD) a missing next year is a warning: /readyz, /metrics, /stats/calendar.
+    calendar_warning_from: str = Field(
+        default="10-01",
+        description="MM-DD: from this day of each year, next year's calendar missing is a warning",
+    )
+    calendar_check_cron: str = Field(
+        default="0 9 * * *", description="daily check that next year's calendar is loaded"
+    )
 
     # Credit records (DOMAIN §2, §5). Publication months per severity, from the decision date
     # (国家发展改革委令第36号): 0 = not shown.
@@ -133,6 +148,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
 
+    @field_validator("calendar_warning_from")
+    @classmethod
+    def _month_and_day(cls, value: str) -> str:
+        if not _MONTH_DAY.fullmatch(value):
+            raise ValueError(f"expected MM-DD (e.g. 10-01), got {value!r}")
+        month, day = int(value[:2]), int(value[3:])
+        try:
+            date(2001, month, day)  # a common year: a day every year has (not 02-29)
+        except ValueError:
+            raise ValueError(f"{value} is not a day of every year") from None
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production":
@@ -141,6 +168,10 @@ class Settings(BaseSettings):
             if self.data_key.get_secret_value() == DEVELOPMENT_DATA_KEY:
                 raise ValueError("LABOR_CREDIT_DATA_KEY must be set outside development")
         return self
+
+    def calendar_warning_date(self, year: int) -> date:
+        """The day of `year` from which the calendar's lacking `year + 1` is a warning."""
+        return date(year, int(self.calendar_warning_from[:2]), int(self.calendar_warning_from[3:]))
 
     @property
     def embedded(self) -> bool:

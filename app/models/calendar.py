@@ -12,12 +12,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 from sqlmodel import Field, SQLModel
 
 from app.models.base import timestamp_field
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a sanity range for a year's number, not coverage
+MAX_DAYS_OFF, MAX_MAKE_UP_WORKDAYS = 120, 30  # more than any notice has
 
 
 class DayKind(StrEnum):
@@ -106,13 +107,13 @@ class CalendarYearLoad(SQLModel):
 
     days_off: list[date] = Field(
         min_length=1,
-        max_length=120,
+        max_length=MAX_DAYS_OFF,
         description="every official day off of the year, weekends inside a holiday included",
         schema_extra={"examples": [["2026-01-01", "2026-01-02", "2026-01-03"]]},
     )
     make_up_workdays: list[date] = Field(
         default_factory=list,
-        max_length=30,
+        max_length=MAX_MAKE_UP_WORKDAYS,
         description="weekend days worked to make up for a holiday (调休上班)",
         schema_extra={"examples": [["2026-01-04"]]},
     )
@@ -131,9 +132,57 @@ class CalendarYearLoad(SQLModel):
         return value.strip()
 
 
+class CalendarNoticeLoad(SQLModel):
+    """The POST body: the notice's text as published, to read (and, confirmed, to save)."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModelConfig
+
+    text: str = Field(
+        min_length=1,
+        max_length=20_000,
+        description="the notice as published (国务院办公厅关于20XX年部分节假日安排的通知), its "
+        "numbered holiday lines at least",
+        schema_extra={
+            "examples": [
+                "一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。"
+            ]
+        },
+    )
+    confirm: bool = Field(default=False, description="save the year (false: only show it)")
+    replace: bool = Field(default=False, description="with confirm: replace a loaded year")
+
+
+class CalendarNoticeRead(CalendarYearPublic):
+    """The year as read from the notice: what GET answers once saved."""
+
+    saved: bool = Field(description="false: a preview, nothing was written")
+
+
 class WorkingDayDue(SQLModel):
     """The answer of the working-day calculator."""
 
     start: date = Field(description="the day of the triggering event (not counted)")
     days: int
     due: date = Field(description="the last day of the period")
+
+
+class CalendarCoverage(SQLModel):
+    """How far ahead the calendar reaches (DOMAIN.md §8): year N's notice is published around
+    November of N−1, and a deadline in a year the calendar lacks is refused."""
+
+    first_year: int | None = Field(description="the first year covered (null: none)")
+    last_year: int | None = Field(description="the last year covered (null: none)")
+    year: int = Field(
+        description="the year checked: next year, or this year if the calendar lacks even that",
+        schema_extra={"examples": [2027]},
+    )
+    covered: bool = Field(description="whether the calendar covers `year`")
+    warn_from: date = Field(
+        description="from this day a missing `year` is a warning "
+        "(LABOR_CREDIT_CALENDAR_WARNING_FROM of the year before `year`)",
+        schema_extra={"examples": ["2026-10-01"]},
+    )
+    warning: str | None = Field(
+        default=None,
+        description="set when `year` is missing and `warn_from` has come: what an admin must do",
+    )

@@ -11,6 +11,9 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import chinese_calendar
@@ -18,7 +21,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
 from app.models.user import Role
+from tests.conftest import assert_problem
 
 URL = "/api/v1/calendar"
 PROBLEMS = "https://labour-credit.wenshui.gov.cn/problems/"
@@ -257,6 +262,184 @@ async def test_a_stale_if_match_is_refused(client, headers_for) -> None:
     r = await client.put(f"{URL}/2026", json=load, headers={**admin, "If-Match": '"7"'})
     assert r.status_code == 412
     assert (await client.get(f"{URL}/2026", headers=admin)).json()["version"] == 1
+
+
+NOTICES = Path(__file__).parents[1] / "calendar" / "notices"
+TEST_NOTICE_2027 = (NOTICES / "2027-test.txt").read_text(encoding="utf-8")  # not a real notice
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+async def test_a_notice_is_shown_without_saving(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    r = await client.post(f"{URL}/2027/notice", json={"text": TEST_NOTICE_2027}, headers=admin)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["saved"] is False
+    assert body["year"] == 2027 and body["version"] == 1 and body["source"] == "admin"
+    assert len(body["days_off"]) == 28
+    assert body["days_off"][:3] == ["2027-01-01", "2027-01-02", "2027-01-03"]
+    assert body["make_up_workdays"] == [
+        "2027-01-30", "2027-02-20", "2027-04-25", "2027-05-08", "2027-09-26", "2027-10-09"
+    ]  # fmt: skip
+    assert body["holiday_names"]["2027-10-09"] == "国庆节"
+    assert "etag" not in r.headers
+    assert (await client.get(f"{URL}/2027", headers=admin)).status_code == 404
+    r = await client.get(
+        "/api/v1/audit-events",
+        params={"resource_type": "calendar_year", "resource_id": "2027"},
+        headers=admin,
+    )
+    assert r.json()["items"] == []
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+async def test_a_confirmed_notice_is_saved_as_get_shows_it(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    shown = await client.post(f"{URL}/2027/notice", json={"text": TEST_NOTICE_2027}, headers=admin)
+    r = await client.post(
+        f"{URL}/2027/notice", json={"text": TEST_NOTICE_2027, "confirm": True}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    saved = r.json()
+    assert saved["saved"] is True and r.headers["etag"] == '"1"'
+    got = await client.get(f"{URL}/2027", headers=await headers_for(Role.employer))
+    assert got.json() == {k: v for k, v in saved.items() if k != "saved"}
+    for field in ("days_off", "make_up_workdays", "holiday_names", "notice", "source"):
+        assert got.json()[field] == shown.json()[field]
+    assert got.json()["notice"] == "国务院办公厅关于2027年部分节假日安排的通知"
+    r = await client.get(
+        f"{URL}/working-days", params={"start": "2026-12-31", "days": 5}, headers=admin
+    )
+    assert r.json()["due"] == "2027-01-08"
+    r = await client.get(
+        "/api/v1/audit-events",
+        params={"resource_type": "calendar_year", "resource_id": "2027"},
+        headers=admin,
+    )
+    (event,) = r.json()["items"]
+    assert event["action"] == "calendar.load"
+    assert event["changes"]["days_off"]["new"] == saved["days_off"]
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+async def test_a_loaded_year_is_replaced_only_when_asked(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    load = {"text": TEST_NOTICE_2027, "confirm": True}
+    assert (await client.post(f"{URL}/2027/notice", json=load, headers=admin)).status_code == 200
+    r = await client.post(f"{URL}/2027/notice", json=load, headers=admin)
+    problem = assert_problem(r, 409)
+    assert problem["type"] == PROBLEMS + "calendar-year-loaded"
+    assert problem["year"] == 2027 and problem["version"] == 1
+    assert '"replace": true' in problem["detail"]
+    # a preview of a loaded year is answered: what the replacement would be
+    r = await client.post(f"{URL}/2027/notice", json={"text": TEST_NOTICE_2027}, headers=admin)
+    assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["saved"] is False
+
+    r = await client.post(f"{URL}/2027/notice", json={**load, "replace": True}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == 2 and r.headers["etag"] == '"2"'
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+async def test_a_year_a_deadline_was_counted_on_keeps_its_days(
+    client, headers_for, session
+) -> None:
+    admin = await headers_for(Role.admin)
+    load = {"text": TEST_NOTICE_2027, "confirm": True}
+    assert (await client.post(f"{URL}/2027/notice", json=load, headers=admin)).status_code == 200
+    session.add(
+        Evaluation(
+            employer_id=uuid.uuid4(), cycle=2026, grade="C", computed_grade="C",
+            status=EvaluationStatus.notice, origin=EvaluationOrigin.batch, rule_set_version=1,
+            representation_deadline=date(2027, 1, 8),
+        )
+    )  # fmt: skip
+    await session.flush()
+    # the test notice with 中秋 moved a day: the days change
+    moved = TEST_NOTICE_2027.replace("9月15日（星期三）", "9月16日（星期四）")
+    r = await client.post(
+        f"{URL}/2027/notice", json={**load, "text": moved, "replace": True}, headers=admin
+    )
+    problem = assert_problem(r, 409)
+    assert problem["type"] == PROBLEMS + "calendar-year-in-use"
+    assert problem["representation_deadlines"] == 1
+    assert problem["first_deadline"] == problem["last_deadline"] == "2027-01-08"
+    assert "2027-01-08" in problem["detail"]
+    got = (await client.get(f"{URL}/2027", headers=admin)).json()
+    assert "2027-09-15" in got["days_off"] and got["version"] == 1
+    # PUT is refused the same way
+    r = await client.put(f"{URL}/2027", json=LOAD_2027, headers=admin)
+    assert assert_problem(r, 409)["type"] == PROBLEMS + "calendar-year-in-use"
+    # the same days again change no deadline
+    r = await client.post(f"{URL}/2027/notice", json={**load, "replace": True}, headers=admin)
+    assert r.status_code == 200, r.text
+
+
+async def test_the_published_notice_over_the_seeded_year(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    seeded = (await client.get(f"{URL}/2025", headers=admin)).json()
+    text = (NOTICES / "2025.txt").read_text(encoding="utf-8")
+    r = await client.post(
+        f"{URL}/2025/notice", json={"text": text, "confirm": True, "replace": True}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    got = (await client.get(f"{URL}/2025", headers=admin)).json()
+    assert got["days_off"] == seeded["days_off"]
+    assert got["make_up_workdays"] == seeded["make_up_workdays"]
+    assert (got["source"], got["notice"]) == ("admin", "国办发明电〔2024〕12号")
+    assert got["holiday_names"]["2025-10-06"] == "国庆节、中秋节"
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+@pytest.mark.parametrize("role", [Role.inspector, Role.reviewer, Role.auditor, Role.employer])
+async def test_only_an_admin_loads_a_notice(client, headers_for, role: Role) -> None:
+    load = {"text": TEST_NOTICE_2027, "confirm": True}
+    r = await client.post(f"{URL}/2027/notice", json=load, headers=await headers_for(role))
+    assert_problem(r, 403)
+    r = await client.get(f"{URL}/2027", headers=await headers_for(Role.admin))
+    assert r.status_code == 404
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+@pytest.mark.parametrize(
+    ("body", "loc", "kind"),
+    [
+        ({"text": TEST_NOTICE_2027, "confirm": True, "year": 2027}, ["body", "year"],
+         "extra_forbidden"),
+        ({"text": ""}, ["body", "text"], "string_too_short"),
+        ({"confirm": True}, ["body", "text"], "missing"),
+        ({"text": "元旦放假三天", "confirm": True}, ["body", "text"],
+         "calendar.notice.no_holidays"),
+    ],
+)  # fmt: skip
+async def test_a_bad_notice_request_is_a_422(
+    client, headers_for, body: dict[str, Any], loc: list[Any], kind: str
+) -> None:
+    admin = await headers_for(Role.admin)
+    r = await client.post(f"{URL}/2027/notice", json=body, headers=admin)
+    problem = assert_problem(r, 422)
+    assert problem["type"] == PROBLEMS + "validation"
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
+    assert (await client.get(f"{URL}/2027", headers=admin)).status_code == 404
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+async def test_the_notice_of_another_year_is_a_422_naming_each_line(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    text = (NOTICES / "2026.txt").read_text(encoding="utf-8")
+    r = await client.post(f"{URL}/2027/notice", json={"text": text, "confirm": True}, headers=admin)
+    problem = assert_problem(r, 422)
+    errors = problem["errors"]
+    assert {tuple(e["loc"]) for e in errors} == {("body", "text")}
+    assert errors[0]["type"] == "calendar.notice.other_year"
+    assert "这是2026年的通知，不是2027年的" in errors[0]["msg"]
+    weekday = errors[1]
+    assert weekday["type"] == "calendar.notice.weekday"
+    assert weekday["msg"].startswith(
+        "第7行「一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。"
+    )
+    assert "2027-01-01 is a Friday, not a Thursday" in weekday["msg"]
+    assert (await client.get(f"{URL}/2027", headers=admin)).status_code == 404
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,9 @@ rolled-back transaction (`last_loaded_2026`, `_uncover`).
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import chinese_calendar
 import pytest
@@ -16,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from app.calendar import service as working_days
-from app.calendar.service import CalendarYearMissing
+from app.calendar.service import ONE_DAY, CalendarYearInUse, CalendarYearMissing
 from app.core import actors
+from app.core.clock import Clock
 from app.core.errors import InvalidField, NotFound
 from app.models.calendar import LAST_YEAR, CalendarSource, CalendarYear, CalendarYearLoad
+from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
 
 ADMIN = actors.system("test-admin")
 
@@ -233,3 +237,69 @@ def test_validate_refuses_a_make_up_workday_on_a_weekday() -> None:
         working_days.validate(2027, data)
     assert caught.value.errors[0].loc == ["body", "make_up_workdays", 0]
     assert "Monday" in caught.value.detail
+
+
+# --- loading from the notice's text (calendar.notice) -----------------------------------------
+
+NOTICES = Path(__file__).parent / "notices"
+
+
+def _in_use(year: int, deadline: date) -> Evaluation:
+    """A final evaluation whose representation window closed on `deadline` (counted on `year`)."""
+    return Evaluation(
+        employer_id=uuid.uuid4(), cycle=year - 1, grade="C", computed_grade="C",
+        status=EvaluationStatus.final, origin=EvaluationOrigin.batch, rule_set_version=1,
+        representation_deadline=deadline, effective_from=deadline + ONE_DAY,
+    )  # fmt: skip
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+async def test_a_notice_is_shown_then_saved(session: AsyncSession, clock: Clock) -> None:
+    text = (NOTICES / "2027-test.txt").read_text(encoding="utf-8")
+    shown = await working_days.load_notice(
+        session=session, year=2027, text=text, actor=ADMIN, now=clock.now()
+    )
+    assert not shown.saved and shown.version == 1 and len(shown.days_off) == 28
+    with pytest.raises(NotFound):
+        await working_days.get_year(session=session, year=2027)
+
+    saved = await working_days.load_notice(
+        session=session, year=2027, text=text, actor=ADMIN, now=clock.now(), confirm=True
+    )
+    assert saved.saved
+    read = await working_days.get_year(session=session, year=2027)
+    assert saved.model_dump(exclude={"saved"}) == read.model_dump()
+    assert read.days_off == shown.days_off and read.make_up_workdays == shown.make_up_workdays
+    assert read.holiday_names[date(2027, 1, 30)] == "春节"
+    assert read.notice == "国务院办公厅关于2027年部分节假日安排的通知"
+    # 2027-01-01..03 off, Mon 01-04 the 1st working day, ... Fri 01-08 the 5th
+    assert await working_days.add_working_days(
+        session=session, start=date(2026, 12, 31), days=5
+    ) == date(2027, 1, 8)
+
+
+async def test_the_days_a_deadline_was_counted_on_do_not_change(
+    session: AsyncSession, clock: Clock
+) -> None:
+    session.add(_in_use(2026, date(2026, 10, 12)))
+    await session.flush()
+    changed = CalendarYearLoad(
+        days_off=NOTICE_2026_OFF, make_up_workdays=NOTICE_2026_MAKE_UP[:-1], notice="改过的通知"
+    )
+    with pytest.raises(CalendarYearInUse) as caught:
+        await working_days.load_year(session=session, year=2026, data=changed, actor=ADMIN)
+    assert caught.value.status == 409 and caught.value.slug == "calendar-year-in-use"
+    assert caught.value.extra["representation_deadlines"] == 1
+    assert "2026-10-12" in caught.value.detail
+    # The same days change no deadline: reseeding, or the published notice over the seed.
+    assert (await working_days.seed_year(session=session, year=2026, actor=ADMIN)).version == 2
+    text = (NOTICES / "2026.txt").read_text(encoding="utf-8")
+    saved = await working_days.load_notice(
+        session=session, year=2026, text=text, actor=ADMIN, now=clock.now(), confirm=True,
+        replace=True,
+    )  # fmt: skip
+    assert saved.version == 3 and saved.source == CalendarSource.admin
+    assert saved.days_off == NOTICE_2026_OFF and saved.make_up_workdays == NOTICE_2026_MAKE_UP
+    # a deadline in 2026 leaves 2025 free to change
+    data_2025 = CalendarYearLoad(days_off=[date(2025, 1, 1)], notice="改过的通知")
+    assert await working_days.load_year(session=session, year=2025, data=data_2025, actor=ADMIN)

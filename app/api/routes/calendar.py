@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Response
 
-from app.api.deps import IfMatch, SessionDep, require
+from app.api.deps import ClockDep, IfMatch, SessionDep, require
 from app.api.routing import api_router
 from app.calendar import service as working_days
 from app.core.access import Permission
@@ -17,6 +17,8 @@ from app.models.base import Page
 from app.models.calendar import (
     FIRST_YEAR,
     LAST_YEAR,
+    CalendarNoticeLoad,
+    CalendarNoticeRead,
     CalendarYearLoad,
     CalendarYearPublic,
     CalendarYearSummary,
@@ -85,7 +87,9 @@ async def get_calendar_year(
     "not covered yet). Refused with a 422 naming the field and index: a date outside the year, "
     "a date listed twice, a date both off and worked, a make-up workday that is not a Saturday "
     "or Sunday. Days off on weekends are accepted: notices list the weekends inside a holiday. "
-    "`If-Match` is optional (412 when stale). Audited with the old and new days.",
+    "`If-Match` is optional (412 when stale). Changing the days of a year a stored deadline was "
+    "counted on (an evaluation's `representation_deadline` in that year) is a 409 "
+    "`calendar-year-in-use` naming the deadlines. Audited with the old and new days.",
     responses=responses(409, 412, 422),
 )
 async def load_calendar_year(
@@ -101,3 +105,44 @@ async def load_calendar_year(
     )
     response.headers["ETag"] = working_days.etag(calendar_year)
     return calendar_year
+
+
+@router.post(
+    "/{year}/notice",
+    summary="Read a year from the notice's text, then save it",
+    description="Admin only. `text` is the State Council notice as published "
+    '(国务院办公厅关于20XX年部分节假日安排的通知), e.g. "一、元旦：1月1日（周四）至3日（周六）'
+    '放假调休，共3天。1月4日（周日）上班。": one numbered line per holiday, its days off (放假) '
+    "and make-up working days (上班); any other date a line mentions counts for nothing. "
+    "Answers the year as `GET "
+    "/calendar/{year}` would show it, with `saved: false`; nothing is written. With "
+    "`confirm: true` the year is saved as a PUT would save it (`saved: true`, audited, the "
+    "holiday names kept, `notice` the notice's number when the text has it, else its title). "
+    'A 422 (`errors`, loc `["body", "text"]`, each message quoting its line) for a line '
+    "that cannot be read, a weekday in brackets that is not the date's (the notice of another "
+    "year), a date outside the year, a day listed twice or both off and worked, a count "
+    "(共N天) that does not match, no holiday line at all. A 409 `calendar-year-loaded` when the "
+    "year is covered already, unless `replace: true`; a 409 `calendar-year-in-use` when the "
+    "days would change and a stored deadline was counted on them.",
+    responses=responses(409, 422),
+)
+async def load_calendar_notice(
+    year: Year,
+    data: CalendarNoticeLoad,
+    response: Response,
+    session: SessionDep,
+    actor: Writer,
+    clock: ClockDep,
+) -> CalendarNoticeRead:
+    read = await working_days.load_notice(
+        session=session,
+        year=year,
+        text=data.text,
+        confirm=data.confirm,
+        replace=data.replace,
+        actor=actor,
+        now=clock.now(),
+    )
+    if read.saved:
+        response.headers["ETag"] = working_days.etag(read)
+    return read

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from datetime import date
+
 from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.api.deps import SettingsDep, TodayDep
 from app.api.routing import api_router
+from app.calendar import coverage
+from app.core.config import Settings
 from app.core.errors import responses
 from app.core.observability import POOL, REGISTRY
+from app.models.calendar import CalendarCoverage
 
 router = api_router(tags=["operations"])
+
+# /metrics answers within a scrape's timeout even when the database does not
+CALENDAR_REFRESH_SECONDS = 2.0
 
 
 class Health(BaseModel):
@@ -20,6 +31,14 @@ class Health(BaseModel):
     database: str | None = None
     migration: str | None = None
     expected_migration: str | None = None
+
+
+class Readiness(Health):
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what needs an operator's attention without making the service unready, "
+        "e.g. next year's working-day calendar not loaded (DOMAIN.md §8); empty normally",
+    )
 
 
 @router.get(
@@ -35,37 +54,56 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     summary="Readiness",
-    description="The database answers and its schema is at the migration head; 503 if not.",
-    responses={503: {"model": Health, "description": "not ready"}},
+    description="The database answers and its schema is at the migration head; 503 if not. "
+    "`warnings` lists what needs attention but leaves the service ready (still 200): from "
+    "LABOR_CREDIT_CALENDAR_WARNING_FROM (default 10-01), next year's working-day calendar not "
+    "loaded yet.",
+    responses={503: {"model": Readiness, "description": "not ready"}},
 )
-async def readyz(request: Request, response: Response) -> Health:
+async def readyz(
+    request: Request, response: Response, today: TodayDep, settings: SettingsDep
+) -> Readiness:
     expected = request.app.state.migration_head
     try:
         async with request.app.state.engine.connect() as conn:
             current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        ready = current == expected
+        calendar = await _calendar(request, today, settings) if ready else None
     except (SQLAlchemyError, OSError) as exc:  # asyncpg's refused connection is an OSError
         response.status_code = 503
-        return Health(
+        return Readiness(
             status="unavailable", database=type(exc).__name__, expected_migration=expected
         )
-    ready = current == expected
     response.status_code = 200 if ready else 503
-    return Health(
+    return Readiness(
         status="ok" if ready else "migrations pending",
         database="ok",
         migration=current,
         expected_migration=expected,
+        warnings=[calendar.warning] if calendar and calendar.warning else [],
     )
+
+
+async def _calendar(request: Request, today: date, settings: Settings) -> CalendarCoverage:
+    """Next year's calendar coverage (also sets its gauge), on a session of the app's factory."""
+    async with request.app.state.session_factory() as session:
+        return await coverage.next_year_status(session=session, today=today, settings=settings)
 
 
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    description="Request counts and latency by route template; database pool use.",
+    description="Request counts and latency by route template; database pool use; "
+    "`calendar_next_year_missing` (1 from LABOR_CREDIT_CALENDAR_WARNING_FROM while next year's "
+    "working-day calendar is not loaded), refreshed at each scrape.",
     responses=responses(),
 )
-async def metrics(request: Request) -> Response:
+async def metrics(request: Request, today: TodayDep, settings: SettingsDep) -> Response:
+    # a database that does not answer leaves the gauge as last computed; /readyz reports it
+    with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
+        async with asyncio.timeout(CALENDAR_REFRESH_SECONDS):
+            await _calendar(request, today, settings)
     pool = request.app.state.engine.pool
     POOL.labels("checked_out").set(pool.checkedout())
     POOL.labels("idle").set(pool.checkedin())

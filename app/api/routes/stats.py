@@ -6,13 +6,15 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.api.deps import SessionDep, TodayDep, require
+from app.api.deps import SessionDep, SettingsDep, TodayDep, require
 from app.api.routing import api_router
+from app.calendar import coverage
 from app.core import jobs
 from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import responses
 from app.grading import stats as grading_stats
+from app.models.calendar import CalendarCoverage
 from app.models.scheduler import SchedulerStatus
 
 router = api_router(prefix="/stats", tags=["stats"], responses=responses(401, 403))
@@ -45,3 +47,22 @@ async def grading(
     cycle: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> grading_stats.GradingStats:
     return await grading_stats.get(session=session, cycle=cycle or today.year - 1, today=today)
+
+
+@router.get(
+    "/calendar",
+    summary="Working-day calendar coverage",
+    description="The first and last years the working-day calendar covers and whether it covers "
+    "next year (DOMAIN.md §8: the State Council publishes year N's notice around November of "
+    "N−1; a deadline in a year not covered is refused). From `warn_from` "
+    "(LABOR_CREDIT_CALENDAR_WARNING_FROM of this year) a missing next year carries a `warning` "
+    "saying what to load — also in /readyz and the `calendar_next_year_missing` gauge in "
+    "/metrics. If even this year is missing, `year` is this year and the warning is immediate.",
+)
+async def calendar_coverage(
+    session: SessionDep,
+    today: TodayDep,
+    settings: SettingsDep,
+    actor: Annotated[Actor, Depends(require(Permission.stats_read))],
+) -> CalendarCoverage:
+    return await coverage.next_year_status(session=session, today=today, settings=settings)
