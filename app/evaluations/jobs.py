@@ -1,5 +1,6 @@
-"""The evaluations' job: a proposed C whose representation window closed without a
-representation becomes final (DOMAIN §3, the notice step)."""
+"""The evaluations' jobs (DOMAIN §3, the notice step): a proposed C that awaited the calendar is
+served once the year is loaded; one whose representation window closed without a
+representation becomes final."""
 
 from __future__ import annotations
 
@@ -26,5 +27,17 @@ async def close_notices(context: Context) -> str | None:
     return f"{closed} notice(s) became final" if closed else None
 
 
+async def serve_notices(context: Context) -> str | None:
+    async with context.factory() as session, session.begin():
+        served = await evaluations.serve_awaiting_notices(
+            session=session, today=context.clock.today()
+        )
+    return f"{served} notice(s) served" if served else None
+
+
 def jobs(settings: Settings) -> list[Job]:
-    return [every("close_notices", settings.grading_notices_minutes * 60, close_notices)]
+    return [
+        # a minute after an admin loads a year, the notices that awaited it are served
+        every("serve_notices", 60, serve_notices),
+        every("close_notices", settings.grading_notices_minutes * 60, close_notices),
+    ]

@@ -20,6 +20,7 @@ from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.errors import Conflict, Forbidden, InvalidField
 from app.evaluations import reads
+from app.grading import apply, rule_sets
 from app.models.credit_record import CreditRecord
 from app.models.evaluation import (
     DecisionCreate,
@@ -47,13 +48,22 @@ async def _locked(session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor)
     return evaluation
 
 
+class NoticeAwaitingCalendar(Conflict):
+    slug = "notice-awaiting-calendar"
+
+
 async def open_notice(
     *, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor, today: date
 ) -> Evaluation:
     """A notice whose representation window is still open, locked for this transaction."""
     evaluation = await _locked(session, evaluation_id, actor)
     deadline = evaluation.representation_deadline
-    assert deadline is not None  # ck_evaluations_notice
+    if deadline is None:
+        raise NoticeAwaitingCalendar(
+            f"evaluation {evaluation_id} is a proposed C not yet served: its representation "
+            "window reaches into a year the working-day calendar does not cover yet; it is "
+            "served, with its deadline, once an admin loads that year"
+        )
     if today > deadline:
         raise Conflict(
             f"the representation window closed on {deadline} (today is {today}); the proposed "
@@ -185,6 +195,50 @@ async def _change(
         {"grade": data.grade.value, "reason": data.reason, "superseded_by": str(changed.id)},
     )  # fmt: skip
     return changed
+
+
+async def serve_awaiting_notices(*, session: AsyncSession, today: date) -> int:
+    """Serve the notices that awaited the calendar: each gets its deadline counted from `today`,
+    the day it is served, once the calendar covers its window (those it still cannot wait on).
+    Idempotent: a served notice has its deadline."""
+    waiting = list(
+        (
+            await session.scalars(
+                select(Evaluation)
+                .where(
+                    col(Evaluation.status) == EvaluationStatus.notice,
+                    col(Evaluation.representation_deadline).is_(None),
+                )
+                .order_by(col(Evaluation.id))
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+    )
+    windows: dict[int, int] = {}
+    served = []
+    for notice in waiting:
+        version = notice.rule_set_version
+        if version not in windows:
+            rule_set = await rule_sets.get(session=session, version=version)
+            windows[version] = int(rule_set.parameters["notice_window_working_days"])
+        deadline = await apply.notice_deadline(
+            session=session, served_on=today, days=windows[version]
+        )
+        if deadline is None:
+            continue
+        notice.representation_deadline = deadline
+        served.append(
+            (notice.id, {"served_on": today.isoformat(), "deadline": deadline.isoformat()})
+        )
+    await session.flush()
+    await audit.record_many(
+        session=session,
+        actor=Actor(kind="system", name="notice_windows"),
+        action="evaluation.notice_served",
+        resource_type="evaluation",
+        entries=[(i, audit.created(values)) for i, values in served],
+    )
+    return len(served)
 
 
 async def close_notices(*, session: AsyncSession, today: date) -> int:

@@ -68,7 +68,7 @@ class Due:
     evaluation_id: Any
     employer_id: Any
     cycle: int
-    deadline: date
+    deadline: date | None  # None while the calendar lacks the year it falls in
 
 
 async def eligible(*, session: AsyncSession, today: date, limit: int = 10_000) -> list[Due]:
@@ -79,15 +79,24 @@ async def eligible(*, session: AsyncSession, today: date, limit: int = 10_000) -
             "art17_working_days", 5
         )
     )
-    deadlines: dict[int, date] = {}
+    deadlines: dict[int, date | None] = {}
     found = []
     for row in rows:
         if row.cycle not in deadlines:
-            deadlines[row.cycle] = await working_days.add_working_days(
-                session=session, start=date(row.cycle, 12, 31), days=days
-            )
+            deadlines[row.cycle] = await _deadline(session, row.cycle, days)
         found.append(Due(row.id, row.employer_id, row.cycle, deadlines[row.cycle]))
     return found
+
+
+async def _deadline(session: AsyncSession, cycle: int, days: int) -> date | None:
+    """Art 17's deadline for `cycle`; None (not yet known) while next year's calendar is not
+    loaded: the re-grade itself needs no deadline, so it goes on."""
+    try:
+        return await working_days.add_working_days(
+            session=session, start=date(cycle, 12, 31), days=days
+        )
+    except working_days.CalendarYearMissing:
+        return None
 
 
 async def regrade_rectified(*, session: AsyncSession, today: date) -> int:

@@ -8,7 +8,7 @@ from datetime import date
 from prometheus_client import Gauge
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel, col, select
+from sqlmodel import Field, SQLModel, col, select
 
 from app.core.observability import REGISTRY
 from app.grading import rectification as art17
@@ -27,7 +27,9 @@ class Art17Item(SQLModel):
     evaluation_id: str
     employer_id: str
     cycle: int
-    deadline: date
+    deadline: date | None = Field(
+        description="Art 17's deadline; null until the calendar covers the year it falls in"
+    )
 
 
 class GradingStats(SQLModel):
@@ -55,8 +57,8 @@ async def get(*, session: AsyncSession, cycle: int, today: date) -> GradingStats
         cycle=cycle,
         counts=counts,
         open_notices=notices or 0,
-        art17_due=sum(1 for d in waiting if d.deadline >= today),
-        art17_overdue=sum(1 for d in waiting if d.deadline < today),
+        art17_due=sum(1 for d in waiting if d.deadline is None or d.deadline >= today),
+        art17_overdue=sum(1 for d in waiting if d.deadline is not None and d.deadline < today),
         art17=[
             Art17Item(
                 evaluation_id=str(d.evaluation_id),

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import computed_field
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -72,11 +73,8 @@ class Evaluation(SQLModel, table=True):
         sa.CheckConstraint("grade IN ('A', 'B', 'C')", name="grade_known"),
         sa.CheckConstraint("computed_grade IN ('A', 'B', 'C')", name="computed_grade_known"),
         sa.CheckConstraint("status IN ('notice', 'final', 'superseded')", name="status_known"),
-        # only a proposed C is a notice, and a notice has its deadline
-        sa.CheckConstraint(
-            "status <> 'notice' OR (grade = 'C' AND representation_deadline IS NOT NULL)",
-            name="notice",
-        ),
+        # only a proposed C is a notice; its deadline is null while it awaits the calendar
+        sa.CheckConstraint("status <> 'notice' OR grade = 'C'", name="notice"),
         sa.CheckConstraint("status <> 'final' OR effective_from IS NOT NULL", name="final"),
         sa.CheckConstraint(
             "status <> 'superseded' OR superseded_at IS NOT NULL", name="superseded"
@@ -158,7 +156,9 @@ class EvaluationPublic(SQLModel):
     origin: EvaluationOrigin
     rule_set_version: int
     explanation: list[ExplanationItem] = Field(description="every rule that fired, worst first")
-    representation_deadline: date | None = Field(description="last day to state one's case")
+    representation_deadline: date | None = Field(
+        description="last day to state one's case; null while the notice awaits the calendar"
+    )
     representation: str | None
     represented_at: datetime | None
     decision: DecisionOutcome | None
@@ -170,6 +170,15 @@ class EvaluationPublic(SQLModel):
     superseded_by: uuid.UUID | None
     grading_run_id: uuid.UUID | None
     created_at: datetime
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="a proposed C written while the calendar lacked the year its window reaches "
+        "into: not yet served, no deadline yet; served (and given its deadline, counted from "
+        "that day) once an admin loads the year"
+    )
+    @property
+    def awaiting_calendar(self) -> bool:
+        return self.status == EvaluationStatus.notice and self.representation_deadline is None
 
 
 class RepresentationCreate(SQLModel):
