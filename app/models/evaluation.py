@@ -200,7 +200,17 @@ class RecordSummary(SQLModel):
 
 class CreditProfile(SQLModel):
     employer_id: uuid.UUID
-    current: EvaluationPublic | None = Field(description="the latest final evaluation in force")
-    pending_notice: EvaluationPublic | None
+    current: EvaluationPublic | None = Field(
+        description="the grade in force: the latest final grade; during a C notice, the final "
+        "grade the notice would replace (of its own cycle or an earlier one) until it is final"
+    )
+    pending_notice: EvaluationPublic | None = Field(
+        description="a proposed C not yet in force (拟评C级告知), if any"
+    )
+    in_force_note: str | None = Field(
+        default=None,
+        description="with a pending notice: which grade is in force until it is final (中文 / "
+        "English)",
+    )
     records: RecordSummary
     history: list[EvaluationPublic] = Field(description="newest cycle first, every version")

@@ -62,7 +62,8 @@ class InterviewBase(SQLModel):
         default=None, max_length=1500, description="what the unit committed to (整改承诺)"
     )
     evaluation_id: uuid.UUID | None = Field(
-        default=None, description="the grade that led to the interview (grading comes later)"
+        default=None,
+        description="the grade that led to the interview: an evaluation of the same employer",
     )
 
 

@@ -14,7 +14,13 @@ from app.core.actors import Actor
 from app.evaluations import reads as evaluation_reads
 from app.models.credit_record import CreditRecord, RecordStatus
 from app.models.employer import Employer
-from app.models.evaluation import CreditProfile, Evaluation, EvaluationStatus, RecordSummary
+from app.models.evaluation import (
+    CreditProfile,
+    Evaluation,
+    EvaluationPublic,
+    EvaluationStatus,
+    RecordSummary,
+)
 from app.models.user import Role
 
 HISTORY = 100
@@ -34,15 +40,48 @@ async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) ->
         ).all()
     )
     shown = await evaluation_reads.to_public(session=session, evaluations=history)
-    current = next((e for e in shown if e.status == EvaluationStatus.final), None)
     notice = next((e for e in shown if e.status == EvaluationStatus.notice), None)
+    current = in_force(shown)
     return CreditProfile(
         employer_id=employer_id,
         current=current,
         pending_notice=notice,
+        in_force_note=_note(current, notice),
         records=await _summary(session, employer_id, verified_only=actor.role == Role.employer),
         history=shown,
     )
+
+
+def in_force(history: list[EvaluationPublic]) -> EvaluationPublic | None:
+    """The grade in force: the latest final grade. A proposed C (a notice) is not in force until
+    it becomes final; until then the final grade it would replace (of its own cycle, which the
+    notice superseded when it was written, or else of an earlier cycle) stays in force.
+    `history` is newest cycle first."""
+    by_id = {e.id: e for e in history}
+    for evaluation in history:
+        if evaluation.status == EvaluationStatus.final:
+            return evaluation
+        if evaluation.status == EvaluationStatus.notice:
+            replaced = by_id.get(evaluation.supersedes_id) if evaluation.supersedes_id else None
+            while replaced is not None and replaced.effective_from is None:  # an earlier notice
+                replaced = by_id.get(replaced.supersedes_id) if replaced.supersedes_id else None
+            if replaced is not None:
+                return replaced
+    return None
+
+
+def _note(current: EvaluationPublic | None, notice: EvaluationPublic | None) -> str | None:
+    if notice is None:
+        return None
+    in_force_now = (
+        f"{current.cycle}年度{current.grade.value}级继续有效" if current else "暂无生效的信用等级"
+    )
+    return (
+        f"{notice.cycle}年度拟评C级告知尚未生效（陈述申辩期内或待审核决定），生效前{in_force_now}。"
+        f" / The proposed C for {notice.cycle} is not in force yet; until it is, "
+        + (f"the {current.cycle} grade {current.grade.value} stays in force." if current
+           else "no grade is in force.")
+    )  # fmt: skip
 
 
 async def _summary(

@@ -23,6 +23,7 @@ from app.core.errors import FieldProblem
 from app.models.blacklist import PARTY_ROLE_LABELS
 from app.models.credit_record import CreditRecordCreate, RecordCategory, RecordKind, RecordSource
 from app.models.employer import Employer
+from app.models.evaluation import Evaluation
 from app.models.interview import Interview, InterviewCreate
 from app.records import service as credit_records
 from app.records.rules import invalid
@@ -61,6 +62,8 @@ async def create(
     if await session.get(Employer, data.employer_id) is None:
         msg = f"employer {data.employer_id} does not exist"
         found.append(FieldProblem(loc=["body", "employer_id"], msg=msg, type="unknown"))
+    if data.evaluation_id is not None:
+        found += await _same_employer_evaluation(session, data)
     if data.interviewed_on > clock.today():
         msg = f"interviewed_on {data.interviewed_on} is in the future"
         found.append(FieldProblem(loc=["body", "interviewed_on"], msg=msg, type="date.future"))
@@ -85,6 +88,23 @@ async def create(
         changes=audit.created(_audited(data, record.id)),
     )
     return interview
+
+
+async def _same_employer_evaluation(
+    session: AsyncSession, data: InterviewCreate
+) -> list[FieldProblem]:
+    """The grade that led to the interview must be this employer's (Art 13(2))."""
+    evaluation = await session.get(Evaluation, data.evaluation_id)
+    if evaluation is None:
+        msg = f"evaluation {data.evaluation_id} does not exist"
+        return [FieldProblem(loc=["body", "evaluation_id"], msg=msg, type="unknown")]
+    if evaluation.employer_id != data.employer_id:
+        msg = (
+            f"evaluation {data.evaluation_id} is another employer's grade: an interview can "
+            "only refer to the interviewed employer's own evaluation"
+        )
+        return [FieldProblem(loc=["body", "evaluation_id"], msg=msg, type="other_employer")]
+    return []
 
 
 def _audited(data: InterviewCreate, record_id: uuid.UUID) -> dict[str, Any]:
