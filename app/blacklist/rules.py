@@ -20,6 +20,7 @@ from app.models.blacklist import (
     ListingGround,
     ListingStatus,
 )
+from app.records.rules import EARLIEST_LEGAL_DATE
 
 
 def expires_on(listed_on: date, settings: Settings) -> date:
@@ -78,6 +79,10 @@ def problems(data: BlacklistEntryCreate, *, today: date, settings: Settings) -> 
 
     if data.listed_on > today:
         add(["listed_on"], f"listed_on {data.listed_on} is in the future", "date.future")
+    for field in ("listed_on", "payment_deadline"):
+        day = getattr(data, field)
+        if day < EARLIEST_LEGAL_DATE:
+            add([field], f"{field} {day} is before {EARLIEST_LEGAL_DATE}", "date.too_early")
     if data.payment_deadline >= data.listed_on:
         add(
             ["payment_deadline"],
@@ -115,6 +120,18 @@ def update_problems(
         if day is not None and day > today:
             msg = f"{field} {day} is in the future"
             found.append(FieldProblem(loc=["body", field], msg=msg, type="date.future"))
+        if day is not None and day < EARLIEST_LEGAL_DATE:
+            msg = f"{field} {day} is before {EARLIEST_LEGAL_DATE}"
+            found.append(FieldProblem(loc=["body", field], msg=msg, type="date.too_early"))
+    paid = values.get("arrears_paid_on")
+    if paid is not None and paid < entry.payment_deadline:
+        msg = (
+            f"the listing rests on arrears unpaid at the payment order's deadline; "
+            f"arrears_paid_on {paid} is before payment_deadline {entry.payment_deadline}"
+        )
+        found.append(
+            FieldProblem(loc=["body", "arrears_paid_on"], msg=msg, type="date.before_order")
+        )
     commitment = values.get("commitment_received_on")
     if commitment is not None and commitment < entry.listed_on:
         msg = (

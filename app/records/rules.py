@@ -23,6 +23,9 @@ from app.models.credit_record import (
 )
 
 USCC_FIELDS = ("issuing_authority_uscc", "data_source_unit_uscc")
+# No labour-security decision the county holds predates this: an earlier date is a typing error
+# (1926 for 2026), never a fact to grade on.
+EARLIEST_LEGAL_DATE = date(1990, 1, 1)
 
 
 def publication_end_date(
@@ -52,9 +55,15 @@ def problems(data: CreditRecordCreate, *, today: date) -> list[FieldProblem]:
     """Every business-rule problem of one record's content (types and lengths are pydantic's)."""
     found: list[FieldProblem] = []
 
-    def add(field: str, msg: str, kind: str = "value_error") -> None:
-        found.append(FieldProblem(loc=["body", field], msg=msg, type=kind))
+    def add(field: str | list[str], msg: str, kind: str = "value_error") -> None:
+        loc: list[str | int] = ["body", *([field] if isinstance(field, str) else field)]
+        found.append(FieldProblem(loc=loc, msg=msg, type=kind))
 
+    for path, day in _legal_dates(data):
+        if day < EARLIEST_LEGAL_DATE:
+            add(path, f"{path[-1]} {day} is before {EARLIEST_LEGAL_DATE}: not a date of a "
+                "labour-security record (a typing error?)", "date.too_early")  # fmt: skip
+    _rectification_problems(data, today, add)
     expected = KIND_CATEGORY[data.kind]
     if data.category != expected:
         add("kind", f"kind {data.kind} belongs to category {expected}, not {data.category}")
@@ -80,6 +89,30 @@ def problems(data: CreditRecordCreate, *, today: date) -> list[FieldProblem]:
             except uscc.UsccError as exc:
                 add(field, str(exc), f"uscc.{exc.rule}")
     return found
+
+
+def _legal_dates(data: CreditRecordCreate) -> list[tuple[list[str], date]]:
+    dates = [(["occurred_date"], data.occurred_date), (["decision_date"], data.decision_date),
+             (["penalty_valid_until"], data.penalty_valid_until)]  # fmt: skip
+    if data.rectification:
+        for name, day in data.rectification.model_dump().items():
+            dates.append((["rectification", name], day))
+    return [(field, day) for field, day in dates if day is not None]
+
+
+def _rectification_problems(data: CreditRecordCreate, today: date, add: Any) -> None:
+    """Art 17 takes a record as rectified by these dates: each must be one that can be so."""
+    if data.rectification is None:
+        return
+    for name in ("rectified_date", "penalty_performed_date"):
+        day = getattr(data.rectification, name)
+        if day is None:
+            continue
+        if day > today:
+            add(["rectification", name], f"{name} {day} is in the future", "date.future")
+        elif data.decision_date and day < data.decision_date:
+            add(["rectification", name], f"{name} {day} is before the decision_date "
+                f"{data.decision_date} it answers", "date.before_decision")  # fmt: skip
 
 
 def check(data: CreditRecordCreate, *, today: date) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,7 @@ class Spec:
     kind: RecordKind = RecordKind.wages
     state: str = "verified"  # draft | verified | revoked | superseded
     rectified: bool = False
+    cited: bool = True  # False: it counts only for a rule of a better grade than the one decided
 
 
 def content(employer_id: uuid.UUID, spec: Spec, **over: Any) -> CreditRecordCreate:
@@ -60,8 +61,9 @@ def content(employer_id: uuid.UUID, spec: Spec, **over: Any) -> CreditRecordCrea
     if spec.rectified:
         values["rectification"] = Rectification(
             ordered_date=spec.occurred,
-            rectified_date=date(2025, 8, 1),
-            penalty_performed_date=date(2025, 8, 2),
+            # two months after the decision (or the occurrence) it answers
+            rectified_date=(spec.decided or spec.occurred) + timedelta(days=61),
+            penalty_performed_date=(spec.decided or spec.occurred) + timedelta(days=62),
         )
     values.update(over)
     return CreditRecordCreate(**values)
