@@ -45,6 +45,10 @@ labour-security credit (文水县用人单位劳动保障信用分级分类监�
 
 * **Errors** are RFC 9457 `application/problem+json`: `type`, `title`, `status`, `detail`,
   `request_id`, and `errors` (each with the `loc` of the bad field) for validation problems.
+* **Unknown fields and query parameters are refused**, never ignored: a body field, form field or
+  query parameter the operation does not declare is a 422 whose `errors[].loc` names it
+  (`["body", "punishd"]`, `["query", "colour"]`; type `extra_forbidden`), and so is a body sent
+  to an operation that takes none. An intake item with an unknown field is rejected on its own.
 * **Lists** take `limit` and an opaque `cursor`; they answer `{items, next_cursor}`.
 * **Updates** need `If-Match` with the resource's `ETag` (412 when stale, 428 when missing).
 * **Sign in** with `POST /api/v1/auth/token` (staff, employers) or send `X-API-Key` (machine

@@ -11,12 +11,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
+from app.api.routing import FORM_TYPES
+
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
 def document_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
     """Add schemas that bodies refer to by name but FastAPI does not see (intake items are
-    validated one by one, so the batch body is declared as plain objects)."""
+    validated one by one, so the batch body is declared as plain objects), and say of form
+    bodies what the routes do: an unknown field is refused (api/routing.py)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -27,10 +30,23 @@ def document_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
                 generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(generated.pop("$defs", {}))
                 components[model.__name__] = generated
+            for name in _form_bodies(schema):
+                components[name]["additionalProperties"] = False
         assert app.openapi_schema is not None
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _form_bodies(schema: dict[str, Any]) -> set[str]:
+    """The component names of the form bodies (FastAPI's generated `Body_…` models)."""
+    return {
+        content["schema"]["$ref"].rsplit("/", 1)[-1]
+        for operations in schema.get("paths", {}).values()
+        for operation in operations.values()
+        for media_type, content in operation.get("requestBody", {}).get("content", {}).items()
+        if media_type in FORM_TYPES and "$ref" in content.get("schema", {})
+    }
 
 
 def mount_offline_docs(app: FastAPI) -> None:

@@ -1,20 +1,26 @@
 """The route class every router uses: 415 for a body of a media type the route does not take,
-and 422 for text holding NUL characters, which PostgreSQL cannot store in any text column."""
+422 for text holding NUL characters, which PostgreSQL cannot store in any text column, and 422
+for query parameters, form fields or a body the route does not declare (DESIGN: conventions:
+refused, never ignored; JSON bodies refuse unknown fields by their models' `extra="forbid"`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any
 
 from fastapi import Request, Response, params
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, APIRouter
+from pydantic import BaseModel
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NUL = "\x00"
 NUL_MESSAGE = "text may not contain NUL characters (\\u0000)"
+UNKNOWN = "extra_forbidden"  # pydantic's type for an unknown body field: one type for all
 
 
 def _is_json(media_type: str) -> bool:
@@ -29,6 +35,10 @@ class CheckedRoute(APIRoute):
         )
         takes_json = self.body_field is not None and not takes_form
         accepted = "a form (" + ", ".join(FORM_TYPES) + ")" if takes_form else "application/json"
+        # The route's own dependant: an inclusion's `dependencies=` (none in this app) would add
+        # parameters these names miss, and a request using them would be refused, loudly.
+        query_names = _declared(self.dependant, lambda d: d.query_params)
+        form_names = _declared(self.dependant, lambda d: d.body_params) if takes_form else None
 
         async def checked(request: Request) -> Response:
             media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -39,12 +49,76 @@ class CheckedRoute(APIRoute):
             ok = media_type in FORM_TYPES if takes_form else _is_json(media_type)
             if self.body_field is not None and has_body and not ok:
                 raise HTTPException(415, f"send {accepted}, not {media_type or 'no content type'}")
+            _refuse_unknown_query(request, query_names)
             _refuse_nul_in_params(request)
             if takes_json and has_body:
                 _refuse_nul_in_json(await request.body())  # cached: the handler reads it again
+            elif form_names is not None and has_body:
+                # Parsed once, here (with the route's own limits; the app sets none on routers):
+                # the handler takes this cached form and closes it.
+                await _refuse_unknown_form_fields(
+                    await request.form(**self.form_limits), form_names
+                )
+            elif self.body_field is None and has_body:
+                _refuse_any_body(await request.body())
             return await handler(request)
 
         return checked
+
+
+def _declared(dependant: Dependant, kind: Callable[[Dependant], list[Any]]) -> frozenset[str]:
+    """The names a request may use for one kind of parameter, sub-dependencies' included (the
+    pagination `limit` and `cursor`, the sign-in form); a parameter model stands for its fields."""
+    names: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        pending.extend(current.dependencies)
+        for field in kind(current):
+            model = field.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                names.update(f.alias or name for name, f in model.model_fields.items())
+            else:
+                names.add(field.alias)
+    return frozenset(names)
+
+
+def _refuse_unknown_query(request: Request, declared: frozenset[str]) -> None:
+    unknown = [name for name in dict.fromkeys(request.query_params) if name not in declared]
+    if unknown:
+        takes = f"this route takes {_listed(declared)}" if declared else "this route takes none"
+        raise _unknown_error("query", unknown, f"unknown query parameter; {takes}")
+
+
+async def _refuse_unknown_form_fields(form: FormData, declared: frozenset[str]) -> None:
+    unknown = [name for name in dict.fromkeys(form) if name not in declared]
+    if unknown:
+        await form.close()  # its uploads: the handler, which would close them, does not run
+        msg = f"unknown form field; this form takes {_listed(declared)}"
+        raise _unknown_error("body", unknown, msg)
+
+
+def _refuse_any_body(body: bytes) -> None:
+    """A route that takes no body refuses one: its fields would be ignored. `{}` and `null`
+    (what some clients always send) and whitespace are no body."""
+    try:
+        document = json.loads(body) if body.strip() else None
+    except ValueError:
+        document = body  # not JSON: a body all the same
+    if document is None or document == {}:
+        return
+    msg = "this route takes no body"
+    if isinstance(document, dict):
+        raise _unknown_error("body", list(document), f"unknown field; {msg}")
+    raise RequestValidationError([{"loc": ("body",), "msg": msg, "type": UNKNOWN}])
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names))
+
+
+def _unknown_error(where: str, names: list[str], msg: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": (where, n), "msg": msg, "type": UNKNOWN} for n in names])
 
 
 def _refuse_nul_in_params(request: Request) -> None:
@@ -83,5 +157,6 @@ def _nul_error(loc: list[str | int]) -> RequestValidationError:
 
 
 def api_router(**kwargs: object) -> APIRouter:
-    """An APIRouter whose routes refuse bodies of the wrong media type and NUL characters."""
+    """An APIRouter whose routes refuse bodies of the wrong media type, NUL characters and
+    query parameters, form fields or bodies they do not declare."""
     return APIRouter(route_class=CheckedRoute, **kwargs)  # type: ignore[arg-type]

@@ -102,6 +102,11 @@ async def list_(*, session: AsyncSession) -> list[RuleSet]:
     return list((await session.scalars(select(RuleSet).order_by(col(RuleSet.version)))).all())
 
 
+async def first_effective(*, session: AsyncSession) -> date | None:
+    """The day the first version took effect: no rule set existed before it."""
+    return await session.scalar(select(func.min(RuleSet.effective_from)))
+
+
 async def in_force(*, session: AsyncSession, on: date) -> RuleSet:
     found = await session.scalar(
         select(RuleSet).where(
@@ -178,8 +183,9 @@ async def update(
             "new version to supersede it (POST /api/v1/rule-sets)",
             version=version,
         )
+    content = rule_set.model_dump(include=set(RuleSetCreate.model_fields))  # not its id, version
     current = RuleSetCreate.model_validate(
-        {**rule_set.model_dump(), **data.model_dump(exclude_unset=True, mode="json")}
+        {**content, **data.model_dump(exclude_unset=True, mode="json")}
     )
     _check(current, clock.local(now).date())
     for other in await _overlapping(session, current.effective_from, current.effective_to, version):

@@ -6,6 +6,7 @@ import uuid
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -33,6 +34,14 @@ def timestamp_field(**kwargs: Any) -> Any:
 
 def optional_timestamp_field() -> Any:
     return Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class RequestModel(SQLModel):
+    """What a client sends: a request body or a part of one. An unknown field is a 422 naming
+    it, never dropped (DESIGN: conventions): a misspelt `punishd` must not leave `punished` at
+    its default. Never a base of a table model: a table is built from stored values."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModelConfig
 
 
 T = TypeVar("T")

@@ -19,7 +19,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
 from app.models.employer import ID_NUMBER_PATTERN
 
 
@@ -147,7 +147,7 @@ class BlacklistPerson(SQLModel, table=True):
     id_number_masked: str = Field(max_length=18)
 
 
-class ResponsiblePersonCreate(SQLModel):
+class ResponsiblePersonCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100, schema_extra={"examples": ["张建国"]})
     role: PartyRole
     id_number: str = Field(
@@ -162,11 +162,11 @@ class ResponsiblePersonPublic(SQLModel):
     id_number: str = Field(description="masked (1411**********1234) except for admins")
 
 
-class BlacklistEntryCreate(BlacklistEntryBase):
+class BlacklistEntryCreate(BlacklistEntryBase, RequestModel):
     responsible_persons: list[ResponsiblePersonCreate] = Field(min_length=1, max_length=20)
 
 
-class BlacklistEntryUpdate(SQLModel):
+class BlacklistEntryUpdate(RequestModel):
     """What happens after listing: send only what changed (null clears a date entered wrongly)."""
 
     arrears_paid_on: date | None = Field(default=None, description="arrears paid in full on")
@@ -175,7 +175,7 @@ class BlacklistEntryUpdate(SQLModel):
     )
 
 
-class BlacklistRemovalCreate(SQLModel):
+class BlacklistRemovalCreate(RequestModel):
     kind: RemovalKind
     reason: str = Field(min_length=1, max_length=900)
     document: str = Field(

@@ -12,10 +12,10 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, field_validator
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import timestamp_field
+from app.models.base import RequestModel, timestamp_field
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a sanity range for a year's number, not coverage
 MAX_DAYS_OFF, MAX_MAKE_UP_WORKDAYS = 120, 30  # more than any notice has
@@ -102,7 +102,7 @@ class CalendarYearSummary(SQLModel):
     loaded_at: datetime
 
 
-class CalendarYearLoad(SQLModel):
+class CalendarYearLoad(RequestModel):
     """The PUT body: a year's days exactly as the State Council notice lists them."""
 
     days_off: list[date] = Field(
@@ -132,10 +132,8 @@ class CalendarYearLoad(SQLModel):
         return value.strip()
 
 
-class CalendarNoticeLoad(SQLModel):
+class CalendarNoticeLoad(RequestModel):
     """The POST body: the notice's text as published, to read (and, confirmed, to save)."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModelConfig
 
     text: str = Field(
         min_length=1,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
 
 
 class ClientSource(StrEnum):
@@ -55,7 +55,7 @@ class ApiClient(ApiClientBase, table=True):
     revoked_at: datetime | None = optional_timestamp_field()
 
 
-class ApiClientCreate(ApiClientBase):
+class ApiClientCreate(ApiClientBase, RequestModel):
     scopes: list[Scope] | None = Field(
         default=None, description="defaults to what the source needs (intake or receipts)"
     )

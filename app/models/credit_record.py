@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
 
 
 class RecordCategory(StrEnum):
@@ -121,7 +121,7 @@ class RecordStatus(StrEnum):
     revoked = "revoked"
 
 
-class Rectification(SQLModel):
+class Rectification(RequestModel):
     ordered_date: date | None = Field(default=None, description="rectification ordered (限期整改)")
     rectified_date: date | None = Field(default=None, description="rectified on")
     penalty_performed_date: date | None = Field(default=None, description="penalty performed on")
@@ -263,11 +263,11 @@ class CreditRecord(CreditRecordBase, table=True):
     updated_at: datetime = timestamp_field()
 
 
-class CreditRecordCreate(CreditRecordBase):
+class CreditRecordCreate(CreditRecordBase, RequestModel):
     rectification: Rectification | None = None
 
 
-class CreditRecordUpdate(SQLModel):
+class CreditRecordUpdate(RequestModel):
     """A draft's edit: send only the fields to change (content fields of CreditRecordCreate)."""
 
     employer_id: uuid.UUID | None = None
@@ -303,7 +303,7 @@ class CorrectionCreate(CreditRecordCreate):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class RevocationCreate(SQLModel):
+class RevocationCreate(RequestModel):
     reason: str = Field(min_length=1, max_length=1000)
     revoking_document: str = Field(
         min_length=1, max_length=200, schema_extra={"examples": ["文人社撤字〔2026〕3号"]}

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, timestamp_field
+from app.models.base import RequestModel, id_field, timestamp_field
 
 
 class SubjectType(StrEnum):
@@ -85,11 +85,13 @@ class Employer(EmployerBase, table=True):
     updated_at: datetime = timestamp_field()
 
 
-class EmployerCreate(EmployerBase):
+class EmployerCreate(EmployerBase, RequestModel):
     uscc: str = Field(
         max_length=40,
-        schema_extra={"examples": ["91141121MA0K2LRN8J"]},
-        description="normalised (spaces, hyphens, full-width, case) then checked",
+        schema_extra={"examples": ["91141121MA0K2LRN3U"]},
+        description="normalised (spaces, hyphens, full-width, case) then checked against "
+        "GB 32100: length, alphabet, registration authority and category (positions 1–2), "
+        "division code (3–8), organisation code check (17), check character (18)",
     )
     legal_representative_id_number: str | None = Field(
         default=None, schema_extra={"pattern": ID_NUMBER_PATTERN}
@@ -97,7 +99,9 @@ class EmployerCreate(EmployerBase):
     contact_phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
     checksum_exception: bool = Field(
         default=False,
-        description="reviewer only: register a real early code that fails the check character",
+        description="reviewer only, with a reason: register a real code that fails the "
+        "category, division, organisation-check or check-character rule (never length or "
+        "alphabet); the audit trail records the rules waived",
     )
     checksum_exception_reason: str | None = Field(default=None, max_length=500)
 
@@ -108,7 +112,7 @@ class EmployerCreate(EmployerBase):
         return self
 
 
-class EmployerUpdate(SQLModel):
+class EmployerUpdate(RequestModel):
     name: str | None = Field(default=None, max_length=200, min_length=2)
     subject_type: SubjectType | None = None
     legal_representative: str | None = Field(default=None, max_length=100, min_length=1)

@@ -16,7 +16,7 @@ from pydantic import computed_field
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
 from app.models.rule_set import Grade
 
 
@@ -181,13 +181,13 @@ class EvaluationPublic(SQLModel):
         return self.status == EvaluationStatus.notice and self.representation_deadline is None
 
 
-class RepresentationCreate(SQLModel):
+class RepresentationCreate(RequestModel):
     """陈述申辩: the employer's case against a proposed C."""
 
     text: str = Field(min_length=1, max_length=4000)
 
 
-class DecisionCreate(SQLModel):
+class DecisionCreate(RequestModel):
     outcome: DecisionOutcome
     grade: Grade | None = Field(default=None, description="with `change`: the grade decided")
     reason: str | None = Field(default=None, max_length=2000, description="required to change")

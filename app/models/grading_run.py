@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
 
 
 class RunStatus(StrEnum):
@@ -21,7 +21,7 @@ class RunStatus(StrEnum):
     failed = "failed"
 
 
-class GradingRunCreate(SQLModel):
+class GradingRunCreate(RequestModel):
     cycle: int = Field(ge=2000, le=2100, schema_extra={"examples": [2025]})
     employer_ids: list[uuid.UUID] | None = Field(
         default=None, max_length=100_000, description="omit to grade every employer"

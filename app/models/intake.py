@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, ConfigDict, create_model
 from pydantic import Field as PydanticField
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -54,6 +54,7 @@ _CONTENT_FIELDS: dict[str, Any] = {
 }
 IntakeRecord: type[BaseModel] = create_model(
     "IntakeRecord",
+    __config__=ConfigDict(extra="forbid"),  # an unknown field rejects its item, naming it
     external_id=(str, PydanticField(min_length=1, max_length=100, description="sender's own id")),
     uscc=(str, PydanticField(min_length=1, max_length=40, description="the employer's USCC")),
     **_CONTENT_FIELDS,
@@ -68,6 +69,8 @@ class IntakeOutcomeKind(StrEnum):
 
 
 class IntakeBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     records: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_BATCH,

@@ -19,13 +19,13 @@ from pydantic import StringConstraints
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, timestamp_field
+from app.models.base import RequestModel, id_field, timestamp_field
 from app.models.blacklist import PartyRole
 
 OfficerName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
-class InterviewedPerson(SQLModel):
+class InterviewedPerson(RequestModel):
     name: str = Field(min_length=1, max_length=100, schema_extra={"examples": ["张建国"]})
     role: PartyRole
     position: str | None = Field(
@@ -87,7 +87,7 @@ class Interview(InterviewBase, table=True):
     created_at: datetime = timestamp_field()
 
 
-class InterviewCreate(InterviewBase, InterviewPeople):
+class InterviewCreate(InterviewBase, InterviewPeople, RequestModel):
     pass
 
 

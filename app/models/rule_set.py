@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, timestamp_field
+from app.models.base import RequestModel, id_field, timestamp_field
 
 
 class Grade(StrEnum):
@@ -43,7 +43,7 @@ class Fact(StrEnum):
     rectified_count = "rectified_count"  # Art 17 re-grade only: rectified and penalty performed
 
 
-class Condition(SQLModel):
+class Condition(RequestModel):
     """`fact >= at_least` (a number or a parameter's name); without `at_least`, `fact >= 1`."""
 
     fact: Fact
@@ -52,7 +52,7 @@ class Condition(SQLModel):
     )
 
 
-class Rule(SQLModel):
+class Rule(RequestModel):
     rule_id: str = Field(
         min_length=1, max_length=64, schema_extra={"pattern": r"^[A-Za-z0-9_.-]+$"}
     )
@@ -108,12 +108,12 @@ class RuleSet(RuleSetBase, table=True):
     updated_at: datetime = timestamp_field()
 
 
-class RuleSetCreate(RuleSetBase):
+class RuleSetCreate(RuleSetBase, RequestModel):
     parameters: Parameters = Field(default_factory=Parameters)
     rules: list[Rule] = Field(min_length=1, max_length=100)
 
 
-class RuleSetUpdate(SQLModel):
+class RuleSetUpdate(RequestModel):
     """Only a version no evaluation used yet; send only what changes."""
 
     effective_from: date | None = None

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
 
 
 class Role(StrEnum):
@@ -51,7 +51,7 @@ class User(UserBase, table=True):
     updated_at: datetime = timestamp_field()
 
 
-class UserCreate(UserBase):
+class UserCreate(UserBase, RequestModel):
     password: str = Field(min_length=10, max_length=128)
 
     @model_validator(mode="after")
@@ -61,7 +61,7 @@ class UserCreate(UserBase):
         return self
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(RequestModel):
     full_name: str | None = Field(default=None, max_length=100, min_length=1)
     role: Role | None = None
     employer_id: uuid.UUID | None = None

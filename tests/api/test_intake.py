@@ -155,7 +155,11 @@ async def test_duplicate_external_ids_in_one_batch_reject_every_occurrence(
 async def test_the_key_decides_the_source(client, api_key, make_employer, headers_for):
     employer = await make_employer()
     key = await api_key(ClientSource.arbitration)
-    sent = item("AR-1", employer.uscc, source="inspection")  # not the sender's to choose
+    chosen = item("AR-1", employer.uscc, source="inspection")  # not the sender's to choose
+    refused = (await send(client, key, [chosen])).json()["items"][0]
+    assert refused["outcome"] == "rejected"
+    assert refused["problem"]["errors"][0]["loc"] == ["body", "records", 0, "source"]
+    sent = item("AR-1", employer.uscc)
     r = await send(client, key, [sent])
     record_id = r.json()["items"][0]["record_id"]
     reviewer = await headers_for(Role.reviewer)
