@@ -131,7 +131,9 @@ def demo_employers(count: int, seed: int = 141121) -> list[EmployerCreate]:
     for kind in kinds:
         prefix, pattern, industries = KINDS[kind]
         name = _unique_name(rng, pattern, names)
-        org_code = "".join(rng.choice(uscc.ALPHABET) for _ in range(9))
+        # nine draws as before the GB 11714 check, so the rest of the demo data is unchanged
+        drawn = "".join(rng.choice(uscc.ALPHABET) for _ in range(9))
+        org_code = uscc.organisation_code(drawn[:8])
         result.append(
             EmployerCreate(
                 uscc=uscc.make(prefix + DIVISION + org_code),

@@ -205,8 +205,8 @@ _counter = iter(range(10**9))
 
 
 def new_uscc(prefix: str = "91") -> str:
-    body = f"{prefix}141121" + f"{next(_counter):09d}"
-    return uscc.make(body)
+    """A new valid code: `prefix` (a GB 32100 pair), Wenshui's division, a GB 11714 code."""
+    return uscc.make(f"{prefix}141121" + uscc.organisation_code(f"{next(_counter):08d}"))
 
 
 @pytest.fixture

@@ -185,7 +185,7 @@ async def test_import_a_file_with_a_progress_bar(labor_credit, database, tmp_pat
 
     await labor_credit("create-user", "--username", "li.inspector", "--role", "inspector",
                        "--password", "long-enough-1")  # fmt: skip
-    code = uscc.make("91141121" + "MA0K00001")
+    code = uscc.make("91141121" + uscc.organisation_code("MA0K0000"))
     await fetch(
         database,
         "INSERT INTO employers (id, uscc, name, subject_type, legal_representative, town, "

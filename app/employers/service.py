@@ -17,6 +17,7 @@ from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.errors import (
     Conflict,
+    FieldProblem,
     Forbidden,
     InvalidField,
     NotFound,
@@ -73,20 +74,44 @@ def to_public(employer: Employer, *, actor: Actor, settings: Settings) -> Employ
     )
 
 
-def _checked_uscc(data: EmployerCreate, actor: Actor) -> str:
+def _checked_uscc(data: EmployerCreate, actor: Actor) -> tuple[str, list[uscc.Breach]]:
+    """The normalised code and, for a reviewer's exception, the GB 32100 rules it waives."""
     if data.checksum_exception and actor.role != Role.reviewer:
-        raise Forbidden("only a reviewer may register a USCC as a checksum exception")
+        raise Forbidden("only a reviewer may register a USCC as an exception to its rules")
     try:
-        return uscc.validate(data.uscc, allow_checksum_exception=data.checksum_exception)
+        code = uscc.validate(data.uscc, allow_exception=data.checksum_exception)
     except uscc.UsccError as exc:
-        extra = {"rule": exc.rule, **({"expected": exc.expected} if exc.expected else {})}
-        raise InvalidField(["body", "uscc"], str(exc), kind=f"uscc.{exc.rule}", **extra) from exc
+        raise _invalid_uscc(exc) from exc
+    waived = uscc.breaches(code) if data.checksum_exception else []
+    if data.checksum_exception and not waived:
+        raise InvalidField(
+            ["body", "checksum_exception"],
+            f"USCC {code} breaks none of the rules of GB 32100: register it without an exception",
+            kind="uscc.exception_unneeded",
+        )
+    return code, waived
+
+
+def _invalid_uscc(exc: uscc.UsccError) -> InvalidField:
+    """One 422 naming every broken rule; `rule`, `position`, `expected` are the first's."""
+    extra = {"rule": exc.rule, "position": exc.position, "expected": exc.expected}
+    error = InvalidField(
+        ["body", "uscc"],
+        str(exc),
+        kind=f"uscc.{exc.rule}",
+        **{k: v for k, v in extra.items() if v is not None},
+    )
+    error.errors = [
+        FieldProblem(loc=["body", "uscc"], msg=b.message, type=f"uscc.{b.rule}")
+        for b in exc.breaches
+    ]
+    return error
 
 
 async def create(
     *, session: AsyncSession, data: EmployerCreate, actor: Actor, settings: Settings
 ) -> Employer:
-    code = _checked_uscc(data, actor)
+    code, waived = _checked_uscc(data, actor)
     existing = await session.scalar(select(Employer.id).where(Employer.uscc == code))
     if existing:
         raise Conflict(
@@ -104,13 +129,16 @@ async def create(
         await session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same code won the race
         raise Conflict(f"an employer with USCC {code} is already registered") from exc
+    changes = audit.created(_audited(employer))
+    if waived:  # DOMAIN §9: the audit log records what a reviewer let through, and why
+        changes["uscc_rules_waived"] = {"old": None, "new": [b.rule for b in waived]}
     await audit.record(
         session=session,
         actor=actor,
         action="employer.create",
         resource_type="employer",
         resource_id=employer.id,
-        changes=audit.created(_audited(employer)),
+        changes=changes,
     )
     return employer
 

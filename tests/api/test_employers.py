@@ -91,23 +91,31 @@ async def test_uscc_is_normalised_before_it_is_checked(client, inspector, raw):
     assert len(created["uscc"]) == 18
 
 
+ORGANISATION = uscc.organisation_code("MA0K2LRN")
+
+
 @pytest.mark.parametrize(
-    ("code", "rule", "in_detail", "expected"),
+    ("code", "rule", "position", "in_detail", "expected"),
     [
-        ("91440300192203821", "length", "17", None),
-        ("9144030019220382166", "length", "19", None),
-        ("91350100M000100Y4Z", "character", "position 18", None),
-        ("9144030019I2038216", "character", "position 11", None),
-        ("914403001922038217", "check", "'6'", "6"),
-        ("91110000600037341A", "check", "'L'", "L"),
+        ("91440300192203821", "length", None, "17", None),
+        ("9144030019220382166", "length", None, "19", None),
+        ("91350100M000100Y4Z", "character", 18, "position 18", None),
+        ("9144030019I2038216", "character", 11, "position 11", None),
+        (uscc.make("94141121" + ORGANISATION), "category", 2, "position 2 '4'", None),
+        (uscc.make("B1141121" + ORGANISATION), "category", 1, "position 1 'B'", None),
+        (uscc.make("91ABCDEF" + ORGANISATION), "division", 3, "position 3 is 'A'", None),
+        (uscc.make("91141121MA0K2LRN8"), "organisation_check", 17, "position 17", "3"),
+        ("914403001922038217", "check", 18, "'6'", "6"),
+        ("91110000600037341A", "check", 18, "'L'", "L"),
     ],
 )
 async def test_a_bad_uscc_is_422_naming_the_broken_rule(
-    client, inspector, code, rule, in_detail, expected
+    client, inspector, code, rule, position, in_detail, expected
 ):
     response = await client.post(EMPLOYERS, json=employer_body(uscc=code), headers=inspector)
     problem = assert_problem(response, 422)
     assert problem["rule"] == rule
+    assert problem.get("position") == position
     assert problem.get("expected") == expected
     assert in_detail in problem["detail"]
     assert problem["errors"] == [
@@ -115,32 +123,83 @@ async def test_a_bad_uscc_is_422_naming_the_broken_rule(
     ]
 
 
-async def test_a_reviewer_may_register_a_checksum_exception_with_a_reason(
-    client, headers_for, connection
+async def test_a_uscc_breaking_several_rules_is_one_422_with_an_error_for_each(client, inspector):
+    response = await client.post(
+        EMPLOYERS, json=employer_body(uscc="91141121MA0K2LRN8J"), headers=inspector
+    )
+    problem = assert_problem(response, 422)
+    assert [e["type"] for e in problem["errors"]] == ["uscc.organisation_check", "uscc.check"]
+    assert {tuple(e["loc"]) for e in problem["errors"]} == {("body", "uscc")}
+    assert (problem["rule"], problem["position"], problem["expected"]) == (
+        "organisation_check",
+        17,
+        "3",
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "waived"),
+    [
+        ("914403001922038217", ["check"]),
+        (uscc.make("91141121MA0K2LRN8"), ["organisation_check"]),
+        (uscc.make("9114A121" + ORGANISATION), ["division"]),
+        (uscc.make("94141121" + ORGANISATION), ["category"]),
+        ("91141121MA0K2LRN8J", ["organisation_check", "check"]),
+    ],
+)
+async def test_a_reviewer_may_register_an_exception_with_a_reason(
+    client, headers_for, connection, code, waived
 ):
     reviewer = await headers_for(Role.reviewer)
     reason = "早期试点代码，经市场监管局核实为真实代码"
-    body = employer_body(
-        uscc="914403001922038217", checksum_exception=True, checksum_exception_reason=reason
-    )
+    body = employer_body(uscc=code, checksum_exception=True, checksum_exception_reason=reason)
     response = await client.post(EMPLOYERS, json=body, headers=reviewer)
     assert response.status_code == 201, response.text
+    assert response.json()["uscc"] == code
     assert response.json()["checksum_exception"] is True
     (event,) = await audit_events(connection, response.json()["id"])
     assert event["changes"]["checksum_exception_reason"] == {"old": None, "new": reason}
+    assert event["changes"]["uscc_rules_waived"] == {"old": None, "new": waived}
+
+
+async def test_a_valid_uscc_is_audited_without_waived_rules(client, inspector, connection):
+    created = await register(client, inspector)
+    assert created["checksum_exception"] is False
+    (event,) = await audit_events(connection, created["id"])
+    assert "uscc_rules_waived" not in event["changes"]
+    assert "checksum_exception_reason" not in event["changes"]
+
+
+@pytest.mark.parametrize(
+    ("code", "rule"),
+    [("91440300192203821", "length"), ("9144030019220382IZ", "character")],
+)
+async def test_an_exception_never_waives_the_length_or_the_alphabet(
+    client, headers_for, code, rule
+):
+    body = employer_body(uscc=code, checksum_exception=True, checksum_exception_reason="真实代码")
+    response = await client.post(EMPLOYERS, json=body, headers=await headers_for(Role.reviewer))
+    assert assert_problem(response, 422)["rule"] == rule
+
+
+async def test_an_exception_for_a_valid_uscc_is_422(client, headers_for):
+    body = employer_body(checksum_exception=True, checksum_exception_reason="真实代码")
+    response = await client.post(EMPLOYERS, json=body, headers=await headers_for(Role.reviewer))
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["loc"] == ["body", "checksum_exception"]
+    assert problem["errors"][0]["type"] == "uscc.exception_unneeded"
 
 
 @pytest.mark.parametrize("role", [Role.inspector, Role.admin])
-async def test_only_a_reviewer_may_register_a_checksum_exception(client, headers_for, role):
-    body = employer_body(
-        uscc="914403001922038217", checksum_exception=True, checksum_exception_reason="真实代码"
-    )
+@pytest.mark.parametrize("code", ["914403001922038217", uscc.make("9114A121" + ORGANISATION)])
+async def test_only_a_reviewer_may_register_an_exception(client, headers_for, role, code):
+    body = employer_body(uscc=code, checksum_exception=True, checksum_exception_reason="真实代码")
     response = await client.post(EMPLOYERS, json=body, headers=await headers_for(role))
     assert_problem(response, 403)
 
 
 @pytest.mark.parametrize("reason", [None, "", "   "])
-async def test_a_checksum_exception_needs_a_reason(client, headers_for, reason):
+async def test_an_exception_needs_a_reason(client, headers_for, reason):
     body = employer_body(
         uscc="914403001922038217", checksum_exception=True, checksum_exception_reason=reason
     )
@@ -210,7 +269,9 @@ async def test_search_name_fragment_treats_percent_literally(client, inspector, 
 
 
 async def test_search_by_uscc_prefix(client, inspector, make_employer):
-    organisation = "".join(uscc.ALPHABET[int(c, 16)] for c in uuid.uuid4().hex[:9])
+    organisation = uscc.organisation_code(
+        "".join(uscc.ALPHABET[int(c, 16)] for c in uuid.uuid4().hex[:8])
+    )
     wanted = await make_employer(uscc=uscc.make(f"92141121{organisation}"))
     await make_employer()
     prefix = wanted.uscc[:13].lower()

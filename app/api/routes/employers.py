@@ -32,10 +32,15 @@ Writer = Annotated[Actor, Depends(require(Permission.employers_write))]
     status_code=201,
     summary="Register an employer",
     description="Art 3 subjects, keyed by the unified social credit code (GB 32100-2015). The "
-    "code is normalised, then checked: a bad code is a 422 naming the rule it broke (`length`, "
-    "`character`, `check` with the `expected` character). A reviewer may register a real early "
-    "code that fails the check with `checksum_exception` and a reason; the audit trail keeps it. "
-    "A code already registered is a 409 carrying `existing_id`.",
+    "code is normalised, then checked: a bad code is a 422 with one error per rule it broke, "
+    "each of type `uscc.<rule>` naming the position: `length`, `character` (the alphabet), "
+    "`category` (positions 1–2: a registration authority and one of its categories), "
+    "`division` (3–8: six digits), `organisation_check` (17: the GB 11714 check character) and "
+    "`check` (18); the problem's `rule`, `position` and `expected` are the first one's. A "
+    "reviewer may register a real code that breaks only the last four with "
+    "`checksum_exception` and a `checksum_exception_reason`; the audit trail keeps the reason "
+    "and the rules waived (a code that breaks none is a 422 `uscc.exception_unneeded`). A code "
+    "already registered is a 409 carrying `existing_id`.",
     responses=responses(409, 422),
 )
 async def create_employer(
