@@ -3,7 +3,7 @@
 The bare SQL is the physical limit: ONE statement computes, for the cycle and every employer,
 the same facts as the engine — each fact of the default rules (DOMAIN §3) with its count and the
 ids of the records behind it, from verified records — and writes one grade per employer, with
-the rules that fired and their records, into a plain table (no index, no constraint). The
+the rules that decided it and their records, into a plain table (no index, no constraint). The
 grading run must stay within 2× of it, with the benchmark process under 1 GiB at its peak. Both
 run on the same generated data in the same command, and the run's grades are compared with the
 bare SQL's. Until 2026-11-26 the baseline computed flags instead of the facts' record ids (less
@@ -66,8 +66,8 @@ _C_IDS = " || ".join(
     f"CASE WHEN {when} THEN f.{fact}_ids END" for fact, (_, when) in _C_RULES.items()
 )
 # Written the way the engine is: each predicate once per record; grades computed only for the
-# employers with a record that can matter (the others get the A without evidence); the C rules'
-# evidence gathered only for a C.
+# employers with a record that can matter (the others get the A without evidence); only the rules
+# of the grade decided, with their records (a C: its C rules, not also B.punished).
 BARE_GRADES = f"""
 INSERT INTO bare_grades (employer_id, grade, fired, record_ids)
 SELECT e.id, coalesce(g.grade, 'A'), coalesce(g.fired, ARRAY['A.no_punishment']), g.record_ids
@@ -76,12 +76,10 @@ LEFT JOIN (
     SELECT f.employer_id,
            CASE WHEN f.c_fired <> '{{}}' THEN 'C' WHEN f.punished > 0 THEN 'B' ELSE 'A' END
                AS grade,
-           CASE WHEN f.c_fired <> '{{}}'
-                THEN f.c_fired || CASE WHEN f.punished > 0 THEN ARRAY['B.punished'] END
+           CASE WHEN f.c_fired <> '{{}}' THEN f.c_fired
                 WHEN f.punished > 0 THEN ARRAY['B.punished']
                 ELSE ARRAY['A.no_punishment'] END AS fired,
-           CASE WHEN f.c_fired <> '{{}}' THEN {_C_IDS} || f.punished_ids
-                ELSE f.punished_ids END AS record_ids
+           CASE WHEN f.c_fired <> '{{}}' THEN {_C_IDS} ELSE f.punished_ids END AS record_ids
     FROM (
         SELECT f.*, array_remove(ARRAY[{_C_FIRED}], NULL) AS c_fired
         FROM (
@@ -293,11 +291,12 @@ _RUN_GRADES = """
 SELECT computed_grade AS grade, count(*) AS n FROM evaluations
 WHERE cycle = $1 AND status <> 'superseded' GROUP BY computed_grade
 """
+# Graded differently: another grade, or other rules recorded for it.
 _DISAGREEING = """
 SELECT count(*) FROM bare_grades b
 LEFT JOIN evaluations v ON v.employer_id = b.employer_id AND v.cycle = $1
                        AND v.status <> 'superseded'
-WHERE v.computed_grade IS DISTINCT FROM b.grade
+WHERE v.computed_grade IS DISTINCT FROM b.grade OR v.fired_rules::text[] IS DISTINCT FROM b.fired
 """
 
 

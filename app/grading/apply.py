@@ -1,7 +1,9 @@
 """The one write path of grades: facts + rules in SQL for a set of employers, and the
 evaluations superseded and inserted in the same statement (a grading run's slice, a dynamic
 re-grade, an Art 17 re-grade alike). An employer whose outcome — computed grade and fired
-rules — did not change is left untouched, so re-grading is idempotent.
+rules — did not change is left untouched, so re-grading is idempotent (an evaluation stored
+before only the deciding rules were recorded, with its lesser rules too, is the same outcome:
+`rules.SAME_RULES`).
 """
 
 from __future__ import annotations
@@ -40,10 +42,9 @@ class Policy:
     create_a: bool = True  # mid-cycle an A is the default state: no evaluation is created for it
 
 
-def _changed(policy: Policy) -> str:
+def _changed(policy: Policy, same_rules: str) -> str:
     """When the computed outcome replaces the current evaluation."""
-    guards = ["(cur.id IS NULL OR cur.computed_grade <> g.grade "
-              "OR cur.fired_rules::text[] IS DISTINCT FROM g.fired)"]  # fmt: skip
+    guards = [f"(cur.id IS NULL OR cur.computed_grade <> g.grade OR NOT {same_rules})"]
     if policy.mode == facts.Mode.cycle:  # an Art 17 re-grade settles its cycle
         guards.append("cur.origin IS DISTINCT FROM 'art17'")
     if not policy.allow_upgrade:  # 'A' < 'B' < 'C': a smaller letter is a better grade
@@ -154,7 +155,7 @@ async def apply(
     )
     compiled = compile_sql(spec, cycle)
     statement = _STATEMENT.format(
-        changed=_changed(policy),
+        changed=_changed(policy, compiled.same_rules),
         holds=compiled.holds,
         grade=compiled.grade,
         fired=compiled.fired_rules,

@@ -1,7 +1,8 @@
 """One rule definition, two evaluators: `decide` (Python, one employer) and `compile_sql` (SQL,
-a batch). Both read the same `Rule` objects and list the fired rules the same way (worst grade
-first, then rule order), so for the same facts they give the same grade and evidence — the
-property tests run both over the scenario table.
+a batch). Both read the same `Rule` objects and record the same rules: those of the decided grade
+whose condition held, in rule order (a C lists every C rule that held and no B rule: its notice
+must not also say "no C condition"), so for the same facts they give the same grade and
+evidence — the property tests run both over the scenario table.
 
 An evaluation stores its evidence: for each fired rule the records that made it fire (as
 columns, `evidence_items` reads them back as {rule_id, grade, record_ids}). The explanation shown
@@ -76,11 +77,14 @@ def _holds(rule: Rule, facts: Facts, parameters: dict[str, Any]) -> bool:
 
 
 def decide(facts: Facts, spec: Spec) -> Decision:
-    """The worst grade of the rules that fired wins; every fired rule is listed. The default
-    rule (no condition) fires when no other rule does, so an A explains itself too."""
-    fired = [r for r in spec.ordered() if r.when and _holds(r, facts, spec.parameters)]
-    if not fired:
-        fired = [r for r in spec.ordered() if r.when is None]
+    """The worst grade of the rules that held wins, and only the rules of that grade are listed
+    (they decide it; a lesser rule that held explains nothing). The default rule (no condition)
+    fires when no other rule holds, so an A explains itself too."""
+    held = [r for r in spec.ordered() if r.when and _holds(r, facts, spec.parameters)]
+    if not held:
+        held = [r for r in spec.ordered() if r.when is None]
+    grade = next(g for g in GRADE_ORDER if any(r.grade == g for r in held))
+    fired = [r for r in held if r.grade == grade]
     evidence = [
         {
             "rule_id": rule.rule_id,
@@ -91,7 +95,6 @@ def decide(facts: Facts, spec: Spec) -> Decision:
         }
         for rule in fired
     ]
-    grade = next(g for g in GRADE_ORDER if any(r.grade == g for r in fired))
     explanation = render(spec, facts.cycle, evidence)
     return Decision(grade, [r.rule_id for r in fired], evidence, explanation)
 
@@ -110,14 +113,25 @@ def evidence_items(
     return items
 
 
+def decisive(spec: Spec, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items that decide the grade: of the rule set's rules, those of the worst grade among
+    them (the computed grade); other items (a reviewer's change) stay. Evaluations written before
+    the engine recorded only those still store every rule that held (a C with its B rule): they
+    are kept as stored and read as the engine writes today."""
+    rules = {rule.rule_id for rule in spec.rules}
+    grades = {item.get("grade") for item in evidence if item["rule_id"] in rules}
+    worst = next((g.value for g in GRADE_ORDER if g.value in grades), None)
+    return [i for i in evidence if i["rule_id"] not in rules or i.get("grade") == worst]
+
+
 def render(spec: Spec, cycle: int, evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The explanation of stored evidence: each rule's citation and detail from the rule set,
-    `{count}` being the number of records behind the rule (a fact counts the records it lists).
-    An item stored whole (a reviewer's change, or written before evidence was stored alone)
-    is shown as it is."""
+    """The explanation of stored evidence (its `decisive` items): each rule's citation and
+    detail from the rule set, `{count}` being the number of records behind the rule (a fact
+    counts the records it lists). An item stored whole (a reviewer's change, or written before
+    evidence was stored alone) is shown as it is."""
     rules = {rule.rule_id: rule for rule in spec.rules}
     shown = []
-    for item in evidence:
+    for item in decisive(spec, evidence):
         if "detail" in item:
             shown.append(item)
             continue
@@ -150,13 +164,15 @@ class CompiledRules:
     which read those columns; and the bind parameters :empty_grade and :empty_fired: the
     outcome of an employer without any record that matters, the same for all (what `decide`
     gives). The evidence columns are NULL when only the default rule fired (see
-    `without_facts`)."""
+    `without_facts`). `same_rules`: whether the current evaluation `cur` records the rules
+    `g.fired` of the grade `g.grade` (see `SAME_RULES`)."""
 
     holds: str
     grade: str
     fired_rules: str
     evidence_counts: str
     evidence_ids: str
+    same_rules: str
     params: dict[str, Any]
 
 
@@ -167,10 +183,49 @@ def compile_sql(spec: Spec, cycle: int) -> CompiledRules:
     empty = without_facts(spec, cycle)
     params = {
         **compiled.params,
+        **_lesser_rules(spec),
         "empty_grade": empty.grade.value,
         "empty_fired": empty.fired_rules,
     }
     return replace(compiled, params=params)
+
+
+# An evaluation written before only the deciding rules were recorded lists every rule that held,
+# worst first: the rules of its grade, then lesser ones (a C's "B.punished"). It records the same
+# outcome as `fired` when `fired` begins it and what follows is a lesser rule, so a re-grade on the
+# same facts leaves it as it is (its notice, window and effective date with it). Only read for an
+# evaluation whose stored rules differ from `fired` (such old ones): a plain array comparison else.
+# The slice's `1:` stays tight: text() would read " :cardinality" as a bind parameter.
+SAME_RULES = """coalesce(cur.fired_rules::text[] = g.fired OR (
+    (cur.fired_rules::text[])[1:cardinality(g.fired)] = g.fired
+    AND (cur.fired_rules::text[])[cardinality(g.fired) + 1] = ANY(CASE g.grade {lesser} END)),
+    false)"""
+
+
+def _lesser_rules(spec: Spec) -> dict[str, list[str]]:
+    """For each grade, the rules of the version of a better grade (:lesser_than_<grade>)."""
+    rank = {grade: index for index, grade in enumerate(GRADE_ORDER)}
+    return {
+        f"lesser_than_{grade.value}": [r.rule_id for r in spec.rules if rank[r.grade] > rank[grade]]
+        for grade in GRADE_ORDER
+    }
+
+
+def _decided(ordered: list[Rule], conditions: dict[str, str]) -> dict[str, str]:
+    """When each rule is recorded: it held and no rule of a worse grade did (the rule decides
+    the grade). A few boolean column reads per row: the conditions are computed once below."""
+    decided: dict[str, str] = {}
+    worse: list[str] = []
+    for grade in GRADE_ORDER:
+        of_grade = [rule for rule in ordered if rule.grade == grade]
+        for rule in of_grade:
+            when = conditions[rule.rule_id]
+            # the default rule fires only when nothing else held: nothing to exclude
+            decided[rule.rule_id] = (
+                f"({when} AND NOT ({' OR '.join(worse)}))" if rule.when and worse else when
+            )
+        worse += [conditions[rule.rule_id] for rule in of_grade if rule.when]
+    return decided
 
 
 def _compile(spec: Spec) -> CompiledRules:
@@ -186,11 +241,12 @@ def _compile(spec: Spec) -> CompiledRules:
     for rule in ordered:
         if rule.when is None:
             conditions[rule.rule_id] = f"(NOT ({any_fired}))"
+    decided = _decided(ordered, conditions)
     names, counts, ids = [], [], []
     for index, rule in enumerate(ordered):
         key = f"rule{index}_id"
         params[key] = rule.rule_id
-        when = conditions[rule.rule_id]
+        when = decided[rule.rule_id]
         names.append(f"CASE WHEN {when} THEN CAST(:{key} AS text) END")
         if rule.when:  # the default rule fires alone, and its evidence is not stored
             fact = Fact(rule.when.fact).value
@@ -206,11 +262,13 @@ def _compile(spec: Spec) -> CompiledRules:
         for g in GRADE_ORDER
         if any(r.grade == g for r in ordered)
     )
+    lesser = " ".join(f"WHEN '{g}' THEN CAST(:lesser_than_{g} AS text[])" for g in GRADE_ORDER)
     return CompiledRules(
         holds=", ".join(holds),
         grade=f"(CASE {grades} END)",
         fired_rules=f"array_remove(ARRAY[{', '.join(names)}]::text[], NULL)",
         evidence_counts=f"(CASE WHEN {any_fired} THEN {evidence_counts} END)",
         evidence_ids=f"(CASE WHEN {any_fired} THEN {evidence_ids} END)",
+        same_rules=SAME_RULES.format(lesser=lesser),
         params=params,
     )

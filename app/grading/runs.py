@@ -18,7 +18,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, or_, text, update
@@ -32,7 +32,7 @@ from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.db import database_now
 from app.core.errors import Conflict, InvalidField, NotFound
-from app.grading import apply, rule_sets
+from app.grading import apply, facts, rule_sets
 from app.grading.rules import Spec
 from app.models.employer import Employer
 from app.models.evaluation import EvaluationOrigin
@@ -62,6 +62,14 @@ _SLICE = """
     WHERE id BETWEEN :first_id AND :last_id
       AND (CAST(:only AS uuid[]) IS NULL OR id = ANY(CAST(:only AS uuid[])))
 """
+# The listed employers that do not exist, in id order (a run's list holds up to 100,000 ids:
+# one array parameter, not one parameter each).
+_UNKNOWN = """
+    SELECT u.id FROM unnest(CAST(:ids AS uuid[])) AS u(id)
+    WHERE NOT EXISTS (SELECT 1 FROM employers e WHERE e.id = u.id)
+    ORDER BY u.id
+"""
+UNKNOWN_SHOWN = 20  # ids named in the refusal; the count says how many there are
 # A slice's transaction settings (see `_grade_next_slice`), in one round trip.
 _SLICE_SETTINGS = """
     SELECT set_config('synchronous_commit', 'off', true), set_config('work_mem', :work_mem, true),
@@ -80,6 +88,35 @@ _PROGRESS = """
 """
 
 
+class CycleBeforeRuleSets(InvalidField):
+    """The cycle ended before the first rule set took effect: no version of the rules applied to
+    it, and grading it by a later one would give grades under rules that did not exist."""
+
+    def __init__(self, cycle: int, first_effective: date) -> None:
+        super().__init__(
+            ["body", "cycle"],
+            f"cycle {cycle} ended before the first grading rule set took effect "
+            f"({first_effective}); the first gradable cycle is {first_effective.year}",
+            "before_rule_sets",
+            first_gradable_cycle=first_effective.year,
+        )
+
+
+class UnknownEmployers(InvalidField):
+    """Employers named in `employer_ids` that do not exist: a run would silently skip them."""
+
+    def __init__(self, unknown: list[uuid.UUID]) -> None:
+        shown = ", ".join(str(i) for i in unknown[:UNKNOWN_SHOWN])
+        more = f" and {len(unknown) - UNKNOWN_SHOWN} more" if len(unknown) > UNKNOWN_SHOWN else ""
+        super().__init__(
+            ["body", "employer_ids"],
+            f"no employer has the id{'s' if len(unknown) > 1 else ''} {shown}{more}",
+            "unknown",
+            unknown_employer_ids=[str(i) for i in unknown[:UNKNOWN_SHOWN]],
+            unknown_count=len(unknown),
+        )
+
+
 async def start(
     *,
     session: AsyncSession,
@@ -88,14 +125,16 @@ async def start(
     actor: Actor,
     clock: Clock,
 ) -> GradingRun:
-    """Queue a run for a cycle that has ended (Art 10: the cycle is graded after it ends)."""
+    """Queue a run for a cycle that has ended (Art 10: the cycle is graded after it ends) and
+    that a rule set applied to (`_check_cycle`), of employers that exist."""
     now = clock.now()
     on = clock.local(now).date()
-    if cycle >= on.year:
-        raise InvalidField(
-            ["body", "cycle"],
-            f"cycle {cycle} has not ended (today is {on}); the newest gradable is {on.year - 1}",
-        )
+    await _check_cycle(session, cycle, on)
+    if employer_ids is not None:
+        employer_ids = sorted(set(employer_ids))
+        unknown = list(await session.scalars(text(_UNKNOWN), {"ids": employer_ids}))
+        if unknown:
+            raise UnknownEmployers(unknown)
     active = await session.scalar(
         select(GradingRun.id).where(
             GradingRun.cycle == cycle,
@@ -105,15 +144,15 @@ async def start(
     if active:
         raise Conflict(f"run {active} is grading cycle {cycle} already", run_id=str(active))
     rule_set = await rule_sets.in_force(session=session, on=on)
-    total = select(func.count()).select_from(Employer)
-    if employer_ids is not None:
-        employer_ids = sorted(set(employer_ids))
-        total = total.where(col(Employer.id).in_(employer_ids))
+    if employer_ids is None:
+        total = await session.scalar(select(func.count()).select_from(Employer)) or 0
+    else:
+        total = len(employer_ids)  # each exists
     run = GradingRun(
         cycle=cycle,
         employer_ids=employer_ids,
         rule_set_version=rule_set.version,
-        total=await session.scalar(total) or 0,
+        total=total,
         counts=counts_template(),
         created_by=actor.id if actor.kind == "user" else None,
         # Runs are listed newest first and the yearly job resumes the latest: stamped by the
@@ -128,6 +167,22 @@ async def start(
         resource_id=run.id, changes=audit.created(changes),
     )  # fmt: skip
     return run
+
+
+async def _check_cycle(session: AsyncSession, cycle: int, on: date) -> None:
+    """Gradable: the cycle has ended, and a rule set had taken effect by its last day (a cycle
+    is the calendar year, `facts.bounds`). A run grades by the version in force on the day it
+    starts, as every re-grade does; what this asks is that some version applied to the cycle at
+    all: version 1 took effect on 2022-12-26, within 2022, so 2022 is the first gradable cycle,
+    and 2021 ended before any version existed."""
+    if cycle >= on.year:
+        raise InvalidField(
+            ["body", "cycle"],
+            f"cycle {cycle} has not ended (today is {on}); the newest gradable is {on.year - 1}",
+        )
+    first = await rule_sets.first_effective(session=session)
+    if first is not None and facts.bounds(cycle)["cycle_end"] < first:
+        raise CycleBeforeRuleSets(cycle, first)
 
 
 async def get(*, session: AsyncSession, run_id: uuid.UUID) -> GradingRun:

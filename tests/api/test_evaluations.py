@@ -97,8 +97,68 @@ async def test_a_c_is_first_a_notice_with_a_working_day_deadline(client, propose
     assert body["grade"] == "C"
     assert body["representation_deadline"] == "2026-12-03"  # Thu + 5 working days
     assert body["effective_from"] is None
-    assert [e["rule_id"] for e in body["explanation"]] == ["C.child_or_forced_labour", "B.punished"]
+    assert [e["rule_id"] for e in body["explanation"]] == ["C.child_or_forced_labour"]
     assert body["explanation"][0]["citation"].startswith("人社部规〔2016〕1号 第七条")
+
+
+async def test_a_c_explains_itself_by_its_c_rules_only(
+    client, session, settings, make_employer, staff, headers_for, clock, today
+):  # type: ignore[no-untyped-def]
+    """Child labour and a second punishment: the B rule held too, but the notice the employer
+    reads must not also say "no C condition" — only the C rule and its record."""
+    employer = await make_employer()
+    people = {
+        "collector": actor_of(staff[Role.inspector]),
+        "reviewer": actor_of(staff[Role.reviewer]),
+    }
+    child = await add_record(session, settings, employer.id, CHILD_LABOUR, clock=clock, **people)
+    await add_record(session, settings, employer.id, Spec(), clock=clock, **people)
+    await graded(session, [employer.id], today)
+    notice = await current(session, employer.id)
+    own = await headers_for(Role.employer, employer_id=employer.id)
+    body = (await client.get(f"{BASE}/{notice.id}", headers=own)).json()
+    assert (body["grade"], body["status"]) == ("C", "notice")
+    assert [(e["rule_id"], e["grade"], e["record_ids"]) for e in body["explanation"]] == [
+        ("C.child_or_forced_labour", "C", [str(child)])
+    ]
+    assert not any("无C级情形" in e["detail"] for e in body["explanation"])
+    preview = await client.get(
+        f"{BASE}/preview", params={"employer_id": str(employer.id), "cycle": 2025},
+        headers=await headers_for(Role.auditor),
+    )  # fmt: skip
+    assert preview.json()["explanation"] == body["explanation"]
+
+
+async def test_a_c_stored_with_its_b_rule_before_is_kept_and_reads_consistently(
+    client, session, settings, make_employer, staff, headers_for, clock, today
+):  # type: ignore[no-untyped-def]
+    """Written before the engine recorded only the deciding rules: the row keeps what it stored
+    (history is never rewritten), the API shows only its C rule, and the yearly re-run on the
+    same facts leaves it alone."""
+    employer = await make_employer()
+    people = {
+        "collector": actor_of(staff[Role.inspector]),
+        "reviewer": actor_of(staff[Role.reviewer]),
+    }
+    child = await add_record(session, settings, employer.id, CHILD_LABOUR, clock=clock, **people)
+    other = await add_record(session, settings, employer.id, Spec(), clock=clock, **people)
+    old = Evaluation(
+        employer_id=employer.id, cycle=2025, grade="C", computed_grade="C", status="final",
+        origin=EvaluationOrigin.batch, rule_set_version=1,
+        fired_rules=["C.child_or_forced_labour", "B.punished"], evidence_counts=[1, 2],
+        evidence_ids=[child, child, other], effective_from=today - timedelta(days=300),
+    )  # fmt: skip
+    session.add(old)
+    await session.flush()
+    body = (await client.get(f"{BASE}/{old.id}", headers=await headers_for(Role.auditor))).json()
+    assert [(e["rule_id"], e["record_ids"]) for e in body["explanation"]] == [
+        ("C.child_or_forced_labour", [str(child)])
+    ]
+    await graded(session, [employer.id], today)
+    kept = await current(session, employer.id)
+    assert (kept.id, kept.fired_rules, kept.evidence_counts) == (
+        old.id, ["C.child_or_forced_labour", "B.punished"], [1, 2],
+    )  # fmt: skip
 
 
 async def test_representation_then_decision(
@@ -140,7 +200,10 @@ async def test_representation_then_decision(
     new = decided.json()
     assert (new["grade"], new["status"], new["origin"]) == ("B", "final", "decision")
     assert new["supersedes_id"] == str(notice.id)
-    assert new["explanation"][-1]["rule_id"] == "review.change"
+    # the rule that made the C proposed, then why the reviewer changed it
+    assert [e["rule_id"] for e in new["explanation"]] == [
+        "C.child_or_forced_labour", "review.change",
+    ]  # fmt: skip
     old = (await client.get(url, headers=own)).json()
     assert (old["status"], old["superseded_by"]) == ("superseded", new["id"])
     # a re-grade with the same outcome keeps the reviewer's decision
@@ -335,7 +398,7 @@ async def test_art17_asks_only_the_records_behind_c_rules_to_be_rectified(
     await evaluations.close_notices(session=session, today=today + timedelta(days=30))
     c = await current(session, employer.id)
     assert (c.grade, c.fired_rules, c.evidence_counts) == (
-        "C", ["C.child_or_forced_labour", "B.punished"], [1, 2],
+        "C", ["C.child_or_forced_labour"], [1],
     )  # fmt: skip
     waiting = await art17.eligible(session=session, today=today)
     assert [d.employer_id for d in waiting] == [employer.id]

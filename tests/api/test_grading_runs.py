@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,51 @@ async def test_whether_a_cycle_has_ended_is_the_app_clock_s(app, client, headers
     assert problem["errors"][0]["msg"] == (
         "cycle 2031 has not ended (today is 2031-06-01); the newest gradable is 2030"
     )
+
+
+async def test_a_cycle_before_the_first_rule_set_is_refused(client, headers_for):  # type: ignore[no-untyped-def]
+    """Version 1 is in force from 2022-12-26: 2021 ended before any rule set existed, so no run
+    may grade it (everyone would be A under rules that did not exist); 2022, which ended after
+    that day, is the first gradable cycle."""
+    reviewer = await headers_for(Role.reviewer)
+    refused = await client.post(BASE, json={"cycle": 2021}, headers=reviewer)
+    problem = assert_problem(refused, 422)
+    [error] = problem["errors"]
+    assert error["loc"] == ["body", "cycle"]
+    assert error["msg"] == (
+        "cycle 2021 ended before the first grading rule set took effect (2022-12-26); "
+        "the first gradable cycle is 2022"
+    )
+    assert problem["first_gradable_cycle"] == 2022
+    assert (await client.get(BASE, headers=reviewer)).json()["items"] == []
+    first = await client.post(BASE, json={"cycle": 2022, "employer_ids": []}, headers=reviewer)
+    assert first.status_code == 202, first.text
+    assert first.json()["cycle"] == 2022
+
+
+async def test_unknown_employers_are_refused_by_id(client, employers, headers_for):  # type: ignore[no-untyped-def]
+    """A run of listed employers names each one: one that does not exist is a 422 listing it,
+    not a run that silently grades fewer (`total: 0`)."""
+    reviewer = await headers_for(Role.reviewer)
+    unknown = sorted(uuid.uuid4() for _ in range(2))
+    body = {"cycle": 2025, "employer_ids": [str(i) for i in [*employers[:2], *unknown]]}
+    problem = assert_problem(await client.post(BASE, json=body, headers=reviewer), 422)
+    [error] = problem["errors"]
+    assert error["loc"] == ["body", "employer_ids"]
+    assert error["msg"] == f"no employer has the ids {unknown[0]}, {unknown[1]}"
+    assert problem["unknown_employer_ids"] == [str(i) for i in unknown]
+    assert problem["unknown_count"] == 2
+    many = sorted(uuid.uuid4() for _ in range(25))
+    body = {"cycle": 2025, "employer_ids": [str(i) for i in many]}
+    problem = assert_problem(await client.post(BASE, json=body, headers=reviewer), 422)
+    assert problem["errors"][0]["msg"].endswith(f"{many[19]} and 5 more")
+    assert (problem["unknown_employer_ids"], problem["unknown_count"]) == (
+        [str(i) for i in many[:20]], 25,
+    )  # fmt: skip
+    assert (await client.get(BASE, headers=reviewer)).json()["items"] == []
+    known = {"cycle": 2025, "employer_ids": [str(i) for i in [*employers, employers[0]]]}
+    started = await client.post(BASE, json=known, headers=reviewer)
+    assert (started.status_code, started.json()["total"]) == (202, 5)
 
 
 async def test_run_grades_in_the_background_and_a_rerun_changes_nothing(

@@ -5,6 +5,8 @@ The Python path (`decide`) and the SQL path (`compile_sql` through the write pat
 
 from __future__ import annotations
 
+import itertools
+import json
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +22,7 @@ from app.blacklist import service as blacklist
 from app.core.config import Settings
 from app.evaluations import reads as evaluation_reads
 from app.grading import apply, facts, rule_sets
-from app.grading.rules import Spec, decide, evidence_items, render
+from app.grading.rules import Facts, Spec, compile_sql, decide, evidence_items, render
 from app.models.blacklist import (
     BlacklistEntryCreate,
     BlacklistRemovalCreate,
@@ -31,7 +33,7 @@ from app.models.blacklist import (
 )
 from app.models.credit_record import RecordKind
 from app.models.evaluation import Evaluation, EvaluationOrigin
-from app.models.rule_set import Parameters, Rule, RuleSetCreate
+from app.models.rule_set import Fact, Parameters, Rule, RuleSetCreate
 from app.models.user import Role
 from tests.grading.support import Spec as R
 from tests.grading.support import actor_of, add_record
@@ -42,16 +44,42 @@ SCENARIOS: list[tuple[str, list[R], str, list[str]]] = [
     ("nothing", [], "A", ["A.no_punishment"]),
     ("one punishment", [R()], "B", ["B.punished"]),
     ("two punishments", [R(), R()], "B", ["B.punished"]),
-    ("three punishments", [R(), R(), R()], "C", ["C.punished_threshold", "B.punished"]),
+    ("three punishments", [R(), R(), R()], "C", ["C.punished_threshold"]),
     ("not punished", [R(punished=False, decided=None)], "A", ["A.no_punishment"]),
-    ("group incident", [R(serious=["group_incident"])], "C", ["C.group_incident", "B.punished"]),
+    ("group incident", [R(serious=["group_incident"])], "C", ["C.group_incident"]),
     (
         "child labour",
         [R(serious=["child_or_forced_labour"], kind=RecordKind.child_labour)],
         "C",
-        ["C.child_or_forced_labour", "B.punished"],
+        ["C.child_or_forced_labour"],
     ),
-    ("refused", [R(serious=["refused_to_perform"])], "C", ["C.refused_to_perform", "B.punished"]),
+    ("refused", [R(serious=["refused_to_perform"])], "C", ["C.refused_to_perform"]),
+    (
+        "child labour and a punishment: the B rule held but does not decide",
+        [R(serious=["child_or_forced_labour"], kind=RecordKind.child_labour), R(cited=False)],
+        "C",
+        ["C.child_or_forced_labour"],
+    ),
+    (
+        "three punishments, one a group incident: both C rules",
+        [R(), R(), R(serious=["group_incident"])],
+        "C",
+        ["C.punished_threshold", "C.group_incident"],
+    ),
+    (
+        "listed, and punished twice",
+        [
+            R(
+                kind=RecordKind.wage_arrears_listing,
+                decided=date(2024, 5, 1),
+                occurred=date(2024, 5, 1),
+            ),
+            R(cited=False),
+            R(cited=False),
+        ],
+        "C",
+        ["C.wage_arrears_list"],
+    ),
     (
         "obstructed, no decision",
         [R(punished=False, decided=None, serious=["obstructed_inspection"])],
@@ -62,7 +90,7 @@ SCENARIOS: list[tuple[str, list[R], str, list[str]]] = [
         "criminal",
         [R(serious=["criminal_liability"])],
         "C",
-        ["C.criminal_liability", "B.punished"],
+        ["C.criminal_liability"],
     ),
     (
         "listed on the black list in 2024",
@@ -136,7 +164,7 @@ async def _scenario_employers(session, settings, clock, make_employer, people): 
                 collector=collector,
                 reviewer=reviewer,
             )
-            if counted:
+            if counted and spec.cited:
                 evidence.add(str(counted))
         built[employer.id] = (name, evidence, grade, fired)
     return built
@@ -178,10 +206,90 @@ async def test_scenarios_python_and_sql_agree(
         assert (name, decision.grade.value) == (name, grade)
         assert (name, decision.fired_rules) == (name, fired)
         cited = {rid for item in decision.explanation for rid in item["record_ids"]}
-        # an A rests on no record; a B or C cites every record that counted
+        # an A rests on no record; a B or C cites every record behind a rule of its grade
         assert (name, cited) == (name, evidence if grade != "A" else set())
         assert all(item["citation"] and item["detail"] for item in decision.explanation)
         assert (name, by_sql[employer_id]) == (name, (grade, decision.explanation))
+
+
+def _unusual_spec() -> Spec:
+    """Two rules of each grade, one of them a conditional A, and a threshold of 2."""
+    rules = [
+        ("C.two", "C", {"fact": "punished_count", "at_least": "punished_threshold"}),
+        ("C.listed", "C", {"fact": "wage_arrears_list"}),
+        ("B.punished", "B", {"fact": "punished_count"}),
+        ("B.group", "B", {"fact": "group_incident"}),
+        ("A.rectified", "A", {"fact": "rectified_count"}),
+        ("A.default", "A", None),
+    ]
+    return Spec(version=1, parameters={"punished_threshold": 2}, rules=[
+        Rule.model_validate({"rule_id": rule_id, "grade": grade, "when": when,
+                             "citation": "c", "description": "d {count}"})
+        for rule_id, grade, when in rules
+    ])  # fmt: skip
+
+
+def _combinations() -> list[Facts]:
+    """Every combination of the facts (a count of 0-3 punishments, each other fact 0 or 1), each
+    with records of its own."""
+    others = [fact for fact in Fact if fact != Fact.punished_count]
+    found = []
+    for punished, *flags in itertools.product(range(4), *([(0, 1)] * len(others))):
+        counts = {Fact.punished_count: punished, **dict(zip(others, flags, strict=True))}
+        found.append(
+            Facts(
+                employer_id=uuid.uuid4(),
+                cycle=CYCLE,
+                counts=counts,
+                record_ids={fact: [uuid.uuid4() for _ in range(n)] for fact, n in counts.items()},
+            )
+        )
+    return found
+
+
+@pytest.mark.parametrize("which", ["version 1", "unusual"])
+async def test_compiled_sql_records_what_decide_records_for_every_combination(
+    session: AsyncSession, which: str
+) -> None:
+    """The two evaluators over every combination of facts (not only the scenarios): the same
+    grade, the same rules (only the decided grade's) and the same records behind each."""
+    if which == "version 1":
+        spec = Spec.of(await rule_sets.get(session=session, version=1))
+    else:
+        spec = _unusual_spec()
+    compiled = compile_sql(spec, CYCLE)
+    columns = ", ".join(f"{fact.value} int, {fact.value}_ids uuid[]" for fact in Fact)
+    query = f"""
+        SELECT f.employer_id, {compiled.grade} AS grade, {compiled.fired_rules} AS fired,
+               {compiled.evidence_counts} AS evidence_counts,
+               {compiled.evidence_ids} AS evidence_ids
+        FROM (SELECT f.*, {compiled.holds}
+              FROM jsonb_to_recordset(CAST(:facts AS jsonb))
+                   AS f(employer_id uuid, {columns}) OFFSET 0) f
+    """
+    combinations = _combinations()
+    rows = [
+        {"employer_id": str(combination.employer_id),
+         **{fact.value: n for fact, n in combination.counts.items()},
+         **{f"{fact.value}_ids": [str(i) for i in ids] or None
+            for fact, ids in combination.record_ids.items()}}
+        for combination in combinations
+    ]  # fmt: skip
+    result = await session.execute(text(query), {**compiled.params, "facts": json.dumps(rows)})
+    by_sql = {row.employer_id: row for row in result}
+    seen = set()
+    for combination in combinations:
+        decision = decide(combination, spec)
+        row = by_sql[combination.employer_id]
+        assert (row.grade, row.fired) == (decision.grade.value, decision.fired_rules)
+        assert {r.grade.value for r in spec.rules if r.rule_id in row.fired} == {row.grade}
+        if row.evidence_counts is None:  # only the default rule: rendered, not stored
+            assert decision.fired_rules == compiled.params["empty_fired"]
+        else:
+            items = evidence_items(spec, row.fired, row.evidence_counts, row.evidence_ids)
+            assert items == decision.evidence
+        seen.add((row.grade, tuple(row.fired)))
+    assert {grade for grade, _ in seen} == {"A", "B", "C"}
 
 
 async def test_an_a_explains_itself_with_the_cycle(session, make_employer):  # type: ignore[no-untyped-def]
@@ -368,3 +476,80 @@ async def test_an_evaluations_references_are_checked_when_set(
         async with session.begin_nested():
             session.add(evaluation)
             await session.flush()
+
+
+async def _legacy_c(session, settings, make_employer, people, clock, fired):  # type: ignore[no-untyped-def]
+    """A final C stored the way the engine wrote it before it recorded only the deciding rules
+    (every rule that held, worst first), on a child-labour record and another punishment:
+    `fired` lists C rules resting on the child-labour record, then B.punished on both."""
+    collector, reviewer = people
+    employer = await make_employer()
+    child = R(serious=["child_or_forced_labour"], kind=RecordKind.child_labour)
+    records = [
+        await add_record(session, settings, employer.id, spec, clock=clock, collector=collector,
+                         reviewer=reviewer)
+        for spec in (child, R())
+    ]  # fmt: skip
+    behind = {rule: records if rule == "B.punished" else records[:1] for rule in fired}
+    evaluation = Evaluation(
+        employer_id=employer.id, cycle=CYCLE, grade="C", computed_grade="C", status="final",
+        origin=EvaluationOrigin.batch, rule_set_version=1, fired_rules=fired,
+        evidence_counts=[len(behind[rule]) for rule in fired],
+        evidence_ids=[record for rule in fired for record in behind[rule]],
+        effective_from=clock.today(),
+    )  # fmt: skip
+    session.add(evaluation)
+    await session.flush()
+    return employer, evaluation, records
+
+
+async def _regrade(session, spec, employer_id, today):  # type: ignore[no-untyped-def]
+    return await apply.apply(
+        session=session,
+        employers="SELECT unnest(CAST(:ids AS uuid[])) AS id",
+        employer_params={"ids": [employer_id]},
+        spec=spec,
+        cycle=CYCLE,
+        policy=apply.Policy(origin=EvaluationOrigin.batch),
+        today=today,
+    )
+
+
+async def test_an_evaluation_stored_with_its_lesser_rules_reads_as_the_engine_writes_now(
+    session, settings, make_employer, people, clock, today
+):  # type: ignore[no-untyped-def]
+    """History is kept as stored (the C with its B rule); it is read with only the rules that
+    decided its grade, and a re-grade on the same facts leaves it as it is (a new evaluation
+    would restart its notice or move its effective date for nothing)."""
+    fired = ["C.child_or_forced_labour", "B.punished"]
+    employer, stored, records = await _legacy_c(
+        session, settings, make_employer, people, clock, fired
+    )
+    spec = Spec.of(await rule_sets.get(session=session, version=1))
+    [shown] = await evaluation_reads.to_public(session=session, evaluations=[stored])
+    assert [item.rule_id for item in shown.explanation] == ["C.child_or_forced_labour"]
+    assert shown.explanation[0].record_ids == [records[0]]
+    found = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
+    now = decide(found[employer.id], spec)
+    assert [i.model_dump(mode="json") for i in shown.explanation] == now.explanation
+    applied = await _regrade(session, spec, employer.id, today)
+    assert (applied.graded, applied.changed) == (1, 0)
+    query = "SELECT id, fired_rules FROM evaluations WHERE employer_id = :e AND status = 'final'"
+    current = (await session.execute(text(query), {"e": employer.id})).one()
+    assert (current.id, current.fired_rules) == (stored.id, fired)  # as it was stored
+
+
+async def test_an_old_evaluation_whose_c_rules_no_longer_all_hold_is_regraded(
+    session, settings, make_employer, people, clock, today
+):  # type: ignore[no-untyped-def]
+    """The stored list begins with what the engine records now, but a C rule of it no longer
+    holds (its B rule is not what is left out): the outcome changed."""
+    fired = ["C.child_or_forced_labour", "C.group_incident", "B.punished"]
+    employer, stored, _ = await _legacy_c(session, settings, make_employer, people, clock, fired)
+    spec = Spec.of(await rule_sets.get(session=session, version=1))
+    applied = await _regrade(session, spec, employer.id, today)
+    assert (applied.graded, applied.changed) == (1, 1)
+    query = "SELECT fired_rules, supersedes_id FROM evaluations WHERE employer_id = :e " \
+            "AND status = 'final'"  # fmt: skip
+    current = (await session.execute(text(query), {"e": employer.id})).one()
+    assert (current.fired_rules, current.supersedes_id) == (["C.child_or_forced_labour"], stored.id)

@@ -72,7 +72,8 @@ async def list_evaluations(
     "/preview",
     summary="What the rules in force say now",
     description="Evaluates one employer for a cycle on the rules in force, without writing "
-    "anything: the grade and every rule that fired with its citation and evidence records.",
+    "anything: the grade and the rules that decide it (those of that grade whose condition "
+    "held; an A: the default rule) with their citations and evidence records.",
     responses=responses(404, 409, 422),
 )
 async def preview(
@@ -94,8 +95,10 @@ async def preview(
 @router.get(
     "/{evaluation_id}",
     summary="Read an evaluation",
-    description="Grade, status, the rule set version, and the explanation: every rule that "
-    "fired with its legal citation and evidence records. Employers: their own only.",
+    description="Grade, status, the rule set version, and the explanation: the rules that "
+    "decided the computed grade (of that grade only: a C does not also list its B rule), each "
+    "with its legal citation and evidence records, then a reviewer's change if any. Employers: "
+    "their own only.",
     responses=responses(404, 422),
 )
 async def get_evaluation(

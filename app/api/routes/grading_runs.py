@@ -27,9 +27,13 @@ Starter = Annotated[Actor, Depends(require(Permission.grading_runs_write))]
     summary="Start a grading run",
     description="Grades every employer (or `employer_ids`) for an ended `cycle` (a calendar "
     "year before the current one in Asia/Shanghai; 422 otherwise) on the rules in force, in "
-    "the background, in slices of employers that several workers grade at once. Employers "
-    "whose outcome did not change are left untouched; a new C is a notice. 409 while another "
-    "run of the cycle is unfinished.",
+    "the background, in slices of employers that several workers grade at once. A cycle that "
+    "ended before the first rule set took effect (its 31 December before that version's "
+    "`effective_from`) is a 422 naming the first gradable cycle (`first_gradable_cycle`); "
+    "`employer_ids` naming employers that do not exist is a 422 listing them "
+    "(`unknown_employer_ids`, the first 20, and `unknown_count`). Employers whose outcome did "
+    "not change are left untouched; a new C is a notice. 409 while another run of the cycle "
+    "is unfinished.",
     responses=responses(409, 422),
 )
 async def start_run(
