@@ -155,7 +155,10 @@ class EvaluationPublic(SQLModel):
     status: EvaluationStatus
     origin: EvaluationOrigin
     rule_set_version: int
-    explanation: list[ExplanationItem] = Field(description="every rule that fired, worst first")
+    explanation: list[ExplanationItem] = Field(
+        description="the rules that decide the grade (those of the computed grade), then a "
+        "reviewer's change if any"
+    )
     representation_deadline: date | None = Field(
         description="last day to state one's case; null while the notice awaits the calendar"
     )
