@@ -135,6 +135,16 @@ async def add_working_days(*, session: AsyncSession, start: date, days: int) -> 
                     return current
 
 
+async def due_date(*, session: AsyncSession, start: date, days: int) -> date | None:
+    """`add_working_days`, or None while the calendar lacks a year the period reaches into:
+    for a deadline that may wait for the calendar (a C notice not yet served, Art 17's), never
+    one guessed."""
+    try:
+        return await add_working_days(session=session, start=start, days=days)
+    except CalendarYearMissing:
+        return None
+
+
 async def is_working_day(*, session: AsyncSession, day: date) -> bool:
     covered, special = await _calendar_between(session, day, day)
     if day.year not in covered:

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.calendar import service as working_days
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.errors import Conflict, Forbidden, InvalidField
 from app.evaluations import reads
-from app.grading import apply, rule_sets
+from app.grading import rule_sets
 from app.models.credit_record import CreditRecord
 from app.models.evaluation import (
     DecisionCreate,
@@ -221,9 +222,7 @@ async def serve_awaiting_notices(*, session: AsyncSession, today: date) -> int:
         if version not in windows:
             rule_set = await rule_sets.get(session=session, version=version)
             windows[version] = int(rule_set.parameters["notice_window_working_days"])
-        deadline = await apply.notice_deadline(
-            session=session, served_on=today, days=windows[version]
-        )
+        deadline = await working_days.due_date(session=session, start=today, days=windows[version])
         if deadline is None:
             continue
         notice.representation_deadline = deadline

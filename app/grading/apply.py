@@ -116,16 +116,6 @@ _STATEMENT = """
 """
 
 
-async def notice_deadline(*, session: AsyncSession, served_on: date, days: int) -> date | None:
-    """The last day of a C notice's representation window served on `served_on`; None while the
-    calendar lacks a year the window reaches into: the notice then awaits the calendar (it is
-    written, not served, and nothing is guessed) and is served once the year is loaded."""
-    try:
-        return await working_days.add_working_days(session=session, start=served_on, days=days)
-    except working_days.CalendarYearMissing:
-        return None
-
-
 async def apply(
     *,
     session: AsyncSession,
@@ -150,8 +140,10 @@ async def apply(
     await session.execute(
         text(f"SELECT {lock}(:namespace, :cycle)"), {"namespace": GRADING_LOCK, "cycle": cycle}
     )
-    deadline = await notice_deadline(
-        session=session, served_on=today, days=int(spec.parameters["notice_window_working_days"])
+    # None while the window reaches into a year the calendar lacks: the C notice is written
+    # without it, not served, and served once the year is loaded (evaluations.serve_notices)
+    deadline = await working_days.due_date(
+        session=session, start=today, days=int(spec.parameters["notice_window_working_days"])
     )
     compiled = compile_sql(spec, cycle)
     statement = _STATEMENT.format(

@@ -83,20 +83,13 @@ async def eligible(*, session: AsyncSession, today: date, limit: int = 10_000) -
     found = []
     for row in rows:
         if row.cycle not in deadlines:
-            deadlines[row.cycle] = await _deadline(session, row.cycle, days)
+            # None (not yet known) while next year's calendar is not loaded: the re-grade itself
+            # needs no deadline, so it goes on
+            deadlines[row.cycle] = await working_days.due_date(
+                session=session, start=date(row.cycle, 12, 31), days=days
+            )
         found.append(Due(row.id, row.employer_id, row.cycle, deadlines[row.cycle]))
     return found
-
-
-async def _deadline(session: AsyncSession, cycle: int, days: int) -> date | None:
-    """Art 17's deadline for `cycle`; None (not yet known) while next year's calendar is not
-    loaded: the re-grade itself needs no deadline, so it goes on."""
-    try:
-        return await working_days.add_working_days(
-            session=session, start=date(cycle, 12, 31), days=days
-        )
-    except working_days.CalendarYearMissing:
-        return None
 
 
 async def regrade_rectified(*, session: AsyncSession, today: date) -> int:

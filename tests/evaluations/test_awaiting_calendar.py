@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.core.clock import Clock
 from app.core.jobs import Context
@@ -100,8 +101,10 @@ async def test_loading_the_year_serves_the_notice_counted_from_that_day(  # type
     # the scheduler's job serves it; on Tue 12-29 the window is 12-30, 12-31, (1-1..1-3 off),
     # 1-4, 1-5, 1-6: five working days counted from the day it is served
     served_on = Clock.pinned(datetime(2026, 12, 29, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    factory_session = await _factory(connection)
-    context = Context(factory=factory_session, settings=settings, clock=served_on)
+    factory = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    context = Context(factory=factory, settings=settings, clock=served_on)
     assert await evaluation_jobs.serve_notices(context) == "1 notice(s) served"
     assert await evaluation_jobs.serve_notices(context) is None  # served once
     body = (await client.get(f"{BASE}/{notice.id}", headers=admin)).json()
@@ -131,11 +134,3 @@ async def test_art17_goes_on_without_next_years_calendar(  # type: ignore[no-unt
     assert await rectification.regrade_rectified(session=session, today=new_year) == 1
     after = await current(session, fixed.id, 2026)
     assert (after.grade, after.origin) == ("B", "art17")
-
-
-async def _factory(connection):  # type: ignore[no-untyped-def]
-    from sqlalchemy.ext.asyncio import async_sessionmaker
-
-    return async_sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
