@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.i18n import Text, negotiate, say
 from app.models.problem import PROBLEM_BASE, FieldProblem, Problem
 
 log = logging.getLogger(__name__)
@@ -19,16 +20,29 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class AppError(Exception):
-    """A domain error; subclasses set the status and a stable problem type slug."""
+    """A refusal. Each named problem type is a subclass with its own `slug`, and says in both
+    languages what it is (`title`), when it happens (`about`) and what to do (`remedy`): the
+    page `/problems/{slug}` shows them, and each route's OpenAPI responses list its types.
+    `detail` says what happened this time, in both languages (`Text`)."""
 
     status: ClassVar[int] = 400
     slug: ClassVar[str] = "bad-request"
+    title: ClassVar[Text | None] = None
+    about: ClassVar[Text | None] = None
+    remedy: ClassVar[Text | None] = None
     headers: dict[str, str] | None = None
     # A refusal that must keep what the service wrote first (a failed login's counter).
     keeps_writes: ClassVar[bool] = False
+    # slug -> problem type, filled as subclasses are defined
+    types: ClassVar[dict[str, type[AppError]]] = {}
 
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "slug" in cls.__dict__:
+            AppError.types.setdefault(cls.slug, cls)
+
+    def __init__(self, detail: Text | str, **extra: Any) -> None:
+        super().__init__(detail if isinstance(detail, str) else detail.en)
         self.detail = detail
         self.extra = extra
 
@@ -64,10 +78,11 @@ class InvalidField(AppError):
     status, slug = 422, "validation"
 
     def __init__(
-        self, loc: list[str | int], detail: str, kind: str = "value_error", **extra: Any
+        self, loc: list[str | int], detail: Text | str, kind: str = "value_error", **extra: Any
     ) -> None:
         super().__init__(detail, **extra)
-        self.errors = [FieldProblem(loc=loc, msg=detail, type=kind)]
+        # raised inside a request, whose language the middleware has set
+        self.errors = [FieldProblem(loc=loc, msg=say(detail), type=kind)]
 
 
 class TooManyRequests(AppError):
@@ -83,22 +98,26 @@ def problem_response(
     status: int,
     *,
     slug: str,
-    detail: str | None = None,
+    detail: Text | str | None = None,
     errors: list[FieldProblem] | None = None,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    language = negotiate(request.headers.get("accept-language"))
+    kind = AppError.types.get(slug)
+    title = kind.title if kind is not None and kind.title is not None else None
     body = Problem(
         type=PROBLEM_BASE + slug,
-        title=HTTPStatus(status).phrase,
+        title=title.in_(language) if title else HTTPStatus(status).phrase,
         status=status,
-        detail=detail,
+        detail=detail.in_(language) if isinstance(detail, Text) else detail,
         instance=request.url.path,
         request_id=getattr(request.state, "request_id", None),
         errors=errors,
     ).model_dump(exclude_none=True)
     # Extension members never replace the standard ones (RFC 9457 §3.2).
     body = {**(extra or {}), **body}
+    headers = {**(headers or {}), "Content-Language": language}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -18,6 +18,7 @@ from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.errors import PROBLEM_BASE, AppError, FieldProblem, Problem
+from app.core.i18n import say
 from app.intake import checks as record_checks
 from app.intake.checks import CheckedRow
 from app.models.credit_record import RecordSource
@@ -188,7 +189,7 @@ async def _write(
                     reason=SOURCE_REASON,
                 )
             except AppError as refused:
-                row.reject("external_id", refused.detail, refused.slug)
+                row.reject("external_id", say(refused.detail), refused.slug)
                 outcomes[row.index] = (Outcome.rejected, None)
                 continue
             outcomes[row.index] = (outcome, record.id)
