@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import jobs as audit
 from app.blacklist import jobs as blacklist
+from app.blacklist import revocation
 from app.calendar import jobs as calendar
 from app.core import events, jobs
 from app.core.clock import Clock
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 # Who reacts to the event log, in the order data flows: one consumer per stage, each with its
 # own watermark and receipts (`core.events`).
 CONSUMERS: list[Consumer] = [
+    revocation.CONSUMER,  # a revoked listing record ends its wage-arrears listing
     adjustment.CONSUMER,  # Art 10: a verified, corrected or revoked record re-grades its employer
 ]
 

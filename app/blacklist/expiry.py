@@ -1,11 +1,14 @@
 """The end of a listing's term (人社部令第45号: listed for 3 years, then removed from the list).
 
 A daily scheduler job ends every listing whose `expires_on` has come, as a removal of kind
-`expiry` by the system: the same service path as a reviewer's removal, so each listing's credit
-record is revoked, the credit events tell grading, disclosure and the push, and the audit trail
-records the scheduler as the actor. Due listings are found with one query per bounded batch and
-locked with SKIP LOCKED, each batch is its own transaction, and an ended listing is no longer
-due: a second run, or a run after a crash mid-way, does only what is left.
+`expiry` by the system: the same service path as a reviewer's removal, so each listing records
+its end (its credit record stays verified: the years it covered keep it), `listing.removed`
+tells grading, disclosure and the push, and the audit trail records the scheduler as the actor.
+Grading does not wait for the job: a listing counts in no cycle that begins on or after its
+`expires_on` (`grading.facts`). Drafts never expire here: they are not in force. Due listings
+are found with one query per bounded batch and locked with SKIP LOCKED, each batch is its own
+transaction, and an ended listing is no longer due: a second run, or a run after a crash
+mid-way, does only what is left.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Reading the list: one listing, filtered pages, and the public shape with its persons.
 
-Employers see only their own listings; responsible persons' ID numbers are shown in full to
-admins only (Art 8), masked to everyone else.
+Employers see only their own listings, and not drafts (a draft is not in force until a second
+reviewer verifies it, as a draft credit record is not there for its employer); responsible
+persons' ID numbers are shown in full to admins only (Art 8), masked to everyone else.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from app.models.user import Role
 
 
 async def get(*, session: AsyncSession, entry_id: uuid.UUID, actor: Actor) -> BlacklistEntry:
-    """An employer sees only its own listings; anything else is simply not there."""
+    """An employer sees only its own listings, drafts excepted; anything else is simply not
+    there."""
     entry = await session.get(BlacklistEntry, entry_id)
+    if actor.role == Role.employer and entry and entry.status == ListingStatus.draft:
+        entry = None
     return access.visible(actor, entry, missing=f"blacklist entry {entry_id}")
 
 
@@ -44,10 +48,12 @@ async def list_(
     limit: int,
     cursor: str | None = None,
 ) -> tuple[list[BlacklistEntry], str | None]:
-    """Newest listing first."""
+    """Newest listing first; `status=draft` lists those awaiting a second reviewer."""
     query = select(BlacklistEntry)
     if (employer_id := access.own_employer(actor, employer_id)) is not None:
         query = query.where(BlacklistEntry.employer_id == employer_id)
+    if actor.role == Role.employer:
+        query = query.where(BlacklistEntry.status != ListingStatus.draft)
     if status is not None:
         query = query.where(BlacklistEntry.status == status)
     if cursor:

@@ -13,6 +13,7 @@ from typing import Any
 from app.core.clock import add_months
 from app.core.config import Settings
 from app.core.errors import FieldProblem
+from app.core.i18n import Text, say
 from app.models.blacklist import (
     BlacklistEntry,
     BlacklistEntryCreate,
@@ -52,50 +53,80 @@ def eligible(entry: BlacklistEntry, settings: Settings, today: date) -> bool:
     return entry.status == ListingStatus.listed and not missing(entry, settings, today)
 
 
-def describe(entry: BlacklistEntry, settings: Settings, today: date) -> str:
+def describe(entry: BlacklistEntry, settings: Settings, today: date) -> Text:
     """A sentence naming every missing condition, for the 409 of a refused early removal."""
     months = settings.blacklist_early_removal_months
     start = eligible_from(entry, settings)
     words = {
-        EarlyRemovalCondition.arrears_paid: "the arrears paid in full (arrears_paid_on not "
-        "recorded)",
-        EarlyRemovalCondition.waiting_period: f"{months} months since payment (paid "
-        f"{entry.arrears_paid_on}, eligible from {start})",
-        EarlyRemovalCondition.credit_commitment: "a written credit commitment on file "
-        "(commitment_received_on not recorded)",
+        EarlyRemovalCondition.arrears_paid: Text(
+            "足额支付拖欠工资（未登记 arrears_paid_on）",
+            "the arrears paid in full (arrears_paid_on not recorded)",
+        ),
+        EarlyRemovalCondition.waiting_period: Text(
+            f"自支付之日起满{months}个月（{entry.arrears_paid_on}支付，{start}起可提前移出）",
+            f"{months} months since payment (paid {entry.arrears_paid_on}, eligible from {start})",
+        ),
+        EarlyRemovalCondition.credit_commitment: Text(
+            "书面信用承诺（未登记 commitment_received_on）",
+            "a written credit commitment on file (commitment_received_on not recorded)",
+        ),
     }
-    needs = "; ".join(words[m] for m in missing(entry, settings, today))
-    return (
-        f"listing {entry.id} is not eligible for early removal (人社部令第45号): it needs {needs}"
+    needs = [words[m] for m in missing(entry, settings, today)]
+    return Text(
+        f"名单记录 {entry.id} 不符合提前移出条件（人社部令第45号），尚需："
+        + "；".join(n.zh for n in needs),
+        f"listing {entry.id} is not eligible for early removal (人社部令第45号): it needs "
+        + "; ".join(n.en for n in needs),
     )
 
 
 def problems(data: BlacklistEntryCreate, *, today: date, settings: Settings) -> list[FieldProblem]:
-    """Every business-rule problem of a listing decision (types and lengths are pydantic's)."""
+    """Every business-rule problem of a listing decision (types and lengths are pydantic's),
+    each said in the request's language."""
     found: list[FieldProblem] = []
 
-    def add(loc: list[str | int], msg: str, kind: str = "value_error") -> None:
-        found.append(FieldProblem(loc=["body", *loc], msg=msg, type=kind))
+    def add(loc: list[str | int], msg: Text, kind: str = "value_error") -> None:
+        found.append(FieldProblem(loc=["body", *loc], msg=say(msg), type=kind))
 
     if data.listed_on > today:
-        add(["listed_on"], f"listed_on {data.listed_on} is in the future", "date.future")
+        add(
+            ["listed_on"],
+            Text(
+                f"列入日期 {data.listed_on} 在将来", f"listed_on {data.listed_on} is in the future"
+            ),
+            "date.future",
+        )
     for field in ("listed_on", "payment_deadline"):
         day = getattr(data, field)
         if day < EARLIEST_LEGAL_DATE:
-            add([field], f"{field} {day} is before {EARLIEST_LEGAL_DATE}", "date.too_early")
+            add(
+                [field],
+                Text(f"{field} {day} 早于 {EARLIEST_LEGAL_DATE}", f"{field} {day} is before "
+                     f"{EARLIEST_LEGAL_DATE}"),
+                "date.too_early",
+            )  # fmt: skip
     if data.payment_deadline >= data.listed_on:
         add(
             ["payment_deadline"],
-            f"a unit is listed only after the payment deadline passed unpaid; payment_deadline "
-            f"{data.payment_deadline} is not before listed_on {data.listed_on}",
+            Text(
+                f"逾期未支付才能列入；支付期限 payment_deadline {data.payment_deadline} 不早于"
+                f"列入日期 listed_on {data.listed_on}",
+                f"a unit is listed only after the payment deadline passed unpaid; "
+                f"payment_deadline {data.payment_deadline} is not before listed_on "
+                f"{data.listed_on}",
+            ),
             "blacklist.not_overdue",
         )
     threshold = settings.blacklist_arrears_threshold_yuan
     if data.ground == ListingGround.arrears_over_threshold and data.amount_owed < threshold:
         add(
             ["amount_owed"],
-            f"amount_owed {data.amount_owed} is below the threshold of {threshold} yuan for the "
-            "ground arrears_over_threshold",
+            Text(
+                f"拖欠数额 amount_owed {data.amount_owed} 低于列入理由 arrears_over_threshold "
+                f"的数额标准{threshold}元",
+                f"amount_owed {data.amount_owed} is below the threshold of {threshold} yuan for "
+                "the ground arrears_over_threshold",
+            ),
             "blacklist.below_threshold",
         )
     seen: dict[str, int] = {}
@@ -104,7 +135,10 @@ def problems(data: BlacklistEntryCreate, *, today: date, settings: Settings) -> 
         if number in seen:
             add(
                 ["responsible_persons", index, "id_number"],
-                f"the same ID number as responsible_persons[{seen[number]}]",
+                Text(
+                    f"与 responsible_persons[{seen[number]}] 的身份证号码相同",
+                    f"the same ID number as responsible_persons[{seen[number]}]",
+                ),
                 "blacklist.duplicate_person",
             )
         seen.setdefault(number, index)
@@ -115,30 +149,44 @@ def update_problems(
     entry: BlacklistEntry, values: dict[str, Any], *, today: date
 ) -> list[FieldProblem]:
     found = []
+
+    def add(field: str, msg: Text, kind: str) -> None:
+        found.append(FieldProblem(loc=["body", field], msg=say(msg), type=kind))
+
     for field in ("arrears_paid_on", "commitment_received_on"):
         day = values.get(field)
         if day is not None and day > today:
-            msg = f"{field} {day} is in the future"
-            found.append(FieldProblem(loc=["body", field], msg=msg, type="date.future"))
+            add(field, Text(f"{field} {day} 在将来", f"{field} {day} is in the future"),
+                "date.future")  # fmt: skip
         if day is not None and day < EARLIEST_LEGAL_DATE:
-            msg = f"{field} {day} is before {EARLIEST_LEGAL_DATE}"
-            found.append(FieldProblem(loc=["body", field], msg=msg, type="date.too_early"))
+            add(
+                field,
+                Text(f"{field} {day} 早于 {EARLIEST_LEGAL_DATE}",
+                     f"{field} {day} is before {EARLIEST_LEGAL_DATE}"),
+                "date.too_early",
+            )  # fmt: skip
     paid = values.get("arrears_paid_on")
     if paid is not None and paid < entry.payment_deadline:
-        msg = (
-            f"the listing rests on arrears unpaid at the payment order's deadline; "
-            f"arrears_paid_on {paid} is before payment_deadline {entry.payment_deadline}"
-        )
-        found.append(
-            FieldProblem(loc=["body", "arrears_paid_on"], msg=msg, type="date.before_order")
+        add(
+            "arrears_paid_on",
+            Text(
+                f"列入依据是支付期限届满时仍未支付；支付日期 arrears_paid_on {paid} 早于支付期限 "
+                f"payment_deadline {entry.payment_deadline}",
+                f"the listing rests on arrears unpaid at the payment order's deadline; "
+                f"arrears_paid_on {paid} is before payment_deadline {entry.payment_deadline}",
+            ),
+            "date.before_order",
         )
     commitment = values.get("commitment_received_on")
     if commitment is not None and commitment < entry.listed_on:
-        msg = (
-            f"the credit commitment for removal comes after listing; commitment_received_on "
-            f"{commitment} is before listed_on {entry.listed_on}"
-        )
-        found.append(
-            FieldProblem(loc=["body", "commitment_received_on"], msg=msg, type="value_error")
+        add(
+            "commitment_received_on",
+            Text(
+                f"移出所需的信用承诺在列入之后作出；commitment_received_on {commitment} 早于"
+                f"列入日期 listed_on {entry.listed_on}",
+                f"the credit commitment for removal comes after listing; "
+                f"commitment_received_on {commitment} is before listed_on {entry.listed_on}",
+            ),
+            "value_error",
         )
     return found

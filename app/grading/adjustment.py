@@ -7,7 +7,9 @@ grading, a failed re-grade never fails the verification that caused it, and the 
 path (intake batches, imports, corrections, listings alike), at the cost of one polling interval.
 
 DOMAIN §3 defaults: a re-grade that downgrades applies at once (to C through the notice step);
-an upgrade only when a record was corrected or revoked; mid-cycle, an A creates no evaluation.
+an upgrade only when a record was corrected or revoked, or a wage-arrears listing ended (Art 13:
+removal re-grades the unit; a cycle the listing no longer reaches into no longer counts it);
+mid-cycle, an A creates no evaluation.
 """
 
 from __future__ import annotations
@@ -25,11 +27,16 @@ from app.grading import apply, service
 from app.models.evaluation import EvaluationOrigin
 from app.models.event import CreditEventType
 
-UPGRADING = {CreditEventType.record_corrected.value, CreditEventType.record_revoked.value}
+UPGRADING = {
+    CreditEventType.record_corrected.value,
+    CreditEventType.record_revoked.value,
+    CreditEventType.listing_removed.value,
+}
 
 
 def _cycles(decision_date: str | None, today: date) -> set[int]:
-    """The current cycle, and a past cycle the record was decided in (its grade may change)."""
+    """The current cycle, and a past cycle the record was decided in (its grade may change);
+    a listing's event carries the date of the listing or of its end as `decision_date`."""
     cycles = {today.year}
     if decision_date and int(decision_date[:4]) < today.year:
         cycles.add(int(decision_date[:4]))

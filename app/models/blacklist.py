@@ -1,12 +1,17 @@
 """The wage-arrears joint-punishment list (拖欠农民工工资失信联合惩戒对象名单, 人社部令第45号).
 
-A listing is also a dishonesty record of the employer (C condition 7, Art 13): the listing
-service creates a credit record of kind `wage_arrears_listing` in the same transaction, and
-**verified at once**. The listing decision (列入决定) is the bureau's decided act, taken by a
-reviewer after the procedure of 人社部令第45号 (prior notice, 陈述申辩); the record restates that
-decision and nothing else, so a second verification would check the decision against itself,
-while a draft would leave grading blind to a decided listing. The record keeps the listing
-reviewer as its collector, and the audit trail shows who listed. Removal revokes the record.
+Four eyes, like a credit record (Art 8): a reviewer enters the listing decision as a **draft**
+(not in force, no credit record, not counted by grading); a second reviewer verifies it, which
+lists the unit and writes its dishonesty record (C condition 7, Art 13), a credit record of kind
+`wage_arrears_listing`, verified, in the same transaction. The term (3 years) counts from the
+listing decision's date (`listed_on`), not from the verification.
+
+A listing ends by early removal or at expiry: `removed_on` records the date, the listing's
+period is `[listed_on, min(removed_on, expires_on))`, and its record stays verified, because the
+listing remains a fact of the years it covered (grading counts it in every cycle that period
+overlaps, `grading.facts`). A listing that was wrong is corrected by revoking its record
+(/credit-records revocation): the record no longer counts anywhere, and the listing ends as
+`revoked` (`blacklist.revocation`).
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ class ListingGround(StrEnum):
 
 
 class ListingStatus(StrEnum):
+    draft = "draft"  # entered, awaiting a second reviewer's verification: not in force
     listed = "listed"
     removed = "removed"  # early removal (提前移出)
     expired = "expired"  # removed when the term ended (期满移出)
+    revoked = "revoked"  # its record was revoked: the listing was wrong
 
 
 class RemovalKind(StrEnum):
@@ -58,6 +65,26 @@ PARTY_ROLE_LABELS = {
     PartyRole.directly_responsible: "直接责任人",
     PartyRole.other: "其他人员",
 }
+
+
+# A draft has no record and no verification; a listing in force or ended has both.
+VERIFIED = (
+    "(status = 'draft' AND credit_record_id IS NULL AND verified_at IS NULL "
+    "AND verified_by IS NULL) "
+    "OR (status <> 'draft' AND credit_record_id IS NOT NULL AND verified_at IS NOT NULL)"
+)
+# An ended listing says when, why and on what document it ended.
+REMOVAL = (
+    "status IN ('draft', 'listed') OR (removed_on IS NOT NULL AND removal_reason IS NOT NULL "
+    "AND removal_document IS NOT NULL AND removed_at IS NOT NULL)"
+)
+REMOVAL_KIND = (
+    "(status IN ('draft', 'listed') AND removal_kind IS NULL AND removed_on IS NULL) "
+    "OR (status = 'removed' AND removal_kind = 'early' "
+    "AND arrears_paid_on IS NOT NULL AND commitment_received_on IS NOT NULL) "
+    "OR (status = 'expired' AND removal_kind = 'expiry' AND removed_on >= expires_on) "
+    "OR (status = 'revoked' AND removal_kind IS NULL)"
+)
 
 
 class BlacklistEntryBase(SQLModel):
@@ -86,36 +113,41 @@ class BlacklistEntryBase(SQLModel):
 class BlacklistEntry(BlacklistEntryBase, table=True):
     __tablename__ = "blacklist_entries"
     __table_args__ = (
-        # one active listing per employer
+        # one listing in force per employer (drafts do not count: see `blacklist.service`)
         sa.Index(
             "uq_blacklist_entries_active",
             "employer_id",
             unique=True,
             postgresql_where=sa.text("status = 'listed'"),
         ),
-        sa.Index("ix_blacklist_entries_employer_id", "employer_id"),
+        # an employer's listings; grading reads the listings' periods from it alone (index-only)
+        sa.Index(
+            "ix_blacklist_entries_period",
+            "employer_id",
+            "listed_on",
+            postgresql_include=["removed_on", "expires_on"],
+        ),
         sa.Index("ix_blacklist_entries_listed", "listed_on", "id"),
+        # a record is one listing's; grading finds a listing's period from its record
+        sa.Index("uq_blacklist_entries_credit_record_id", "credit_record_id", unique=True),
         sa.CheckConstraint("expires_on > listed_on", name="term"),
         sa.CheckConstraint("payment_deadline < listed_on", name="overdue"),  # 逾期未支付
         sa.CheckConstraint("amount_owed > 0 AND workers_affected > 0", name="arrears"),
+        sa.CheckConstraint(VERIFIED, name="verified"),
+        # Art 8, two persons: whoever verifies did not enter (listings verified at once before
+        # migration 0016 have no verifier)
         sa.CheckConstraint(
-            "status = 'listed' OR (removed_on IS NOT NULL AND removal_reason IS NOT NULL "
-            "AND removal_document IS NOT NULL AND removed_at IS NOT NULL)",
-            name="removal",
+            "verified_by IS NULL OR listed_by IS NULL OR verified_by <> listed_by",
+            name="two_person",
         ),
-        sa.CheckConstraint(
-            "(status = 'listed' AND removal_kind IS NULL AND removed_on IS NULL) "
-            "OR (status = 'removed' AND removal_kind = 'early' "
-            "AND arrears_paid_on IS NOT NULL AND commitment_received_on IS NOT NULL) "
-            "OR (status = 'expired' AND removal_kind = 'expiry' AND removed_on >= expires_on)",
-            name="removal_kind",
-        ),
+        sa.CheckConstraint(REMOVAL, name="removal"),
+        sa.CheckConstraint(REMOVAL_KIND, name="removal_kind"),
     )
 
     id: uuid.UUID = id_field()
     ground: ListingGround = Field(sa_type=sa.String(32))
     amount_owed: Decimal = Field(sa_type=sa.Numeric(14, 2))
-    status: ListingStatus = Field(default=ListingStatus.listed, sa_type=sa.String(16))
+    status: ListingStatus = Field(default=ListingStatus.draft, sa_type=sa.String(16))
     expires_on: date
     arrears_paid_on: date | None = None
     commitment_received_on: date | None = None
@@ -125,8 +157,10 @@ class BlacklistEntry(BlacklistEntryBase, table=True):
     removal_document: str | None = Field(default=None, max_length=200)
     removed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     removed_at: datetime | None = optional_timestamp_field()
-    credit_record_id: uuid.UUID = Field(foreign_key="credit_records.id")
+    credit_record_id: uuid.UUID | None = Field(default=None, foreign_key="credit_records.id")
     listed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    verified_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    verified_at: datetime | None = optional_timestamp_field()
     version: int = Field(default=1)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
@@ -181,7 +215,7 @@ class BlacklistRemovalCreate(RequestModel):
     document: str = Field(
         min_length=1,
         max_length=200,
-        description="the removal decision or notice (移出决定); it also revokes the credit record",
+        description="the removal decision or notice (移出决定)",
         schema_extra={"examples": ["文人社失移字〔2027〕1号"]},
     )
 
@@ -194,7 +228,10 @@ class EarlyRemovalCondition(StrEnum):
 
 class BlacklistEntryPublic(BlacklistEntryBase):
     id: uuid.UUID
-    status: ListingStatus
+    status: ListingStatus = Field(
+        description="draft (awaiting a second reviewer), listed (in force), removed (early), "
+        "expired (at the term's end) or revoked (its record was revoked: the listing was wrong)"
+    )
     expires_on: date = Field(description="listed_on + the term (3 years, 人社部令第45号)")
     arrears_paid_on: date | None
     commitment_received_on: date | None
@@ -207,15 +244,28 @@ class BlacklistEntryPublic(BlacklistEntryBase):
     early_removal_missing: list[EarlyRemovalCondition] = Field(
         description="what early removal still needs (empty when eligible)"
     )
-    removed_on: date | None
-    removal_kind: RemovalKind | None
+    removed_on: date | None = Field(
+        description="the day the listing ended: it was in force from listed_on until the day "
+        "before the earlier of removed_on and expires_on"
+    )
+    removal_kind: RemovalKind | None = Field(
+        description="null for a draft, a current or a revoked listing"
+    )
     removal_reason: str | None
     removal_document: str | None
     removed_by: uuid.UUID | None
     removed_at: datetime | None
     responsible_persons: list[ResponsiblePersonPublic]
-    credit_record_id: uuid.UUID = Field(description="the dishonesty record of this listing")
-    listed_by: uuid.UUID | None
+    credit_record_id: uuid.UUID | None = Field(
+        description="the dishonesty record of this listing, written when it is verified (null "
+        "for a draft)"
+    )
+    listed_by: uuid.UUID | None = Field(description="the reviewer who entered the listing")
+    verified_by: uuid.UUID | None = Field(
+        description="the second reviewer who verified it (null for a draft, and for listings "
+        "verified at entry before verification by a second reviewer existed)"
+    )
+    verified_at: datetime | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -23,12 +23,15 @@ class CreditEventType(StrEnum):
     record_verified = "record.verified"
     record_corrected = "record.corrected"
     record_revoked = "record.revoked"
+    listing_listed = "listing.listed"  # a wage-arrears listing verified: the unit is listed
+    listing_removed = "listing.removed"  # a listing ended: early, at expiry, or its record revoked
 
 
 class EventSubject(StrEnum):
     """What an event is about; its id is `subject_id`."""
 
     credit_record = "credit_record"
+    blacklist_entry = "blacklist_entry"  # a wage-arrears listing (record_id: its record)
 
 
 class CreditEvent(SQLModel, table=True):

@@ -39,7 +39,7 @@ class Fact(StrEnum):
     refused_to_perform = "refused_to_perform"
     obstructed_inspection = "obstructed_inspection"
     criminal_liability = "criminal_liability"
-    wage_arrears_list = "wage_arrears_list"  # Art 13: a verified listing decided by cycle end
+    wage_arrears_list = "wage_arrears_list"  # Art 13: listed during the cycle (grading.facts)
     rectified_count = "rectified_count"  # Art 17 re-grade only: rectified and penalty performed
 
 

@@ -323,9 +323,13 @@ def employer_file(session, settings, clock, today, client, app, tmp_path, make_u
                 evaluation_id = await thing(employer, names[:1])
                 url = f"/api/v1/evaluations/{evaluation_id}/representations/attachments"
                 return await created(url, Role.reviewer, **evidence)
-            case ("entry_id",):
+            case ("entry_id",):  # in force: entered, then verified by a second reviewer
                 listing = _listing(employer.id, today)
-                return await created("/api/v1/blacklist-entries", Role.reviewer, json=listing)
+                entry_id = await created("/api/v1/blacklist-entries", Role.reviewer, json=listing)
+                url = f"/api/v1/blacklist-entries/{entry_id}/verification"
+                verified = await client.post(url, headers=await headers_for(Role.reviewer))
+                assert verified.status_code == 200, verified.text
+                return entry_id
             case ("interview_id",):
                 interview = _interview(employer.id, today)
                 return await created("/api/v1/interviews", Role.inspector, json=interview)

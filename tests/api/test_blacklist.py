@@ -47,12 +47,31 @@ def on(clock: Clock) -> date:
 
 @pytest.fixture
 async def staff(headers_for):  # type: ignore[no-untyped-def]
-    return {role: await headers_for(role) for role in (Role.reviewer, Role.inspector, Role.admin)}
+    """Each role's headers; `VERIFIER` is a second reviewer (four eyes)."""
+    found: dict[Role | str, dict[str, str]] = {
+        role: await headers_for(role) for role in (Role.reviewer, Role.inspector, Role.admin)
+    }
+    found[VERIFIER] = await headers_for(Role.reviewer)
+    return found
 
 
-async def _list(client, headers, employer_id, listed_on: date, **over: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+VERIFIER = "verifier"
+
+
+async def _draft(client, headers, employer_id, listed_on: date, **over: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A listing entered by `headers`: a draft awaiting a second reviewer."""
     r = await client.post(BASE, json=body(employer_id, listed_on, **over), headers=headers)
     assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def _list(  # type: ignore[no-untyped-def]
+    client, enterer, verifier, employer_id, listed_on: date, **over: Any
+) -> dict[str, Any]:
+    """A listing in force: entered by `enterer`, verified by `verifier`."""
+    draft = await _draft(client, enterer, employer_id, listed_on, **over)
+    r = await client.post(f"{BASE}/{draft['id']}/verification", headers=verifier)
+    assert r.status_code == 200, r.text
     return dict(r.json())
 
 
@@ -71,12 +90,12 @@ def _removal(kind: str = "early") -> dict[str, str]:
     }
 
 
-async def test_listing_creates_a_verified_dishonesty_record(
+async def test_a_verified_listing_has_a_verified_dishonesty_record(
     client, session, make_employer, staff, on
 ):
     employer = await make_employer()
     listed_on = on - timedelta(days=10)
-    entry = await _list(client, staff[Role.reviewer], employer.id, listed_on)
+    entry = await _list(client, staff[Role.reviewer], staff[VERIFIER], employer.id, listed_on)
     assert entry["status"] == "listed" and entry["amount_owed"] == "86000.50"
     assert entry["expires_on"] == add_months(listed_on, 36).isoformat()
     assert entry["early_removal_eligible"] is False
@@ -95,16 +114,22 @@ async def test_listing_creates_a_verified_dishonesty_record(
     )  # fmt: skip
     assert record["serious_conditions"] == []
     events = await session.execute(
-        text("SELECT event_type, payload->>'kind' FROM credit_events WHERE record_id = :id"),
+        text(
+            "SELECT event_type, subject_type, payload->>'kind' FROM credit_events "
+            "WHERE record_id = :id ORDER BY id"
+        ),
         {"id": uuid.UUID(entry["credit_record_id"])},
     )
-    assert events.all() == [("record.verified", "wage_arrears_listing")]
+    assert events.all() == [
+        ("record.verified", "credit_record", "wage_arrears_listing"),
+        ("listing.listed", "blacklist_entry", None),
+    ]
 
 
 async def test_incident_ground_marks_the_group_incident_condition(client, make_employer, staff, on):
     employer = await make_employer()
     entry = await _list(
-        client, staff[Role.reviewer], employer.id, on,
+        client, staff[Role.reviewer], staff[VERIFIER], employer.id, on,
         ground="group_or_extreme_incident", amount_owed="1200.00",
     )  # fmt: skip
     r = await client.get(
@@ -116,7 +141,9 @@ async def test_incident_ground_marks_the_group_incident_condition(client, make_e
 async def test_term_follows_the_setting_and_leap_days(app, client, make_employer, staff, settings):
     app.state.settings = settings.model_copy(update={"blacklist_term_years": 5})
     employer = await make_employer()
-    entry = await _list(client, staff[Role.reviewer], employer.id, date(2024, 2, 29))
+    entry = await _list(
+        client, staff[Role.reviewer], staff[VERIFIER], employer.id, date(2024, 2, 29)
+    )
     assert entry["expires_on"] == "2029-02-28"
 
 
@@ -134,7 +161,7 @@ async def test_early_removal_is_refused_naming_what_is_missing(
 ):
     employer = await make_employer()
     reviewer = staff[Role.reviewer]
-    entry = await _list(client, reviewer, employer.id, on - timedelta(days=400))
+    entry = await _list(client, reviewer, staff[VERIFIER], employer.id, on - timedelta(days=400))
     values: dict[str, Any] = {}
     if paid_months_ago is not None:
         values["arrears_paid_on"] = add_months(on, -paid_months_ago).isoformat()
@@ -157,18 +184,18 @@ async def test_early_removal_is_refused_naming_what_is_missing(
     assert again["status"] == "listed"
 
 
-async def test_early_removal_when_eligible_revokes_the_record(
+async def test_early_removal_when_eligible_ends_the_listing_and_keeps_its_record(
     client, session, make_employer, staff, on
 ):
     employer = await make_employer()
     reviewer = staff[Role.reviewer]
-    entry = await _list(client, reviewer, employer.id, on - timedelta(days=400))
+    entry = await _list(client, reviewer, staff[VERIFIER], employer.id, on - timedelta(days=400))
     paid = add_months(on, -6)  # exactly six months: eligible today
     r = await _patch(
         client, reviewer, entry,
         arrears_paid_on=paid.isoformat(), commitment_received_on=on.isoformat(),
     )  # fmt: skip
-    assert r.status_code == 200 and r.headers["etag"] == '"2"'
+    assert r.status_code == 200 and r.headers["etag"] == '"3"'
     assert r.json()["early_removal_eligible"] is True
     assert r.json()["early_removal_eligible_from"] == on.isoformat()
     assert r.json()["early_removal_missing"] == []
@@ -180,43 +207,56 @@ async def test_early_removal_when_eligible_revokes_the_record(
     assert out["early_removal_eligible"] is False  # the listing has ended
     record_url = f"/api/v1/credit-records/{entry['credit_record_id']}"
     record = (await client.get(record_url, headers=reviewer)).json()
-    assert record["status"] == "revoked"
-    assert record["revoking_document"] == "文人社失移字〔2027〕1号"
-    assert record["revocation_reason"].startswith("提前移出")
-    events = await session.scalars(
-        text("SELECT event_type FROM credit_events WHERE record_id = :id ORDER BY id"),
+    assert record["status"] == "verified"  # the listing stays a fact of the years it covered
+    events = await session.execute(
+        text(
+            "SELECT event_type, payload->>'removed_on', payload->>'removal_kind' "
+            "FROM credit_events WHERE record_id = :id ORDER BY id"
+        ),
         {"id": uuid.UUID(entry["credit_record_id"])},
     )
-    assert list(events) == ["record.verified", "record.revoked"]
+    assert events.all() == [
+        ("record.verified", None, None),
+        ("listing.listed", None, None),
+        ("listing.removed", str(on), "early"),
+    ]
     for again in (
         await client.post(f"{BASE}/{entry['id']}/removal", json=_removal(), headers=reviewer),
         await _patch(client, reviewer, entry, arrears_paid_on=str(on)),
     ):
         assert assert_problem(again, 409)["status"] == 409
-    relisted = await _list(client, reviewer, employer.id, on)  # a new listing is possible again
+    relisted = await _list(
+        client, reviewer, staff[VERIFIER], employer.id, on
+    )  # a new listing is possible again
     assert relisted["id"] != entry["id"]
 
 
 async def test_removal_at_expiry_only_on_or_after_expires_on(client, make_employer, staff, on):
     reviewer = staff[Role.reviewer]
-    current = await _list(client, reviewer, (await make_employer()).id, on - timedelta(days=30))
+    current = await _list(
+        client, reviewer, staff[VERIFIER], (await make_employer()).id, on - timedelta(days=30)
+    )
     early = await client.post(
         f"{BASE}/{current['id']}/removal", json=_removal("expiry"), headers=reviewer
     )
     assert assert_problem(early, 409)["expires_on"] == current["expires_on"]
-    old = await _list(client, reviewer, (await make_employer()).id, add_months(on, -36))
+    old = await _list(
+        client, reviewer, staff[VERIFIER], (await make_employer()).id, add_months(on, -36)
+    )
     assert old["expires_on"] == on.isoformat()
     r = await client.post(f"{BASE}/{old['id']}/removal", json=_removal("expiry"), headers=reviewer)
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["removal_kind"]) == ("expired", "expiry")
+    assert r.json()["removed_on"] == str(on)
     record_url = f"/api/v1/credit-records/{old['credit_record_id']}"
-    record = (await client.get(record_url, headers=reviewer)).json()
-    assert record["status"] == "revoked" and record["revocation_reason"].startswith("期满移出")
+    assert (await client.get(record_url, headers=reviewer)).json()["status"] == "verified"
 
 
 async def test_a_second_active_listing_is_refused(client, make_employer, staff, on):
     employer = await make_employer()
-    first = await _list(client, staff[Role.reviewer], employer.id, on - timedelta(days=5))
+    first = await _list(
+        client, staff[Role.reviewer], staff[VERIFIER], employer.id, on - timedelta(days=5)
+    )
     r = await client.post(BASE, json=body(employer.id, on), headers=staff[Role.reviewer])
     assert assert_problem(r, 409)["existing_id"] == first["id"]
     listed = await client.get(
@@ -229,7 +269,7 @@ async def test_id_numbers_are_encrypted_and_masked_except_for_admins(
     client, session, settings, make_employer, headers_for, staff, on
 ):
     employer = await make_employer()
-    entry = await _list(client, staff[Role.reviewer], employer.id, on)
+    entry = await _list(client, staff[Role.reviewer], staff[VERIFIER], employer.id, on)
     assert [p["id_number"] for p in entry["responsible_persons"]] == [
         "1411**********123X", "1411**********2345",
     ]  # fmt: skip
@@ -256,8 +296,8 @@ async def test_id_numbers_are_encrypted_and_masked_except_for_admins(
 
 async def test_access_per_role(client, make_employer, headers_for, staff, on):
     employer, other = await make_employer(), await make_employer()
-    entry = await _list(client, staff[Role.reviewer], employer.id, on)
-    foreign = await _list(client, staff[Role.reviewer], other.id, on)
+    entry = await _list(client, staff[Role.reviewer], staff[VERIFIER], employer.id, on)
+    foreign = await _list(client, staff[Role.reviewer], staff[VERIFIER], other.id, on)
     for role in (Role.inspector, Role.admin, Role.auditor, Role.employer):
         r = await client.post(BASE, json=body(employer.id, on), headers=await headers_for(role))
         assert assert_problem(r, 403)["status"] == 403
@@ -322,7 +362,9 @@ async def test_bad_listing_is_a_precise_422_and_nothing_written(
 
 async def test_updates_need_fresh_etag_and_sane_dates(client, make_employer, staff, on):
     reviewer = staff[Role.reviewer]
-    entry = await _list(client, reviewer, (await make_employer()).id, on - timedelta(days=20))
+    entry = await _list(
+        client, reviewer, staff[VERIFIER], (await make_employer()).id, on - timedelta(days=20)
+    )
     url = f"{BASE}/{entry['id']}"
     assert_problem(
         await client.patch(url, json={"arrears_paid_on": str(on)}, headers=reviewer), 428
@@ -336,15 +378,20 @@ async def test_updates_need_fresh_etag_and_sane_dates(client, make_employer, sta
     )
     assert assert_problem(before, 422)["errors"][0]["loc"] == ["body", "commitment_received_on"]
     ok = await _patch(client, reviewer, entry, arrears_paid_on=str(on))
-    assert ok.json()["arrears_paid_on"] == str(on) and ok.json()["version"] == 2
+    # version 1 the draft, 2 verified
+    assert ok.json()["arrears_paid_on"] == str(on) and ok.json()["version"] == 3
     cleared = await _patch(client, reviewer, entry, arrears_paid_on=None)
-    assert cleared.json()["arrears_paid_on"] is None and cleared.json()["version"] == 3
+    assert cleared.json()["arrears_paid_on"] is None and cleared.json()["version"] == 4
 
 
 async def test_list_filters_and_keyset_pages(client, make_employer, staff, on):
     reviewer = staff[Role.reviewer]
-    older = await _list(client, reviewer, (await make_employer()).id, on - timedelta(days=9))
-    newer = await _list(client, reviewer, (await make_employer()).id, on - timedelta(days=1))
+    older = await _list(
+        client, reviewer, staff[VERIFIER], (await make_employer()).id, on - timedelta(days=9)
+    )
+    newer = await _list(
+        client, reviewer, staff[VERIFIER], (await make_employer()).id, on - timedelta(days=1)
+    )
     ids = {older["id"], newer["id"]}
     seen, cursor = [], None
     while True:
@@ -365,7 +412,9 @@ async def test_list_filters_and_keyset_pages(client, make_employer, staff, on):
 async def test_database_refuses_deleting_or_rewriting_a_listing(
     client, session, make_employer, staff, on
 ):
-    entry = await _list(client, staff[Role.reviewer], (await make_employer()).id, on)
+    entry = await _list(
+        client, staff[Role.reviewer], staff[VERIFIER], (await make_employer()).id, on
+    )
     params = {"id": uuid.UUID(entry["id"])}
     for statement in (
         "DELETE FROM blacklist_entries WHERE id = :id",
@@ -376,7 +425,8 @@ async def test_database_refuses_deleting_or_rewriting_a_listing(
         with pytest.raises(DBAPIError, match=r"never|append-only"):
             async with session.begin_nested():
                 await session.execute(text(statement), params)
-    with pytest.raises(DBAPIError, match="uq_blacklist_entries_active"):
+    # one listing in force per employer, and a record is one listing's
+    with pytest.raises(DBAPIError, match=r"uq_blacklist_entries_(active|credit_record_id)"):
         async with session.begin_nested():
             await session.execute(
                 text(

@@ -62,9 +62,10 @@ def list_employer(
     session: AsyncSession, make_employer, make_user, settings: Settings, clock: Clock
 ):  # type: ignore[no-untyped-def]
     async def list_(listed_on: date) -> BlacklistEntry:
+        """A listing in force: entered by one reviewer, verified by another."""
         employer = await make_employer()
-        reviewer = await make_user(Role.reviewer)
-        actor = Actor(kind="user", id=reviewer.id, name=reviewer.full_name, role=reviewer.role)
+        enterer, verifier = await make_user(Role.reviewer), await make_user(Role.reviewer)
+        actor = Actor(kind="user", id=enterer.id, name=enterer.full_name, role=enterer.role)
         data = BlacklistEntryCreate(
             employer_id=employer.id,
             decision_number=f"文人社失惩字〔{listed_on.year}〕{uuid.uuid4().hex[:4]}号",
@@ -82,8 +83,12 @@ def list_employer(
                 )
             ],
         )
-        return await blacklist.create(
+        draft = await blacklist.create(
             session=session, data=data, actor=actor, settings=settings, clock=clock
+        )
+        second = Actor(kind="user", id=verifier.id, name=verifier.full_name, role=verifier.role)
+        return await blacklist.verify(
+            session=session, entry_id=draft.id, actor=second, settings=settings, clock=clock
         )
 
     return list_
@@ -98,7 +103,7 @@ async def _audit_count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 
 
-async def test_a_listing_whose_term_ended_leaves_the_list_and_its_record_is_revoked(
+async def test_a_listing_whose_term_ended_leaves_the_list_and_its_record_stays(
     session, factory, settings, list_employer, listed_on_for, on, clock
 ):
     entry = await list_employer(listed_on_for(-5))
@@ -113,15 +118,16 @@ async def test_a_listing_whose_term_ended_leaves_the_list_and_its_record_is_revo
     assert "人社部令第45号" in (entry.removal_reason or "")
     assert entry.removal_document == blacklist_expiry.DOCUMENT
     record = await session.get(CreditRecord, entry.credit_record_id, populate_existing=True)
-    assert record is not None and record.status == RecordStatus.revoked
-    assert record.revoking_document == blacklist_expiry.DOCUMENT
-    assert (record.revocation_reason or "").startswith("期满移出")
-    revoked = await session.scalar(
+    assert record is not None and record.status == RecordStatus.verified  # the years it covered
+    removed = await session.scalar(
         select(CreditEvent)
-        .where(CreditEvent.record_id == record.id)
-        .where(CreditEvent.event_type == CreditEventType.record_revoked)
+        .where(CreditEvent.subject_id == entry.id)
+        .where(CreditEvent.event_type == CreditEventType.listing_removed)
     )
-    assert revoked is not None  # grading, disclosure and the push hear of it
+    assert removed is not None  # grading, disclosure and the push hear of it
+    assert removed.record_id == record.id
+    assert removed.payload["removal_kind"] == "expiry"
+    assert removed.payload["expires_on"] == str(entry.expires_on)
     audited = (
         await session.scalars(
             select(AuditEvent)
@@ -129,8 +135,9 @@ async def test_a_listing_whose_term_ended_leaves_the_list_and_its_record_is_revo
             .where(col(AuditEvent.action).in_(["blacklist_entry.remove", "credit_record.revoke"]))
         )
     ).all()
-    assert {a.action for a in audited} == {"blacklist_entry.remove", "credit_record.revoke"}
-    assert {(a.actor_type, a.actor_name) for a in audited} == {("system", "scheduler")}
+    assert [(a.action, a.actor_type, a.actor_name) for a in audited] == [
+        ("blacklist_entry.remove", "system", "scheduler")
+    ]
 
 
 async def test_the_term_ends_on_its_date_and_not_before(

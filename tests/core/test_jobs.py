@@ -70,7 +70,8 @@ def test_every_job_is_declared_by_its_stage(settings) -> None:  # type: ignore[n
             assert module.startswith("app.") and module.endswith(".jobs"), (job.name, module)
     assert {
         "resume_imports", "blacklist_expiry", "yearly_grading", "resume_grading_runs",
-        "art17_regrade", "serve_notices", "close_notices", "grading_events", "audit_chain_check",
+        "art17_regrade", "serve_notices", "close_notices", "grading_events", "blacklist_events",
+        "audit_chain_check",
         "calendar_coverage_check",
         "retry_failed_runs",
     } == set(names)  # fmt: skip

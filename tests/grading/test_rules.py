@@ -349,11 +349,13 @@ async def test_art17_mode_leaves_out_rectified_records(
     assert (after.grade, after.fired_rules) == ("B", ["B.art17_rectified"])
 
 
-async def test_blacklist_listing_makes_c_and_removal_undoes_it(
+async def test_blacklist_listing_makes_c_and_its_end_bounds_the_cycles_it_counts_in(
     session, settings, make_employer, make_user, clock
 ):  # type: ignore[no-untyped-def]
-    """Art 13 through the blacklist service: the listing's record counts; removal revokes it."""
+    """Art 13 through the blacklist service: the verified listing's record counts in each
+    cycle the listing covered, and still does after it ended; a later cycle does not count it."""
     employer = await make_employer()
+    enterer = actor_of(await make_user(Role.reviewer))
     reviewer = actor_of(await make_user(Role.reviewer))
     listed_on = date(2023, 1, 10)  # the 3-year term ended on 2026-01-10: removable at expiry
     data = BlacklistEntryCreate(
@@ -371,10 +373,15 @@ async def test_blacklist_listing_makes_c_and_removal_undoes_it(
             )
         ],
     )
-    entry = await blacklist.create(
-        session=session, data=data, actor=reviewer, settings=settings, clock=clock
+    draft = await blacklist.create(
+        session=session, data=data, actor=enterer, settings=settings, clock=clock
     )
     spec = Spec.of(await rule_sets.get(session=session, version=1))
+    found = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
+    assert decide(found[employer.id], spec).grade == "A"  # a draft is not in force
+    entry = await blacklist.verify(
+        session=session, entry_id=draft.id, actor=reviewer, settings=settings, clock=clock
+    )
     found = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
     listed = decide(found[employer.id], spec)
     assert (listed.grade, listed.fired_rules) == ("C", ["C.wage_arrears_list"])
@@ -390,8 +397,10 @@ async def test_blacklist_listing_makes_c_and_removal_undoes_it(
         settings=settings,
         clock=clock,
     )
-    found = await facts.compute(session=session, employer_ids=[employer.id], cycle=CYCLE)
-    assert decide(found[employer.id], spec).grade == "A"
+    # listed [2023-01-10, 2026-01-10): 2023 to 2026 count it, 2027 does not
+    for cycle, grade in ((2022, "A"), (2023, "C"), (CYCLE, "C"), (2026, "C"), (2027, "A")):
+        found = await facts.compute(session=session, employer_ids=[employer.id], cycle=cycle)
+        assert decide(found[employer.id], spec).grade == grade, cycle
 
 
 async def test_a_default_explanation_is_rendered_not_stored(session, make_employer, today):  # type: ignore[no-untyped-def]

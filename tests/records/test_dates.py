@@ -61,9 +61,9 @@ async def test_rectified_after_the_decision_and_by_today_is_accepted(  # type: i
 async def test_arrears_paid_before_the_payment_deadline_is_refused(  # type: ignore[no-untyped-def]
     client, headers_for, make_employer, clock
 ):
-    reviewer = await headers_for(Role.reviewer)
+    reviewer, verifier = await headers_for(Role.reviewer), await headers_for(Role.reviewer)
     listed_on = clock.today() - timedelta(days=10)
-    entry = await _list(client, reviewer, (await make_employer()).id, listed_on)
+    entry = await _list(client, reviewer, verifier, (await make_employer()).id, listed_on)
     deadline = listed_on - timedelta(days=30)  # the body's payment_deadline
     early = await _patch(client, reviewer, entry, arrears_paid_on=str(deadline - timedelta(1)))
     problem = assert_problem(early, 422)

@@ -1,4 +1,5 @@
-"""The wage-arrears joint-punishment list (拖欠农民工工资失信联合惩戒对象名单, 人社部令第45号)."""
+"""The wage-arrears joint-punishment list (拖欠农民工工资失信联合惩戒对象名单, 人社部令第45号):
+enter a listing (a draft), verify it (a second reviewer), record payment, remove, read."""
 
 from __future__ import annotations
 
@@ -45,16 +46,18 @@ async def _answer(
 @router.post(
     "",
     status_code=201,
-    summary="List a unit (列入失信联合惩戒名单)",
+    summary="Enter a listing decision (列入失信联合惩戒名单), as a draft",
     description="人社部令第45号 Art 5: a unit ordered to pay wages by a deadline "
     "(`payment_deadline`, before `listed_on`) that did not pay, when the arrears reach the "
     "provincial threshold (setting `blacklist_arrears_threshold_yuan`) or caused a group or "
     "extreme incident. The unit is listed with its responsible persons (their ID numbers are "
-    "encrypted at rest and masked except for admins) for 3 years (`expires_on`, setting "
-    "`blacklist_term_years`). The listing is also the unit's dishonesty record (C condition 7, "
-    "Art 13): a verified `wage_arrears_listing` record is created with it (`credit_record_id`). "
-    "409 with `existing_id` when the unit is already listed; 422 for an unknown employer, a "
-    "future `listed_on`, a deadline not before it, or arrears below the threshold.",
+    "encrypted at rest and masked except for admins) for 3 years from `listed_on` "
+    "(`expires_on`, setting `blacklist_term_years`). Four eyes: the listing is created as a "
+    "`draft`, not in force, with no credit record (`credit_record_id` null), not counted by "
+    "grading and not shown to the employer, until a second reviewer verifies it "
+    "(`POST .../{entry_id}/verification`). 409 `employer-already-listed` with `existing_id` "
+    "when the unit has a listing in force; 422 for an unknown employer, a future `listed_on`, "
+    "a deadline not before it, or arrears below the threshold.",
     responses=responses(409, 422),
 )
 async def create_entry(
@@ -76,9 +79,10 @@ async def create_entry(
     "",
     summary="Search the list",
     response_model=Page[BlacklistEntryPublic],
-    description="Newest listing first; pass `next_cursor` back as `cursor`. An employer "
-    "account sees only its own listings; another employer's `employer_id` is a 404, as for one "
-    "that does not exist.",
+    description="Newest listing first; pass `next_cursor` back as `cursor`; `status=draft` "
+    "lists the listings awaiting a second reviewer. An employer account sees only its own "
+    "listings, drafts excepted; another employer's `employer_id` is a 404, as for one that "
+    "does not exist.",
     responses=responses(404, 422),
 )
 async def list_entries(
@@ -109,7 +113,8 @@ async def list_entries(
     "/{entry_id}",
     summary="Read a listing",
     description="With `early_removal_eligible` and what it still needs "
-    "(`early_removal_missing`). The `ETag` header is what PATCH needs in `If-Match`.",
+    "(`early_removal_missing`). The `ETag` header is what PATCH needs in `If-Match`. An "
+    "employer's own draft is a 404 for its account: a draft is not in force.",
     responses=responses(404, 422),
 )
 async def get_entry(
@@ -130,8 +135,9 @@ async def get_entry(
     description="The facts early removal rests on (人社部令第45号): `arrears_paid_on` (the "
     "waiting period of 6 months, setting `blacklist_early_removal_months`, counts from it) and "
     "`commitment_received_on` (written credit commitment on file). Only a current listing "
-    "(409); `If-Match: <ETag>` (428 without, 412 when stale); dates not in the future (422). "
-    "The listing decision itself never changes.",
+    "(409 `listing-awaiting-verification` for a draft, `listing-ended` once ended); "
+    "`If-Match: <ETag>` (428 without, 412 when stale); dates not in the future (422). The "
+    "listing decision itself never changes.",
     responses=responses(404, 409, 412, 422, 428),
 )
 async def update_entry(
@@ -157,14 +163,47 @@ async def update_entry(
 
 
 @router.post(
+    "/{entry_id}/verification",
+    summary="Verify a draft listing: the unit is listed",
+    description="Four eyes (Art 8): a reviewer other than the one who entered the listing "
+    "(`listed_by`) verifies it; the one who entered it gets 409 `same-person` and nothing "
+    "changes. The listing comes into force (`status: listed`, `verified_by`, `verified_at`) "
+    "and the unit's dishonesty record (C condition 7, Art 13) is written with it, verified: a "
+    "`wage_arrears_listing` record (`credit_record_id`), its decision date `listed_on`. Emits "
+    "`record.verified` and `listing.listed`, so grading re-grades the unit. The term still "
+    "counts from `listed_on`. Only a draft (409 `listing-not-draft`); 409 "
+    "`employer-already-listed` when the unit has a listing in force meanwhile.",
+    responses=responses(404, 409, 422),
+)
+async def verify_entry(
+    entry_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: Reviewer,
+) -> BlacklistEntryPublic:
+    entry = await blacklist.verify(
+        session=session, entry_id=entry_id, actor=actor, settings=settings, clock=clock
+    )
+    return await _answer(response, session, settings, clock, actor, entry)
+
+
+@router.post(
     "/{entry_id}/removal",
     summary="Remove a unit from the list (移出)",
     description="`kind: early` (提前移出): only when the arrears are paid, the waiting period "
-    "since payment has passed and a written credit commitment is on file; otherwise 409 with "
-    "`missing` naming each condition not met. `kind: expiry`: on or after `expires_on` (409 "
-    "before). Either way the listing's credit record is revoked with `document` as the revoking "
-    "document, so grading stops counting it (emits `record.revoked`). Only a current listing "
-    "(409).",
+    "since payment has passed and a written credit commitment is on file; otherwise 409 "
+    "`early-removal-not-eligible` with `missing` naming each condition not met. `kind: "
+    "expiry`: on or after `expires_on` (409 `listing-not-expired` before; the scheduler also "
+    "does it, the night the term ends). The listing ends today (`removed_on`); it was in force "
+    "from `listed_on` until the day before the earlier of `removed_on` and `expires_on`. Its "
+    "credit record stays verified: the listing remains a fact of the cycles it covered, which "
+    "keep their grade, and grading counts it in no cycle that begins on or after that end. Emits "
+    "`listing.removed` (grading re-grades the unit). A listing that was wrong is not removed "
+    "but corrected: revoke its record (`POST /api/v1/credit-records/{record_id}/revocation`); "
+    "it then counts in no cycle, and the listing ends as `revoked`. Only a current listing "
+    "(409 `listing-awaiting-verification` for a draft, `listing-ended` once ended).",
     responses=responses(404, 409, 422),
 )
 async def remove_entry(

@@ -246,7 +246,9 @@ async def correct_record(
     summary="Revoke a verified record",
     description="A reviewer revokes the current verified version with a reason and the "
     "document that revokes it (e.g. a reconsideration decision). The record stays, marked "
-    "`revoked`; records are never deleted (Art 8). Emits `record.revoked`.",
+    "`revoked`; records are never deleted (Art 8). Emits `record.revoked`. Revoking a "
+    "wage-arrears listing's record corrects a wrong listing: it counts in no cycle, and the "
+    "listing in force ends as `revoked` (within one polling interval of the event log).",
     responses=responses(404, 409, 422),
 )
 async def revoke_record(
