@@ -1,9 +1,11 @@
 """Evaluations: the notice step before a C (陈述申辩), the reviewer's decision, and notice
-windows closing. Reads and the public shape are in `reads`.
+windows closing. Reads and the public shape are in `reads`; the representation's statements and
+files in `representations`; the refusals in `problems`.
 
 A proposed C is a notice with a representation window in working days; the employer (or staff
-for it) states its case before the deadline; a reviewer who collected none of the triggering
-records decides; without a representation the C takes effect when the window closes.
+for it) states its case before the deadline and before a decision; a reviewer who collected none
+of the triggering records decides after the first statement, which closes the window; without a
+representation the C takes effect when the window closes.
 """
 
 from __future__ import annotations
@@ -19,8 +21,17 @@ from app.audit import service as audit
 from app.calendar import service as working_days
 from app.core.actors import Actor
 from app.core.clock import Clock
-from app.core.errors import Conflict, Forbidden, InvalidField
+from app.core.i18n import Text
 from app.evaluations import reads
+from app.evaluations.problems import (
+    DeciderCollectedEvidence,
+    DecisionGradeRequired,
+    DecisionReasonRequired,
+    EvaluationNotANotice,
+    NoticeAwaitingCalendar,
+    NoticeWindowClosed,
+    RepresentationNotFiled,
+)
 from app.grading import rule_sets
 from app.models.credit_record import CreditRecord
 from app.models.evaluation import (
@@ -29,70 +40,78 @@ from app.models.evaluation import (
     Evaluation,
     EvaluationOrigin,
     EvaluationStatus,
-    RepresentationCreate,
 )
 from app.models.rule_set import Grade
 
 REVIEW_CITATION = "国办发〔2020〕49号（陈述申辩）; 文水县办法 第九条"
 
 
-async def _locked(session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
+async def _lock(session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
+    """The evaluation (if the actor sees it), locked and read afresh for this transaction."""
     await reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
-    evaluation = await session.get(Evaluation, evaluation_id, with_for_update=True)
+    evaluation = await session.get(
+        Evaluation, evaluation_id, with_for_update=True, populate_existing=True
+    )
     assert evaluation is not None
-    if evaluation.status != EvaluationStatus.notice:
-        raise Conflict(
-            f"evaluation {evaluation_id} is {evaluation.status}; only a notice (a proposed C) "
-            "takes a representation or a decision",
-            evaluation_status=str(evaluation.status),
-        )
     return evaluation
 
 
-class NoticeAwaitingCalendar(Conflict):
-    slug = "notice-awaiting-calendar"
+def _not_a_notice(evaluation: Evaluation) -> EvaluationNotANotice:
+    status, grade = evaluation.status, evaluation.grade
+    return EvaluationNotANotice(
+        Text(
+            zh=f"评价{evaluation.id}的状态为{status}（{grade}级），不是拟评C级告知：只有告知接受"
+            "陈述申辩和审核决定",
+            en=f"evaluation {evaluation.id} is {status} (grade {grade}), not a notice: only a "
+            "proposed C takes a representation or a decision",
+        ),
+        evaluation_status=str(status),
+    )
+
+
+def _closed(evaluation: Evaluation, deadline: date, today: date) -> NoticeWindowClosed:
+    if evaluation.decided_at is not None:
+        detail = Text(
+            zh=f"评价{evaluation.id}已作出审核决定，陈述申辩随之结束（期限原至{deadline}）",
+            en=f"evaluation {evaluation.id} was decided, which closed its representation "
+            f"window (open until {deadline})",
+        )
+    elif evaluation.status == EvaluationStatus.superseded:
+        detail = Text(
+            zh=f"拟评C级告知{evaluation.id}已被重新评价取代，陈述申辩随之结束（期限原至{deadline}）",
+            en=f"notice {evaluation.id} was superseded by a re-grade, which closed its "
+            f"representation window (open until {deadline})",
+        )
+    else:
+        detail = Text(
+            zh=f"陈述申辩期限已于{deadline}届满（今天是{today}），拟评C级按告知生效",
+            en=f"the representation window closed on {deadline} (today is {today}); the "
+            "proposed C takes effect as notified",
+        )
+    return NoticeWindowClosed(detail, representation_deadline=deadline.isoformat())
 
 
 async def open_notice(
     *, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor, today: date
 ) -> Evaluation:
-    """A notice whose representation window is still open, locked for this transaction."""
-    evaluation = await _locked(session, evaluation_id, actor)
+    """A notice whose representation window is open today (on or before its deadline, not
+    decided), locked for this transaction: what filing a statement or a file needs."""
+    evaluation = await _lock(session, evaluation_id, actor)
     deadline = evaluation.representation_deadline
-    if deadline is None:
+    if deadline is None and evaluation.status == EvaluationStatus.notice:
         raise NoticeAwaitingCalendar(
-            f"evaluation {evaluation_id} is a proposed C not yet served: its representation "
-            "window reaches into a year the working-day calendar does not cover yet; it is "
-            "served, with its deadline, once an admin loads that year"
+            Text(
+                zh=f"评价{evaluation_id}为拟评C级但尚未送达：其陈述申辩期限所在年份的工作日历"
+                "尚未载入；管理员载入该年后即送达并得到期限",
+                en=f"evaluation {evaluation_id} is a proposed C not yet served: its "
+                "representation window reaches into a year the working-day calendar does not "
+                "cover yet; it is served, with its deadline, once an admin loads that year",
+            )
         )
-    if today > deadline:
-        raise Conflict(
-            f"the representation window closed on {deadline} (today is {today}); the proposed "
-            "C takes effect as notified",
-            representation_deadline=deadline.isoformat(),
-        )
-    return evaluation
-
-
-async def represent(
-    *,
-    session: AsyncSession,
-    evaluation_id: uuid.UUID,
-    data: RepresentationCreate,
-    actor: Actor,
-    clock: Clock,
-) -> Evaluation:
-    now = clock.now()
-    evaluation = await open_notice(
-        session=session, evaluation_id=evaluation_id, actor=actor, today=clock.local(now).date()
-    )
-    if evaluation.representation is not None:
-        raise Conflict(f"a representation was filed already on {evaluation.represented_at}")
-    evaluation.representation = data.text
-    evaluation.represented_at = evaluation.updated_at = now
-    evaluation.represented_by = actor.id
-    await session.flush()
-    await _audit(session, actor, "evaluation.represent", evaluation.id, {"text": data.text})
+    if deadline is None:
+        raise _not_a_notice(evaluation)
+    if evaluation.status != EvaluationStatus.notice or today > deadline:
+        raise _closed(evaluation, deadline, today)
     return evaluation
 
 
@@ -121,22 +140,22 @@ async def decide_notice(
     clock: Clock,
 ) -> Evaluation:
     """Confirm the C (final), or change the grade with a reason (a new final evaluation)."""
-    evaluation = await _locked(session, evaluation_id, actor)
-    if evaluation.representation is None:
-        raise Conflict(
-            "no representation was filed: a reviewer decides after one; without it the notice "
-            f"becomes final when the window closes ({evaluation.representation_deadline})"
-        )
+    evaluation = await _lock(session, evaluation_id, actor)
+    if evaluation.status != EvaluationStatus.notice:
+        raise _not_a_notice(evaluation)
+    if evaluation.represented_at is None:
+        raise _not_represented(evaluation)
     if await _triggers_collected_by(session, evaluation, actor):
-        raise Forbidden(
-            "you collected a record this proposed C rests on: another reviewer must decide",
+        raise DeciderCollectedEvidence(
+            Text(
+                zh=f"拟评C级告知{evaluation_id}所依据的信用记录中有你采集的：须由另一名审核人员决定",
+                en=f"you collected a record the proposed C {evaluation_id} rests on: another "
+                "reviewer must decide",
+            ),
             reason="collector",
         )
     if data.outcome == DecisionOutcome.change:
-        if data.grade is None or data.grade == Grade.C:
-            raise InvalidField(["body", "grade"], "to change, give the grade decided (A or B)")
-        if not data.reason:
-            raise InvalidField(["body", "reason"], "a change of grade needs its reason")
+        _check_change(data)
     now = clock.now()
     today = clock.local(now).date()
     evaluation.decision, evaluation.decision_reason = data.outcome, data.reason
@@ -147,6 +166,38 @@ async def decide_notice(
         await _audit(session, actor, "evaluation.confirm", evaluation.id, {"grade": "C"})
         return evaluation
     return await _change(session, evaluation, data, actor, now, today)
+
+
+def _not_represented(evaluation: Evaluation) -> RepresentationNotFiled:
+    deadline = evaluation.representation_deadline
+    if deadline is None:
+        zh, en = "告知尚未送达", "the notice is not served yet"
+    else:
+        zh = f"期限{deadline}届满后拟评C级自动生效"
+        en = f"without one the notice becomes final when the window closes ({deadline})"
+    return RepresentationNotFiled(
+        Text(
+            zh=f"评价{evaluation.id}尚无陈述申辩，审核人员在提出陈述申辩后决定；{zh}",
+            en=f"no representation was filed on evaluation {evaluation.id}: a reviewer decides "
+            f"after one; {en}",
+        )
+    )
+
+
+def _check_change(data: DecisionCreate) -> None:
+    if data.grade is None or data.grade == Grade.C:
+        raise DecisionGradeRequired(
+            ["body", "grade"],
+            Text(
+                zh="改定须给出改定后的等级（A或B）；维持C级请用 confirm",
+                en="to change, give the grade decided (A or B); to keep the C, confirm",
+            ),
+        )
+    if not data.reason:
+        raise DecisionReasonRequired(
+            ["body", "reason"],
+            Text(zh="改定等级须写明理由（reason）", en="a change of grade needs its reason"),
+        )
 
 
 async def _change(
@@ -247,7 +298,7 @@ async def close_notices(*, session: AsyncSession, today: date) -> int:
         update(Evaluation)
         .where(
             col(Evaluation.status) == EvaluationStatus.notice,
-            col(Evaluation.representation).is_(None),
+            col(Evaluation.represented_at).is_(None),
             col(Evaluation.representation_deadline) < today,
         )
         .values(

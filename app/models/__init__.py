@@ -13,6 +13,7 @@ from app.models.import_job import ImportJob, ImportRowError
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
 from app.models.record_attachment import RecordAttachment
+from app.models.representation import RepresentationStatement
 from app.models.representation_attachment import RepresentationAttachment
 from app.models.rule_set import RuleSet
 from app.models.scheduler import JobRun, SchedulerHeartbeat
@@ -41,6 +42,7 @@ __all__ = [
     "JobRun",
     "RecordAttachment",
     "RepresentationAttachment",
+    "RepresentationStatement",
     "RuleSet",
     "SchedulerHeartbeat",
     "User",

@@ -17,6 +17,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.representation import RepresentationStatementPublic
+from app.models.representation_attachment import RepresentationAttachmentPublic
 from app.models.rule_set import Grade
 
 
@@ -124,7 +126,8 @@ class Evaluation(SQLModel, table=True):
     # evidence of evaluations written before migration 0012 ({rule_id, grade, record_ids}).
     evidence: list[dict[str, Any]] | None = Field(default=None, sa_type=JSONB)
     representation_deadline: date | None = None
-    representation: str | None = Field(default=None, max_length=4000)
+    # The representation's summary: when its first statement was filed, and by whom (the
+    # statements themselves, each with its filer, are `representation_statements`, 0017).
     represented_at: datetime | None = optional_timestamp_field()
     # The four references below are checked by the deferred constraint trigger
     # `evaluations_references` (migration 0009), which fires only for a row that sets one: as
@@ -162,8 +165,10 @@ class EvaluationPublic(SQLModel):
     representation_deadline: date | None = Field(
         description="last day to state one's case; null while the notice awaits the calendar"
     )
-    representation: str | None
-    represented_at: datetime | None
+    represented_at: datetime | None = Field(
+        description="when the representation's first statement was filed (null: none yet); "
+        "the statements are at `/evaluations/{id}/representations`"
+    )
     decision: DecisionOutcome | None
     decision_reason: str | None
     decided_by: uuid.UUID | None
@@ -184,10 +189,19 @@ class EvaluationPublic(SQLModel):
         return self.status == EvaluationStatus.notice and self.representation_deadline is None
 
 
-class RepresentationCreate(RequestModel):
-    """陈述申辩: the employer's case against a proposed C."""
+class RepresentationPublic(SQLModel):
+    """A proposed C's representation (陈述申辩) as a whole: every statement and file, in the
+    order they were filed, each with its filer."""
 
-    text: str = Field(min_length=1, max_length=4000)
+    evaluation_id: uuid.UUID
+    status: EvaluationStatus
+    representation_deadline: date | None
+    open: bool = Field(
+        description="statements and files may be filed today: a notice on or before its "
+        "deadline, not yet decided"
+    )
+    statements: list[RepresentationStatementPublic]
+    attachments: list[RepresentationAttachmentPublic]
 
 
 class DecisionCreate(RequestModel):

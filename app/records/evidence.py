@@ -87,16 +87,18 @@ async def attach(
     data: bytes,
     actor: Actor,
     settings: Settings,
+    fields: dict[str, Any] | None = None,
 ) -> tuple[Row, bool]:
-    """Check, store and record one evidence file of `owner` (e.g. {"record_id": id}); the same
-    file on the same owner is kept once. Returns the row and whether it is new."""
+    """Check, store and record one evidence file of `owner` (e.g. {"record_id": id}), a new row
+    getting `fields` too (its uploader's role, its time); the same file on the same owner is kept
+    once. Returns the row and whether it is new."""
     kept = checked(file_name, content_type, data, settings)
     existing = await session.scalar(select(model).filter_by(**owner, sha256=kept.sha256))
     if existing is not None:
         return existing, False
     await keep(kept, data, settings)
     uploader = actor.id if actor.kind == "user" else None
-    row = model(**owner, **vars(kept), uploaded_by=uploader)
+    row = model(**owner, **(fields or {}), **vars(kept), uploaded_by=uploader)
     session.add(row)
     await session.flush()
     action, resource_type = audited_as

@@ -241,6 +241,7 @@ def test_the_walk_finds_every_employer_facing_route_family():
         "GET /api/v1/blacklist-entries/{entry_id}",
         "GET /api/v1/evaluations",
         "GET /api/v1/evaluations/{evaluation_id}",
+        "GET /api/v1/evaluations/{evaluation_id}/representations",
         "GET /api/v1/evaluations/{evaluation_id}/representations/attachments",
         "GET /api/v1/evaluations/{evaluation_id}/representations/attachments/{attachment_id}",
         "GET /api/v1/interviews",

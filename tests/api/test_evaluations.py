@@ -171,16 +171,20 @@ async def test_representation_then_decision(
     early = await client.post(
         f"{url}/decision", json=decision, headers=bearer(staff["other_reviewer"], settings, clock)
     )
-    assert_problem(early, 409)  # nothing to decide on before a representation
+    # nothing to decide on before a representation
+    assert assert_problem(early, 409)["type"].endswith("/representation-not-filed")
     response = await client.post(f"{url}/representations", json={"text": "已整改"}, headers=own)
-    assert response.status_code == 200, response.text
-    again = await client.post(f"{url}/representations", json={"text": "再次"}, headers=own)
-    assert_problem(again, 409)
+    assert (response.status_code, response.json()["seq"]) == (201, 1), response.text
+    again = await client.post(f"{url}/representations", json={"text": "补充"}, headers=own)
+    assert (again.status_code, again.json()["seq"]) == (201, 2), again.text  # a second is kept
     # the reviewer collected the child-labour record: another reviewer must decide
     refused = await client.post(
         f"{url}/decision", json=decision, headers=bearer(staff[Role.reviewer], settings, clock)
     )
-    assert assert_problem(refused, 403)["reason"] == "collector"
+    refusal = assert_problem(refused, 403)
+    assert (refusal["reason"], refusal["type"].rsplit("/", 1)[1]) == (
+        "collector", "decider-collected-evidence",
+    )  # fmt: skip
     inspector = await client.post(
         f"{url}/decision", json=decision, headers=bearer(staff[Role.inspector], settings, clock)
     )
@@ -206,6 +210,10 @@ async def test_representation_then_decision(
     ]  # fmt: skip
     old = (await client.get(url, headers=own)).json()
     assert (old["status"], old["superseded_by"]) == ("superseded", new["id"])
+    # the decision closed the window
+    late = await client.post(f"{url}/representations", json={"text": "又及"}, headers=own)
+    assert assert_problem(late, 409)["type"].endswith("/notice-window-closed")
+    assert "was decided" in late.json()["detail"]
     # a re-grade with the same outcome keeps the reviewer's decision
     await graded(session, [employer.id], today)
     assert str((await current(session, employer.id)).id) == new["id"]
@@ -234,8 +242,16 @@ async def test_representation_after_the_window_is_refused(client, session, propo
     )
     own = await headers_for(Role.employer, employer_id=employer.id)
     late = await client.post(f"{BASE}/{notice.id}/representations", json={"text": "x"}, headers=own)
-    assert assert_problem(late, 409)["representation_deadline"] == "2026-11-20"
-    assert (await current(session, employer.id)).representation is None
+    problem = assert_problem(late, 409)
+    assert problem["representation_deadline"] == "2026-11-20"
+    assert problem["type"].endswith("/notice-window-closed")
+    assert "closed on 2026-11-20" in problem["detail"]
+    assert (await current(session, employer.id)).represented_at is None
+    filed = await session.scalar(
+        text("SELECT count(*) FROM representation_statements WHERE evaluation_id = :i"),
+        {"i": notice.id},
+    )
+    assert filed == 0
 
 
 async def test_notice_becomes_final_when_the_window_closes(session, proposed_c):  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import responses
 from app.evaluations import reads as evaluation_reads
+from app.evaluations import representations
 from app.evaluations import service as evaluations
 from app.grading import service as grading
 from app.models.base import Page
@@ -23,8 +24,9 @@ from app.models.evaluation import (
     EvaluationPublic,
     EvaluationStatus,
     ExplanationItem,
-    RepresentationCreate,
+    RepresentationPublic,
 )
+from app.models.representation import RepresentationCreate, RepresentationStatementPublic
 from app.models.rule_set import Grade
 from app.reports import credit_profile as credit_profiles
 
@@ -110,9 +112,19 @@ async def get_evaluation(
 
 @router.post(
     "/{evaluation_id}/representations",
-    summary="State one's case against a proposed C (陈述申辩)",
-    description="The employer (or staff for it) while the evaluation is a `notice` and on or "
-    "before `representation_deadline` (409 after it, with the deadline; 409 for a second one).",
+    status_code=201,
+    summary="File a statement of one's case against a proposed C (陈述申辩)",
+    description="While the evaluation is a `notice`, on or before `representation_deadline` "
+    "and before a reviewer decides, the employer's own account or staff for it file a "
+    "statement; each is kept, numbered in the order filed, with its filer and time, and "
+    "neither locks out the other: the employer may add its own statements (and files) after "
+    "staff filed one for it, and file more than one. Staff say how the employer made its case "
+    "(`channel`: `in_person`, `letter` or `phone`; 422 `representation-channel-required`) and "
+    "may name who presented it (`presented_by`); an employer account files `online` and "
+    "sends neither (422 `representation-staff-field`). After the deadline, or once decided or "
+    "superseded, 409 `notice-window-closed` naming the deadline; a notice not yet served, 409 "
+    "`notice-awaiting-calendar`; not a notice, 409 `evaluation-not-a-notice`. Another "
+    "employer's evaluation is a 404.",
     responses=responses(404, 409, 422),
 )
 async def represent(
@@ -121,19 +133,40 @@ async def represent(
     session: SessionDep,
     clock: ClockDep,
     actor: Representer,
-) -> EvaluationPublic:
-    found = await evaluations.represent(
+) -> RepresentationStatementPublic:
+    return await representations.file(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
     )
-    return await evaluation_reads.to_public_one(session=session, evaluation=found)
+
+
+@router.get(
+    "/{evaluation_id}/representations",
+    summary="Read a proposed C's representation",
+    description="Every statement (text, filer, channel, time) and every evidence file, in "
+    "the order filed, and whether the window is `open` today: what the reviewer decides on. "
+    "Each filer is shown with its side (`employer` or `bureau`), account, name and role; an "
+    "employer account reading what bureau staff filed for it sees only `side: bureau`. "
+    "Employers: their own evaluations only (another employer's is a 404).",
+    responses=responses(404, 422),
+)
+async def read_representation(
+    evaluation_id: uuid.UUID, session: SessionDep, today: TodayDep, actor: Reader
+) -> RepresentationPublic:
+    return await representations.read(
+        session=session, evaluation_id=evaluation_id, actor=actor, today=today
+    )
 
 
 @router.post(
     "/{evaluation_id}/decision",
     summary="Decide a proposed C after a representation",
-    description="A reviewer who collected none of the records the C rests on (403 otherwise) "
-    "confirms it (`final` from today) or changes the grade with a `reason` (a new final "
-    "evaluation supersedes the notice). 409 unless it is a notice with a representation.",
+    description="A reviewer who collected none of the records the C rests on (403 "
+    "`decider-collected-evidence` otherwise) confirms it (`final` from today) or changes the "
+    "grade to A or B with a `reason` (a new final evaluation supersedes the notice; 422 "
+    "`decision-grade-required`, `decision-reason-required`), having read every statement and "
+    "file at `/representations`. 409 `evaluation-not-a-notice` unless it is a notice, 409 "
+    "`representation-not-filed` before its first statement. A decision closes the window: "
+    "statements and files filed after it are refused (409 `notice-window-closed`).",
     responses=responses(404, 409, 422),
 )
 async def decide(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, File, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from app.api.deps import SessionDep, SettingsDep, TodayDep, require
+from app.api.deps import ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -27,11 +27,13 @@ Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent)
     "/{evaluation_id}/representations/attachments",
     status_code=201,
     summary="File evidence with a representation (陈述申辩)",
-    description="Multipart upload (`file`) by the employer (or staff for it) while the "
-    "evaluation is a `notice` and on or before `representation_deadline` (409 otherwise), "
-    "before or after the representation's text. Stored outside the database under its sha256; "
-    "the same file on the same notice is kept once (200 with the existing one). Too large: 413; "
-    "a type not allowed, or content that is not what it claims: 415.",
+    description="Multipart upload (`file`) by the employer's own account or by staff for it, "
+    "while the evaluation is a `notice`, on or before `representation_deadline` and before a "
+    "reviewer decides (409 `notice-window-closed` otherwise, naming the deadline), before or "
+    "after any statement; staff filing never locks out the employer. Kept with its filer "
+    "(`filed_by`) and time; stored outside the database under its sha256; the same file on "
+    "the same notice is kept once, with whoever filed it first (200 with the existing one). "
+    "Too large: 413; a type not allowed, or content that is not what it claims: 415.",
     responses=responses(409, 413, 415),
 )
 async def add_representation_attachment(
@@ -40,7 +42,7 @@ async def add_representation_attachment(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    today: TodayDep,
+    clock: ClockDep,
     actor: Representer,
 ) -> RepresentationAttachmentPublic:
     attachment, created = await representation_attachments.add(
@@ -51,17 +53,18 @@ async def add_representation_attachment(
         data=await file.read(settings.attachment_max_bytes + 1),
         actor=actor,
         settings=settings,
-        today=today,
+        clock=clock,
     )
     if not created:
         response.status_code = 200
-    return RepresentationAttachmentPublic.model_validate(attachment)
+    return attachment
 
 
 @router.get(
     "/{evaluation_id}/representations/attachments",
     summary="List a representation's evidence",
-    description="Whoever may read the evaluation (its employer, staff).",
+    description="Whoever may read the evaluation (its employer, staff), in the order filed, "
+    "each with its filer (`filed_by`; bureau staff unnamed to an employer account).",
 )
 async def list_representation_attachments(
     evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
@@ -69,7 +72,9 @@ async def list_representation_attachments(
     rows = await representation_attachments.list_(
         session=session, evaluation_id=evaluation_id, actor=actor
     )
-    return [RepresentationAttachmentPublic.model_validate(row) for row in rows]
+    return await representation_attachments.to_public(
+        session=session, attachments=rows, actor=actor
+    )
 
 
 @router.get(
