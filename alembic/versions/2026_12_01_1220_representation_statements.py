@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0017_representation_statements"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016_listing_review"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
