@@ -95,7 +95,8 @@ async def verify(
     found = await session.get(CreditRecord, record_id)
     if found is None or found.status != RecordStatus.draft or found.supersedes_id is None:
         return await service.verify(session=session, record_id=record_id, actor=actor, clock=clock)
-    old = await _locked(session, found.supersedes_id)  # the version in force first, as intake
+    # N before the draft: the order a trusted source's replacement locks them in
+    old = await _locked(session, found.supersedes_id)
     draft = await _locked(session, record_id)
     if draft.status != RecordStatus.draft:  # withdrawn meanwhile: say so as for any record
         return await service.verify(session=session, record_id=record_id, actor=actor, clock=clock)
@@ -119,7 +120,7 @@ async def verify(
             record_status=str(old.status),
             corrects_id=str(old.id),
         )
-    if draft.employer_id != old.employer_id:  # PATCH refuses it; the database row decides
+    if draft.employer_id != old.employer_id:  # PATCH refuses it; checked again on the row
         raise CorrectionChangesEmployer(old.id)
     return await _take_effect(session, old, draft, actor, clock)
 
@@ -136,11 +137,12 @@ async def withdraw(
     stays in force and may be corrected again. The draft stays, marked `withdrawn`."""
     draft = await _locked(session, record_id)
     if draft.status != RecordStatus.draft or draft.supersedes_id is None:
-        what = "a first draft" if draft.status == RecordStatus.draft else str(draft.status)
+        first = draft.status == RecordStatus.draft
+        what = "a first draft" if first else str(draft.status)
+        what_zh = "首次录入的草稿" if first else _status_zh(draft.status)
         raise NotWithdrawable(
             Text(
-                f"信用信息 {draft.id} 不是待核实的更正草稿（{_status_zh(draft.status)}），"
-                "不能撤回。",
+                f"信用信息 {draft.id} 不是待核实的更正草稿（{what_zh}），不能撤回。",
                 f"credit record {draft.id} is {what}, not a draft correction: only a draft "
                 "correction can be withdrawn",
             ),

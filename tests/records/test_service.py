@@ -327,3 +327,39 @@ async def test_trusted_intake_creates_verified_and_replaces_by_version(
         select(func.count()).where(col(CreditEvent.employer_id) == employer.id)
     )
     assert events == 3  # two verified at intake, one corrected
+
+
+async def test_database_lets_a_draft_correction_only_be_withdrawn_as_it_is(
+    session, settings, make_employer, people, clock
+):
+    employer = await make_employer()
+    record = await draft(session, settings, clock, employer, people["inspector"])
+    await credit_records.verify(
+        session=session, record_id=record.id, actor=people["reviewer_a"], clock=clock
+    )
+    fix = CorrectionCreate.model_validate({**content(employer.id).model_dump(), "reason": "x"})
+    proposal = await corrections.correct(
+        session=session, record_id=record.id, data=fix, actor=people["inspector"],
+        settings=settings, clock=clock,
+    )  # fmt: skip
+    params = {"id": proposal.id}
+    with pytest.raises(DBAPIError, match="never changes"):
+        async with session.begin_nested():
+            await session.execute(
+                text("UPDATE credit_records SET status = 'withdrawn', title = 'x' WHERE id = :id"),
+                params,
+            )
+    with pytest.raises(DBAPIError, match="withdrawn_correction"):
+        async with session.begin_nested():  # a first draft is not withdrawn
+            await session.execute(
+                text("UPDATE credit_records SET status = 'withdrawn' WHERE id = :id"),
+                {"id": (await draft(session, settings, clock, employer, people["inspector"])).id},
+            )
+    await session.execute(
+        text("UPDATE credit_records SET status = 'withdrawn' WHERE id = :id"), params
+    )
+    with pytest.raises(DBAPIError, match="never changes"):
+        async with session.begin_nested():
+            await session.execute(
+                text("UPDATE credit_records SET status = 'draft' WHERE id = :id"), params
+            )
