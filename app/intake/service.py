@@ -109,15 +109,18 @@ def _reject_duplicate_ids(rows: list[CheckedRow], external_ids: list[str | None]
 
 
 # What this source sent before under these external ids, and the record's current version
-# (a reviewer's correction may have made it newer than the one the item became). Correlated
-# lookups by primary key, one per id sent: the cost follows the batch, not the table.
+# (a reviewer's correction may have made it newer than the one the item became): the verified
+# version in force, or a first draft; never a person's draft correction, which is not in force
+# yet. Correlated lookups by primary key, one per id sent: the cost follows the batch, not the
+# table.
 _SENT_BEFORE = text(
     """
     SELECT i.external_id, i.content_hash, i.record_id,
            (SELECT c.id FROM credit_records c
             WHERE c.record_key = (SELECT s.record_key FROM credit_records s
                                   WHERE s.id = i.record_id)
-              AND c.status IN ('draft', 'verified')) AS current_id
+              AND (c.status = 'verified'
+                   OR (c.status = 'draft' AND c.supersedes_id IS NULL))) AS current_id
     FROM unnest(CAST(:external_ids AS varchar[])) AS wanted(external_id)
     JOIN intake_items i ON i.source = :source AND i.external_id = wanted.external_id
     """

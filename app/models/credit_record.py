@@ -115,10 +115,11 @@ class Severity(StrEnum):
 
 
 class RecordStatus(StrEnum):
-    draft = "draft"
+    draft = "draft"  # a first version, or a correction awaiting its second person
     verified = "verified"
     superseded = "superseded"
     revoked = "revoked"
+    withdrawn = "withdrawn"  # a draft correction taken back before it was verified
 
 
 class Rectification(RequestModel):
@@ -178,12 +179,19 @@ class CreditRecord(CreditRecordBase, table=True):
     __tablename__ = "credit_records"
     __table_args__ = (
         sa.UniqueConstraint("record_key", "version"),
-        # one current (draft or verified) version per record
+        # one version in force per record, and one open draft (a first version or a pending
+        # correction, while the version it corrects stays in force) (migration 0015)
         sa.Index(
-            "uq_credit_records_current",
+            "uq_credit_records_verified",
             "record_key",
             unique=True,
-            postgresql_where=sa.text("status IN ('draft', 'verified')"),
+            postgresql_where=sa.text("status = 'verified'"),
+        ),
+        sa.Index(
+            "uq_credit_records_draft",
+            "record_key",
+            unique=True,
+            postgresql_where=sa.text("status = 'draft'"),
         ),
         sa.Index("ix_credit_records_employer", "employer_id", "occurred_date"),
         sa.Index("ix_credit_records_occurred", "occurred_date", "id"),
@@ -207,12 +215,19 @@ class CreditRecord(CreditRecordBase, table=True):
             postgresql_where=sa.text(GRADING_RELEVANT),
         ),
         sa.CheckConstraint("fine_amount IS NULL OR penalty_category IS NOT NULL", name="fine"),
-        sa.CheckConstraint("status = 'draft' OR verified_at IS NOT NULL", name="verified_at"),
-        # Two persons: whoever verifies did not collect (a correction is entered by a reviewer)
+        sa.CheckConstraint(
+            "status IN ('draft', 'withdrawn') OR verified_at IS NOT NULL", name="verified_at"
+        ),
+        # Two persons: whoever verifies did not collect. Rows with `supersedes_id` are exempt:
+        # corrections before migration 0015 were verified at once by their corrector; since,
+        # the guard refuses any draft (a correction too) verified by the person who entered it.
         sa.CheckConstraint(
             "supersedes_id IS NOT NULL OR verified_by IS NULL OR collected_by IS NULL "
             "OR verified_by <> collected_by",
             name="two_person",
+        ),
+        sa.CheckConstraint(
+            "status <> 'withdrawn' OR supersedes_id IS NOT NULL", name="withdrawn_correction"
         ),
         sa.CheckConstraint(
             "status <> 'revoked' OR (revocation_reason IS NOT NULL "
@@ -298,7 +313,14 @@ class CreditRecordUpdate(RequestModel):
 
 
 class CorrectionCreate(CreditRecordCreate):
-    """The full content of the new version, and why the old one was wrong."""
+    """The full content of the new version, and why the old one was wrong: a draft correction
+    until a second person verifies it."""
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class WithdrawalCreate(RequestModel):
+    """Why a draft correction is taken back (its proposer) or turned down (a reviewer)."""
 
     reason: str = Field(min_length=1, max_length=1000)
 

@@ -1,8 +1,9 @@
 """Credit record writes (Art 5–8): draft -> verified by a second person -> superseded or revoked.
 
 A verified version's content never changes (the database refuses it too, see migration 0002): a
-correction is a new version entered by a reviewer, current and verified at once, and the old one
-becomes `superseded`, linked both ways. Every transition is audited and emits a credit event.
+correction is a new draft version, verified by a second person like any record, and then the old
+one becomes `superseded`, linked both ways (`corrections`). Every transition is audited; those
+that change what is in force emit a credit event.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from app.models.employer import Employer
 from app.models.event import CreditEventType
 from app.records import events as credit_events
 from app.records import reads, rules
+from app.records.errors import CorrectionChangesEmployer
 
 CONTENT_FIELDS = (
     *CreditRecordBase.model_fields,
@@ -225,6 +227,8 @@ async def update(
             f"record changed since you read it (now ETag {etag(record)}); reload and retry"
         )
     merged = _merged(record, data)
+    if record.supersedes_id is not None and merged.employer_id != record.employer_id:
+        raise CorrectionChangesEmployer(record.supersedes_id)  # a draft correction
     [found] = await problems(session=session, items=[merged], clock=clock)
     if found:
         raise rules.invalid(found)

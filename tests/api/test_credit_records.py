@@ -80,7 +80,10 @@ async def test_two_reviewer_flow_end_to_end(client, headers_for, make_employer):
     correction = {**body(employer.id, fine_amount="15000.00"), "reason": "罚款金额录入错误"}
     c = await client.post(f"{BASE}/{rid}/corrections", json=correction, headers=second)
     assert c.status_code == 201, c.text
-    new = c.json()
+    assert (c.json()["version"], c.json()["status"], c.json()["supersedes_id"]) == (2, "draft", rid)
+    v = await client.post(f"{BASE}/{c.json()['id']}/verification", headers=first)
+    assert v.status_code == 200, v.text
+    new = v.json()
     assert (new["version"], new["status"], new["supersedes_id"]) == (2, "verified", rid)
     old = (await client.get(f"{BASE}/{rid}", headers=first)).json()
     assert old["status"] == "superseded" and old["superseded_by_id"] == new["id"]

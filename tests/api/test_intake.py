@@ -261,6 +261,10 @@ async def test_trusted_change_after_a_reviewer_correction_corrects_the_current_v
         f"{RECORDS}/{first['record_id']}/corrections", json=correction, headers=reviewer
     )
     assert c.status_code == 201, c.text
+    v = await client.post(
+        f"{RECORDS}/{c.json()['id']}/verification", headers=await headers_for(Role.reviewer)
+    )
+    assert v.status_code == 200, v.text
     same = (await send(client, key, [item("C-1", employer.uscc)])).json()["items"][0]
     assert same == {**first, "outcome": "unchanged", "record_id": c.json()["id"]}
     changed = item("C-1", employer.uscc, fine_amount="7000.00")

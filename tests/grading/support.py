@@ -101,10 +101,11 @@ async def add_record(
             session=session,
             record_id=record.id,
             data=fixed,
-            actor=reviewer,
+            actor=collector,
             settings=settings,
             clock=clock,
         )
+        await corrections.verify(session=session, record_id=new.id, actor=reviewer, clock=clock)
         return new.id if spec.punished else None
     return record.id
 

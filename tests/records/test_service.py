@@ -29,6 +29,7 @@ from app.models.event import CreditEvent
 from app.models.user import Role
 from app.records import corrections, reads, rules
 from app.records import service as credit_records
+from app.records.errors import SamePerson, SourceChangeNeedsCorrection
 from tests.conftest import new_uscc
 
 PAST = date(2026, 3, 10)
@@ -170,7 +171,10 @@ async def test_two_reviewer_flow_versions_history_and_events(
     v2 = await corrections.correct(
         session=session, record_id=v1.id, data=fix, actor=b, settings=settings, clock=clock
     )
-    assert (v2.version, v2.status, v2.supersedes_id) == (2, RecordStatus.verified, v1.id)
+    assert (v2.version, v2.status, v2.supersedes_id) == (2, RecordStatus.draft, v1.id)
+    assert v1.status == RecordStatus.verified and v1.superseded_by_id is None
+    await corrections.verify(session=session, record_id=v2.id, actor=a, clock=clock)
+    assert (v2.status, v2.collected_by, v2.verified_by) == (RecordStatus.verified, b.id, a.id)
     assert v1.status == RecordStatus.superseded and v1.superseded_by_id == v2.id
     assert v2.record_key == v1.record_key and v2.fine_amount == Decimal("15000.00")
     revocation = RevocationCreate(reason="复议撤销", revoking_document="文人社撤字〔2026〕3号")
@@ -184,8 +188,9 @@ async def test_two_reviewer_flow_versions_history_and_events(
     assert [t.action for t in history.transitions] == [
         "credit_record.create",
         "credit_record.verify",
-        "credit_record.supersede",
         "credit_record.correct",
+        "credit_record.supersede",
+        "credit_record.verify",
         "credit_record.revoke",
     ]
     assert history.transitions[1].actor_id == str(a.id)
@@ -205,7 +210,7 @@ async def test_two_reviewer_flow_versions_history_and_events(
     assert events[2].employer_id == employer.id
 
 
-async def test_collector_cannot_verify_or_correct_own_record(
+async def test_who_entered_a_draft_cannot_verify_it(
     session, settings, make_employer, people, clock
 ):
     employer = await make_employer()
@@ -217,11 +222,23 @@ async def test_collector_cannot_verify_or_correct_own_record(
     await credit_records.verify(session=session, record_id=record.id, actor=b, clock=clock)
     with pytest.raises(Conflict):
         await credit_records.verify(session=session, record_id=record.id, actor=b, clock=clock)
+    # the collector may propose a correction of their own record; a second person verifies it
     fix = CorrectionCreate.model_validate({**content(employer.id).model_dump(), "reason": "x"})
-    with pytest.raises(Forbidden):
-        await corrections.correct(
-            session=session, record_id=record.id, data=fix, actor=a, settings=settings, clock=clock
-        )
+    proposal = await corrections.correct(
+        session=session, record_id=record.id, data=fix, actor=a, settings=settings, clock=clock
+    )
+    with pytest.raises(SamePerson):
+        await corrections.verify(session=session, record_id=proposal.id, actor=a, clock=clock)
+    # and the database refuses it too, whoever asks
+    with pytest.raises(DBAPIError, match="two persons"):
+        async with session.begin_nested():
+            await session.execute(
+                text(
+                    "UPDATE credit_records SET status = 'verified', verified_by = collected_by, "
+                    "verified_at = now() WHERE id = :id"
+                ),
+                {"id": proposal.id},
+            )
 
 
 async def test_draft_edits_need_collector_and_fresh_etag(
@@ -301,7 +318,7 @@ async def test_trusted_intake_creates_verified_and_replaces_by_version(
     )  # fmt: skip
     await session.refresh(created[0])
     assert new.version == 2 and created[0].status == RecordStatus.superseded
-    with pytest.raises(Conflict):
+    with pytest.raises(SourceChangeNeedsCorrection):
         await corrections.replace_by_source(
             session=session, record_id=created[1].id, content=changed, actor=machine,
             settings=settings, clock=clock, verified=False, reason="updated by source",
@@ -310,3 +327,39 @@ async def test_trusted_intake_creates_verified_and_replaces_by_version(
         select(func.count()).where(col(CreditEvent.employer_id) == employer.id)
     )
     assert events == 3  # two verified at intake, one corrected
+
+
+async def test_database_lets_a_draft_correction_only_be_withdrawn_as_it_is(
+    session, settings, make_employer, people, clock
+):
+    employer = await make_employer()
+    record = await draft(session, settings, clock, employer, people["inspector"])
+    await credit_records.verify(
+        session=session, record_id=record.id, actor=people["reviewer_a"], clock=clock
+    )
+    fix = CorrectionCreate.model_validate({**content(employer.id).model_dump(), "reason": "x"})
+    proposal = await corrections.correct(
+        session=session, record_id=record.id, data=fix, actor=people["inspector"],
+        settings=settings, clock=clock,
+    )  # fmt: skip
+    params = {"id": proposal.id}
+    with pytest.raises(DBAPIError, match="never changes"):
+        async with session.begin_nested():
+            await session.execute(
+                text("UPDATE credit_records SET status = 'withdrawn', title = 'x' WHERE id = :id"),
+                params,
+            )
+    with pytest.raises(DBAPIError, match="withdrawn_correction"):
+        async with session.begin_nested():  # a first draft is not withdrawn
+            await session.execute(
+                text("UPDATE credit_records SET status = 'withdrawn' WHERE id = :id"),
+                {"id": (await draft(session, settings, clock, employer, people["inspector"])).id},
+            )
+    await session.execute(
+        text("UPDATE credit_records SET status = 'withdrawn' WHERE id = :id"), params
+    )
+    with pytest.raises(DBAPIError, match="never changes"):
+        async with session.begin_nested():
+            await session.execute(
+                text("UPDATE credit_records SET status = 'draft' WHERE id = :id"), params
+            )

@@ -26,6 +26,7 @@ from app.models.credit_record import (
     RecordSource,
     RecordStatus,
     RevocationCreate,
+    WithdrawalCreate,
 )
 from app.records import corrections, reads
 from app.records import service as credit_records
@@ -79,7 +80,8 @@ async def create_record(
     summary="Search credit records",
     response_model=Page[CreditRecordPublic],
     description="Newest occurrence first; `occurred_from`/`occurred_to` are inclusive. Every "
-    "version is listed (filter `status=verified` for the current verified ones). An employer "
+    "version is listed, draft corrections too (filter `status=verified` for the versions in "
+    "force). An employer "
     "account sees only its own verified records; another employer's `employer_id` is a 404, as "
     "for one that does not exist.",
     responses=responses(404, 422),
@@ -165,8 +167,10 @@ async def get_record(
 @router.patch(
     "/{record_id}",
     summary="Edit a draft",
-    description="Only a `draft`, only by its collector (403 otherwise), with `If-Match: <ETag>` "
-    "(428 without, 412 when stale). A verified record is never edited (409): correct it.",
+    description="Only a `draft` (a first version or a draft correction), only by its collector "
+    "or proposer (403 otherwise), with `If-Match: <ETag>` (428 without, 412 when stale). A "
+    "draft correction keeps its employer (422). A verified record is never edited (409): "
+    "propose a correction.",
     responses=responses(404, 409, 412, 422, 428),
 )
 async def update_record(
@@ -194,15 +198,19 @@ async def update_record(
 @router.post(
     "/{record_id}/verification",
     summary="Verify a draft",
-    description="Art 8, two persons: a reviewer who did not collect the record verifies it "
-    "(the collector gets 403 with `reason: same_person`). Only a draft (409 otherwise). Emits "
-    "`record.verified` for grading, disclosure and the push.",
+    description="Art 8, two persons: a reviewer who did not enter the draft verifies it. Only a "
+    "draft (409 otherwise). A first version: its collector gets 403 with `reason: same_person`; "
+    "it becomes `verified` and emits `record.verified`. A draft correction: its proposer gets "
+    "409 `same-person`; it takes effect in one transaction: version N+1 becomes `verified`, "
+    "version N `superseded`, linked both ways, and `record.corrected` is emitted for grading, "
+    "disclosure and the push. A correction whose version N was revoked or superseded meanwhile "
+    "is a 409 `correction-stale` (withdraw it).",
     responses=responses(404, 409, 422),
 )
 async def verify_record(
     record_id: uuid.UUID, response: Response, session: SessionDep, clock: ClockDep, actor: Reviewer
 ) -> CreditRecordPublic:
-    record = await credit_records.verify(
+    record = await corrections.verify(
         session=session, record_id=record_id, actor=actor, clock=clock
     )
     return _answer(response, record)
@@ -211,13 +219,17 @@ async def verify_record(
 @router.post(
     "/{record_id}/corrections",
     status_code=201,
-    summary="Correct a verified record",
-    description="Art 8: no tampering, so a correction is a new version. Send the full new "
-    "content and a `reason`. The new version (N+1) is verified at once by the correcting "
-    "reviewer, who must not be the collector of version N (403); version N becomes "
-    "`superseded`, linked both ways. Only the current verified version (409 otherwise, with "
-    "`current_id` when it was superseded). The employer cannot change (422). Emits "
-    "`record.corrected`.",
+    summary="Propose a correction of a verified record",
+    description="Art 8: no tampering, so a correction is a new version, verified by a second "
+    "person like any record. Send the full new content and a `reason`; whoever may enter a "
+    "record (an inspector or a reviewer) may propose one. The new version (N+1) is a `draft` "
+    "linked to N (`supersedes_id`, `correction_reason`, `collected_by`: its proposer); N stays "
+    "`verified` and in force (grading, the credit profile and lists keep using it) until "
+    "another reviewer verifies the correction (`/verification`). Its proposer may edit it "
+    "(PATCH, as any draft) or withdraw it (`/withdrawal`). Only the verified version in force "
+    "(409 `record-not-correctable` otherwise, with `current_id` when it was superseded); one "
+    "open correction per record (409 `correction-pending` with `pending_id`). The employer "
+    "cannot change (422 `correction-changes-employer`). Emits nothing until verified.",
     responses=responses(404, 409, 422),
 )
 async def correct_record(
@@ -227,7 +239,7 @@ async def correct_record(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
-    actor: Reviewer,
+    actor: Collector,
 ) -> CreditRecordPublic:
     record = await corrections.correct(
         session=session,
@@ -242,13 +254,37 @@ async def correct_record(
 
 
 @router.post(
+    "/{record_id}/withdrawal",
+    summary="Withdraw a draft correction",
+    description="A draft correction taken back by its proposer, or turned down by a reviewer "
+    "(403 `withdrawal-not-allowed` for anyone else), with a `reason`. It stays in the record's "
+    "history, marked `withdrawn`; version N stays in force and may be corrected again. Only a "
+    "draft correction (409 `record-not-withdrawable` for a first draft or any other version).",
+    responses=responses(404, 409, 422),
+)
+async def withdraw_record(
+    record_id: uuid.UUID,
+    data: WithdrawalCreate,
+    response: Response,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Collector,
+) -> CreditRecordPublic:
+    record = await corrections.withdraw(
+        session=session, record_id=record_id, data=data, actor=actor, clock=clock
+    )
+    return _answer(response, record)
+
+
+@router.post(
     "/{record_id}/revocation",
     summary="Revoke a verified record",
     description="A reviewer revokes the current verified version with a reason and the "
     "document that revokes it (e.g. a reconsideration decision). The record stays, marked "
     "`revoked`; records are never deleted (Art 8). Emits `record.revoked`. Revoking a "
     "wage-arrears listing's record corrects a wrong listing: it counts in no cycle, and the "
-    "listing in force ends as `revoked` (within one polling interval of the event log).",
+    "listing in force ends as `revoked` (within one polling interval of the event log). A draft "
+    "correction of it still pending can then no longer take effect (withdraw it).",
     responses=responses(404, 409, 422),
 )
 async def revoke_record(
@@ -268,9 +304,10 @@ async def revoke_record(
 @router.get(
     "/{record_id}/history",
     summary="A record's versions and transitions",
-    description="Every version of the record (oldest first) and every audited transition of "
-    "any of them (create, edits, verify, correct, supersede, revoke, attachments) with who and "
-    "when. Bureau staff only.",
+    description="Every version of the record (oldest first), a pending draft correction and "
+    "withdrawn ones included, and every audited transition of any of them (create, edits, "
+    "verify, correct, supersede, withdraw, revoke, attachments) with who and when. Bureau "
+    "staff only.",
     responses=responses(404, 422),
 )
 async def record_history(
