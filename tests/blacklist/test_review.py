@@ -145,7 +145,7 @@ async def test_the_reviewer_who_entered_it_cannot_verify_it_and_nothing_changes(
     r = await client.post(f"{BASE}/{draft['id']}/verification", headers=enterer)
 
     problem = assert_problem(r, 409)
-    assert problem["type"] == SAME_PERSON and problem["title"] == "Same person"
+    assert problem["type"] == SAME_PERSON and problem["title"] == "You cannot verify what you entered"
     assert "a second reviewer must" in problem["detail"]
     assert problem["listed_by"] == draft["listed_by"]
     after = (await client.get(f"{BASE}/{draft['id']}", headers=enterer)).json()
