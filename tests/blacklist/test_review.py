@@ -145,7 +145,9 @@ async def test_the_reviewer_who_entered_it_cannot_verify_it_and_nothing_changes(
     r = await client.post(f"{BASE}/{draft['id']}/verification", headers=enterer)
 
     problem = assert_problem(r, 409)
-    assert problem["type"] == SAME_PERSON and problem["title"] == "You cannot verify what you entered"
+    assert (
+        problem["type"] == SAME_PERSON and problem["title"] == "You cannot verify what you entered"
+    )
     assert "a second reviewer must" in problem["detail"]
     assert problem["listed_by"] == draft["listed_by"]
     after = (await client.get(f"{BASE}/{draft['id']}", headers=enterer)).json()
@@ -159,7 +161,7 @@ async def test_the_reviewer_who_entered_it_cannot_verify_it_and_nothing_changes(
         f"{BASE}/{draft['id']}/verification", headers={**enterer, "Accept-Language": "zh"}
     )
     body = assert_problem(chinese, 409)
-    assert body["title"] == "同一人不能复核" and "两人确认" in body["detail"]
+    assert body["title"] == "不能核实自己录入的信息" and "两人确认" in body["detail"]
 
 
 async def test_a_unit_listed_meanwhile_cannot_be_listed_twice(
