@@ -28,8 +28,8 @@ from app.models.evaluation import (
 from app.models.rule_set import Grade
 from app.reports import credit_profile as credit_profiles
 
-router = api_router(prefix="/evaluations", tags=["grading"], responses=responses(401, 403))
-employer_router = api_router(prefix="/employers", tags=["grading"], responses=responses(401, 403))
+router = api_router(prefix="/evaluations", tags=["evaluations"], responses=responses(401, 403))
+employer_router = api_router(prefix="/employers", tags=["reports"], responses=responses(401, 403))
 Reader = Annotated[Actor, Depends(require(Permission.evaluations_read))]
 Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent))]
 Reviewer = Annotated[Actor, Depends(require(Permission.evaluations_decide))]
@@ -44,7 +44,7 @@ class Preview(SQLModel):
 
 @router.get(
     "",
-    summary="List evaluations",
+    summary="查询信用等级评价 / List evaluations",
     response_model=Page[EvaluationPublic],
     description="Newest first, every version (`status=final` or `notice` for current ones). "
     "An employer account sees only its own; another employer's `employer_id` is a 404, as for "
@@ -60,6 +60,7 @@ async def list_evaluations(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[EvaluationPublic]:
+    """按时间倒序，列出每个版本。用人单位账号只能看到本单位的评价。"""
     rows, next_cursor = await evaluation_reads.list_(
         session=session, actor=actor, employer_id=employer_id, cycle=cycle, status=status,
         limit=limit, cursor=cursor,
@@ -70,7 +71,7 @@ async def list_evaluations(
 
 @router.get(
     "/preview",
-    summary="What the rules in force say now",
+    summary="按现行规则试评 / What the rules in force say now",
     description="Evaluates one employer for a cycle on the rules in force, without writing "
     "anything: the grade and the rules that decide it (those of that grade whose condition "
     "held; an A: the default rule) with their citations and evidence records.",
@@ -83,6 +84,8 @@ async def preview(
     today: TodayDep,
     actor: Annotated[Actor, Depends(require(Permission.grading_runs_read))],
 ) -> Preview:
+    """按现行评价规则试评一个用人单位某评价周期的信用等级，不写入任何数据：给出评价等级和决定该
+    等级的规则，及其法律依据和证据记录。"""
     decision = await grading.explain(
         session=session, employer_id=employer_id, cycle=cycle, today=today
     )
@@ -94,7 +97,7 @@ async def preview(
 
 @router.get(
     "/{evaluation_id}",
-    summary="Read an evaluation",
+    summary="查看信用等级评价 / Read an evaluation",
     description="Grade, status, the rule set version, and the explanation: the rules that "
     "decided the computed grade (of that grade only: a C does not also list its B rule), each "
     "with its legal citation and evidence records, then a reviewer's change if any. Employers: "
@@ -104,13 +107,15 @@ async def preview(
 async def get_evaluation(
     evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> EvaluationPublic:
+    """评价等级、状态、规则集版本和说明：决定该等级的规则，各附法律依据和证据记录。用人单位只能
+    查看本单位的。"""
     found = await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
     return await evaluation_reads.to_public_one(session=session, evaluation=found)
 
 
 @router.post(
     "/{evaluation_id}/representations",
-    summary="State one's case against a proposed C (陈述申辩)",
+    summary="对拟评C级进行陈述申辩 / State one's case against a proposed C",
     description="The employer (or staff for it) while the evaluation is a `notice` and on or "
     "before `representation_deadline` (409 after it, with the deadline; 409 for a second one).",
     responses=responses(404, 409, 422),
@@ -122,6 +127,8 @@ async def represent(
     clock: ClockDep,
     actor: Representer,
 ) -> EvaluationPublic:
+    """拟评C级告知期间、陈述申辩期限届满前，由用人单位（或工作人员代为）提出陈述申辩，每份告知
+    一次。"""
     found = await evaluations.represent(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
     )
@@ -130,7 +137,7 @@ async def represent(
 
 @router.post(
     "/{evaluation_id}/decision",
-    summary="Decide a proposed C after a representation",
+    summary="陈述申辩后作出评价决定 / Decide a proposed C after a representation",
     description="A reviewer who collected none of the records the C rests on (403 otherwise) "
     "confirms it (`final` from today) or changes the grade with a `reason` (a new final "
     "evaluation supersedes the notice). 409 unless it is a notice with a representation.",
@@ -143,6 +150,7 @@ async def decide(
     clock: ClockDep,
     actor: Reviewer,
 ) -> EvaluationPublic:
+    """由没有采集该C级所依据记录的复核员决定：维持C级（自当日生效），或说明理由改评等级。"""
     found = await evaluations.decide_notice(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
     )
@@ -151,7 +159,7 @@ async def decide(
 
 @employer_router.get(
     "/{employer_id}/credit-profile",
-    summary="An employer's credit profile",
+    summary="用人单位信用等级概况 / An employer's credit profile",
     description="The grade in force (the latest final evaluation) with its explanation, a "
     "pending notice, the record summary and the grade history. Employers: their own only.",
     responses=responses(404, 422),
@@ -159,4 +167,6 @@ async def decide(
 async def credit_profile(
     employer_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> CreditProfile:
+    """现行信用等级及其说明、待决的拟评C级告知、信用记录汇总和历次评价等级。用人单位只能查看本
+    单位的。"""
     return await credit_profiles.get(session=session, employer_id=employer_id, actor=actor)
