@@ -39,22 +39,6 @@ from app.core.observability import BodyLimitMiddleware, RequestContextMiddleware
 from app.models.intake import IntakeRecord
 from app.scheduler import SchedulerInstance
 
-DESCRIPTION = """
-The county human resources and social security bureau's system of record for employers'
-labour-security credit (文水县用人单位劳动保障信用分级分类监管办法, 文人社字〔2022〕46号).
-
-* **Errors** are RFC 9457 `application/problem+json`: `type`, `title`, `status`, `detail`,
-  `request_id`, and `errors` (each with the `loc` of the bad field) for validation problems.
-* **Unknown fields and query parameters are refused**, never ignored: a body field, form field or
-  query parameter the operation does not declare is a 422 whose `errors[].loc` names it
-  (`["body", "punishd"]`, `["query", "colour"]`; type `extra_forbidden`), and so is a body sent
-  to an operation that takes none. An intake item with an unknown field is rejected on its own.
-* **Lists** take `limit` and an opaque `cursor`; they answer `{items, next_cursor}`.
-* **Updates** need `If-Match` with the resource's `ETag` (412 when stale, 428 when missing).
-* **Sign in** with `POST /api/v1/auth/token` (staff, employers) or send `X-API-Key` (machine
-  clients). Personal data is masked unless the caller's role needs it (Art 8).
-"""
-
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,9 +70,10 @@ def create_app(
     """`clock`: the one clock the app reads today and now from (tests pin it)."""
     settings = settings or get_settings()
     app = FastAPI(
-        title="labour-credit: 用人单位劳动保障信用分级分类监管",
+        title="labour-credit: 用人单位劳动保障信用分级分类监管 / employers' labour-security credit",
         version="0.1.0",
-        description=DESCRIPTION,
+        description=docs.DESCRIPTION,
+        openapi_tags=docs.TAGS,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,

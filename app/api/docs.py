@@ -1,4 +1,6 @@
-"""The API's documentation: Swagger UI and ReDoc served offline, and schemas FastAPI cannot see."""
+"""The API's documentation: what the service is and its groups of operations, in Chinese first,
+then English (each operation's own two languages: api/routing.py); Swagger UI and ReDoc served
+offline; schemas FastAPI cannot see."""
 
 from __future__ import annotations
 
@@ -14,6 +16,188 @@ from pydantic import BaseModel
 from app.api.routing import FORM_TYPES
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
+
+DESCRIPTION = """
+文水县人力资源和社会保障局的用人单位劳动保障信用记录系统
+（《文水县用人单位劳动保障信用分级分类监管办法（试行）》，文人社字〔2022〕46号）：
+记录用人单位的信用档案，评定 A、B、C 信用等级，拟评C级先行告知并受理陈述申辩，
+管理拖欠农民工工资失信联合惩戒对象名单，记录对C级单位的约谈。
+
+* **认证**：工作人员（管理员、劳动保障监察员、复核员、审计员）和用人单位账号以
+  `POST /api/v1/auth/token`（OAuth2 密码模式表单）登录，取得 JWT 后发送
+  `Authorization: Bearer <token>`；连续输错密码会暂时锁定账号（429）。
+  其他机构的系统和市信用信息共享平台等机器客户端发送 `X-API-Key`
+  （密钥只显示一次、只存哈希、可吊销）。
+  用人单位账号只能看到本单位的信息，其他单位的一律如同不存在（404）；
+  个人信息除管理员外脱敏显示（第八条）。
+* **错误**：RFC 9457 `application/problem+json`，含 `type`、`title`、`status`、`detail`、
+  `request_id`，字段错误另有 `errors[].loc` 指明字段。
+  语言由 `Accept-Language` 选择：默认中文，`en` 为英文；响应头 `Content-Language` 说明所用语言。
+* **未声明的字段和查询参数一律拒绝**，不会被忽略：422，`errors[].loc` 指明是哪一个
+  （如 `["body", "punishd"]`、`["query", "colour"]`）；
+  向不接收请求体的接口发送请求体也是 422。批量报送中含未知字段的那一条单独被拒绝。
+* **分页**：列表接口接收 `limit` 和不透明的 `cursor`，返回 `{items, next_cursor}`；
+  把 `next_cursor` 作为 `cursor` 传回即取下一页，最后一页为 `null`。
+* **并发修改**：修改信用记录草稿、用人单位和名单列入记录时，
+  须在 `If-Match` 中带上读取时响应头的 `ETag`（缺少为 428，已被他人修改为 412）；
+  载入某年工作日历时 `If-Match` 可选。
+
+The Wenshui county human resources and social security bureau's system of record for employers'
+labour-security credit (文水县用人单位劳动保障信用分级分类监管办法, 文人社字〔2022〕46号): it keeps
+each employer's credit file, grades employers A/B/C, gives notice of a proposed C and hears the
+employer's representation (陈述申辩), keeps the wage-arrears joint-punishment list and records the
+interviews (约谈) of C units.
+
+* **Sign in**: staff (admin, inspector, reviewer, auditor) and employer accounts with
+  `POST /api/v1/auth/token` (OAuth2 password form), then send the JWT as
+  `Authorization: Bearer <token>`; repeated wrong passwords lock the account for a while (429).
+  Machine clients (other agencies' systems, the city credit-sharing platform) send `X-API-Key`
+  (shown once, stored hashed, revocable). An employer account sees only its own employer's file;
+  another employer's answers as if it did not exist (404). Personal data is masked unless the
+  caller is an admin (Art 8).
+* **Errors** are RFC 9457 `application/problem+json`: `type`, `title`, `status`, `detail`,
+  `request_id`, and `errors` (each with the `loc` of the bad field) for validation problems.
+  `Accept-Language` picks the language: Chinese by default, English for `en`;
+  `Content-Language` says which one was used.
+* **Unknown fields and query parameters are refused**, never ignored: a body field, form field or
+  query parameter the operation does not declare is a 422 whose `errors[].loc` names it
+  (`["body", "punishd"]`, `["query", "colour"]`; type `extra_forbidden`), and so is a body sent
+  to an operation that takes none. An intake item with an unknown field is rejected on its own.
+* **Lists** take `limit` and an opaque `cursor`; they answer `{items, next_cursor}`: pass
+  `next_cursor` back as `cursor` for the next page (`null` on the last).
+* **Updates** of a draft credit record, an employer or a wage-arrears listing need `If-Match`
+  with the `ETag` of what you read (428 when missing, 412 when someone changed it since);
+  loading a year of the working-day calendar takes an optional `If-Match`.
+"""
+
+
+def _tag(name: str, *, zh: str, en: str) -> dict[str, str]:
+    return {"name": name, "description": f"{zh}\n\n{en}"}
+
+
+# In the order data flows: the credit file, its sources, grading, a grade's life, supervision,
+# reports; then administration and operations. Each says what the group is for and who uses it.
+TAGS: list[dict[str, str]] = [
+    _tag(
+        "employers",
+        zh="用人单位（第三条）：被评价的单位，以统一社会信用代码为标识。监察员、复核员、管理员登记"
+        "和修改；工作人员查询；用人单位账号只能看到本单位。",
+        en="Employers (Art 3), the units graded, keyed by their unified social credit code. "
+        "Inspectors, reviewers and admins register and update them; staff search them; an employer "
+        "account sees only itself.",
+    ),
+    _tag(
+        "credit records",
+        zh="信用记录（第五条至第八条）：基础信息、良好信息和失信信息的采集、核实、更正、撤销，证据"
+        "材料和变更历史。监察员或复核员采集草稿，由另一名复核员核实、更正、撤销；用人单位账号只能"
+        "查看本单位已核实的记录；证据材料和历史仅限工作人员。",
+        en="Credit records (Art 5–8): basic, good and dishonesty records collected, verified, "
+        "corrected and revoked, with their evidence and history. Inspectors or reviewers collect "
+        "drafts; another reviewer verifies, corrects or revokes; an employer account reads its own "
+        "verified records; evidence and history are for staff only.",
+    ),
+    _tag(
+        "intake",
+        zh="机构数据报送（第五条）：劳动关系、劳动争议仲裁、社会保险等机构的系统凭 API 密钥批量报"
+        "送信用信息。仅限机器客户端。",
+        en="Intake (Art 5): other agencies' systems (labour relations, labour-dispute arbitration, "
+        "social insurance) send credit records in batches with an API key. Machine clients only.",
+    ),
+    _tag(
+        "imports",
+        zh="文件导入：监察员、复核员以 CSV 或 XLSX 文件导入信用记录草稿，在后台执行，并给出被拒绝"
+        "行的报告；工作人员可查看进度。",
+        en="File import: inspectors and reviewers import draft credit records from a CSV or XLSX "
+        "file, run in the background with a report of the rejected rows; staff watch progress.",
+    ),
+    _tag(
+        "wage-arrears list",
+        zh="拖欠农民工工资失信联合惩戒对象名单（人社部令第45号，第十三条）：列入、登记欠薪清偿和信"
+        "用承诺、提前移出或期满移出；列入即为一条失信信息。复核员操作；工作人员查询；用人单位账号"
+        "只能看到本单位。",
+        en="The wage-arrears joint-punishment list (人社部令第45号, Art 13): listing, arrears paid "
+        "and the credit commitment, early removal or removal at expiry; a listing is also a "
+        "dishonesty record. Reviewers act; staff read; an employer account sees its own.",
+    ),
+    _tag(
+        "grading",
+        zh="信用等级评价（第九条、第十条、第十七条）：评价规则集的版本（管理员维护）和已结束评价周"
+        "期的批量评价（复核员、管理员启动）。工作人员查看。",
+        en="Grading (Art 9, 10, 17): the versions of the rule set (kept by admins) and grading "
+        "runs over an ended cycle (started by reviewers or admins). Staff read them.",
+    ),
+    _tag(
+        "evaluations",
+        zh="评价结果与拟评C级告知：信用等级及其依据、按现行规则试评（工作人员）、陈述申辩及其证据"
+        "材料、复核员在陈述申辩后作出的决定。用人单位查看本单位的评价并提出陈述申辩。",
+        en="Evaluations and the notice of a proposed C: grades with their reasons, a preview on "
+        "the rules in force (staff), the employer's representation (陈述申辩) and its evidence, "
+        "and a reviewer's decision after it. An employer reads its own and files its "
+        "representation.",
+    ),
+    _tag(
+        "interviews",
+        zh="分类监管措施：约谈（第十三条第（二）项）C级用人单位的主要负责人、直接责任人，约谈情况"
+        "记入信用记录。监察员、复核员录入；用人单位账号只能看到本单位。",
+        en="Supervision: interviews (约谈, Art 13(2)) of a C unit's principal and directly "
+        "responsible persons, entered in its credit record. Inspectors and reviewers enter them; "
+        "an employer account sees its own.",
+    ),
+    _tag(
+        "reports",
+        zh="用人单位信用概况：现行信用等级及说明、待决的拟评C级告知、信用记录汇总和历次评价等级。"
+        "工作人员和本用人单位查看。",
+        en="Reports over one employer's file: the credit profile (the grade in force and why, a "
+        "pending notice, the record summary, the grade history). Staff and the employer itself.",
+    ),
+    _tag(
+        "stats",
+        zh="统计：评价概况和第十七条调整期限、工作日历覆盖情况、定时任务运行状况，供工作人员看板和"
+        "运维使用。仅限工作人员。",
+        en="Statistics for staff dashboards and operators: grading at a glance with Art 17 "
+        "deadlines, working-day calendar coverage, the scheduler's health. Staff only.",
+    ),
+    _tag(
+        "auth",
+        zh="登录：工作人员和用人单位账号以用户名和密码换取令牌；查看当前身份（账号或机器客户端）。",
+        en="Sign-in: staff and employer accounts exchange a username and password for a token; who "
+        "the caller is (an account or a machine client).",
+    ),
+    _tag(
+        "users",
+        zh="账号管理（仅管理员）：工作人员（管理员、监察员、复核员、审计员）和用人单位账号的创建、"
+        "角色、停用和重置密码。",
+        en="Accounts (admins only): staff (admin, inspector, reviewer, auditor) and employer "
+        "accounts, their roles, disabling and password resets.",
+    ),
+    _tag(
+        "clients",
+        zh="机器客户端（仅管理员）：其他机构系统和市信用信息共享平台的 API 密钥，只显示一次，可吊"
+        "销。",
+        en="Machine clients (admins only): the API keys of other agencies' systems and the city "
+        "credit-sharing platform, shown once, revocable.",
+    ),
+    _tag(
+        "calendar",
+        zh="工作日历：国务院节假日安排中的放假日和调休上班日，用于计算以工作日计的期限。管理员每年"
+        "载入通知；所有登录用户（含用人单位）可查看。",
+        en="The working-day calendar: the State Council's days off and make-up working days, on "
+        "which deadlines in working days are counted. Admins load each year's notice; every "
+        "signed-in user (employers too) reads it.",
+    ),
+    _tag(
+        "audit",
+        zh="审计日志（第八条）：每次写入的操作人、内容和时间，及其哈希链校验。管理员和审计员查看。",
+        en="The audit trail (Art 8): who wrote what and when, and the check of its hash chain. "
+        "Admins and auditors read it.",
+    ),
+    _tag(
+        "operations",
+        zh="运维：存活检查、就绪检查和 Prometheus 指标，不需登录，供负载均衡和监控使用。",
+        en="Operations: liveness, readiness and Prometheus metrics, without sign-in, for load "
+        "balancers and monitoring.",
+    ),
+]
 
 
 def document_schemas(app: FastAPI, *models: type[BaseModel]) -> None:

@@ -22,7 +22,7 @@ Auditor = Annotated[Actor, Depends(require(Permission.audit_read))]
 
 @router.get(
     "",
-    summary="Read the audit trail",
+    summary="查询审计日志 / Read the audit trail",
     response_model=Page[AuditEventPublic],
     description="Newest first. Filter by resource, actor and time (`since` inclusive, "
     "`until` exclusive). Personal data in `changes` is masked.",
@@ -38,6 +38,8 @@ async def list_audit_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
 ) -> Page[AuditEventPublic]:
+    """审计日志按时间倒序，可按资源、操作人和时间筛选（`since` 含、`until` 不含）；`changes` 中
+    的个人信息已脱敏（第八条）。管理员和审计员可查。"""
     rows, next_cursor = await audit.list_(
         session=session,
         resource_type=resource_type,
@@ -53,9 +55,11 @@ async def list_audit_events(
 
 @router.get(
     "/verification",
-    summary="Verify the hash chain",
+    summary="校验审计日志哈希链 / Verify the hash chain",
     description="Recomputes every event's hash in order (Art 8: no tampering) and "
     "reports the first event whose content or link to its predecessor does not hold.",
 )
 async def verify_audit_chain(session: SessionDep, actor: Auditor) -> ChainVerification:
+    """按顺序重新计算每条审计事件的哈希（第八条：不得篡改），报告第一条内容或与前一条的链接不符
+    的事件。"""
     return await audit.verify_chain(session=session)

@@ -34,7 +34,7 @@ class Me(BaseModel):
 
 @router.post(
     "/token",
-    summary="Sign in (OAuth2 password flow)",
+    summary="登录获取令牌 / Sign in (OAuth2 password flow)",
     description="Exchange a username and password for a bearer JWT. After "
     "`LABOR_CREDIT_LOGIN_MAX_FAILURES` wrong passwords the account is locked for "
     "`LABOR_CREDIT_LOGIN_LOCK_MINUTES` (429, Retry-After); every failure is logged and audited.",
@@ -47,6 +47,8 @@ async def issue_token(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> Token:
+    """工作人员和用人单位账号以用户名和密码换取 Bearer 令牌（JWT）。连续输错密码达到设定次数，
+    账号暂时锁定（429）；每次失败都记入日志和审计日志。"""
     token = await auth.login(
         session=session,
         username=form.username,
@@ -60,11 +62,12 @@ async def issue_token(
 
 @router.get(
     "/me",
-    summary="Who am I",
+    summary="当前身份 / Who am I",
     description="The signed-in account or API client.",
     responses=responses(401),
 )
 async def me(actor: Annotated[Actor, Depends(require(Permission.account_read))]) -> Me:
+    """当前登录的账号，或以 API 密钥调用的机器客户端。"""
     return Me(
         kind=actor.kind,
         id=str(actor.id) if actor.id else None,

@@ -46,7 +46,7 @@ async def _answer(
 @router.post(
     "",
     status_code=201,
-    summary="Enter a listing decision (列入失信联合惩戒名单), as a draft",
+    summary="列入拖欠农民工工资失信联合惩戒对象名单 / Put a unit on the list",
     description="人社部令第45号 Art 5: a unit ordered to pay wages by a deadline "
     "(`payment_deadline`, before `listed_on`) that did not pay, when the arrears reach the "
     "provincial threshold (setting `blacklist_arrears_threshold_yuan`) or caused a group or "
@@ -68,6 +68,9 @@ async def create_entry(
     clock: ClockDep,
     actor: Reviewer,
 ) -> BlacklistEntryPublic:
+    """人社部令第45号第五条：经责令限期支付仍未支付拖欠的农民工工资，且数额达到省定标准或引发群
+    体性、极端事件的，将用人单位及其责任人列入名单，期限3年。列入同时生成一条已核实的失信信息
+    （评为C级的第7项条件，第十三条）。复核员操作。"""
     entry = await blacklist.create(
         session=session, data=data, actor=actor, settings=settings, clock=clock
     )
@@ -77,7 +80,7 @@ async def create_entry(
 
 @router.get(
     "",
-    summary="Search the list",
+    summary="查询失信联合惩戒对象名单 / Search the list",
     response_model=Page[BlacklistEntryPublic],
     description="Newest listing first; pass `next_cursor` back as `cursor`; `status=draft` "
     "lists the listings awaiting a second reviewer. An employer account sees only its own "
@@ -95,6 +98,7 @@ async def list_entries(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[BlacklistEntryPublic]:
+    """按列入时间倒序。用人单位账号只能看到本单位的列入记录。"""
     rows, next_cursor = await blacklist_reads.list_(
         session=session,
         actor=actor,
@@ -111,7 +115,7 @@ async def list_entries(
 
 @router.get(
     "/{entry_id}",
-    summary="Read a listing",
+    summary="查看名单列入记录 / Read a listing",
     description="With `early_removal_eligible` and what it still needs "
     "(`early_removal_missing`). The `ETag` header is what PATCH needs in `If-Match`. An "
     "employer's own draft is a 404 for its account: a draft is not in force.",
@@ -125,13 +129,14 @@ async def get_entry(
     clock: ClockDep,
     actor: Reader,
 ) -> BlacklistEntryPublic:
+    """含是否符合提前移出条件及尚缺的条件；响应头 `ETag` 用于修改时的 `If-Match`。"""
     entry = await blacklist_reads.get(session=session, entry_id=entry_id, actor=actor)
     return await _answer(response, session, settings, clock, actor, entry)
 
 
 @router.patch(
     "/{entry_id}",
-    summary="Record arrears paid or the credit commitment",
+    summary="登记欠薪清偿或信用承诺 / Record arrears paid or the credit commitment",
     description="The facts early removal rests on (人社部令第45号): `arrears_paid_on` (the "
     "waiting period of 6 months, setting `blacklist_early_removal_months`, counts from it) and "
     "`commitment_received_on` (written credit commitment on file). Only a current listing "
@@ -150,6 +155,8 @@ async def update_entry(
     actor: Reviewer,
     if_match: IfMatch = None,
 ) -> BlacklistEntryPublic:
+    """登记提前移出所依据的事实：拖欠工资清偿日期（6个月等待期自此起算）和书面信用承诺收到日
+    期。须带 `If-Match`；列入决定本身不可更改。"""
     entry = await blacklist.update(
         session=session,
         entry_id=entry_id,
@@ -164,7 +171,7 @@ async def update_entry(
 
 @router.post(
     "/{entry_id}/verification",
-    summary="Verify a draft listing: the unit is listed",
+    summary="核实名单列入决定草稿 / Verify a draft listing",
     description="Four eyes (Art 8): a reviewer other than the one who entered the listing "
     "(`listed_by`) verifies it; the one who entered it gets 409 `same-person` and nothing "
     "changes. The listing comes into force (`status: listed`, `verified_by`, `verified_at`) "
@@ -183,6 +190,7 @@ async def verify_entry(
     clock: ClockDep,
     actor: Reviewer,
 ) -> BlacklistEntryPublic:
+    """第八条，双人把关：由录入人以外的审核人员核实列入决定草稿，单位自此列入名单，并写入已核实的失信信息。"""
     entry = await blacklist.verify(
         session=session, entry_id=entry_id, actor=actor, settings=settings, clock=clock
     )
@@ -191,7 +199,7 @@ async def verify_entry(
 
 @router.post(
     "/{entry_id}/removal",
-    summary="Remove a unit from the list (移出)",
+    summary="移出失信联合惩戒对象名单 / Remove a unit from the list",
     description="`kind: early` (提前移出): only when the arrears are paid, the waiting period "
     "since payment has passed and a written credit commitment is on file; otherwise 409 "
     "`early-removal-not-eligible` with `missing` naming each condition not met. `kind: "
@@ -215,6 +223,8 @@ async def remove_entry(
     clock: ClockDep,
     actor: Reviewer,
 ) -> BlacklistEntryPublic:
+    """提前移出（已清偿拖欠工资满6个月并作出书面信用承诺）或期满移出；同时撤销列入对应的信用记
+    录，评价不再计入。"""
     entry = await blacklist.remove(
         session=session,
         entry_id=entry_id,

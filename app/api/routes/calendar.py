@@ -33,20 +33,22 @@ Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, examples=[2026])]
 
 @router.get(
     "",
-    summary="List the years the calendar covers",
+    summary="工作日历已覆盖的年份 / List the years the calendar covers",
     response_model=Page[CalendarYearSummary],
     description="Deadlines can be counted only inside these years (DOMAIN.md §8); `source` says "
     "whether a year was seeded from `chinesecalendar` or loaded by an admin from the notice. "
     "Oldest first, in one page: there are at most a hundred years (`next_cursor` is null).",
 )
 async def list_calendar_years(session: SessionDep, actor: Reader) -> Page[CalendarYearSummary]:
+    """工作日期限只能在已覆盖的年份内计算；`source` 表示该年取自 `chinesecalendar` 还是由管理员
+    依国务院通知载入。"""
     rows = await working_days.list_years(session=session)
     return Page(items=[CalendarYearSummary.model_validate(row) for row in rows])
 
 
 @router.get(
     "/working-days",
-    summary="Count working days",
+    summary="计算工作日期限 / Count working days",
     description="The due date of a period of `days` working days (工作日) that starts with an "
     "event on `start`: the day of the event is not counted, counting starts the next day "
     "(民法典 Art 201); Monday–Friday count unless the notice makes them days off, and make-up "
@@ -60,13 +62,15 @@ async def count_working_days(
     start: Annotated[date, Query(description="the day of the event", examples=["2026-02-13"])],
     days: Annotated[int, Query(ge=1, le=working_days.MAX_DAYS, examples=[3])],
 ) -> WorkingDayDue:
+    """自事件发生次日起算若干个工作日的到期日（民法典第二百零一条）：周一至周五除放假日外为工作
+    日，调休上班的周六、周日也是工作日。期限延伸到工作日历未覆盖的年份时拒绝（409），绝不推算。"""
     due = await working_days.add_working_days(session=session, start=start, days=days)
     return WorkingDayDue(start=start, days=days, due=due)
 
 
 @router.get(
     "/{year}",
-    summary="Read a year's calendar",
+    summary="查看某年工作日历 / Read a year's calendar",
     description="The year's official days off (weekends inside a holiday included) and make-up "
     "workdays, as the State Council notice publishes them. 404 naming the year when it is not "
     "loaded. The `ETag` header may be sent back in `If-Match` when replacing the year.",
@@ -75,6 +79,7 @@ async def count_working_days(
 async def get_calendar_year(
     year: Year, response: Response, session: SessionDep, actor: Reader
 ) -> CalendarYearPublic:
+    """国务院通知公布的该年放假日（含假期中的周末）和调休上班日。"""
     calendar_year = await working_days.get_year(session=session, year=year)
     response.headers["ETag"] = working_days.etag(calendar_year)
     return calendar_year
@@ -82,7 +87,7 @@ async def get_calendar_year(
 
 @router.put(
     "/{year}",
-    summary="Load a year from the State Council notice",
+    summary="按国务院通知载入某年工作日历 / Load a year from the State Council notice",
     description="Admin only. Replaces the year's days with the notice's (creates the year when "
     "not covered yet). Refused with a 422 naming the field and index: a date outside the year, "
     "a date listed twice, a date both off and worked, a make-up workday that is not a Saturday "
@@ -100,6 +105,8 @@ async def load_calendar_year(
     actor: Writer,
     if_match: IfMatch = None,
 ) -> CalendarYearPublic:
+    """仅管理员。以通知所列日期替换该年的放假日和调休上班日（尚未覆盖的年份即新建）。已据以计算
+    过期限的年份，其日期不得改变（409）。"""
     calendar_year = await working_days.load_year(
         session=session, year=year, data=data, actor=actor, if_match=if_match
     )
@@ -109,7 +116,7 @@ async def load_calendar_year(
 
 @router.post(
     "/{year}/notice",
-    summary="Read a year from the notice's text, then save it",
+    summary="从通知原文读取并保存某年工作日历 / Read a year from the notice's text, then save it",
     description="Admin only. `text` is the State Council notice as published "
     '(国务院办公厅关于20XX年部分节假日安排的通知), e.g. "一、元旦：1月1日（周四）至3日（周六）'
     '放假调休，共3天。1月4日（周日）上班。": one numbered line per holiday, its days off (放假) '
@@ -134,6 +141,8 @@ async def load_calendar_notice(
     actor: Writer,
     clock: ClockDep,
 ) -> CalendarNoticeRead:
+    """仅管理员。粘贴国务院办公厅关于部分节假日安排的通知原文，逐条读出放假日和调休上班日供核
+    对；`confirm: true` 时保存。读不懂的行、括号中星期与日期不符的行均为 422，并引用该行。"""
     read = await working_days.load_notice(
         session=session,
         year=year,

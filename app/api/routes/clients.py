@@ -22,7 +22,7 @@ Admin = Annotated[Actor, Depends(require(Permission.clients_manage))]
 @router.post(
     "",
     status_code=201,
-    summary="Create a machine client",
+    summary="创建机器客户端 / Create a machine client",
     description="Returns the API key **once**; only its SHA-256 is stored. The source "
     "(social insurance, arbitration, labour relations, city platform) decides what "
     "the client may send (Art 5, Art 7).",
@@ -31,28 +31,32 @@ Admin = Annotated[Actor, Depends(require(Permission.clients_manage))]
 async def create_client(
     data: ApiClientCreate, session: SessionDep, actor: Admin
 ) -> ApiClientWithKey:
+    """仅管理员。为其他机构的系统或市信用信息共享平台创建客户端；API 密钥只显示这一次，只保存
+    其 SHA-256。来源决定客户端可报送的数据（第五条、第七条）。"""
     client, key = await clients.create(session=session, data=data, actor=actor)
     return ApiClientWithKey.model_validate(client, update={"api_key": key})
 
 
 @router.get(
     "",
-    summary="List machine clients",
+    summary="机器客户端列表 / List machine clients",
     description="Every client ever created, revoked ones included, oldest first; keys are "
     "never shown again, only their prefix.",
 )
 async def list_clients(session: SessionDep, actor: Admin) -> list[ApiClientPublic]:
+    """仅管理员。所有客户端（含已吊销的），按创建先后；密钥不再显示，只显示前缀。"""
     return [ApiClientPublic.model_validate(c) for c in await clients.list_(session=session)]
 
 
 @router.post(
     "/{client_id}/revocation",
-    summary="Revoke a client's key",
+    summary="吊销客户端密钥 / Revoke a client's key",
     description="The key stops working at once; the client stays on record.",
     responses=responses(404, 409, 422),
 )
 async def revoke_client(
     client_id: uuid.UUID, session: SessionDep, clock: ClockDep, actor: Admin
 ) -> ApiClientPublic:
+    """仅管理员。密钥立即失效，客户端记录保留。"""
     client = await clients.revoke(session=session, client_id=client_id, actor=actor, clock=clock)
     return ApiClientPublic.model_validate(client)

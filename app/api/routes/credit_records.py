@@ -51,7 +51,7 @@ def _answer(response: Response, record: CreditRecord) -> CreditRecordPublic:
 @router.post(
     "",
     status_code=201,
-    summary="Collect a credit record (draft)",
+    summary="采集信用记录（草稿） / Collect a credit record (draft)",
     description="Art 5–8: an inspector or reviewer enters a record about one employer; it stays "
     "a `draft`, editable by its collector, until a second person verifies it. `kind` must belong "
     "to `category` (the nine national items are dishonesty kinds). 422 for an unknown "
@@ -68,6 +68,8 @@ async def create_record(
     clock: ClockDep,
     actor: Collector,
 ) -> CreditRecordPublic:
+    """第五条至第八条：劳动保障监察员或复核员录入某用人单位的基础信息、良好信息或失信信息，先存
+    为草稿，由另一人核实后生效。"""
     record = await credit_records.create(
         session=session, data=data, actor=actor, settings=settings, clock=clock
     )
@@ -77,7 +79,7 @@ async def create_record(
 
 @router.get(
     "",
-    summary="Search credit records",
+    summary="查询信用记录 / Search credit records",
     response_model=Page[CreditRecordPublic],
     description="Newest occurrence first; `occurred_from`/`occurred_to` are inclusive. Every "
     "version is listed, draft corrections too (filter `status=verified` for the versions in "
@@ -99,6 +101,7 @@ async def list_records(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[CreditRecordPublic]:
+    """按发生日期倒序，列出每个版本。用人单位账号只能看到本单位已核实的记录。"""
     rows, next_cursor = await reads.list_(
         session=session,
         actor=actor,
@@ -117,7 +120,7 @@ async def list_records(
 
 @employer_router.get(
     "/{employer_id}/credit-records",
-    summary="An employer's credit file",
+    summary="用人单位的信用档案 / An employer's credit file",
     response_model=Page[CreditRecordPublic],
     description="The employer's records with the same filters as `/credit-records`. An "
     "employer account reads only its own file, and only verified records (another employer's "
@@ -136,6 +139,8 @@ async def list_employer_records(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[CreditRecordPublic]:
+    """某用人单位的信用记录，筛选条件同 `/credit-records`。用人单位账号只能查看本单位已核实的记
+    录。"""
     return await list_records(
         session=session,
         actor=actor,
@@ -153,20 +158,21 @@ async def list_employer_records(
 
 @router.get(
     "/{record_id}",
-    summary="Read a credit record",
+    summary="查看信用记录 / Read a credit record",
     description="The `ETag` header is what PATCH needs in `If-Match`.",
     responses=responses(404, 422),
 )
 async def get_record(
     record_id: uuid.UUID, response: Response, session: SessionDep, actor: Reader
 ) -> CreditRecordPublic:
+    """响应头 `ETag` 用于修改草稿时的 `If-Match`。"""
     record = await reads.get(session=session, record_id=record_id, actor=actor)
     return _answer(response, record)
 
 
 @router.patch(
     "/{record_id}",
-    summary="Edit a draft",
+    summary="修改信用记录草稿 / Edit a draft",
     description="Only a `draft` (a first version or a draft correction), only by its collector "
     "or proposer (403 otherwise), with `If-Match: <ETag>` (428 without, 412 when stale). A "
     "draft correction keeps its employer (422). A verified record is never edited (409): "
@@ -183,6 +189,7 @@ async def update_record(
     actor: Collector,
     if_match: IfMatch = None,
 ) -> CreditRecordPublic:
+    """仅限草稿、仅限采集人，须带 `If-Match`。已核实的记录不得修改，只能更正。"""
     record = await credit_records.update(
         session=session,
         record_id=record_id,
@@ -197,7 +204,7 @@ async def update_record(
 
 @router.post(
     "/{record_id}/verification",
-    summary="Verify a draft",
+    summary="核实信用记录 / Verify a credit record",
     description="Art 8, two persons: a reviewer who did not enter the draft verifies it. Only a "
     "draft (409 otherwise). A first version: its collector gets 403 with `reason: same_person`; "
     "it becomes `verified` and emits `record.verified`. A draft correction: its proposer gets "
@@ -210,6 +217,8 @@ async def update_record(
 async def verify_record(
     record_id: uuid.UUID, response: Response, session: SessionDep, clock: ClockDep, actor: Reviewer
 ) -> CreditRecordPublic:
+    """第八条，双人把关：由不是录入人（或更正提出人）的审核人员核实草稿；核实更正草稿时，新版本生效、
+    原版本被取代，产生 `record.corrected` 事件，供信用等级评价、公示和推送使用。"""
     record = await corrections.verify(
         session=session, record_id=record_id, actor=actor, clock=clock
     )
@@ -219,7 +228,7 @@ async def verify_record(
 @router.post(
     "/{record_id}/corrections",
     status_code=201,
-    summary="Propose a correction of a verified record",
+    summary="更正已核实的信用记录 / Correct a verified record",
     description="Art 8: no tampering, so a correction is a new version, verified by a second "
     "person like any record. Send the full new content and a `reason`; whoever may enter a "
     "record (an inspector or a reviewer) may propose one. The new version (N+1) is a `draft` "
@@ -241,6 +250,8 @@ async def correct_record(
     clock: ClockDep,
     actor: Collector,
 ) -> CreditRecordPublic:
+    """第八条：不得篡改，更正即生成新版本并说明理由，原版本标为已被取代，新旧版本互相关联。更正
+    人不得是原版本的采集人。"""
     record = await corrections.correct(
         session=session,
         record_id=record_id,
@@ -255,7 +266,7 @@ async def correct_record(
 
 @router.post(
     "/{record_id}/withdrawal",
-    summary="Withdraw a draft correction",
+    summary="撤回信用记录更正草稿 / Withdraw a draft correction",
     description="A draft correction taken back by its proposer, or turned down by a reviewer "
     "(403 `withdrawal-not-allowed` for anyone else), with a `reason`. It stays in the record's "
     "history, marked `withdrawn`; version N stays in force and may be corrected again. Only a "
@@ -270,6 +281,7 @@ async def withdraw_record(
     clock: ClockDep,
     actor: Collector,
 ) -> CreditRecordPublic:
+    """更正草稿由其提出人撤回，或由审核人员驳回；草稿留在历史中标为已撤回，原版本继续有效。"""
     record = await corrections.withdraw(
         session=session, record_id=record_id, data=data, actor=actor, clock=clock
     )
@@ -278,7 +290,7 @@ async def withdraw_record(
 
 @router.post(
     "/{record_id}/revocation",
-    summary="Revoke a verified record",
+    summary="撤销已核实的信用记录 / Revoke a verified record",
     description="A reviewer revokes the current verified version with a reason and the "
     "document that revokes it (e.g. a reconsideration decision). The record stays, marked "
     "`revoked`; records are never deleted (Art 8). Emits `record.revoked`. Revoking a "
@@ -295,6 +307,8 @@ async def revoke_record(
     clock: ClockDep,
     actor: Reviewer,
 ) -> CreditRecordPublic:
+    """复核员凭撤销文书（如复议决定）并说明理由，撤销当前已核实的版本；记录保留并标为已撤销，信
+    用记录永不删除（第八条）。"""
     record = await credit_records.revoke(
         session=session, record_id=record_id, data=data, actor=actor, clock=clock
     )
@@ -303,7 +317,7 @@ async def revoke_record(
 
 @router.get(
     "/{record_id}/history",
-    summary="A record's versions and transitions",
+    summary="信用记录的版本与变更历史 / A record's versions and transitions",
     description="Every version of the record (oldest first), a pending draft correction and "
     "withdrawn ones included, and every audited transition of any of them (create, edits, "
     "verify, correct, supersede, withdraw, revoke, attachments) with who and when. Bureau "
@@ -313,4 +327,6 @@ async def revoke_record(
 async def record_history(
     record_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> CreditRecordHistory:
+    """该记录的全部版本，及其经审计的每次变更（录入、修改、核实、更正、取代、撤销、附件）和操作
+    人、时间。仅限本局工作人员。"""
     return await reads.history(session=session, record_id=record_id, actor=actor)

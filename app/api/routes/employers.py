@@ -30,7 +30,7 @@ Writer = Annotated[Actor, Depends(require(Permission.employers_write))]
 @router.post(
     "",
     status_code=201,
-    summary="Register an employer",
+    summary="登记用人单位 / Register an employer",
     description="Art 3 subjects, keyed by the unified social credit code (GB 32100-2015). The "
     "code is normalised, then checked: a bad code is a 422 with one error per rule it broke, "
     "each of type `uscc.<rule>` naming the position: `length`, `character` (the alphabet), "
@@ -50,6 +50,8 @@ async def create_employer(
     settings: SettingsDep,
     actor: Writer,
 ) -> EmployerPublic:
+    """第三条所列用人单位，以统一社会信用代码（GB 32100-2015）为标识；代码逐条规则校验，不符的
+    为 422 并指明位置。代码已登记的为 409。"""
     employer = await employers.create(session=session, data=data, actor=actor, settings=settings)
     response.headers["ETag"] = employers.etag(employer)
     response.headers["Location"] = f"/api/v1/employers/{employer.id}"
@@ -58,7 +60,7 @@ async def create_employer(
 
 @router.get(
     "",
-    summary="Search employers",
+    summary="查询用人单位 / Search employers",
     response_model=Page[EmployerPublic],
     description="`uscc` matches exactly (after normalisation); `q` matches a name fragment or a "
     "USCC prefix. Ordered by name; pass `next_cursor` back as `cursor`. An employer account "
@@ -77,6 +79,8 @@ async def list_employers(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[EmployerPublic]:
+    """按统一社会信用代码精确查找，或按名称片段、代码前缀查找；按名称排序。用人单位账号只能看到
+    本单位。"""
     rows, next_cursor = await employers.list_(
         session=session,
         actor=actor,
@@ -94,7 +98,7 @@ async def list_employers(
 
 @router.get(
     "/{employer_id}",
-    summary="Read an employer",
+    summary="查看用人单位 / Read an employer",
     description="Personal data is masked except for admins. The `ETag` header is what "
     "PATCH needs in `If-Match`. An employer account reads only its own employer; any other is "
     "a 404, as for one that does not exist.",
@@ -107,6 +111,7 @@ async def get_employer(
     settings: SettingsDep,
     actor: Reader,
 ) -> EmployerPublic:
+    """个人信息（身份证件号码、电话）除管理员外脱敏显示。用人单位账号只能查看本单位。"""
     employer = await employers.get(session=session, employer_id=employer_id, actor=actor)
     response.headers["ETag"] = employers.etag(employer)
     return employers.to_public(employer, actor=actor, settings=settings)
@@ -114,7 +119,7 @@ async def get_employer(
 
 @router.patch(
     "/{employer_id}",
-    summary="Update an employer",
+    summary="修改用人单位信息 / Update an employer",
     description="Send only the fields to change, with `If-Match: <ETag>` (428 without it, 412 "
     "when someone changed the employer since you read it). Deregister with "
     "`status: deregistered`; employers are never deleted (Art 8). Every change is audited.",
@@ -130,6 +135,8 @@ async def update_employer(
     actor: Writer,
     if_match: IfMatch = None,
 ) -> EmployerPublic:
+    """只发送要修改的字段，须带 `If-Match`。注销用 `status: deregistered`；用人单位永不删除（第
+    八条），每次修改都记入审计日志。"""
     employer = await employers.update(
         session=session,
         employer_id=employer_id,

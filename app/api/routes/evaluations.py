@@ -30,8 +30,8 @@ from app.models.representation import RepresentationCreate, RepresentationStatem
 from app.models.rule_set import Grade
 from app.reports import credit_profile as credit_profiles
 
-router = api_router(prefix="/evaluations", tags=["grading"], responses=responses(401, 403))
-employer_router = api_router(prefix="/employers", tags=["grading"], responses=responses(401, 403))
+router = api_router(prefix="/evaluations", tags=["evaluations"], responses=responses(401, 403))
+employer_router = api_router(prefix="/employers", tags=["reports"], responses=responses(401, 403))
 Reader = Annotated[Actor, Depends(require(Permission.evaluations_read))]
 Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent))]
 Reviewer = Annotated[Actor, Depends(require(Permission.evaluations_decide))]
@@ -46,7 +46,7 @@ class Preview(SQLModel):
 
 @router.get(
     "",
-    summary="List evaluations",
+    summary="查询信用等级评价 / List evaluations",
     response_model=Page[EvaluationPublic],
     description="Newest first, every version (`status=final` or `notice` for current ones). "
     "An employer account sees only its own; another employer's `employer_id` is a 404, as for "
@@ -62,6 +62,7 @@ async def list_evaluations(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[EvaluationPublic]:
+    """按时间倒序，列出每个版本。用人单位账号只能看到本单位的评价。"""
     rows, next_cursor = await evaluation_reads.list_(
         session=session, actor=actor, employer_id=employer_id, cycle=cycle, status=status,
         limit=limit, cursor=cursor,
@@ -72,7 +73,7 @@ async def list_evaluations(
 
 @router.get(
     "/preview",
-    summary="What the rules in force say now",
+    summary="按现行规则试评 / What the rules in force say now",
     description="Evaluates one employer for a cycle on the rules in force, without writing "
     "anything: the grade and the rules that decide it (those of that grade whose condition "
     "held; an A: the default rule) with their citations and evidence records.",
@@ -85,6 +86,8 @@ async def preview(
     today: TodayDep,
     actor: Annotated[Actor, Depends(require(Permission.grading_runs_read))],
 ) -> Preview:
+    """按现行评价规则试评一个用人单位某评价周期的信用等级，不写入任何数据：给出评价等级和决定该
+    等级的规则，及其法律依据和证据记录。"""
     decision = await grading.explain(
         session=session, employer_id=employer_id, cycle=cycle, today=today
     )
@@ -96,7 +99,7 @@ async def preview(
 
 @router.get(
     "/{evaluation_id}",
-    summary="Read an evaluation",
+    summary="查看信用等级评价 / Read an evaluation",
     description="Grade, status, the rule set version, and the explanation: the rules that "
     "decided the computed grade (of that grade only: a C does not also list its B rule), each "
     "with its legal citation and evidence records, then a reviewer's change if any. Employers: "
@@ -106,6 +109,8 @@ async def preview(
 async def get_evaluation(
     evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> EvaluationPublic:
+    """评价等级、状态、规则集版本和说明：决定该等级的规则，各附法律依据和证据记录。用人单位只能
+    查看本单位的。"""
     found = await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
     return await evaluation_reads.to_public_one(session=session, evaluation=found)
 
@@ -113,7 +118,7 @@ async def get_evaluation(
 @router.post(
     "/{evaluation_id}/representations",
     status_code=201,
-    summary="File a statement of one's case against a proposed C (陈述申辩)",
+    summary="对拟评C级进行陈述申辩 / State one's case against a proposed C",
     description="While the evaluation is a `notice`, on or before `representation_deadline` "
     "and before a reviewer decides, the employer's own account or staff for it file a "
     "statement; each is kept, numbered in the order filed, with its filer and time, and "
@@ -134,6 +139,8 @@ async def represent(
     clock: ClockDep,
     actor: Representer,
 ) -> RepresentationStatementPublic:
+    """拟评C级告知期间、陈述申辩期限届满前，用人单位或代其受理的工作人员提交一份陈述申辩；
+    工作人员代交不妨碍用人单位自己再提交陈述和材料。"""
     return await representations.file(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
     )
@@ -141,7 +148,7 @@ async def represent(
 
 @router.get(
     "/{evaluation_id}/representations",
-    summary="Read a proposed C's representation",
+    summary="查看陈述申辩 / Read a proposed C's representation",
     description="Every statement (text, filer, channel, time) and every evidence file, in "
     "the order filed, and whether the window is `open` today: what the reviewer decides on. "
     "Each filer is shown with its side (`employer` or `bureau`), account, name and role; an "
@@ -152,6 +159,7 @@ async def represent(
 async def read_representation(
     evaluation_id: uuid.UUID, session: SessionDep, today: TodayDep, actor: Reader
 ) -> RepresentationPublic:
+    """拟评C级告知的全部陈述申辩：每份陈述（内容、提交人、渠道、时间）和每份证据材料，按提交顺序列出。"""
     return await representations.read(
         session=session, evaluation_id=evaluation_id, actor=actor, today=today
     )
@@ -159,7 +167,7 @@ async def read_representation(
 
 @router.post(
     "/{evaluation_id}/decision",
-    summary="Decide a proposed C after a representation",
+    summary="陈述申辩后作出评价决定 / Decide a proposed C after a representation",
     description="A reviewer who collected none of the records the C rests on (403 "
     "`decider-collected-evidence` otherwise) confirms it (`final` from today) or changes the "
     "grade to A or B with a `reason` (a new final evaluation supersedes the notice; 422 "
@@ -176,6 +184,7 @@ async def decide(
     clock: ClockDep,
     actor: Reviewer,
 ) -> EvaluationPublic:
+    """由没有采集该C级所依据记录的复核员决定：维持C级（自当日生效），或说明理由改评等级。"""
     found = await evaluations.decide_notice(
         session=session, evaluation_id=evaluation_id, data=data, actor=actor, clock=clock
     )
@@ -184,7 +193,7 @@ async def decide(
 
 @employer_router.get(
     "/{employer_id}/credit-profile",
-    summary="An employer's credit profile",
+    summary="用人单位信用等级概况 / An employer's credit profile",
     description="The grade in force (the latest final evaluation) with its explanation, a "
     "pending notice, the record summary and the grade history. Employers: their own only.",
     responses=responses(404, 422),
@@ -192,4 +201,6 @@ async def decide(
 async def credit_profile(
     employer_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> CreditProfile:
+    """现行信用等级及其说明、待决的拟评C级告知、信用记录汇总和历次评价等级。用人单位只能查看本
+    单位的。"""
     return await credit_profiles.get(session=session, employer_id=employer_id, actor=actor)

@@ -24,7 +24,7 @@ Starter = Annotated[Actor, Depends(require(Permission.grading_runs_write))]
 @router.post(
     "",
     status_code=202,
-    summary="Start a grading run",
+    summary="启动批量评价 / Start a grading run",
     description="Grades every employer (or `employer_ids`) for an ended `cycle` (a calendar "
     "year before the current one in Asia/Shanghai; 422 otherwise) on the rules in force, in "
     "the background, in slices of employers that several workers grade at once. A cycle that "
@@ -46,6 +46,8 @@ async def start_run(
     clock: ClockDep,
     actor: Starter,
 ) -> GradingRunPublic:
+    """按现行评价规则，在后台对已结束的评价周期（上一自然年或更早）评价全部或指定的用人单位；结
+    果未变的不改动，新评为C级的先发拟评C级告知。同一周期有未完成的批量评价时为 409。"""
     run = await grading_runs.start(
         session=session, cycle=data.cycle, employer_ids=data.employer_ids, actor=actor,
         clock=clock,
@@ -63,7 +65,7 @@ async def start_run(
 
 @router.get(
     "",
-    summary="List grading runs",
+    summary="批量评价列表 / List grading runs",
     response_model=Page[GradingRunPublic],
     description="Newest first.",
     responses=responses(422),
@@ -75,6 +77,7 @@ async def list_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[GradingRunPublic]:
+    """按时间倒序。"""
     rows, next_cursor = await grading_runs.list_(
         session=session, cycle=cycle, limit=limit, cursor=cursor
     )
@@ -83,9 +86,10 @@ async def list_runs(
 
 @router.get(
     "/{run_id}",
-    summary="Watch a grading run",
+    summary="查看批量评价进度 / Watch a grading run",
     description="`done` of `total` employers, `counts` by grade, `changed` evaluations.",
     responses=responses(404, 422),
 )
 async def get_run(run_id: uuid.UUID, session: SessionDep, actor: Reader) -> GradingRunPublic:
+    """已评价数与总数、各等级数量和有变化的评价数。"""
     return GradingRunPublic.model_validate(await grading_runs.get(session=session, run_id=run_id))

@@ -43,17 +43,18 @@ class Readiness(Health):
 
 @router.get(
     "/healthz",
-    summary="Liveness",
+    summary="存活检查 / Liveness",
     description="The process is up.",
     response_model_exclude_none=True,
 )
 async def healthz() -> Health:
+    """进程在运行。"""
     return Health(status="ok")
 
 
 @router.get(
     "/readyz",
-    summary="Readiness",
+    summary="就绪检查 / Readiness",
     description="The database answers and its schema is at the migration head; 503 if not. "
     "`warnings` lists what needs attention but leaves the service ready (still 200): from "
     "LABOR_CREDIT_CALENDAR_WARNING_FROM (default 10-01), next year's working-day calendar not "
@@ -63,6 +64,8 @@ async def healthz() -> Health:
 async def readyz(
     request: Request, response: Response, today: TodayDep, settings: SettingsDep
 ) -> Readiness:
+    """数据库可连接且结构已迁移到最新版本，否则 503；`warnings` 列出需要注意但不影响就绪的事项
+    （如次年工作日历尚未载入）。"""
     expected = request.app.state.migration_head
     try:
         async with request.app.state.engine.connect() as conn:
@@ -92,7 +95,7 @@ async def _calendar(request: Request, today: date, settings: Settings) -> Calend
 
 @router.get(
     "/metrics",
-    summary="Prometheus metrics",
+    summary="Prometheus 监控指标 / Prometheus metrics",
     response_class=Response,
     description="Request counts and latency by route template; database pool use; "
     "`calendar_next_year_missing` (1 from LABOR_CREDIT_CALENDAR_WARNING_FROM while next year's "
@@ -100,6 +103,7 @@ async def _calendar(request: Request, today: date, settings: Settings) -> Calend
     responses=responses(),
 )
 async def metrics(request: Request, today: TodayDep, settings: SettingsDep) -> Response:
+    """按路由统计的请求数和耗时、数据库连接池使用情况、次年工作日历是否未载入。"""
     # a database that does not answer leaves the gauge as last computed; /readyz reports it
     with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
         async with asyncio.timeout(CALENDAR_REFRESH_SECONDS):

@@ -38,7 +38,7 @@ def _public(job: ImportJob) -> ImportJobPublic:
 @router.post(
     "",
     status_code=202,
-    summary="Import credit records from a file",
+    summary="从文件导入信用记录 / Import credit records from a file",
     description="A CSV (UTF-8, or GBK/GB18030 as Excel saves it in Chinese) or XLSX file whose "
     "header row uses the template's columns (Chinese label, English key, or both as in the "
     "template). The header is checked at once; the rows are written in the background as drafts "
@@ -56,6 +56,8 @@ async def start_import(
     file: Annotated[UploadFile, File(description="the .csv or .xlsx file")],
     dry_run: Annotated[bool, Form()] = False,
 ) -> ImportJobPublic:
+    """上传 CSV（UTF-8 或 GBK）或 XLSX 文件，表头用模板的中文或英文列名；各行在后台写入为由你采
+    集的草稿（第八条：由另一人核实）。`dry_run` 只校验、不写入。"""
     job = await imports.start(
         session=session,
         file_name=file.filename or "upload",
@@ -76,12 +78,13 @@ async def start_import(
 
 @router.get(
     "/templates/{file_format}",
-    summary="Download the import template",
+    summary="下载导入模板 / Download the import template",
     description="The header row in Chinese and English: `统一社会信用代码 (uscc)`, ...",
     response_class=Response,
     responses=responses(422),
 )
 async def import_template(file_format: Literal["csv", "xlsx"], actor: Reader) -> Response:
+    """中英文表头，如 `统一社会信用代码 (uscc)`。"""
     media_type, build = TEMPLATES[file_format]
     return Response(
         build(),
@@ -94,24 +97,26 @@ async def import_template(file_format: Literal["csv", "xlsx"], actor: Reader) ->
 
 @router.get(
     "/{import_id}",
-    summary="Watch an import",
+    summary="查看导入进度 / Watch an import",
     description="Progress (`rows_done` of `rows_total`), counts, and once it has finished "
     "the link to the rejected rows' report.",
     responses=responses(404, 422),
 )
 async def get_import(import_id: uuid.UUID, session: SessionDep, actor: Reader) -> ImportJobPublic:
+    """进度和各类计数；完成后给出被拒绝行报告的链接。"""
     return _public(await imports.get(session=session, job_id=import_id, actor=actor))
 
 
 @router.get(
     "/{import_id}/errors.csv",
-    summary="Rejected rows and why",
+    summary="被拒绝的行及原因 / Rejected rows and why",
     description="One line per problem: row number (1 = first row under the header), "
     "column and reason.",
     response_class=Response,
     responses=responses(404, 422),
 )
 async def import_errors(import_id: uuid.UUID, session: SessionDep, actor: Reader) -> Response:
+    """每个问题一行：行号（表头下第一行为1）、列和原因。"""
     report = await imports.error_report(session=session, job_id=import_id, actor=actor)
     return Response(
         "\ufeff" + report,

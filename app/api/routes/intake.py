@@ -20,7 +20,7 @@ Client = Annotated[Actor, Depends(require(Permission.intake_write))]
 
 @router.post(
     "/records",
-    summary="Send credit records in a batch",
+    summary="批量报送信用记录 / Send credit records in a batch",
     description=f"Up to {MAX_BATCH} records, each keyed by `(source, external_id)`; the API "
     "key decides the source (Art 5: labour relations, arbitration and social insurance bodies). "
     "Each item is answered in the order sent: `created`, `unchanged` (the same content again), "
@@ -39,6 +39,9 @@ async def receive_records(
     actor: Client,
     idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
 ) -> IntakeResult:
+    """劳动关系、劳动争议仲裁、社会保险等机构的系统凭 API 密钥（`X-API-Key`）报送信用信息（第五
+    条），每次至多1000条，须带 `Idempotency-Key`；逐条答复新建、未变、更正或拒绝，一条有误只拒
+    绝该条。"""
     return await intake.receive_once(
         session=session,
         idempotency_key=idempotency_key,

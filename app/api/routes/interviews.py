@@ -25,7 +25,7 @@ Writer = Annotated[Actor, Depends(require(Permission.interviews_write))]
 @router.post(
     "",
     status_code=201,
-    summary="Enter an interview",
+    summary="录入约谈 / Enter an interview",
     description="Art 13(2): a C unit's principal and directly responsible persons are "
     "interviewed, and the interview is entered in the unit's credit record: a `basic` record of "
     "kind `interview` titled `约谈: <subject>` is created with it (`credit_record_id`) as a "
@@ -41,6 +41,8 @@ async def create_interview(
     clock: ClockDep,
     actor: Writer,
 ) -> InterviewPublic:
+    """第十三条第（二）项：对C级用人单位的主要负责人、直接责任人进行约谈，约谈情况记入用人单位
+    信用记录：同时生成一条待核实的基础信息记录。"""
     interview = await interviews.create(
         session=session, data=data, actor=actor, settings=settings, clock=clock
     )
@@ -50,7 +52,7 @@ async def create_interview(
 
 @router.get(
     "",
-    summary="Search interviews",
+    summary="查询约谈 / Search interviews",
     response_model=Page[InterviewPublic],
     description="Newest first; `interviewed_from`/`interviewed_to` are inclusive. An employer "
     "account sees only its own interviews; another employer's `employer_id` is a 404, as for "
@@ -66,6 +68,7 @@ async def list_interviews(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[InterviewPublic]:
+    """按时间倒序。用人单位账号只能看到本单位的约谈。"""
     rows, next_cursor = await interviews.list_(
         session=session,
         actor=actor,
@@ -81,7 +84,7 @@ async def list_interviews(
 
 @router.get(
     "/{interview_id}",
-    summary="Read an interview",
+    summary="查看约谈记录 / Read an interview",
     description="One 约谈 record (Art 13(2)) with the persons interviewed, the officers, the "
     "summary and the commitments made. An employer account reads only its own.",
     responses=responses(404, 422),
@@ -89,5 +92,6 @@ async def list_interviews(
 async def get_interview(
     interview_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> InterviewPublic:
+    """被约谈人、约谈人员、约谈情况和所作承诺。用人单位只能查看本单位的。"""
     interview = await interviews.get(session=session, interview_id=interview_id, actor=actor)
     return InterviewPublic.model_validate(interview)

@@ -26,7 +26,7 @@ Collector = Annotated[Actor, Depends(require(Permission.credit_records_write))]
 @router.post(
     "/{record_id}/attachments",
     status_code=201,
-    summary="Attach evidence",
+    summary="上传信用记录的证据材料 / Attach evidence",
     description="Multipart upload (`file`). Stored outside the database under its sha256; the "
     "same file on the same record is kept once (200 with the existing attachment). Allowed on a "
     "draft (its collector or a reviewer) and on a verified record (any inspector or reviewer) — "
@@ -43,6 +43,8 @@ async def add_attachment(
     settings: SettingsDep,
     actor: Collector,
 ) -> RecordAttachmentPublic:
+    """上传证据文件（multipart `file`），按 SHA-256 存于数据库之外，同一记录的相同文件只存一
+    次。已被取代或已撤销的版本不能再添加。"""
     data = await file.read(settings.attachment_max_bytes + 1)
     attachment, created = await record_attachments.add(
         session=session,
@@ -60,19 +62,20 @@ async def add_attachment(
 
 @router.get(
     "/{record_id}/attachments",
-    summary="List evidence",
+    summary="信用记录的证据材料列表 / List evidence",
     description="Bureau staff only: evidence can name complainants and workers (Art 8).",
 )
 async def list_attachments(
     record_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> list[RecordAttachmentPublic]:
+    """仅限本局工作人员：证据材料可能涉及投诉人和劳动者（第八条）。"""
     rows = await record_attachments.list_(session=session, record_id=record_id, actor=actor)
     return [RecordAttachmentPublic.model_validate(a) for a in rows]
 
 
 @router.get(
     "/{record_id}/attachments/{attachment_id}",
-    summary="Download evidence",
+    summary="下载信用记录的证据材料 / Download evidence",
     description="The file as uploaded, with its content type; `ETag` is its sha256.",
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}},
@@ -84,6 +87,7 @@ async def download_attachment(
     settings: SettingsDep,
     actor: Reader,
 ) -> FileResponse:
+    """按上传时的原样和类型返回文件；`ETag` 为其 SHA-256。"""
     attachment, path = await record_attachments.get(
         session=session,
         record_id=record_id,

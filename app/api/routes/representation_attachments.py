@@ -26,7 +26,7 @@ Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent)
 @router.post(
     "/{evaluation_id}/representations/attachments",
     status_code=201,
-    summary="File evidence with a representation (陈述申辩)",
+    summary="上传陈述申辩的证据材料 / File evidence with a representation",
     description="Multipart upload (`file`) by the employer's own account or by staff for it, "
     "while the evaluation is a `notice`, on or before `representation_deadline` and before a "
     "reviewer decides (409 `notice-window-closed` otherwise, naming the deadline), before or "
@@ -45,6 +45,8 @@ async def add_representation_attachment(
     clock: ClockDep,
     actor: Representer,
 ) -> RepresentationAttachmentPublic:
+    """拟评C级告知期间、陈述申辩期限届满前，由用人单位（或工作人员代为）上传证据文件；同一告知
+    的相同文件只存一次。"""
     attachment, created = await representation_attachments.add(
         session=session,
         evaluation_id=evaluation_id,
@@ -62,13 +64,14 @@ async def add_representation_attachment(
 
 @router.get(
     "/{evaluation_id}/representations/attachments",
-    summary="List a representation's evidence",
+    summary="陈述申辩的证据材料列表 / List a representation's evidence",
     description="Whoever may read the evaluation (its employer, staff), in the order filed, "
     "each with its filer (`filed_by`; bureau staff unnamed to an employer account).",
 )
 async def list_representation_attachments(
     evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
 ) -> list[RepresentationAttachmentPublic]:
+    """可查看该评价的人（本用人单位、工作人员）均可查看。"""
     rows = await representation_attachments.list_(
         session=session, evaluation_id=evaluation_id, actor=actor
     )
@@ -79,7 +82,7 @@ async def list_representation_attachments(
 
 @router.get(
     "/{evaluation_id}/representations/attachments/{attachment_id}",
-    summary="Download a representation's evidence file",
+    summary="下载陈述申辩的证据材料 / Download a representation's evidence file",
     description="The stored file with its original name and type.",
     response_class=FileResponse,
     responses=responses(409),
@@ -91,6 +94,7 @@ async def download_representation_attachment(
     settings: SettingsDep,
     actor: Reader,
 ) -> FileResponse:
+    """按原文件名和类型返回所存文件。"""
     attachment, path = await representation_attachments.get(
         session=session,
         evaluation_id=evaluation_id,

@@ -21,8 +21,13 @@ Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="the rule set'
 Admin = Annotated[Actor, Depends(require(Permission.rule_sets_write))]
 
 
-@router.get("", summary="List rule set versions", description="Oldest version first.")
+@router.get(
+    "",
+    summary="评价规则集版本列表 / List rule set versions",
+    description="Oldest version first.",
+)
 async def list_rule_sets(session: SessionDep, actor: Reader) -> list[RuleSetPublic]:
+    """按版本从旧到新。"""
     found = await rule_sets.list_(session=session)
     return [await rule_sets.to_public(session=session, rule_set=r) for r in found]
 
@@ -30,7 +35,7 @@ async def list_rule_sets(session: SessionDep, actor: Reader) -> list[RuleSetPubl
 @router.post(
     "",
     status_code=201,
-    summary="Add a rule set version",
+    summary="新增评价规则集版本 / Add a rule set version",
     description="An admin adds version N+1. Each rule: `rule_id`, `grade` (A/B/C), legal "
     "`citation`, `description` (the explanation's detail; `{cycle}`, `{count}`, `{threshold}` "
     'are filled in) and `when`: `{"fact": ..., "at_least": <number or parameter name>}` '
@@ -49,6 +54,8 @@ async def create_rule_set(
     clock: ClockDep,
     actor: Admin,
 ) -> RuleSetPublic:
+    """管理员新增第 N+1 版（第九条）：每条规则有编号、所得等级（A/B/C）、法律依据、说明和条件；
+    自 `effective_from`（不早于今日）起施行。"""
     rule_set = await rule_sets.create(session=session, data=data, actor=actor, clock=clock)
     response.headers["Location"] = f"/api/v1/rule-sets/{rule_set.version}"
     return await rule_sets.to_public(session=session, rule_set=rule_set)
@@ -56,19 +63,20 @@ async def create_rule_set(
 
 @router.get(
     "/{version}",
-    summary="Read a rule set version",
+    summary="查看评价规则集版本 / Read a rule set version",
     description="Its parameters and rules, and `in_use`: once an evaluation was made with it, "
     "it is frozen (only superseded by a newer version).",
     responses=responses(404, 422),
 )
 async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> RuleSetPublic:
+    """参数和规则，及 `in_use`：一经用于评价即冻结，只能由新版本取代。"""
     rule_set = await rule_sets.get(session=session, version=version)
     return await rule_sets.to_public(session=session, rule_set=rule_set)
 
 
 @router.patch(
     "/{version}",
-    summary="Edit an unused rule set version",
+    summary="修改未使用的评价规则集版本 / Edit an unused rule set version",
     description="Only while no evaluation was made with it (409 once `in_use`: add a new "
     "version instead). Same checks as creating one.",
     responses=responses(404, 409, 422),
@@ -80,6 +88,7 @@ async def update_rule_set(
     clock: ClockDep,
     actor: Admin,
 ) -> RuleSetPublic:
+    """仅在尚无评价使用该版本时可改（否则 409，请新增版本）。"""
     rule_set = await rule_sets.update(
         session=session, version=version, data=data, actor=actor, clock=clock
     )

@@ -22,19 +22,20 @@ router = api_router(prefix="/stats", tags=["stats"], responses=responses(401, 40
 
 @router.get(
     "/scheduler",
-    summary="Scheduler health",
+    summary="定时任务运行状况 / Scheduler health",
     description="The active scheduler instance, the last heartbeat of each instance and "
     "the outcome of recent job runs (yearly grading, deadlines, pushes, audit check).",
 )
 async def scheduler_status(
     session: SessionDep, actor: Annotated[Actor, Depends(require(Permission.stats_read))]
 ) -> SchedulerStatus:
+    """当前主调度实例、各实例的最后心跳和近期任务运行结果。"""
     return await jobs.status(session=session)
 
 
 @router.get(
     "/grading",
-    summary="Grading at a glance",
+    summary="信用等级评价概况 / Grading at a glance",
     description="Current evaluations of `cycle` by grade (default: the last ended cycle), open "
     "notices, and rectified C units waiting for their Art 17 re-grade: due (deadline ahead) "
     "and overdue (deadline passed) — also the `grading_art17_deadlines` gauge in /metrics.",
@@ -46,12 +47,14 @@ async def grading(
     actor: Annotated[Actor, Depends(require(Permission.stats_read))],
     cycle: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> grading_stats.GradingStats:
+    """某评价周期各等级的现行评价数、未结的拟评C级告知，以及已整改、待按第十七条调整信用等级的C
+    级单位（未到期和已逾期）。"""
     return await grading_stats.get(session=session, cycle=cycle or today.year - 1, today=today)
 
 
 @router.get(
     "/calendar",
-    summary="Working-day calendar coverage",
+    summary="工作日历覆盖情况 / Working-day calendar coverage",
     description="The first and last years the working-day calendar covers and whether it covers "
     "next year (DOMAIN.md §8: the State Council publishes year N's notice around November of "
     "N−1; a deadline in a year not covered is refused). From `warn_from` "
@@ -65,4 +68,5 @@ async def calendar_coverage(
     settings: SettingsDep,
     actor: Annotated[Actor, Depends(require(Permission.stats_read))],
 ) -> CalendarCoverage:
+    """工作日历覆盖的首末年份及是否已覆盖次年；自每年设定的日期起，次年尚未载入即给出警告。"""
     return await coverage.next_year_status(session=session, today=today, settings=settings)

@@ -22,7 +22,7 @@ Admin = Annotated[Actor, Depends(require(Permission.users_manage))]
 
 @router.get(
     "",
-    summary="List accounts",
+    summary="账号列表 / List accounts",
     response_model=Page[UserPublic],
     description="Ordered by username, optionally of one `role`; pass `next_cursor` back as "
     "`cursor`. Password hashes are never shown.",
@@ -35,6 +35,7 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[UserPublic]:
+    """仅管理员。按用户名排序，可按角色筛选；从不显示密码哈希。"""
     rows, next_cursor = await users.list_(session=session, role=role, limit=limit, cursor=cursor)
     return Page(items=[UserPublic.model_validate(u) for u in rows], next_cursor=next_cursor)
 
@@ -42,32 +43,35 @@ async def list_users(
 @router.post(
     "",
     status_code=201,
-    summary="Create an account",
+    summary="创建账号 / Create an account",
     description="An employer account must name its employer (`employer_id`); staff must not.",
     responses=responses(409, 422),
 )
 async def create_user(data: UserCreate, session: SessionDep, actor: Admin) -> UserPublic:
+    """仅管理员。用人单位账号须指定所属用人单位，工作人员账号不得指定。"""
     return UserPublic.model_validate(await users.create(session=session, data=data, actor=actor))
 
 
 @router.get(
     "/{user_id}",
-    summary="Read an account",
+    summary="查看账号 / Read an account",
     description="One staff or employer account, with its role and whether it is active.",
     responses=responses(404, 422),
 )
 async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> UserPublic:
+    """仅管理员。一个工作人员或用人单位账号，及其角色和是否启用。"""
     return UserPublic.model_validate(await users.get(session=session, user_id=user_id))
 
 
 @router.patch(
     "/{user_id}",
-    summary="Change an account",
+    summary="修改账号 / Change an account",
     description="Rename, change role, disable (`is_active: false`) or reset the password.",
     responses=responses(404, 422),
 )
 async def update_user(
     user_id: uuid.UUID, data: UserUpdate, session: SessionDep, clock: ClockDep, actor: Admin
 ) -> UserPublic:
+    """仅管理员。改名、改角色、停用（`is_active: false`）或重置密码。"""
     user = await users.update(session=session, user_id=user_id, data=data, actor=actor, clock=clock)
     return UserPublic.model_validate(user)
