@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,18 +16,19 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class CreditEventType(StrEnum):
-    record_verified = "record.verified"
-    record_corrected = "record.corrected"
-    record_revoked = "record.revoked"
+class CreditEventType(LabelledEnum):
+    record_verified = "record.verified", "记录已审核", "record verified"
+    record_corrected = "record.corrected", "记录已更正", "record corrected"
+    record_revoked = "record.revoked", "记录已撤销", "record revoked"
 
 
-class EventSubject(StrEnum):
+class EventSubject(LabelledEnum):
     """What an event is about; its id is `subject_id`."""
 
-    credit_record = "credit_record"
+    credit_record = "credit_record", "信用记录", "credit record"
 
 
 class CreditEvent(SQLModel, table=True):

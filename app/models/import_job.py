@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class ImportStatus(StrEnum):
-    queued = "queued"
-    running = "running"
-    finished = "finished"
-    failed = "failed"
+class ImportStatus(LabelledEnum):
+    queued = "queued", "排队中", "queued"
+    running = "running", "进行中", "running"
+    finished = "finished", "已完成", "finished"
+    failed = "failed", "失败", "failed"
 
 
 class ImportJobBase(SQLModel):
