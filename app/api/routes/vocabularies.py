@@ -44,6 +44,7 @@ class VocabularyNotFound(NotFound):
     "takes and answers, its Chinese and its English label; vocabularies in name order, values "
     "in the enum's order. The same labels are in each enum's OpenAPI schema (`description`, "
     "`x-enum-descriptions`). Public: no sign-in needed.",
+    responses=responses(422),
 )
 async def list_vocabularies() -> list[Vocabulary]:
     return vocabulary.vocabularies()
@@ -53,7 +54,7 @@ async def list_vocabularies() -> list[Vocabulary]:
     "/{name}",
     summary="One vocabulary",
     description="One enum's values with their labels, e.g. `record_category`, `severity`.",
-    responses=responses(404),
+    responses=responses(404, 422),
 )
 async def get_vocabulary(name: str) -> Vocabulary:
     enum = vocabulary.enums().get(name)
