@@ -188,24 +188,11 @@ async def _write_chunk(
     )
     good = [row for row in checked if row.ok and row.content]
     bad = [row for row in checked if not row.ok]
-    record_ids: list[uuid.UUID | None] = [None] * len(good)  # a dry run creates nothing
-    if good and not job.dry_run:
-        record_ids = list(
-            await credit_records.create_many(
-                session=session,
-                items=[row.content for row in good if row.content],
-                actor=actor,
-                settings=settings,
-                clock=clock,
-                prechecked=True,
-            )
-        )
+    record_ids = await _create(session, job, good, actor, settings, clock)
     made = ImportRowOutcome.would_create if job.dry_run else ImportRowOutcome.created
     results: list[Result] = [(row.number, ImportRowOutcome.example, None) for row in examples]
-    results += [
-        (real[row.index].number, made, record_id)
-        for row, record_id in zip(good, record_ids, strict=True)
-    ]
+    created = zip(good, record_ids, strict=True)
+    results += [(real[row.index].number, made, record_id) for row, record_id in created]
     results += [(real[row.index].number, ImportRowOutcome.rejected, None) for row in bad]
     await _record_results(session, job, results)
     await _record_reasons(session, job, [(real[row.index].number, row) for row in bad])
@@ -223,6 +210,28 @@ async def _write_chunk(
     )
     assert updated is not None
     return updated
+
+
+async def _create(
+    session: AsyncSession,
+    job: ImportJob,
+    good: list[record_checks.CheckedRow],
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> list[uuid.UUID | None]:
+    """The records of the good rows, in their order (a dry run creates none)."""
+    if job.dry_run or not good:
+        return [None] * len(good)
+    created = await credit_records.create_many(
+        session=session,
+        items=[row.content for row in good if row.content],
+        actor=actor,
+        settings=settings,
+        clock=clock,
+        prechecked=True,
+    )
+    return list(created)
 
 
 async def _record_results(session: AsyncSession, job: ImportJob, results: list[Result]) -> None:
