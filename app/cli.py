@@ -124,12 +124,16 @@ def demo_seed(args: argparse.Namespace) -> None:
     print(summary)
 
 
+SHOWN_REJECTED_ROWS = 20  # the rest are in the report
+
+
 def import_file(args: argparse.Namespace) -> None:
     """The same job as POST /api/v1/imports, with a progress bar on stderr."""
     from pathlib import Path
 
     from app.core import access
-    from app.intake import imports
+    from app.intake import imports, reads
+    from app.models.import_job import ImportRowOutcome
 
     settings = get_settings()
     url = database_url(settings)
@@ -147,7 +151,7 @@ def import_file(args: argparse.Namespace) -> None:
             flush=True,
         )
 
-    async def run() -> Any:
+    async def run() -> tuple[Any, list[Any]]:
         engine = create_engine(url, pool_size=2)
         factory = session_factory(engine)
         try:
@@ -162,23 +166,40 @@ def import_file(args: argparse.Namespace) -> None:
                     actor=actor,
                     settings=settings,
                 )
-            return await imports.run(
+            done = await imports.run(
                 factory=factory,
                 job_id=job.id,
                 settings=settings,
                 clock=Clock(settings.timezone),
                 progress=bar,
             )
+            assert done is not None  # a new job: no other worker holds it
+            async with factory() as session:
+                rejected = await reads.list_rows(
+                    session=session,
+                    job_id=job.id,
+                    actor=actor,
+                    language="zh",
+                    outcome=ImportRowOutcome.rejected,
+                    limit=SHOWN_REJECTED_ROWS,
+                    cursor=None,
+                )
+            return done, rejected.items
         finally:
             await engine.dispose()
 
-    job = asyncio.run(run())
+    job, rejected = asyncio.run(run())
     print(file=sys.stderr)
+    made = "would be created" if job.dry_run else "created"
+    skipped = f", {job.skipped_count} example row(s) skipped" if job.skipped_count else ""
     print(
-        f"import {job.id}: {job.status}, {job.created_count} created, "
-        f"{job.rejected_count} rejected of {job.rows_total} rows"
+        f"import {job.id}: {job.status}, {job.created_count} {made}, "
+        f"{job.rejected_count} rejected{skipped} of {job.rows_total} rows"
         + (" (dry run: nothing written)" if job.dry_run else "")
     )
+    for row in rejected:  # the reasons in Chinese, the service's language
+        for reason in row.reasons:
+            print(f"  第{row.row_number}行 {reason.column_label or ''}: {reason.reason}")
     if job.rejected_count:
         print(f"rejected rows: GET /api/v1/imports/{job.id}/errors.csv")
     if job.status != "finished":

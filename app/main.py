@@ -28,6 +28,7 @@ from app.api.routes import (
     rule_sets,
     stats,
     users,
+    vocabularies,
 )
 from app.api.routing import api_router
 from app.core import migrations
@@ -100,6 +101,7 @@ def create_app(
     api.include_router(evaluations.router)
     api.include_router(evaluations.employer_router)
     api.include_router(grading_runs.router)
+    api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)
     docs.mount_offline_docs(app)

@@ -16,6 +16,7 @@ from app.accounts import users
 from app.core import actors
 from app.core.db import create_engine, session_factory
 from app.intake import files as import_files
+from app.intake import templates
 from app.models.user import Role, UserCreate
 from bench import intake
 from bench.harness import http_server, load_employers, scratch_database
@@ -26,7 +27,7 @@ PASSWORD = "bench-password-2026"
 def csv_file(codes: list[str], count: int) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(import_files.header_cells())
+    writer.writerow(templates.header_cells())
     keys = [key for key, _ in import_files.COLUMNS]
     for item in intake.intake_items(codes, count):
         row = {**item, "source": "inspection", "kind": "wages", "punished": "是"}

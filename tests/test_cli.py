@@ -182,6 +182,7 @@ async def test_demo_seed_is_believable_and_idempotent(labor_credit, database):
 
 async def test_import_a_file_with_a_progress_bar(labor_credit, database, tmp_path, capsys):
     from app.intake import files as import_files
+    from app.intake import templates
 
     await labor_credit("create-user", "--username", "li.inspector", "--role", "inspector",
                        "--password", "long-enough-1")  # fmt: skip
@@ -195,14 +196,17 @@ async def test_import_a_file_with_a_progress_bar(labor_credit, database, tmp_pat
         code,
     )
     keys = [key for key, _ in import_files.COLUMNS]
-    good = {"uscc": code, "category": "dishonesty", "source": "inspection", "kind": "wages",
-            "occurred_date": "2026-03-01", "title": "拖欠工资"}  # fmt: skip
-    rows = [import_files.header_cells(), [good.get(k, "") for k in keys],
+    # as a clerk writes them: labels, a Chinese date
+    good = {"uscc": code, "category": "失信", "source": "劳动保障监察", "kind": "工资",
+            "occurred_date": "2026年3月1日", "title": "拖欠工资"}  # fmt: skip
+    rows = [templates.header_cells(), [good.get(k, "") for k in keys],
             [{**good, "uscc": "91350100M000100Y4Z"}.get(k, "") for k in keys]]  # fmt: skip
     path = tmp_path / "records.csv"
     path.write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
     out = await labor_credit("import", str(path), "--user", "li.inspector")
     assert re.search(r"finished, 1 created, 1 rejected of 2 rows", out), out
+    # the spreadsheet's row 3 (the header is row 1), said in Chinese
+    assert "第3行 统一社会信用代码: 统一社会信用代码第18位不是允许的字符" in out, out
     (record,) = await fetch(database, "SELECT r.status, u.username FROM credit_records r "
                             "JOIN users u ON u.id = r.collected_by")  # fmt: skip
     assert tuple(record) == ("draft", "li.inspector")

@@ -88,3 +88,40 @@ async def test_ten_replicas_starting_together_migrate_once(fresh_database_url):
         ("audit_events_immutable",),
         ("audit_events_no_truncate",),
     ]
+
+
+async def _execute(url: str, *statements: str) -> None:
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def test_0015_keeps_stored_import_reasons_in_both_columns_on_the_sheet_s_row(
+    fresh_database_url,
+):
+    """Reasons stored before 0015 were English and numbered from the first data row (1)."""
+    url = fresh_database_url
+    await asyncio.to_thread(migrations.upgrade, url, "0014")
+    user, job = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
+    await _execute(
+        url,
+        "INSERT INTO users (id, full_name, username, role, password_hash, is_active, "
+        f"failed_logins) VALUES ('{user}', '李', 'li', 'inspector', 'x', true, 0)",
+        "INSERT INTO import_jobs (id, file_name, file_format, dry_run, status, rows_total, "
+        "rows_done, created_count, rejected_count, stored_path, created_by) VALUES "
+        f"('{job}', 'a.csv', 'csv', false, 'finished', 1, 1, 0, 1, '/x', '{user}')",
+        "INSERT INTO import_row_errors (job_id, row_number, reason) "
+        f"VALUES ('{job}', 1, 'title is required')",
+    )
+    await asyncio.to_thread(migrations.upgrade, url)
+    rows = await _query(url, "SELECT row_number, reason_zh, reason_en FROM import_row_errors")
+    assert rows == [(2, "title is required", "title is required")]
+    assert await _query(url, "SELECT skipped_count FROM import_jobs") == [(0,)]
+    await asyncio.to_thread(migrations.downgrade, url, "0014")
+    assert await _query(url, "SELECT row_number, reason FROM import_row_errors") == [
+        (1, "title is required")
+    ]

@@ -39,6 +39,7 @@ async def test_every_schema_reference_resolves(client):
 
 _ANNOTATIONS = {"title", "description", "default", "examples", "example", "readOnly"}
 _ANNOTATIONS |= {"writeOnly", "deprecated", "contentMediaType", "contentEncoding"}
+_ANNOTATIONS |= {"x-enum-descriptions"}  # each enum value's labels (app/models/labels.py)
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),

@@ -17,10 +17,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import Clock
 from app.core.errors import FieldProblem
+from app.core.i18n import Text, say
 from app.employers import service as employers
 from app.employers import uscc
+from app.intake import reasons
 from app.models.credit_record import CreditRecordCreate, RecordSource
 from app.records import rules
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One problem of a row, said in both languages: a file import stores both, so that its
+    report reads in whichever language its reader asks for."""
+
+    loc: list[str | int]  # relative to the row: ["fine_amount"]
+    text: Text
+    type: str
+
+    def in_request_language(self, *prefix: str | int) -> FieldProblem:
+        return FieldProblem(loc=[*prefix, *self.loc], msg=say(self.text), type=self.type)
 
 
 @dataclass
@@ -28,14 +43,14 @@ class CheckedRow:
     index: int
     values: dict[str, Any] = field(default_factory=dict)  # as sent, once its shape is right
     content: CreditRecordCreate | None = None  # with its employer and source, when acceptable
-    problems: list[FieldProblem] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.content is not None and not self.problems
 
-    def reject(self, column: str, msg: str, kind: str) -> None:
-        self.problems.append(FieldProblem(loc=[column], msg=msg, type=kind))
+    def reject(self, column: str, text: Text, kind: str) -> None:
+        self.problems.append(RowProblem(loc=[column], text=text, type=kind))
         self.content = None
 
 
@@ -58,38 +73,51 @@ async def check(
     schema: type[BaseModel],
     source: RecordSource | None,
     clock: Clock,
+    from_file: bool = False,
 ) -> list[CheckedRow]:
     """Shape (schema, which names the employer by `uscc`), employer, then the content rules.
 
     `source` is the sender's when its key decides it (intake); otherwise each row names its own.
+    `from_file`: rows of a clerk's file, whose reasons speak of its columns and forms.
     Problem locations are relative to the row (`["fine_amount"]`).
     """
-    rows = [_shape(index, raw, schema) for index, raw in enumerate(raws)]
+    rows = [_shape(index, raw, schema, from_file) for index, raw in enumerate(raws)]
     shaped = [r for r in rows if r.values]
     codes = {r.index: uscc.normalise(str(r.values["uscc"])) for r in shaped}
     known = await employers.ids_by_uscc(session=session, codes=set(codes.values()))
     today = clock.today()
     for row in shaped:
-        employer_id = known.get(codes[row.index])
-        if employer_id is None:
-            row.reject("uscc", f"no employer with USCC {codes[row.index]} is registered", "unknown")
+        code = codes[row.index]
+        employer_id = known.get(code)
+        if employer_id is None:  # a registered code is taken as it is (a reviewer's exception)
+            _reject_unknown(row, code)
             continue
         content = {k: v for k, v in row.values.items() if k != "uscc"}
         content.update(employer_id=employer_id, **({"source": source} if source else {}))
         row.content = CreditRecordCreate.model_validate(content)
         row.problems = [
-            p.model_copy(update={"loc": p.loc[1:]})
+            RowProblem(p.loc[1:], reasons.of_rule(p.loc[1:], p.msg, p.type, row.content), p.type)
             for p in rules.problems(row.content, today=today)
         ]
     return rows
 
 
-def _shape(index: int, raw: Any, schema: type[BaseModel]) -> CheckedRow:
+def _reject_unknown(row: CheckedRow, code: str) -> None:
+    """Not registered: because the code itself is wrong (say which rule it breaks), or not."""
+    broken = uscc.breaches(code)
+    if broken:
+        row.reject("uscc", reasons.uscc_breach(broken[0], "uscc"), f"uscc.{broken[0].rule}")
+    else:
+        row.reject("uscc", reasons.unknown_employer(code), "unknown")
+
+
+def _shape(index: int, raw: Any, schema: type[BaseModel], from_file: bool) -> CheckedRow:
     row = CheckedRow(index)
     try:
         row.values = schema.model_validate(raw).model_dump(exclude={"external_id"})
     except ValidationError as exc:
         row.problems = [
-            FieldProblem(loc=list(e["loc"]), msg=e["msg"], type=e["type"]) for e in exc.errors()
+            RowProblem(list(e["loc"]), reasons.of_validation(e, from_file=from_file), e["type"])
+            for e in exc.errors()
         ]
     return row

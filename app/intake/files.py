@@ -1,18 +1,32 @@
-"""Reading import files: CSV (UTF-8 or GBK/GB18030) and XLSX with bilingual headers; templates."""
+"""Reading import files as a clerk fills them in: CSV (UTF-8 or GBK/GB18030) and XLSX with
+bilingual headers; enum columns by code or Chinese label, dates in the usual Chinese forms.
+
+Each data row keeps the spreadsheet's own row number (the header is row 1), so a report names
+the row the clerk sees. The templates themselves are built in `templates.py`.
+"""
 
 from __future__ import annotations
 
-import codecs
 import csv
-import io
 import re
+import unicodedata
 import zipfile
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core.errors import InvalidField
+from app.core.i18n import Text
+from app.models.credit_record import (
+    PenaltyCategory,
+    RecordCategory,
+    RecordKind,
+    RecordSource,
+    SeriousCondition,
+    Severity,
+)
+from app.models.labels import LabelledEnum, folded
 
 # (key, Chinese label): a header cell may be "统一社会信用代码 (uscc)", the label or the key.
 COLUMNS: list[tuple[str, str]] = [
@@ -44,38 +58,81 @@ COLUMNS: list[tuple[str, str]] = [
     ("rectified_date", "整改完成日期"),
     ("penalty_performed_date", "处罚履行日期"),
 ]
+LABELS = dict(COLUMNS)
 REQUIRED = {"uscc", "category", "source", "kind", "occurred_date", "title"}
 RECTIFICATION = {
     "rectification_ordered_date": "ordered_date",
     "rectified_date": "rectified_date",
     "penalty_performed_date": "penalty_performed_date",
 }
+# Columns of an enum: a cell holds the code, the Chinese or English label or an alias
+# ("失信" for 失信信息), spaced and cased as typed (LabelledEnum.matching).
+ENUMS: dict[str, type[LabelledEnum]] = {
+    "category": RecordCategory,
+    "source": RecordSource,
+    "kind": RecordKind,
+    "penalty_category": PenaltyCategory,
+    "serious_conditions": SeriousCondition,  # several, separated by ；;，, or 、
+    "severity": Severity,
+}
+DATES = {"occurred_date", "decision_date", "penalty_valid_until", *RECTIFICATION}
+DATE_FORMS = "2025-12-12、2025/12/12、2025年12月12日、2025.12.12"
 _BY_NAME = {name: key for key, label in COLUMNS for name in (key, label, f"{label} ({key})")}
 _TRUE, _FALSE = {"true", "1", "是", "yes", "y"}, {"false", "0", "否", "no", "n", ""}
 XLSX_SIGNATURE = b"PK\x03\x04"
+# A row is the template's example, skipped, when its title or remarks begins with this.
+EXAMPLE_MARK = "示例"
+_SEPARATED = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
+_CHINESE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_TIME = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")  # "2025/12/12 0:00" from an export
+# Excel's day 1 is 1900-01-01, counted from 1899-12-30 because Excel takes 1900 for a leap year;
+# the last day it can hold is 9999-12-31 (serial 2958465).
+EXCEL_EPOCH, EXCEL_LAST_SERIAL = date(1899, 12, 30), 2958465
 
 
-def header_cells() -> list[str]:
-    return [f"{label} ({key})" for key, label in COLUMNS]
+class FileRow(NamedTuple):
+    number: int  # the spreadsheet's row number: the header is row 1, the first data row 2
+    values: dict[str, Any]
 
 
-def csv_template() -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(header_cells())
-    return codecs.BOM_UTF8 + buffer.getvalue().encode()
+class ImportFileType(InvalidField):
+    slug = "import-file-type"
+    title = Text("导入文件类型不对", "Wrong kind of import file")
+    about = Text(
+        "上传的文件不是 CSV 或 XLSX 表格。", "The uploaded file is not a CSV or XLSX spreadsheet."
+    )
+    remedy = Text(
+        "在 Excel 中另存为“CSV UTF-8”或“Excel 工作簿 (.xlsx)”后重新上传。",
+        "Save it from Excel as CSV UTF-8 or as an Excel workbook (.xlsx) and upload it again.",
+    )
 
 
-def xlsx_template() -> bytes:
-    from openpyxl import Workbook
+class ImportFileUnreadable(InvalidField):
+    slug = "import-file-unreadable"
+    title = Text("无法读取导入文件", "The import file cannot be read")
+    about = Text(
+        "文件的编码或格式与其类型不符（例如不是 UTF-8 或 GBK 文本的 CSV）。",
+        "The file's encoding or format does not match its kind (a CSV that is not UTF-8 or GBK "
+        "text, an XLSX that is not a workbook).",
+    )
+    remedy = Text(
+        "在 Excel 中另存为“CSV UTF-8”或 .xlsx 工作簿后重新上传。",
+        "Save it from Excel as CSV UTF-8 or as an .xlsx workbook and upload it again.",
+    )
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "credit_records"
-    sheet.append(header_cells())
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+class ImportFileHeader(InvalidField):
+    slug = "import-file-header"
+    title = Text("导入文件的表头不对", "The import file's header is wrong")
+    about = Text(
+        "第1行（表头）有不认识的列，或缺少必填的列。",
+        "Row 1 (the header) has a column the import does not know, or lacks a required one.",
+    )
+    remedy = Text(
+        "下载导入模板（GET /api/v1/imports/templates/xlsx），按模板的表头填写。",
+        "Download the template (GET /api/v1/imports/templates/xlsx) and keep its header row.",
+    )
 
 
 def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
@@ -83,10 +140,13 @@ def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
     suffix = Path(file_name).suffix.lower()
     if suffix == ".xlsx":
         if not head.startswith(XLSX_SIGNATURE):
-            raise InvalidField(
+            raise ImportFileUnreadable(
                 ["body", "file"],
-                f"{file_name} is not an XLSX workbook (an XLSX "
-                "file is a zip archive; this one does not start like one)",
+                Text(
+                    f"{file_name} 不是 XLSX 工作簿（XLSX 文件是 zip 压缩包，此文件的开头不是）",
+                    f"{file_name} is not an XLSX workbook (an XLSX "
+                    "file is a zip archive; this one does not start like one)",
+                ),
                 kind="file.not_xlsx",
             )
         return "xlsx", None
@@ -99,29 +159,48 @@ def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
                     return "csv", encoding
                 continue
             return "csv", encoding
-        raise InvalidField(
+        raise ImportFileUnreadable(
             ["body", "file"],
-            f"{file_name} is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
+            Text(
+                f"{file_name} 既不是 UTF-8 也不是 GBK/GB18030 文本；请另存为“CSV UTF-8”",
+                f"{file_name} is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
+            ),
             kind="file.encoding",
         )
-    raise InvalidField(
+    shown = suffix or "no suffix"
+    raise ImportFileType(
         ["body", "file"],
-        f"send a .csv or .xlsx file, not {suffix or 'no suffix'}",
+        Text(
+            f"请上传 .csv 或 .xlsx 文件，而不是 {suffix or '无扩展名的文件'}",
+            f"send a .csv or .xlsx file, not {shown}",
+        ),
         kind="file.type",
     )
 
 
-def rows(path: Path, file_format: str, encoding: str | None) -> Iterator[dict[str, Any]]:
-    """Data rows as {key: value} (empty cells left out), after checking the header."""
+def rows(path: Path, file_format: str, encoding: str | None) -> Iterator[FileRow]:
+    """Data rows as {key: value} (empty cells left out) with their spreadsheet row numbers,
+    after checking the header; blank rows are left out but keep their numbers counted."""
     raw = _xlsx_rows(path) if file_format == "xlsx" else _csv_rows(path, encoding or "utf-8-sig")
     header = next(raw, None)
     if header is None:
-        raise InvalidField(["body", "file"], "the file is empty: no header row", kind="file.empty")
+        raise ImportFileHeader(
+            ["body", "file"],
+            Text("文件是空的：没有表头行", "the file is empty: no header row"),
+            kind="file.empty",
+        )
     keys = _keys(header)
-    for cells in raw:
-        if not any(c not in (None, "") for c in cells):
-            continue  # blank line
-        yield _row(keys, cells)
+    for number, cells in enumerate(raw, start=2):
+        if all(_cell(c) is None for c in cells):
+            continue  # a blank row
+        yield FileRow(number, _row(keys, cells))
+
+
+def is_example(values: Mapping[str, Any]) -> bool:
+    """The template's example row, or a row marked as one: its title or remarks begins 示例
+    (【示例】 too)."""
+    marked = (folded(str(values.get(key, ""))).lstrip("【[(（") for key in ("title", "remarks"))
+    return any(text.startswith(EXAMPLE_MARK) for text in marked)
 
 
 def _keys(header: list[Any]) -> list[str | None]:
@@ -132,18 +211,24 @@ def _keys(header: list[Any]) -> list[str | None]:
             keys.append(None)
             continue
         if name not in _BY_NAME:
-            raise InvalidField(
+            raise ImportFileHeader(
                 ["body", "file"],
-                f"unknown column {name!r} (column {position}); "
-                "download the template for the accepted headers",
+                Text(
+                    f"不认识的列“{name}”（第{position}列）；请下载导入模板查看可用的表头",
+                    f"unknown column {name!r} (column {position}); "
+                    "download the template for the accepted headers",
+                ),
                 kind="file.header",
             )
         keys.append(_BY_NAME[name])
-    missing = REQUIRED - set(keys)
+    missing = [key for key, _ in COLUMNS if key in REQUIRED and key not in keys]
     if missing:
-        raise InvalidField(
+        raise ImportFileHeader(
             ["body", "file"],
-            f"missing required columns: {', '.join(sorted(missing))}",
+            Text(
+                "缺少必填的列：" + "、".join(f"{LABELS[k]} ({k})" for k in missing),
+                f"missing required columns: {', '.join(sorted(missing))}",
+            ),
             kind="file.header",
         )
     return keys
@@ -153,15 +238,20 @@ def _row(keys: list[str | None], cells: list[Any]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     rectification: dict[str, Any] = {}
     for key, cell in zip(keys, cells, strict=False):
-        value = _cell(cell)
-        if key is None or value is None:
+        if key is None:
+            continue
+        value = _date(cell) if key in DATES else _cell(cell)
+        if value is None:
             continue
         if key in RECTIFICATION:
             rectification[RECTIFICATION[key]] = value
         elif key == "serious_conditions":
-            row[key] = [v.strip() for v in re.split(r"[;；,，]", str(value)) if v.strip()]
+            parts = [v.strip() for v in re.split(r"[;；,，、]", str(value)) if v.strip()]
+            row[key] = [_enum(SeriousCondition, part) for part in parts]
         elif key == "punished":
             row[key] = _flag(str(value))
+        elif key in ENUMS:
+            row[key] = _enum(ENUMS[key], value)
         else:
             row[key] = value
     if rectification:
@@ -188,6 +278,31 @@ def _cell(cell: Any) -> Any:
     return cell
 
 
+def _date(cell: Any) -> Any:
+    """An ISO date from a date cell, an Excel serial number or text in one of DATE_FORMS (or
+    20251212); anything else as it is, for validation to reject with the accepted forms."""
+    is_number = isinstance(cell, int | float) and not isinstance(cell, bool)
+    if is_number and 1 <= cell <= EXCEL_LAST_SERIAL:
+        return (EXCEL_EPOCH + timedelta(days=int(cell))).isoformat()  # a fraction is the time
+    value = _cell(cell)
+    if not isinstance(value, str):
+        return value
+    text = _TIME.sub("", unicodedata.normalize("NFKC", value)).replace(" ", "")
+    for form in (_SEPARATED, _CHINESE, _COMPACT):
+        if match := form.fullmatch(text):
+            year, month, day = (int(g) for g in match.groups() if g.isdigit())
+            try:
+                return date(year, month, day).isoformat()
+            except ValueError:
+                return value  # 2025-02-30: no such day
+    return value
+
+
+def _enum(enum: type[LabelledEnum], value: Any) -> Any:
+    found = enum.matching(value) if isinstance(value, str) else None
+    return found.value if found is not None else value  # unknown: validation names the values
+
+
 def _flag(value: str) -> bool | str:
     lowered = value.strip().lower()
     if lowered in _TRUE:
@@ -203,10 +318,14 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list[Any]]:
         try:
             yield from reader
         except UnicodeDecodeError as exc:  # past the part sniff() looked at
-            raise InvalidField(
+            raise ImportFileUnreadable(
                 ["body", "file"],
-                f"the file stops being {encoding} text after line {reader.line_num} "
-                f"({exc.reason}); save the whole file as CSV UTF-8",
+                Text(
+                    f"文件第{reader.line_num}行之后不再是 {encoding} 文本（{exc.reason}）；"
+                    "请把整个文件另存为“CSV UTF-8”",
+                    f"the file stops being {encoding} text after line {reader.line_num} "
+                    f"({exc.reason}); save the whole file as CSV UTF-8",
+                ),
                 kind="file.encoding",
             ) from exc
 
@@ -217,12 +336,14 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InvalidField(
-            ["body", "file"], f"the XLSX workbook cannot be read: {exc}", kind="file.not_xlsx"
+        raise ImportFileUnreadable(
+            ["body", "file"],
+            Text(f"无法读取 XLSX 工作簿：{exc}", f"the XLSX workbook cannot be read: {exc}"),
+            kind="file.not_xlsx",
         ) from exc
     try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        sheet = workbook.worksheets[0]  # the records; a second sheet lists the allowed values
+        for values in sheet.iter_rows(values_only=True):  # gaps come as rows of None
             yield list(values)
     finally:
         workbook.close()

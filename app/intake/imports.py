@@ -9,8 +9,6 @@ Imported records are drafts collected by the uploader, verified by a second pers
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import itertools
 import logging
 import uuid
@@ -28,12 +26,17 @@ from app.audit import service as audit
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.errors import Forbidden, NotFound
 from app.intake import checks as record_checks
 from app.intake import files as import_files
+from app.intake import reasons as reasons_of
 from app.models.credit_record import CreditRecordCreate
-from app.models.import_job import ImportJob, ImportRowError, ImportStatus
-from app.models.user import Role
+from app.models.import_job import (
+    ImportJob,
+    ImportRowError,
+    ImportRowOutcome,
+    ImportRowResult,
+    ImportStatus,
+)
 from app.records import service as credit_records
 
 log = logging.getLogger(__name__)
@@ -101,31 +104,8 @@ def _store(path: Path, content: bytes) -> None:
     path.write_bytes(content)
 
 
-async def get(*, session: AsyncSession, job_id: uuid.UUID, actor: Actor) -> ImportJob:
-    job = await session.get(ImportJob, job_id)
-    if job is None:
-        raise NotFound(f"import {job_id} does not exist")
-    if actor.role == Role.inspector and job.created_by != actor.id:
-        raise Forbidden("an inspector sees only the imports they started")
-    return job
-
-
-async def error_report(*, session: AsyncSession, job_id: uuid.UUID, actor: Actor) -> str:
-    """CSV: row number, column, reason — one line per problem of a rejected row."""
-    await get(session=session, job_id=job_id, actor=actor)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["行号 (row)", "列 (column)", "原因 (reason)"])
-    errors = await session.scalars(
-        select(ImportRowError)
-        .where(ImportRowError.job_id == job_id)
-        .order_by(col(ImportRowError.row_number), col(ImportRowError.id))
-    )
-    writer.writerows((e.row_number, e.column or "", e.reason) for e in errors)
-    return buffer.getvalue()
-
-
 Factory = async_sessionmaker[AsyncSession]
+Result = tuple[int, ImportRowOutcome, uuid.UUID | None]  # row number, outcome, record
 Progress = Callable[[ImportJob], None]
 
 
@@ -190,39 +170,32 @@ def _chunks(rows: Any) -> Any:
 async def _write_chunk(
     session: AsyncSession,
     job: ImportJob,
-    chunk: list[dict[str, Any]],
+    chunk: list[import_files.FileRow],
     actor: Actor,
     settings: Settings,
     clock: Clock,
 ) -> ImportJob:
+    """Check and write one chunk, with each row's result and the job's progress."""
+    examples = [row for row in chunk if import_files.is_example(row.values)]
+    real = [row for row in chunk if not import_files.is_example(row.values)]
     checked = await record_checks.check(
-        session=session, raws=chunk, schema=ImportRow, source=None, clock=clock
+        session=session,
+        raws=[row.values for row in real],
+        schema=ImportRow,
+        source=None,
+        clock=clock,
+        from_file=True,
     )
-    good = [row.content for row in checked if row.ok and row.content]
-    if good and not job.dry_run:
-        await credit_records.create_many(
-            session=session,
-            items=good,
-            actor=actor,
-            settings=settings,
-            clock=clock,
-            prechecked=True,
-        )
+    good = [row for row in checked if row.ok and row.content]
     bad = [row for row in checked if not row.ok]
-    if bad:
-        await session.execute(
-            insert(ImportRowError),
-            [
-                {
-                    "job_id": job.id,
-                    "row_number": job.rows_done + row.index + 1,
-                    "column": ".".join(str(p) for p in problem.loc)[:64] or None,
-                    "reason": problem.msg[:1000],
-                }
-                for row in bad
-                for problem in row.problems
-            ],
-        )
+    record_ids = await _create(session, job, good, actor, settings, clock)
+    made = ImportRowOutcome.would_create if job.dry_run else ImportRowOutcome.created
+    results: list[Result] = [(row.number, ImportRowOutcome.example, None) for row in examples]
+    created = zip(good, record_ids, strict=True)
+    results += [(real[row.index].number, made, record_id) for row, record_id in created]
+    results += [(real[row.index].number, ImportRowOutcome.rejected, None) for row in bad]
+    await _record_results(session, job, results)
+    await _record_reasons(session, job, [(real[row.index].number, row) for row in bad])
     updated = await session.scalar(
         update(ImportJob)
         .where(col(ImportJob.id) == job.id)
@@ -231,11 +204,64 @@ async def _write_chunk(
             heartbeat_at=func.now(),
             created_count=ImportJob.created_count + len(good),  # a dry run: would create
             rejected_count=ImportJob.rejected_count + len(bad),
+            skipped_count=ImportJob.skipped_count + len(examples),
         )
         .returning(ImportJob)
     )
     assert updated is not None
     return updated
+
+
+async def _create(
+    session: AsyncSession,
+    job: ImportJob,
+    good: list[record_checks.CheckedRow],
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> list[uuid.UUID | None]:
+    """The records of the good rows, in their order (a dry run creates none)."""
+    if job.dry_run or not good:
+        return [None] * len(good)
+    created = await credit_records.create_many(
+        session=session,
+        items=[row.content for row in good if row.content],
+        actor=actor,
+        settings=settings,
+        clock=clock,
+        prechecked=True,
+    )
+    return list(created)
+
+
+async def _record_results(session: AsyncSession, job: ImportJob, results: list[Result]) -> None:
+    if results:
+        await session.execute(
+            insert(ImportRowResult),
+            [
+                {"job_id": job.id, "row_number": n, "outcome": outcome, "record_id": record_id}
+                for n, outcome, record_id in results
+            ],
+        )
+
+
+async def _record_reasons(
+    session: AsyncSession, job: ImportJob, rejected: list[tuple[int, record_checks.CheckedRow]]
+) -> None:
+    """Each reason in both languages, under the file's column key."""
+    reasons = [
+        {
+            "job_id": job.id,
+            "row_number": number,
+            "column": (reasons_of.column_of(problem.loc) or "")[:64] or None,
+            "reason_zh": problem.text.zh[:1000],
+            "reason_en": problem.text.en[:1000],
+        }
+        for number, row in rejected
+        for problem in row.problems
+    ]
+    if reasons:
+        await session.execute(insert(ImportRowError), reasons)
 
 
 async def _close(

@@ -17,8 +17,8 @@ from app.core import idempotency
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.errors import PROBLEM_BASE, AppError, FieldProblem, Problem
-from app.core.i18n import say
+from app.core.errors import PROBLEM_BASE, AppError, Problem
+from app.core.i18n import Text
 from app.intake import checks as record_checks
 from app.intake.checks import CheckedRow
 from app.models.credit_record import RecordSource
@@ -102,8 +102,12 @@ def _reject_duplicate_ids(rows: list[CheckedRow], external_ids: list[str | None]
         if external_id is not None and counts[external_id] > 1:
             row.reject(
                 "external_id",
-                f"external_id {external_id!r} appears "
-                f"{counts[external_id]} times in this batch; send each record once",
+                Text(
+                    f"external_id“{external_id}”在本批中出现{counts[external_id]}次；"
+                    "每条记录只发送一次",
+                    f"external_id {external_id!r} appears "
+                    f"{counts[external_id]} times in this batch; send each record once",
+                ),
                 "duplicate",
             )
 
@@ -192,7 +196,9 @@ async def _write(
                     reason=SOURCE_REASON,
                 )
             except AppError as refused:
-                row.reject("external_id", say(refused.detail), refused.slug)
+                detail = refused.detail
+                reason = detail if isinstance(detail, Text) else Text(detail, detail)
+                row.reject("external_id", reason, refused.slug)
                 outcomes[row.index] = (Outcome.rejected, None)
                 continue
             outcomes[row.index] = (outcome, record.id)
@@ -245,10 +251,7 @@ def _answer(
 ) -> IntakeOutcome:
     problem = None
     if row.problems:
-        errors = [
-            FieldProblem(loc=["body", "records", row.index, *p.loc], msg=p.msg, type=p.type)
-            for p in row.problems
-        ]
+        errors = [p.in_request_language("body", "records", row.index) for p in row.problems]
         fields = ", ".join(".".join(str(part) for part in p.loc) for p in row.problems)
         problem = Problem(
             type=PROBLEM_BASE + "validation",

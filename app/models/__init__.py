@@ -9,7 +9,7 @@ from app.models.employer import Employer
 from app.models.evaluation import Evaluation
 from app.models.event import ConsumedEvent, CreditEvent, EventConsumer
 from app.models.grading_run import GradingRun, GradingRunSlice
-from app.models.import_job import ImportJob, ImportRowError
+from app.models.import_job import ImportJob, ImportRowError, ImportRowResult
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
 from app.models.record_attachment import RecordAttachment
@@ -37,6 +37,7 @@ __all__ = [
     "IdempotentRequest",
     "ImportJob",
     "ImportRowError",
+    "ImportRowResult",
     "IntakeItem",
     "Interview",
     "JobRun",

@@ -19,52 +19,58 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
 from app.models.employer import ID_NUMBER_PATTERN
+from app.models.labels import LabelledEnum
 
 
-class ListingGround(StrEnum):
+class ListingGround(LabelledEnum):
     """人社部令第45号 Art 5: ordered to pay by a deadline, did not pay, and one of these."""
 
-    arrears_over_threshold = "arrears_over_threshold"  # 数额达到拒不支付劳动报酬罪数额标准
-    group_or_extreme_incident = "group_or_extreme_incident"  # 引发群体性事件、极端事件
+    arrears_over_threshold = (
+        "arrears_over_threshold",
+        "拖欠数额达到认定拒不支付劳动报酬罪数额标准",
+        "arrears reach the threshold of the crime of refusing to pay wages",
+    )
+    group_or_extreme_incident = (
+        "group_or_extreme_incident",
+        "引发群体性事件、极端事件",
+        "caused a group or extreme incident",
+    )
 
 
-class ListingStatus(StrEnum):
-    draft = "draft"  # entered, awaiting a second reviewer's verification: not in force
-    listed = "listed"
-    removed = "removed"  # early removal (提前移出)
-    expired = "expired"  # removed when the term ended (期满移出)
-    revoked = "revoked"  # its record was revoked: the listing was wrong
+class ListingStatus(LabelledEnum):
+    # draft: entered, awaiting a second reviewer's verification; not in force
+    draft = "draft", "待核实", "draft (awaiting verification)"
+    listed = "listed", "名单内", "listed"
+    removed = "removed", "提前移出", "removed early"
+    expired = "expired", "期满移出", "removed when the term ended"
+    revoked = "revoked", "已撤销（列入有误）", "revoked (the listing was wrong)"
 
 
-class RemovalKind(StrEnum):
-    early = "early"  # arrears paid + waiting period + written credit commitment
-    expiry = "expiry"  # on or after expires_on
+class RemovalKind(LabelledEnum):
+    # early: arrears paid + waiting period + written credit commitment
+    early = "early", "提前移出", "early removal"
+    expiry = "expiry", "期满移出", "removal at expiry"  # on or after expires_on
 
 
-class PartyRole(StrEnum):
+class PartyRole(LabelledEnum):
     """Persons listed with the unit (当事人, 人社部令第45号) and persons interviewed (Art 13)."""
 
-    legal_representative = "legal_representative"  # 法定代表人
-    principal = "principal"  # 主要负责人
-    actual_controller = "actual_controller"  # 实际控制人
-    directly_responsible = "directly_responsible"  # 直接负责的主管人员和其他直接责任人员
-    other = "other"
-
-
-PARTY_ROLE_LABELS = {
-    PartyRole.legal_representative: "法定代表人",
-    PartyRole.principal: "主要负责人",
-    PartyRole.actual_controller: "实际控制人",
-    PartyRole.directly_responsible: "直接责任人",
-    PartyRole.other: "其他人员",
-}
+    legal_representative = "legal_representative", "法定代表人", "legal representative"
+    principal = "principal", "主要负责人", "principal"
+    actual_controller = "actual_controller", "实际控制人", "actual controller"
+    directly_responsible = (
+        "directly_responsible",
+        "直接责任人",
+        "directly responsible person",
+        "直接负责的主管人员和其他直接责任人员",
+    )
+    other = "other", "其他人员", "other person", "其他"
 
 
 # A draft has no record and no verification; a listing in force or ended has both.
@@ -220,10 +226,11 @@ class BlacklistRemovalCreate(RequestModel):
     )
 
 
-class EarlyRemovalCondition(StrEnum):
-    arrears_paid = "arrears_paid"  # arrears_paid_on not recorded
-    waiting_period = "waiting_period"  # fewer than the configured months since payment
-    credit_commitment = "credit_commitment"  # commitment_received_on not recorded
+class EarlyRemovalCondition(LabelledEnum):
+    # each names what is missing: arrears_paid_on, the months since payment, the commitment
+    arrears_paid = "arrears_paid", "已支付拖欠的工资", "arrears paid"
+    waiting_period = "waiting_period", "支付后已满规定期限", "waiting period since payment"
+    credit_commitment = "credit_commitment", "已作出书面信用承诺", "written credit commitment"
 
 
 class BlacklistEntryPublic(BlacklistEntryBase):

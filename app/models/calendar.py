@@ -9,26 +9,30 @@ deadline in a year without one is refused, never guessed.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, timestamp_field
+from app.models.labels import LabelledEnum
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a sanity range for a year's number, not coverage
 MAX_DAYS_OFF, MAX_MAKE_UP_WORKDAYS = 120, 30  # more than any notice has
 
 
-class DayKind(StrEnum):
-    off = "off"  # an official day off (放假)
-    workday = "workday"  # a make-up working day on a weekend (调休上班)
+class DayKind(LabelledEnum):
+    off = "off", "放假", "day off"  # an official day off
+    workday = "workday", "调休上班", "make-up working day"  # on a weekend
 
 
-class CalendarSource(StrEnum):
-    chinesecalendar = "chinesecalendar"  # seeded from the PyPI package
-    admin = "admin"  # loaded by an admin from the notice
+class CalendarSource(LabelledEnum):
+    chinesecalendar = (
+        "chinesecalendar",
+        "chinesecalendar 数据包",
+        "chinesecalendar package",
+    )  # seeded from the PyPI package
+    admin = "admin", "管理员载入的通知", "notice loaded by an admin"
 
 
 class CalendarYear(SQLModel, table=True):

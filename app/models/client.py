@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class ClientSource(StrEnum):
-    social_insurance = "social_insurance"  # 社会保险
-    arbitration = "arbitration"  # 劳动争议仲裁
-    labour_relations = "labour_relations"  # 劳动关系
-    city_platform = "city_platform"  # 市信用信息共享平台
+class ClientSource(LabelledEnum):
+    social_insurance = "social_insurance", "社会保险", "social insurance"
+    arbitration = "arbitration", "劳动人事争议仲裁", "labour and personnel dispute arbitration"
+    labour_relations = "labour_relations", "劳动关系", "labour relations"
+    city_platform = "city_platform", "市信用信息共享平台", "city credit-sharing platform"
 
 
-class Scope(StrEnum):
-    intake = "intake"  # send credit records in (issue: credit information)
-    receipts = "receipts"  # the city platform's delivery receipts
+class Scope(LabelledEnum):
+    # intake: send credit records in (issue: credit information)
+    intake = "intake", "报送信用信息", "send credit records"
+    receipts = "receipts", "平台回执", "the city platform's delivery receipts"
 
 
 DEFAULT_SCOPES = {

@@ -5,57 +5,111 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class RecordCategory(StrEnum):
+class RecordCategory(LabelledEnum):
     """Art 6."""
 
-    basic = "basic"  # 基础信息
-    good = "good"  # 良好信息
-    dishonesty = "dishonesty"  # 失信信息
+    basic = "basic", "基础信息", "basic information", "基础", "基本信息", "基本"
+    good = "good", "良好信息", "good information", "良好"
+    dishonesty = "dishonesty", "失信信息", "dishonesty information", "失信"
 
 
-class RecordSource(StrEnum):
+class RecordSource(LabelledEnum):
     """Art 5."""
 
-    inspection = "inspection"  # 日常巡视检查/监察执法
-    complaint = "complaint"  # 举报投诉
-    written_review = "written_review"  # 书面审查
-    special_inspection = "special_inspection"  # 专项检查
-    labour_relations = "labour_relations"  # 劳动关系
-    arbitration = "arbitration"  # 劳动争议仲裁
-    social_insurance = "social_insurance"  # 社会保险
-    other = "other"
+    inspection = (
+        "inspection",
+        "劳动保障监察",
+        "labour-security inspection (routine patrols, enforcement)",
+        "日常巡视检查",
+        "监察执法",
+        "日常监察执法",
+        "劳动监察",
+    )
+    complaint = "complaint", "投诉举报", "complaints and reports", "举报投诉", "投诉", "举报"
+    written_review = "written_review", "书面审查", "written review", "劳动保障书面审查"
+    special_inspection = "special_inspection", "专项检查", "special inspection"
+    labour_relations = "labour_relations", "劳动关系", "labour relations"
+    arbitration = (
+        "arbitration",
+        "劳动人事争议仲裁",
+        "labour and personnel dispute arbitration",
+        "劳动争议仲裁",
+        "仲裁",
+    )
+    social_insurance = "social_insurance", "社会保险", "social insurance", "社保"
+    other = "other", "其他", "other"
 
 
-class RecordKind(StrEnum):
+class RecordKind(LabelledEnum):
     # dishonesty: the nine national evaluation items (人社部规〔2016〕1号 Art 6) and the black list
-    internal_rules = "internal_rules"  # 内部劳动保障规章制度
-    labour_contract = "labour_contract"  # 劳动合同
-    labour_dispatch = "labour_dispatch"  # 劳务派遣
-    child_labour = "child_labour"  # 禁止使用童工
-    female_juvenile_protection = "female_juvenile_protection"  # 女职工和未成年工特殊劳动保护
-    working_hours = "working_hours"  # 工作时间和休息休假
-    wages = "wages"  # 工资支付和最低工资
-    social_insurance = "social_insurance"  # 参加社会保险和缴纳社会保险费
-    other_violation = "other_violation"  # 其他遵守劳动保障法律法规
-    wage_arrears_listing = "wage_arrears_listing"  # 拖欠农民工工资失信联合惩戒对象名单
+    internal_rules = (
+        "internal_rules",
+        "内部劳动保障规章制度",
+        "internal labour rules",
+        "规章制度",
+    )
+    labour_contract = "labour_contract", "劳动合同", "labour contracts"
+    labour_dispatch = "labour_dispatch", "劳务派遣", "labour dispatch"
+    child_labour = "child_labour", "禁止使用童工", "ban on child labour", "童工", "使用童工"
+    female_juvenile_protection = (
+        "female_juvenile_protection",
+        "女职工和未成年工特殊劳动保护",
+        "special protection of female and juvenile workers",
+        "女职工和未成年工保护",
+    )
+    working_hours = (
+        "working_hours",
+        "工作时间和休息休假",
+        "working hours, rest and leave",
+        "工作时间",
+        "休息休假",
+    )
+    wages = (
+        "wages",
+        "工资支付和最低工资",
+        "wage payment and minimum wage",
+        "工资",
+        "工资支付",
+        "最低工资",
+    )
+    social_insurance = (
+        "social_insurance",
+        "参加社会保险和缴纳社会保险费",
+        "social insurance participation and contributions",
+        "社会保险",
+        "社保",
+    )
+    other_violation = (
+        "other_violation",
+        "其他遵守劳动保障法律法规情况",
+        "other compliance with labour-security law",
+        "其他违法",
+    )
+    wage_arrears_listing = (
+        "wage_arrears_listing",
+        "列入拖欠农民工工资失信联合惩戒对象名单",
+        "listed for joint punishment of wage arrears",
+        "拖欠农民工工资失信联合惩戒对象名单",
+        "拖欠农民工工资黑名单",
+    )
     # good
-    honour = "honour"  # 表彰奖励
-    credit_commitment = "credit_commitment"  # 信用承诺
-    other_good = "other_good"
+    honour = "honour", "表彰奖励", "honours and awards", "表彰", "奖励"
+    credit_commitment = "credit_commitment", "信用承诺", "credit commitment"
+    other_good = "other_good", "其他良好信息", "other good information"
     # basic
-    registration = "registration"  # 登记信息
-    inspection_record = "inspection_record"  # 检查记录
-    interview = "interview"  # 约谈 (Art 13(2))
-    other_basic = "other_basic"
+    registration = "registration", "登记信息", "registration information"
+    inspection_record = "inspection_record", "检查记录", "inspection record"
+    interview = "interview", "约谈", "interview (Art 13(2))", "约谈记录"
+    other_basic = "other_basic", "其他基础信息", "other basic information"
 
 
 KIND_CATEGORY: dict[RecordKind, RecordCategory] = {
@@ -84,42 +138,84 @@ KIND_CATEGORY: dict[RecordKind, RecordCategory] = {
 }
 
 
-class PenaltyCategory(StrEnum):
+class PenaltyCategory(LabelledEnum):
     """处罚类别 of the double-publicity fields (DOMAIN §2)."""
 
-    warning = "warning"  # 警告
-    circulated_criticism = "circulated_criticism"  # 通报批评
-    fine = "fine"  # 罚款
-    confiscation = "confiscation"  # 没收违法所得
-    suspension = "suspension"  # 责令停产停业
-    licence_suspension_or_revocation = "licence_suspension_or_revocation"  # 暂扣或吊销许可证
-    other = "other"
+    warning = "warning", "警告", "warning"
+    circulated_criticism = "circulated_criticism", "通报批评", "circulated criticism"
+    fine = "fine", "罚款", "fine"
+    confiscation = "confiscation", "没收违法所得", "confiscation of unlawful gains"
+    suspension = (
+        "suspension",
+        "责令停产停业",
+        "order to suspend production or business",
+        "停产停业",
+    )
+    licence_suspension_or_revocation = (
+        "licence_suspension_or_revocation",
+        "暂扣或者吊销许可证",
+        "licence suspended or revoked",
+        "暂扣或吊销许可证",
+        "暂扣许可证",
+        "吊销许可证",
+    )
+    other = "other", "其他", "other"
 
 
-class SeriousCondition(StrEnum):
+class SeriousCondition(LabelledEnum):
     """The C conditions of DOMAIN §3 (items 2–6) a record establishes."""
 
-    group_incident = "group_incident"  # 群体性/极端事件或严重不良社会影响
-    child_or_forced_labour = "child_or_forced_labour"  # 使用童工、强迫劳动
-    refused_to_perform = "refused_to_perform"  # 拒不履行整改指令、处理或处罚决定
-    obstructed_inspection = "obstructed_inspection"  # 无理抗拒、阻挠劳动保障监察
-    criminal_liability = "criminal_liability"  # 被追究刑事责任
+    group_incident = (
+        "group_incident",
+        "引发群体性事件、极端事件或造成严重不良社会影响",
+        "group or extreme incident, or serious adverse social impact",
+        "群体性事件",
+        "极端事件",
+    )
+    child_or_forced_labour = (
+        "child_or_forced_labour",
+        "使用童工、强迫劳动",
+        "child or forced labour",
+        "使用童工",
+        "强迫劳动",
+    )
+    refused_to_perform = (
+        "refused_to_perform",
+        "拒不履行限期整改指令、行政处理决定或者行政处罚决定",
+        "refused to perform a rectification order, handling or penalty decision",
+        "拒不履行",
+    )
+    obstructed_inspection = (
+        "obstructed_inspection",
+        "无理抗拒、阻挠劳动保障监察",
+        "unreasonably resisted or obstructed labour inspection",
+        "阻挠监察",
+    )
+    criminal_liability = (
+        "criminal_liability",
+        "被依法追究刑事责任",
+        "criminal liability",
+        "追究刑事责任",
+        "刑事责任",
+    )
 
 
-class Severity(StrEnum):
+class Severity(LabelledEnum):
     """失信行为等级 (国家发展改革委令第36号): sets the publication period (DOMAIN §5)."""
 
-    light = "light"  # 轻微
-    general = "general"  # 一般
-    serious = "serious"  # 严重
+    light = "light", "轻微", "light", "轻微失信"
+    general = "general", "一般", "general", "一般失信"
+    serious = "serious", "严重", "serious", "严重失信"
 
 
-class RecordStatus(StrEnum):
-    draft = "draft"  # a first version, or a correction awaiting its second person
-    verified = "verified"
-    superseded = "superseded"
-    revoked = "revoked"
-    withdrawn = "withdrawn"  # a draft correction taken back before it was verified
+class RecordStatus(LabelledEnum):
+    # draft: a first version, or a correction awaiting its second person
+    draft = "draft", "草稿（待审核）", "draft (awaiting verification)"
+    verified = "verified", "已审核", "verified"
+    superseded = "superseded", "已被更正", "superseded by a correction"
+    revoked = "revoked", "已撤销", "revoked"
+    # a draft correction taken back before it was verified
+    withdrawn = "withdrawn", "已撤回", "withdrawn"
 
 
 class Rectification(RequestModel):

@@ -4,30 +4,45 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class SubjectType(StrEnum):
+class SubjectType(LabelledEnum):
     """The subjects of Art 3."""
 
-    enterprise = "enterprise"  # 企业
-    individual_economic_organisation = "individual_economic_organisation"  # 个体经济组织
-    private_non_enterprise_unit = "private_non_enterprise_unit"  # 民办非企业单位
-    partnership = "partnership"  # 会计师事务所、律师事务所等合伙组织
-    foundation = "foundation"  # 基金会
-    public_institution = "public_institution"  # 事业单位 (with labour-contract employees)
-    social_organisation = "social_organisation"  # 社会团体 (with labour-contract employees)
+    enterprise = "enterprise", "企业", "enterprise"
+    individual_economic_organisation = (
+        "individual_economic_organisation",
+        "个体经济组织",
+        "individual economic organisation",
+        "个体工商户",
+    )
+    private_non_enterprise_unit = (
+        "private_non_enterprise_unit",
+        "民办非企业单位",
+        "private non-enterprise unit",
+    )
+    partnership = (
+        "partnership",
+        "会计师事务所、律师事务所等合伙组织",
+        "partnership (accounting firm, law firm, ...)",
+        "合伙组织",
+    )
+    foundation = "foundation", "基金会", "foundation"
+    # with labour-contract employees
+    public_institution = "public_institution", "事业单位", "public institution"
+    social_organisation = "social_organisation", "社会团体", "social organisation"
 
 
-class EmployerStatus(StrEnum):
-    active = "active"
-    deregistered = "deregistered"  # never deleted (Art 8)
+class EmployerStatus(LabelledEnum):
+    active = "active", "存续", "active"
+    deregistered = "deregistered", "已注销", "deregistered"  # never deleted (Art 8)
 
 
 ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9Xx]$"

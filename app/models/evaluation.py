@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,27 +16,30 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.labels import LabelledEnum
 from app.models.representation import RepresentationStatementPublic
 from app.models.representation_attachment import RepresentationAttachmentPublic
 from app.models.rule_set import Grade
 
 
-class EvaluationStatus(StrEnum):
-    notice = "notice"  # 拟评C级告知: waiting for the representation window or a decision
-    final = "final"
-    superseded = "superseded"
+class EvaluationStatus(LabelledEnum):
+    # notice: 拟评C级告知, waiting for the representation window or a decision
+    notice = "notice", "拟评C级告知", "notice of a proposed C"
+    final = "final", "已生效", "final"
+    superseded = "superseded", "已被取代", "superseded"
 
 
-class EvaluationOrigin(StrEnum):
-    batch = "batch"  # a grading run (yearly or started by a reviewer)
-    event = "event"  # dynamic adjustment (Art 10)
-    art17 = "art17"  # re-grade of a rectified C unit after its cycle (Art 17)
-    decision = "decision"  # a reviewer changed a proposed C after a representation
+class EvaluationOrigin(LabelledEnum):
+    batch = "batch", "批量评价", "grading run"  # yearly or started by a reviewer
+    event = "event", "动态调整", "dynamic adjustment"  # Art 10
+    art17 = "art17", "评价周期满后调整", "re-grade after the cycle (Art 17)"  # rectified C units
+    # a reviewer changed a proposed C after a representation
+    decision = "decision", "陈述申辩后决定", "decision after a representation"
 
 
-class DecisionOutcome(StrEnum):
-    confirm = "confirm"
-    change = "change"
+class DecisionOutcome(LabelledEnum):
+    confirm = "confirm", "维持", "confirm"
+    change = "change", "变更", "change"
 
 
 class ExplanationItem(SQLModel):

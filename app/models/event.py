@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,21 +16,25 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class CreditEventType(StrEnum):
-    record_verified = "record.verified"
-    record_corrected = "record.corrected"
-    record_revoked = "record.revoked"
-    listing_listed = "listing.listed"  # a wage-arrears listing verified: the unit is listed
-    listing_removed = "listing.removed"  # a listing ended: early, at expiry, or its record revoked
+class CreditEventType(LabelledEnum):
+    record_verified = "record.verified", "记录已审核", "record verified"
+    record_corrected = "record.corrected", "记录已更正", "record corrected"
+    record_revoked = "record.revoked", "记录已撤销", "record revoked"
+    # a wage-arrears listing verified: the unit is listed
+    listing_listed = "listing.listed", "列入名单", "unit listed"
+    # a listing ended: early, at expiry, or its record revoked
+    listing_removed = "listing.removed", "移出名单", "listing ended"
 
 
-class EventSubject(StrEnum):
+class EventSubject(LabelledEnum):
     """What an event is about; its id is `subject_id`."""
 
-    credit_record = "credit_record"
-    blacklist_entry = "blacklist_entry"  # a wage-arrears listing (record_id: its record)
+    credit_record = "credit_record", "信用记录", "credit record"
+    # a wage-arrears listing (record_id: its record)
+    blacklist_entry = "blacklist_entry", "失信联合惩戒名单列入", "wage-arrears listing"
 
 
 class CreditEvent(SQLModel, table=True):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,13 +11,14 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class RunStatus(StrEnum):
-    queued = "queued"
-    running = "running"
-    finished = "finished"
-    failed = "failed"
+class RunStatus(LabelledEnum):
+    queued = "queued", "排队中", "queued"
+    running = "running", "进行中", "running"
+    finished = "finished", "已完成", "finished"
+    failed = "failed", "失败", "failed"
 
 
 class GradingRunCreate(RequestModel):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, create_model
@@ -14,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import timestamp_field
 from app.models.credit_record import CreditRecordCreate
+from app.models.labels import LabelledEnum
 from app.models.problem import Problem
 
 MAX_BATCH = 1000
@@ -61,11 +61,12 @@ IntakeRecord: type[BaseModel] = create_model(
 )
 
 
-class IntakeOutcomeKind(StrEnum):
-    created = "created"
-    unchanged = "unchanged"  # the same content sent again
-    corrected = "corrected"  # changed content: a new version, reason "updated by source"
-    rejected = "rejected"
+class IntakeOutcomeKind(LabelledEnum):
+    created = "created", "已创建", "created"
+    unchanged = "unchanged", "未变化", "unchanged"  # the same content sent again
+    # changed content: a new version, reason "updated by source"
+    corrected = "corrected", "已更正", "corrected (a new version)"
+    rejected = "rejected", "已拒绝", "rejected"
 
 
 class IntakeBatch(BaseModel):

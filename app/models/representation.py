@@ -8,31 +8,31 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field
+from app.models.labels import LabelledEnum
 from app.models.user import Role
 
 
-class RepresentationChannel(StrEnum):
+class RepresentationChannel(LabelledEnum):
     """How the employer made its case."""
 
-    online = "online"  # the employer's own account (网上提交)
-    in_person = "in_person"  # at the bureau, taken down by staff (当面陈述)
-    letter = "letter"  # written, by post or by hand, entered by staff (书面材料)
-    phone = "phone"  # by telephone, taken down by staff (电话陈述)
+    online = "online", "网上提交", "online, by the employer's own account"
+    in_person = "in_person", "当面陈述", "in person at the bureau, taken down by staff"
+    letter = "letter", "书面材料", "in writing, by post or by hand, entered by staff"
+    phone = "phone", "电话陈述", "by telephone, taken down by staff"
 
 
 STAFF_CHANNELS = (RepresentationChannel.in_person, RepresentationChannel.letter,
                   RepresentationChannel.phone)  # fmt: skip
 
 
-class FilerSide(StrEnum):
-    employer = "employer"  # the employer's own account
-    bureau = "bureau"  # bureau staff (人社局工作人员), filing for the employer
+class FilerSide(LabelledEnum):
+    employer = "employer", "用人单位", "the employer's own account"
+    bureau = "bureau", "人社局工作人员", "bureau staff, filing for the employer"
 
 
 class Filer(SQLModel):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,29 +17,57 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class Grade(StrEnum):
-    A = "A"
-    B = "B"
-    C = "C"
+class Grade(LabelledEnum):
+    A = "A", "A级", "grade A"
+    B = "B", "B级", "grade B"
+    C = "C", "C级", "grade C"
 
 
 # Worst first: the worst grade of the rules that fired wins.
 GRADE_ORDER = (Grade.C, Grade.B, Grade.A)
 
 
-class Fact(StrEnum):
+class Fact(LabelledEnum):
     """What the facts query computes per employer and cycle (each a count of records)."""
 
-    punished_count = "punished_count"  # distinct verified punished decisions in the cycle
-    group_incident = "group_incident"
-    child_or_forced_labour = "child_or_forced_labour"
-    refused_to_perform = "refused_to_perform"
-    obstructed_inspection = "obstructed_inspection"
-    criminal_liability = "criminal_liability"
-    wage_arrears_list = "wage_arrears_list"  # Art 13: listed during the cycle (grading.facts)
-    rectified_count = "rectified_count"  # Art 17 re-grade only: rectified and penalty performed
+    # distinct verified punished decisions in the cycle
+    punished_count = "punished_count", "被查处次数", "times investigated and punished"
+    group_incident = (
+        "group_incident",
+        "引发群体性事件、极端事件或造成严重不良社会影响",
+        "group or extreme incident, or serious adverse social impact",
+    )
+    child_or_forced_labour = (
+        "child_or_forced_labour",
+        "使用童工、强迫劳动",
+        "child or forced labour",
+    )
+    refused_to_perform = (
+        "refused_to_perform",
+        "拒不履行限期整改指令、行政处理决定或者行政处罚决定",
+        "refused to perform a rectification order, handling or penalty decision",
+    )
+    obstructed_inspection = (
+        "obstructed_inspection",
+        "无理抗拒、阻挠劳动保障监察",
+        "unreasonably resisted or obstructed labour inspection",
+    )
+    criminal_liability = "criminal_liability", "被依法追究刑事责任", "criminal liability"
+    # Art 13: listed during the cycle (grading.facts)
+    wage_arrears_list = (
+        "wage_arrears_list",
+        "列入拖欠农民工工资失信联合惩戒对象名单",
+        "listed for joint punishment of wage arrears",
+    )
+    # Art 17 re-grade only: rectified and penalty performed
+    rectified_count = (
+        "rectified_count",
+        "已纠正并履行处罚决定的记录数",
+        "records rectified with the penalty performed",
+    )
 
 
 class Condition(RequestModel):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import id_field, optional_timestamp_field, timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class RunOutcome(StrEnum):
-    running = "running"
-    succeeded = "succeeded"
-    failed = "failed"
+class RunOutcome(LabelledEnum):
+    running = "running", "运行中", "running"
+    succeeded = "succeeded", "成功", "succeeded"
+    failed = "failed", "失败", "failed"
 
 
 class SchedulerHeartbeat(SQLModel, table=True):

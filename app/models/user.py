@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.labels import LabelledEnum
 
 
-class Role(StrEnum):
-    admin = "admin"  # runs users, clients, rules and calendars
-    inspector = "inspector"  # 监察员: collects and enters records
-    reviewer = "reviewer"  # 审核员: verifies records, decides grades and objections
-    auditor = "auditor"  # reads everything, including the audit trail
-    employer = "employer"  # an employer's own account, bound to one employer
+class Role(LabelledEnum):
+    admin = "admin", "系统管理员", "administrator"  # runs users, clients, rules and calendars
+    inspector = "inspector", "监察员", "inspector"  # collects and enters records
+    reviewer = "reviewer", "审核员", "reviewer"  # verifies records, decides grades and objections
+    auditor = "auditor", "审计员", "auditor"  # reads everything, including the audit trail
+    employer = "employer", "用人单位", "employer account"  # bound to one employer
 
 
 class UserBase(SQLModel):

@@ -20,7 +20,6 @@ from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.errors import FieldProblem
-from app.models.blacklist import PARTY_ROLE_LABELS
 from app.models.credit_record import CreditRecordCreate, RecordCategory, RecordKind, RecordSource
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation
@@ -32,9 +31,7 @@ LEGAL_BASIS = "《文水县用人单位劳动保障信用分级分类监管办�
 
 
 def _record_content(data: InterviewCreate) -> CreditRecordCreate:
-    persons = "、".join(
-        f"{p.name}（{p.position or PARTY_ROLE_LABELS[p.role]}）" for p in data.persons
-    )
+    persons = "、".join(f"{p.name}（{p.position or p.role.zh}）" for p in data.persons)
     description = f"约谈对象：{persons}\n约谈情况：{data.summary}"
     if data.commitments:
         description += f"\n承诺事项：{data.commitments}"

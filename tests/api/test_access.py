@@ -45,6 +45,8 @@ PUBLIC_PATHS = {
     ("GET", "/openapi.json"),
     ("GET", "/static/favicon.svg"),
     ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/vocabularies"),  # reference data, the same for everyone
+    ("GET", "/api/v1/vocabularies/{name}"),
 }
 
 
@@ -86,9 +88,13 @@ ENDPOINTS = _endpoints()
 ACTORS = [*(r.value for r in Role), "client:social_insurance", "client:city_platform", "public"]
 
 
-def test_every_api_route_but_sign_in_requires_a_permission():
+def test_every_api_route_but_sign_in_and_the_vocabularies_requires_a_permission():
     public = {str(e) for e in ENDPOINTS if e.permission is None}
-    assert public == {"POST /api/v1/auth/token"}
+    assert public == {
+        "POST /api/v1/auth/token",
+        "GET /api/v1/vocabularies",
+        "GET /api/v1/vocabularies/{name}",
+    }
 
 
 def _allowed(actor: str, permission: Permission | None) -> bool:
@@ -192,7 +198,7 @@ async def test_an_api_client_can_ask_who_it_is(client, make_api_client):
 
 # --- employer scoping: another employer's file is as absent as what does not exist ----------
 
-NOT_AN_EMPLOYERS = {"year"}  # path parameters that name nothing of one employer's file
+NOT_AN_EMPLOYERS = {"year", "name"}  # path parameters that name nothing of one employer's file
 # Reached through the permission table but refused by a role rule whoever owns the record
 # (history and evidence are for bureau staff, Art 8): 403 for the employer's own record too.
 STAFF_ONLY = {

@@ -128,13 +128,13 @@ async def test_upload_finishes_with_counts_and_a_report_of_rejected_rows(
     report = await client.get(job["errors_url"], headers=headers)
     assert report.status_code == 200 and report.content.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
-    assert lines[0] == ["行号 (row)", "列 (column)", "原因 (reason)"]
+    assert lines[0] == ["row", "column", "reason"]  # the client asks for English
     by_row = {int(line[0]): (line[1], line[2]) for line in lines[1:]}
-    assert sorted(by_row) == [2, 4, 5, 6]
-    assert by_row[2][0] == "uscc" and "no employer with USCC" in by_row[2][1]
-    assert by_row[4][0] == "fine_amount" and "penalty_category" in by_row[4][1]
-    assert by_row[5][0] == "decision_date" and "future" in by_row[5][1]
-    assert by_row[6][0] == "kind"
+    assert sorted(by_row) == [3, 5, 6, 7]  # the spreadsheet's rows: the header is row 1
+    assert by_row[3][0] == "uscc" and "no employer with USCC" in by_row[3][1]
+    assert by_row[5][0] == "fine_amount" and "penalty_category" in by_row[5][1]
+    assert by_row[6][0] == "decision_date" and "future" in by_row[6][1]
+    assert by_row[7][0] == "kind"
     created = await records_of(session, employer.id)
     assert [r.title for r in created] == ["丙 拖欠工资", "甲 拖欠工资"]
     assert {(r.status, r.collected_by, r.source) for r in created} == {
@@ -156,7 +156,7 @@ async def test_dry_run_writes_nothing_and_reports_the_same_counts(
     assert (job["created_count"], job["rejected_count"]) == (2, 1)
     assert await records_of(session, employer.id) == []
     report = (await client.get(job["errors_url"], headers=headers)).content.decode("utf-8-sig")
-    assert report.splitlines()[1].startswith("2,uscc,")
+    assert report.splitlines()[1].startswith("3,uscc,")
 
 
 async def test_gbk_csv_with_chinese_content_is_read(client, session, staff, make_employer):
@@ -342,4 +342,4 @@ async def test_xlsx_numbers_in_text_columns(client, session, staff, make_employe
     [record] = await records_of(session, employer.id)
     assert record.title == "2026"
     errors = (await client.get(f"{IMPORTS}/{job['id']}/errors.csv", headers=headers)).text
-    assert "2,uscc,Input should be a valid string" in errors
+    assert '4,uscc,"uscc must be text, not a number' in errors  # row 2 is the example

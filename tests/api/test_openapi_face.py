@@ -57,7 +57,9 @@ async def test_every_description_opens_with_a_chinese_paragraph_then_the_english
     assert wrong == []
     verify = schema["paths"]["/api/v1/credit-records/{record_id}/verification"]["post"]
     assert verify["summary"] == "核实信用记录 / Verify a credit record"
-    assert verify["description"].startswith("第八条，双人把关：由不是录入人（或更正提出人）的审核人员核实草稿；")
+    assert verify["description"].startswith(
+        "第八条，双人把关：由不是录入人（或更正提出人）的审核人员核实草稿；"
+    )
     assert "Art 8, two persons" in verify["description"]
 
 
