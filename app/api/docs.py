@@ -192,6 +192,12 @@ TAGS: list[dict[str, str]] = [
         "Admins and auditors read it.",
     ),
     _tag(
+        "vocabularies",
+        zh="词表：每个枚举值的代码、中文名称和英文名称，供前端下拉框和文件导入使用；公开，不需登录。",
+        en="Vocabularies: every enum value's code with its Chinese and English label, for "
+        "front-end drop-downs and file imports; public, no sign-in needed.",
+    ),
+    _tag(
         "operations",
         zh="运维：存活检查、就绪检查和 Prometheus 指标，不需登录，供负载均衡和监控使用。",
         en="Operations: liveness, readiness and Prometheus metrics, without sign-in, for load "

@@ -39,7 +39,7 @@ class VocabularyNotFound(NotFound):
 
 @router.get(
     "",
-    summary="Every vocabulary",
+    summary="全部词表 / Every vocabulary",
     description="Each enum of the API as `{name, values: [{code, zh, en}]}`: the code the API "
     "takes and answers, its Chinese and its English label; vocabularies in name order, values "
     "in the enum's order. The same labels are in each enum's OpenAPI schema (`description`, "
@@ -47,16 +47,18 @@ class VocabularyNotFound(NotFound):
     responses=responses(422),
 )
 async def list_vocabularies() -> list[Vocabulary]:
+    """全部词表：每个枚举的代码及其中文、英文名称，按词表名称排序。"""
     return vocabulary.vocabularies()
 
 
 @router.get(
     "/{name}",
-    summary="One vocabulary",
+    summary="查看一个词表 / One vocabulary",
     description="One enum's values with their labels, e.g. `record_category`, `severity`.",
     responses=responses(404, 422),
 )
 async def get_vocabulary(name: str) -> Vocabulary:
+    """一个枚举的全部取值及其中文、英文名称。"""
     enum = vocabulary.enums().get(name)
     if enum is None:
         raise VocabularyNotFound(name)
