@@ -34,7 +34,7 @@ from app.core import migrations
 from app.core.clock import Clock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, database_url, session_factory
-from app.core.errors import install_error_handlers
+from app.core.problem_json import install_error_handlers
 from app.core.observability import BodyLimitMiddleware, RequestContextMiddleware
 from app.models.intake import IntakeRecord
 from app.scheduler import SchedulerInstance
