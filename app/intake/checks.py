@@ -15,8 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import validation
 from app.core.clock import Clock
 from app.core.errors import FieldProblem
+from app.core.i18n import Text, say
 from app.employers import service as employers
 from app.employers import uscc
 from app.models.credit_record import CreditRecordCreate, RecordSource
@@ -72,7 +74,12 @@ async def check(
     for row in shaped:
         employer_id = known.get(codes[row.index])
         if employer_id is None:
-            row.reject("uscc", f"no employer with USCC {codes[row.index]} is registered", "unknown")
+            code = codes[row.index]
+            msg = Text(
+                f"没有以统一社会信用代码 {code} 登记的用人单位",
+                f"no employer with USCC {code} is registered",
+            )
+            row.reject("uscc", say(msg), "unknown")
             continue
         content = {k: v for k, v in row.values.items() if k != "uscc"}
         content.update(employer_id=employer_id, **({"source": source} if source else {}))
@@ -89,7 +96,5 @@ def _shape(index: int, raw: Any, schema: type[BaseModel]) -> CheckedRow:
     try:
         row.values = schema.model_validate(raw).model_dump(exclude={"external_id"})
     except ValidationError as exc:
-        row.problems = [
-            FieldProblem(loc=list(e["loc"]), msg=e["msg"], type=e["type"]) for e in exc.errors()
-        ]
+        row.problems = [validation.field_problem(e) for e in exc.errors()]
     return row

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import InvalidField
+from app.core.i18n import Text
 
 # (key, Chinese label): a header cell may be "统一社会信用代码 (uscc)", the label or the key.
 COLUMNS: list[tuple[str, str]] = [
@@ -55,6 +56,58 @@ _TRUE, _FALSE = {"true", "1", "是", "yes", "y"}, {"false", "0", "否", "no", "n
 XLSX_SIGNATURE = b"PK\x03\x04"
 
 
+class ImportFileType(InvalidField):
+    slug = "import-file-type"
+    title = Text("导入文件不是 CSV 或 XLSX", "Import file not CSV or XLSX")
+    about = Text(
+        "导入只接受 .csv 和 .xlsx 文件，且文件内容要与后缀相符（XLSX 是 zip 压缩包）。",
+        "Imports take .csv and .xlsx files only, and the content must match the suffix (an "
+        "XLSX file is a zip archive).",
+    )
+    remedy = Text(
+        "在 Excel 或 WPS 中另存为“CSV UTF-8”或“Excel 工作簿（.xlsx）”后上传；模板见 "
+        "GET /api/v1/imports/template.csv。",
+        "Save it from Excel or WPS as “CSV UTF-8” or “Excel Workbook (.xlsx)” and upload that; "
+        "the template is at GET /api/v1/imports/template.csv.",
+    )
+
+
+class ImportFileEncoding(InvalidField):
+    slug = "import-file-encoding"
+    title = Text("导入文件的编码不对", "Import file encoding")
+    about = Text(
+        "CSV 文件既不是 UTF-8 也不是 GBK/GB18030 文本，或读到中途不再是。",
+        "The CSV file is neither UTF-8 nor GBK/GB18030 text, or stops being so part way.",
+    )
+    remedy = Text("把整个文件另存为“CSV UTF-8”。", "Save the whole file as “CSV UTF-8”.")
+
+
+class ImportFileEmpty(InvalidField):
+    slug = "import-file-empty"
+    title = Text("导入文件是空的", "Import file empty")
+    about = Text("文件里连表头行都没有。", "The file has not even a header row.")
+    remedy = Text(
+        "用模板的表头行，在下面逐行填写记录。",
+        "Start from the template's header row, a record a row.",
+    )
+
+
+class ImportFileHeader(InvalidField):
+    slug = "import-file-header"
+    title = Text("导入文件的表头不对", "Import file header")
+    about = Text(
+        "表头有不认识的列，或缺少必填的列（统一社会信用代码、信息类别、信息来源、信息种类、发生日期、"
+        "标题）。",
+        "The header has a column the import does not know, or lacks a required one (uscc, "
+        "category, source, kind, occurred_date, title).",
+    )
+    remedy = Text(
+        "下载模板（GET /api/v1/imports/template.csv 或 template.xlsx），使用它的表头。",
+        "Download the template (GET /api/v1/imports/template.csv or template.xlsx) and use its "
+        "header.",
+    )
+
+
 def header_cells() -> list[str]:
     return [f"{label} ({key})" for key, label in COLUMNS]
 
@@ -83,10 +136,13 @@ def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
     suffix = Path(file_name).suffix.lower()
     if suffix == ".xlsx":
         if not head.startswith(XLSX_SIGNATURE):
-            raise InvalidField(
+            raise ImportFileType(
                 ["body", "file"],
-                f"{file_name} is not an XLSX workbook (an XLSX "
-                "file is a zip archive; this one does not start like one)",
+                Text(
+                    f"{file_name} 不是 XLSX 工作簿（XLSX 文件是 zip 压缩包，这个文件的开头不像）",
+                    f"{file_name} is not an XLSX workbook (an XLSX "
+                    "file is a zip archive; this one does not start like one)",
+                ),
                 kind="file.not_xlsx",
             )
         return "xlsx", None
@@ -99,14 +155,20 @@ def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
                     return "csv", encoding
                 continue
             return "csv", encoding
-        raise InvalidField(
+        raise ImportFileEncoding(
             ["body", "file"],
-            f"{file_name} is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
+            Text(
+                f"{file_name} 既不是 UTF-8 也不是 GBK/GB18030 文本；请另存为 CSV UTF-8",
+                f"{file_name} is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
+            ),
             kind="file.encoding",
         )
-    raise InvalidField(
+    raise ImportFileType(
         ["body", "file"],
-        f"send a .csv or .xlsx file, not {suffix or 'no suffix'}",
+        Text(
+            f"请发送 .csv 或 .xlsx 文件，不是 {suffix or '没有后缀的文件'}",
+            f"send a .csv or .xlsx file, not {suffix or 'no suffix'}",
+        ),
         kind="file.type",
     )
 
@@ -116,7 +178,11 @@ def rows(path: Path, file_format: str, encoding: str | None) -> Iterator[dict[st
     raw = _xlsx_rows(path) if file_format == "xlsx" else _csv_rows(path, encoding or "utf-8-sig")
     header = next(raw, None)
     if header is None:
-        raise InvalidField(["body", "file"], "the file is empty: no header row", kind="file.empty")
+        raise ImportFileEmpty(
+            ["body", "file"],
+            Text("文件是空的：没有表头行", "the file is empty: no header row"),
+            kind="file.empty",
+        )
     keys = _keys(header)
     for cells in raw:
         if not any(c not in (None, "") for c in cells):
@@ -132,18 +198,22 @@ def _keys(header: list[Any]) -> list[str | None]:
             keys.append(None)
             continue
         if name not in _BY_NAME:
-            raise InvalidField(
+            raise ImportFileHeader(
                 ["body", "file"],
-                f"unknown column {name!r} (column {position}); "
-                "download the template for the accepted headers",
+                Text(
+                    f"不认识的列 {name!r}（第{position}列）；接受的表头见模板",
+                    f"unknown column {name!r} (column {position}); "
+                    "download the template for the accepted headers",
+                ),
                 kind="file.header",
             )
         keys.append(_BY_NAME[name])
     missing = REQUIRED - set(keys)
     if missing:
-        raise InvalidField(
+        listed = ", ".join(sorted(missing))
+        raise ImportFileHeader(
             ["body", "file"],
-            f"missing required columns: {', '.join(sorted(missing))}",
+            Text(f"缺少必填的列：{listed}", f"missing required columns: {listed}"),
             kind="file.header",
         )
     return keys
@@ -203,10 +273,14 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list[Any]]:
         try:
             yield from reader
         except UnicodeDecodeError as exc:  # past the part sniff() looked at
-            raise InvalidField(
+            raise ImportFileEncoding(
                 ["body", "file"],
-                f"the file stops being {encoding} text after line {reader.line_num} "
-                f"({exc.reason}); save the whole file as CSV UTF-8",
+                Text(
+                    f"文件在第{reader.line_num}行之后不再是 {encoding} 文本（{exc.reason}）；"
+                    "请把整个文件另存为 CSV UTF-8",
+                    f"the file stops being {encoding} text after line {reader.line_num} "
+                    f"({exc.reason}); save the whole file as CSV UTF-8",
+                ),
                 kind="file.encoding",
             ) from exc
 
@@ -217,8 +291,10 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise InvalidField(
-            ["body", "file"], f"the XLSX workbook cannot be read: {exc}", kind="file.not_xlsx"
+        raise ImportFileType(
+            ["body", "file"],
+            Text(f"无法读取 XLSX 工作簿：{exc}", f"the XLSX workbook cannot be read: {exc}"),
+            kind="file.not_xlsx",
         ) from exc
     try:
         sheet = workbook.worksheets[0]

@@ -96,7 +96,7 @@ def test_gbk_file_whose_chinese_is_only_at_the_very_end_is_read_as_gbk(tmp_path)
 def test_text_that_is_neither_utf8_nor_gbk_is_refused(tmp_path):
     with pytest.raises(InvalidField) as refused:
         read(tmp_path, "records.csv", b"uscc,title\n\x80\x80\x80\xff\xfe,x\n")
-    assert "neither UTF-8 nor GBK" in refused.value.detail
+    assert "neither UTF-8 nor GBK" in refused.value.detail.en
 
 
 def test_a_file_that_stops_being_utf8_past_its_start_says_where(tmp_path):
@@ -105,7 +105,7 @@ def test_a_file_that_stops_being_utf8_past_its_start_says_where(tmp_path):
     path.write_bytes(good.encode() + f"{ROW}\n".encode("gbk"))
     with pytest.raises(InvalidField) as refused:
         list(import_files.rows(path, "csv", "utf-8-sig"))
-    assert "stops being utf-8-sig text after line" in refused.value.detail
+    assert "stops being utf-8-sig text after line" in refused.value.detail.en
 
 
 def test_header_may_use_labels_keys_or_both_and_blank_lines_are_skipped(tmp_path):
@@ -125,32 +125,32 @@ def test_rectification_columns_become_one_field(tmp_path):
 def test_unknown_header_is_refused_naming_it(tmp_path):
     with pytest.raises(InvalidField) as refused:
         read(tmp_path, "r.csv", f"{HEADER},联系电话\n{ROW},123\n".encode())
-    assert "'联系电话'" in refused.value.detail and "column 9" in refused.value.detail
+    assert "'联系电话'" in refused.value.detail.en and "column 9" in refused.value.detail.en
 
 
 def test_missing_required_columns_are_named(tmp_path):
     with pytest.raises(InvalidField) as refused:
         read(tmp_path, "r.csv", b"uscc,category,source,kind\nX,good,other,honour\n")
-    assert refused.value.detail == "missing required columns: occurred_date, title"
+    assert refused.value.detail.en == "missing required columns: occurred_date, title"
 
 
 def test_empty_file_is_refused(tmp_path):
     with pytest.raises(InvalidField) as refused:
         read(tmp_path, "r.csv", b"")
-    assert "empty" in refused.value.detail
+    assert "empty" in refused.value.detail.en
 
 
 @pytest.mark.parametrize("name", ["records.xls", "records.txt", "records"])
 def test_other_suffixes_are_refused(tmp_path, name):
     with pytest.raises(InvalidField) as refused:
         read(tmp_path, name, f"{HEADER}\n{ROW}\n".encode())
-    assert refused.value.detail.startswith("send a .csv or .xlsx file")
+    assert refused.value.detail.en.startswith("send a .csv or .xlsx file")
 
 
 def test_a_csv_named_xlsx_is_refused_as_not_a_workbook(tmp_path):
     with pytest.raises(InvalidField) as refused:
         read(tmp_path, "records.xlsx", f"{HEADER}\n{ROW}\n".encode())
-    assert "is not an XLSX workbook" in refused.value.detail
+    assert "is not an XLSX workbook" in refused.value.detail.en
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
@@ -159,7 +159,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path):
         archive.writestr("hello.txt", "not a workbook")
     with pytest.raises(InvalidField) as refused:
         read(tmp_path, "records.xlsx", buffer.getvalue())
-    assert "cannot be read" in refused.value.detail
+    assert "cannot be read" in refused.value.detail.en
 
 
 def test_xlsx_cells_of_any_type_become_values(tmp_path):
