@@ -13,6 +13,7 @@ from typing import Any
 from app.core.clock import add_months
 from app.core.config import Settings
 from app.core.errors import FieldProblem
+from app.core.i18n import Text, say
 from app.models.blacklist import (
     BlacklistEntry,
     BlacklistEntryCreate,
@@ -74,37 +75,52 @@ def problems(data: BlacklistEntryCreate, *, today: date, settings: Settings) -> 
     """Every business-rule problem of a listing decision (types and lengths are pydantic's)."""
     found: list[FieldProblem] = []
 
-    def add(loc: list[str | int], msg: str, kind: str = "value_error") -> None:
-        found.append(FieldProblem(loc=["body", *loc], msg=msg, type=kind))
+    def add(loc: list[str | int], msg: Text, kind: str = "value_error") -> None:
+        found.append(FieldProblem(loc=["body", *loc], msg=say(msg), type=kind))
 
     if data.listed_on > today:
-        add(["listed_on"], f"listed_on {data.listed_on} is in the future", "date.future")
+        day = data.listed_on
+        add(["listed_on"], Text(f"listed_on {day} 在将来", f"listed_on {day} is in the future"),
+            "date.future")  # fmt: skip
     for field in ("listed_on", "payment_deadline"):
         day = getattr(data, field)
         if day < EARLIEST_LEGAL_DATE:
-            add([field], f"{field} {day} is before {EARLIEST_LEGAL_DATE}", "date.too_early")
+            add([field], _too_early(field, day), "date.too_early")
     if data.payment_deadline >= data.listed_on:
+        deadline, listed = data.payment_deadline, data.listed_on
         add(
             ["payment_deadline"],
-            f"a unit is listed only after the payment deadline passed unpaid; payment_deadline "
-            f"{data.payment_deadline} is not before listed_on {data.listed_on}",
+            Text(
+                f"用人单位在支付期限届满仍未支付后才能列入；payment_deadline {deadline} 不早于 "
+                f"listed_on {listed}",
+                f"a unit is listed only after the payment deadline passed unpaid; "
+                f"payment_deadline {deadline} is not before listed_on {listed}",
+            ),
             "blacklist.not_overdue",
         )
     threshold = settings.blacklist_arrears_threshold_yuan
     if data.ground == ListingGround.arrears_over_threshold and data.amount_owed < threshold:
         add(
             ["amount_owed"],
-            f"amount_owed {data.amount_owed} is below the threshold of {threshold} yuan for the "
-            "ground arrears_over_threshold",
+            Text(
+                f"amount_owed {data.amount_owed} 低于列入事由 arrears_over_threshold 的数额标准 "
+                f"{threshold} 元",
+                f"amount_owed {data.amount_owed} is below the threshold of {threshold} yuan for "
+                "the ground arrears_over_threshold",
+            ),
             "blacklist.below_threshold",
         )
     seen: dict[str, int] = {}
     for index, person in enumerate(data.responsible_persons):
         number = person.id_number.upper()
         if number in seen:
+            first = seen[number]
             add(
                 ["responsible_persons", index, "id_number"],
-                f"the same ID number as responsible_persons[{seen[number]}]",
+                Text(
+                    f"与 responsible_persons[{first}] 的身份证号相同",
+                    f"the same ID number as responsible_persons[{first}]",
+                ),
                 "blacklist.duplicate_person",
             )
         seen.setdefault(number, index)
@@ -118,27 +134,44 @@ def update_problems(
     for field in ("arrears_paid_on", "commitment_received_on"):
         day = values.get(field)
         if day is not None and day > today:
-            msg = f"{field} {day} is in the future"
+            msg = say(Text(f"{field} {day} 在将来", f"{field} {day} is in the future"))
             found.append(FieldProblem(loc=["body", field], msg=msg, type="date.future"))
         if day is not None and day < EARLIEST_LEGAL_DATE:
-            msg = f"{field} {day} is before {EARLIEST_LEGAL_DATE}"
+            msg = say(_too_early(field, day))
             found.append(FieldProblem(loc=["body", field], msg=msg, type="date.too_early"))
     paid = values.get("arrears_paid_on")
     if paid is not None and paid < entry.payment_deadline:
-        msg = (
-            f"the listing rests on arrears unpaid at the payment order's deadline; "
-            f"arrears_paid_on {paid} is before payment_deadline {entry.payment_deadline}"
+        deadline = entry.payment_deadline
+        msg = say(
+            Text(
+                f"列入的依据是支付令期限届满时仍未支付的欠薪；arrears_paid_on {paid} 早于 "
+                f"payment_deadline {deadline}",
+                f"the listing rests on arrears unpaid at the payment order's deadline; "
+                f"arrears_paid_on {paid} is before payment_deadline {deadline}",
+            )
         )
         found.append(
             FieldProblem(loc=["body", "arrears_paid_on"], msg=msg, type="date.before_order")
         )
     commitment = values.get("commitment_received_on")
     if commitment is not None and commitment < entry.listed_on:
-        msg = (
-            f"the credit commitment for removal comes after listing; commitment_received_on "
-            f"{commitment} is before listed_on {entry.listed_on}"
+        listed = entry.listed_on
+        msg = say(
+            Text(
+                f"申请移出的信用承诺在列入之后提交；commitment_received_on {commitment} 早于 "
+                f"listed_on {listed}",
+                f"the credit commitment for removal comes after listing; commitment_received_on "
+                f"{commitment} is before listed_on {listed}",
+            )
         )
         found.append(
             FieldProblem(loc=["body", "commitment_received_on"], msg=msg, type="value_error")
         )
     return found
+
+
+def _too_early(field: str, day: date) -> Text:
+    return Text(
+        f"{field} {day} 早于 {EARLIEST_LEGAL_DATE}",
+        f"{field} {day} is before {EARLIEST_LEGAL_DATE}",
+    )
