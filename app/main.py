@@ -23,6 +23,7 @@ from app.api.routes import (
     imports,
     intake,
     interviews,
+    problems,
     record_attachments,
     representation_attachments,
     rule_sets,
@@ -34,8 +35,8 @@ from app.core import migrations
 from app.core.clock import Clock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, database_url, session_factory
-from app.core.problem_json import install_error_handlers
 from app.core.observability import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.problem_json import install_error_handlers
 from app.models.intake import IntakeRecord
 from app.scheduler import SchedulerInstance
 
@@ -45,6 +46,10 @@ labour-security credit (文水县用人单位劳动保障信用分级分类监�
 
 * **Errors** are RFC 9457 `application/problem+json`: `type`, `title`, `status`, `detail`,
   `request_id`, and `errors` (each with the `loc` of the bad field) for validation problems.
+  Each refusal has its own problem type; `type` is `/problems/<slug>`, relative to this service,
+  and answers the type's page (HTML, or JSON with `Accept: application/json`; all at
+  `/problems`). Each operation's responses list the types it can answer. Messages are in
+  Chinese, in English with `Accept-Language: en`.
 * **Unknown fields and query parameters are refused**, never ignored: a body field, form field or
   query parameter the operation does not declare is a 422 whose `errors[].loc` names it
   (`["body", "punishd"]`, `["query", "colour"]`; type `extra_forbidden`), and so is a body sent
@@ -117,6 +122,7 @@ def create_app(
     api.include_router(grading_runs.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(problems.router)
     docs.mount_offline_docs(app)
     docs.document_schemas(app, IntakeRecord)
     return app

@@ -37,6 +37,7 @@ from app.employers import uscc
 from app.main import create_app
 from app.models.client import ApiClientCreate, ClientSource, Scope
 from app.models.employer import Employer
+from app.models.problem import PROBLEM_BASE
 from app.models.user import Role, User
 
 TEST_DATABASE = "labor_credit_test"
@@ -197,7 +198,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["title"]
-    assert body["type"].startswith("https://")
+    assert body["type"].startswith(PROBLEM_BASE)
     assert body["detail"]
     assert body["request_id"] == response.headers["x-request-id"]
     assert "Traceback" not in response.text

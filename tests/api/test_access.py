@@ -45,6 +45,8 @@ PUBLIC_PATHS = {
     ("GET", "/openapi.json"),
     ("GET", "/static/favicon.svg"),
     ("POST", "/api/v1/auth/token"),
+    ("GET", "/problems"),  # every problem type's page: a refusal's `type` resolves to it
+    ("GET", "/problems/{slug}"),
 }
 
 
