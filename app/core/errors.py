@@ -340,15 +340,3 @@ def declared(operation: dict[str, Any]) -> set[str]:
         examples = response.get("content", {}).get(PROBLEM_JSON, {}).get("examples", {})
         found.update(examples)
     return found
-
-
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The statuses alone, until each route declares its problem types with `problems`."""
-    return {
-        s: {
-            "model": Problem,
-            "description": HTTPStatus(s).phrase,
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for s in statuses
-    }

@@ -12,9 +12,12 @@ import pytest
 
 import app.demo  # noqa: F401  (its refusal is a type too, though only the CLI answers it)
 from app.accounts.errors import UsernameTaken
+from app.api.routing import api_router
 from app.core.errors import (
+    PROBLEM_JSON,
     AppError,
     Conflict,
+    DoesNotExist,
     Forbidden,
     InvalidField,
     NotFound,
@@ -22,10 +25,13 @@ from app.core.errors import (
     PreconditionRequired,
     TooManyRequests,
     Unauthorized,
+    problems,
 )
 from app.core.i18n import Text
+from app.main import create_app
 from app.models.problem import PROBLEM_BASE
 from app.models.user import Role
+from tests import declared_problems
 from tests.conftest import assert_problem
 
 DETAIL = Text("某事", "something")
@@ -207,3 +213,54 @@ async def test_the_type_of_a_real_refusal_resolves_to_its_page(client, headers_f
         page = await client.get(resolved, headers=JSON)
         assert page.status_code == 200 and page.json()["slug"] == slug
         assert page.json()["title"]["en"] == problem["title"]
+
+
+def test_every_operation_declares_registered_types_with_an_example_each(app) -> None:
+    document = app.openapi()
+    declaring = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {}).get(PROBLEM_JSON)
+                if content is None:
+                    continue
+                declaring += 1
+                for slug, example in content["examples"].items():
+                    kind = AppError.types[slug]
+                    assert int(status) == kind.status, (method, path, slug)
+                    assert example["value"]["type"] == PROBLEM_BASE + slug
+                    assert f"({PROBLEM_BASE}{slug})" in response["description"]
+                    assert kind.title.zh in response["description"]
+    assert declaring > 100
+    guarded = document["paths"]["/api/v1/users"]["get"]["responses"]
+    assert set(guarded["401"]["content"][PROBLEM_JSON]["examples"]) >= {"unauthorized"}
+    assert set(guarded["403"]["content"][PROBLEM_JSON]["examples"]) == {
+        "forbidden-role",
+        "client-scope-missing",
+    }
+
+
+def test_a_family_cannot_be_declared() -> None:
+    with pytest.raises(TypeError, match="family"):
+        problems(Conflict)
+
+
+async def test_the_declaration_check_fails_for_an_undeclared_type(settings, clock) -> None:
+    """The session's check (tests/conftest.py) is real: a route answering a type it does not
+    declare is reported, and one that declares it is not."""
+
+    async def refuse() -> None:
+        raise UsernameTaken(DETAIL)
+
+    router = api_router()
+    router.add_api_route("/undeclared", refuse)
+    router.add_api_route("/declared", refuse, responses=problems(UsernameTaken, DoesNotExist))
+    own = create_app(settings, clock=clock)  # its own: the shared app must not grow routes
+    own.include_router(router)
+    sink: declared_problems.Answered = {}
+    transport = httpx.ASGITransport(app=declared_problems.Recorder(own, sink))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        assert (await c.get("/undeclared")).status_code == 409
+        assert (await c.get("/declared")).status_code == 409
+        assert (await c.get("/nowhere")).status_code == 404  # no route: nothing to declare on
+    assert declared_problems.undeclared(sink) == ["GET /undeclared: username-taken"]

@@ -7,13 +7,14 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.blacklist import reads as blacklist_reads
 from app.blacklist import service as blacklist
-from app.core.access import Permission
+from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, IfMatchRequired, StaleEtag, problems
+from app.core.pagination import CursorInvalid
 from app.models.base import Page
 from app.models.blacklist import (
     BlacklistEntry,
@@ -23,9 +24,10 @@ from app.models.blacklist import (
     BlacklistRemovalCreate,
     ListingStatus,
 )
+from app.records.errors import RecordInvalid, RecordNotVerified
 
 router = api_router(
-    prefix="/blacklist-entries", tags=["wage-arrears list"], responses=responses(401, 403)
+    prefix="/blacklist-entries", tags=["wage-arrears list"], responses=problems(*GUARDED)
 )
 Reader = Annotated[Actor, Depends(require(Permission.blacklist_read))]
 Reviewer = Annotated[Actor, Depends(require(Permission.blacklist_write))]
@@ -55,7 +57,7 @@ async def _answer(
     "Art 13): a verified `wage_arrears_listing` record is created with it (`credit_record_id`). "
     "409 with `existing_id` when the unit is already listed; 422 for an unknown employer, a "
     "future `listed_on`, a deadline not before it, or arrears below the threshold.",
-    responses=responses(409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, RecordInvalid),
 )
 async def create_entry(
     data: BlacklistEntryCreate,
@@ -79,7 +81,7 @@ async def create_entry(
     description="Newest listing first; pass `next_cursor` back as `cursor`. An employer "
     "account sees only its own listings; another employer's `employer_id` is a 404, as for one "
     "that does not exist.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_entries(
     session: SessionDep,
@@ -110,7 +112,7 @@ async def list_entries(
     summary="Read a listing",
     description="With `early_removal_eligible` and what it still needs "
     "(`early_removal_missing`). The `ETag` header is what PATCH needs in `If-Match`.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_entry(
     entry_id: uuid.UUID,
@@ -132,7 +134,9 @@ async def get_entry(
     "`commitment_received_on` (written credit commitment on file). Only a current listing "
     "(409); `If-Match: <ETag>` (428 without, 412 when stale); dates not in the future (422). "
     "The listing decision itself never changes.",
-    responses=responses(404, 409, 412, 422, 428),
+    responses=problems(
+        *GUARDED, *WITH_BODY, DoesNotExist, IfMatchRequired, StaleEtag, RecordInvalid
+    ),
 )
 async def update_entry(
     entry_id: uuid.UUID,
@@ -165,7 +169,7 @@ async def update_entry(
     "before). Either way the listing's credit record is revoked with `document` as the revoking "
     "document, so grading stops counting it (emits `record.revoked`). Only a current listing "
     "(409).",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, RecordNotVerified),
 )
 async def remove_entry(
     entry_id: uuid.UUID,

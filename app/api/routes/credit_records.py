@@ -8,11 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
-from app.core.access import Permission
+from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, IfMatchRequired, StaleEtag, problems
+from app.core.pagination import CursorInvalid
 from app.models.base import Page
 from app.models.credit_record import (
     CorrectionCreate,
@@ -29,13 +30,19 @@ from app.models.credit_record import (
 )
 from app.records import corrections, reads
 from app.records import service as credit_records
-
-router = api_router(
-    prefix="/credit-records", tags=["credit records"], responses=responses(401, 403)
+from app.records.errors import (
+    NotCollector,
+    RecordHistoryStaffOnly,
+    RecordInvalid,
+    RecordNotDraft,
+    RecordNotVerified,
+    SamePerson,
 )
+
+router = api_router(prefix="/credit-records", tags=["credit records"], responses=problems(*GUARDED))
 # GET /employers/{id}/credit-records: the employer's file (issue 3 item 7)
 employer_router = api_router(
-    prefix="/employers", tags=["credit records"], responses=responses(401, 403)
+    prefix="/employers", tags=["credit records"], responses=problems(*GUARDED)
 )
 Reader = Annotated[Actor, Depends(require(Permission.credit_records_read))]
 Collector = Annotated[Actor, Depends(require(Permission.credit_records_write))]
@@ -56,8 +63,9 @@ def _answer(response: Response, record: CreditRecord) -> CreditRecordPublic:
     "to `category` (the nine national items are dishonesty kinds). 422 for an unknown "
     "`employer_id`, a decision or occurrence date in the future, a `fine_amount` without a "
     "`penalty_category`, or a bad authority USCC. `publication_end_date` and `in_catalogue` are "
-    "derived from settings (DOMAIN §5, Art 7).",
-    responses=responses(422),
+    "derived from settings (the publication periods of 国家发展改革委令第36号, the Art 7 "
+    "catalogue).",
+    responses=problems(*GUARDED, *WITH_BODY, RecordInvalid),
 )
 async def create_record(
     data: CreditRecordCreate,
@@ -82,7 +90,7 @@ async def create_record(
     "version is listed (filter `status=verified` for the current verified ones). An employer "
     "account sees only its own verified records; another employer's `employer_id` is a 404, as "
     "for one that does not exist.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_records(
     session: SessionDep,
@@ -120,7 +128,7 @@ async def list_records(
     description="The employer's records with the same filters as `/credit-records`. An "
     "employer account reads only its own file, and only verified records (another employer's "
     "is a 404, as for one that does not exist); the public none.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_employer_records(
     employer_id: uuid.UUID,
@@ -153,7 +161,7 @@ async def list_employer_records(
     "/{record_id}",
     summary="Read a credit record",
     description="The `ETag` header is what PATCH needs in `If-Match`.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_record(
     record_id: uuid.UUID, response: Response, session: SessionDep, actor: Reader
@@ -167,7 +175,16 @@ async def get_record(
     summary="Edit a draft",
     description="Only a `draft`, only by its collector (403 otherwise), with `If-Match: <ETag>` "
     "(428 without, 412 when stale). A verified record is never edited (409): correct it.",
-    responses=responses(404, 409, 412, 422, 428),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        RecordNotDraft,
+        NotCollector,
+        IfMatchRequired,
+        StaleEtag,
+        RecordInvalid,
+    ),
 )
 async def update_record(
     record_id: uuid.UUID,
@@ -197,7 +214,7 @@ async def update_record(
     description="Art 8, two persons: a reviewer who did not collect the record verifies it "
     "(the collector gets 403 with `reason: same_person`). Only a draft (409 otherwise). Emits "
     "`record.verified` for grading, disclosure and the push.",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, DoesNotExist, RecordNotDraft, SamePerson),
 )
 async def verify_record(
     record_id: uuid.UUID, response: Response, session: SessionDep, clock: ClockDep, actor: Reviewer
@@ -218,7 +235,9 @@ async def verify_record(
     "`superseded`, linked both ways. Only the current verified version (409 otherwise, with "
     "`current_id` when it was superseded). The employer cannot change (422). Emits "
     "`record.corrected`.",
-    responses=responses(404, 409, 422),
+    responses=problems(
+        *GUARDED, *WITH_BODY, DoesNotExist, RecordNotVerified, SamePerson, RecordInvalid
+    ),
 )
 async def correct_record(
     record_id: uuid.UUID,
@@ -247,7 +266,7 @@ async def correct_record(
     description="A reviewer revokes the current verified version with a reason and the "
     "document that revokes it (e.g. a reconsideration decision). The record stays, marked "
     "`revoked`; records are never deleted (Art 8). Emits `record.revoked`.",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, RecordNotVerified),
 )
 async def revoke_record(
     record_id: uuid.UUID,
@@ -269,7 +288,7 @@ async def revoke_record(
     description="Every version of the record (oldest first) and every audited transition of "
     "any of them (create, edits, verify, correct, supersede, revoke, attachments) with who and "
     "when. Bureau staff only.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist, RecordHistoryStaffOnly),
 )
 async def record_history(
     record_id: uuid.UUID, session: SessionDep, actor: Reader

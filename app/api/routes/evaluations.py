@@ -8,14 +8,17 @@ from typing import Annotated
 from fastapi import Depends, Query
 from sqlmodel import SQLModel
 
-from app.api.deps import ClockDep, SessionDep, TodayDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, TodayDep, require
 from app.api.routing import api_router
-from app.core.access import Permission
+from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
+from app.core.pagination import CursorInvalid
 from app.evaluations import reads as evaluation_reads
 from app.evaluations import service as evaluations
+from app.evaluations.service import NoticeAwaitingCalendar
 from app.grading import service as grading
+from app.grading.errors import NoRuleSetInForce
 from app.models.base import Page
 from app.models.evaluation import (
     CreditProfile,
@@ -28,8 +31,8 @@ from app.models.evaluation import (
 from app.models.rule_set import Grade
 from app.reports import credit_profile as credit_profiles
 
-router = api_router(prefix="/evaluations", tags=["grading"], responses=responses(401, 403))
-employer_router = api_router(prefix="/employers", tags=["grading"], responses=responses(401, 403))
+router = api_router(prefix="/evaluations", tags=["grading"], responses=problems(*GUARDED))
+employer_router = api_router(prefix="/employers", tags=["grading"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.evaluations_read))]
 Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent))]
 Reviewer = Annotated[Actor, Depends(require(Permission.evaluations_decide))]
@@ -49,7 +52,7 @@ class Preview(SQLModel):
     description="Newest first, every version (`status=final` or `notice` for current ones). "
     "An employer account sees only its own; another employer's `employer_id` is a 404, as for "
     "one that does not exist.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_evaluations(
     session: SessionDep,
@@ -74,7 +77,7 @@ async def list_evaluations(
     description="Evaluates one employer for a cycle on the rules in force, without writing "
     "anything: the grade and the rules that decide it (those of that grade whose condition "
     "held; an A: the default rule) with their citations and evidence records.",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, DoesNotExist, NoRuleSetInForce),
 )
 async def preview(
     employer_id: uuid.UUID,
@@ -99,7 +102,7 @@ async def preview(
     "decided the computed grade (of that grade only: a C does not also list its B rule), each "
     "with its legal citation and evidence records, then a reviewer's change if any. Employers: "
     "their own only.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_evaluation(
     evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
@@ -113,7 +116,7 @@ async def get_evaluation(
     summary="State one's case against a proposed C (陈述申辩)",
     description="The employer (or staff for it) while the evaluation is a `notice` and on or "
     "before `representation_deadline` (409 after it, with the deadline; 409 for a second one).",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, NoticeAwaitingCalendar),
 )
 async def represent(
     evaluation_id: uuid.UUID,
@@ -134,7 +137,7 @@ async def represent(
     description="A reviewer who collected none of the records the C rests on (403 otherwise) "
     "confirms it (`final` from today) or changes the grade with a `reason` (a new final "
     "evaluation supersedes the notice). 409 unless it is a notice with a representation.",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist),
 )
 async def decide(
     evaluation_id: uuid.UUID,
@@ -154,7 +157,7 @@ async def decide(
     summary="An employer's credit profile",
     description="The grade in force (the latest final evaluation) with its explanation, a "
     "pending notice, the record summary and the grade history. Employers: their own only.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def credit_profile(
     employer_id: uuid.UUID, session: SessionDep, actor: Reader

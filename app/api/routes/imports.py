@@ -7,16 +7,18 @@ from typing import Annotated, Literal
 
 from fastapi import BackgroundTasks, Depends, File, Form, Request, Response, UploadFile
 
-from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
 from app.intake import files as import_files
 from app.intake import imports
+from app.intake.files import ImportFileEmpty, ImportFileEncoding, ImportFileHeader, ImportFileType
+from app.intake.imports import ImportNotYours
 from app.models.import_job import ImportJob, ImportJobPublic, ImportStatus
 
-router = api_router(prefix="/imports", tags=["imports"], responses=responses(401, 403))
+router = api_router(prefix="/imports", tags=["imports"], responses=problems(*GUARDED))
 Importer = Annotated[Actor, Depends(require(Permission.imports_write))]
 Reader = Annotated[Actor, Depends(require(Permission.imports_read))]
 TEMPLATES = {
@@ -44,7 +46,9 @@ def _public(job: ImportJob) -> ImportJobPublic:
     "template). The header is checked at once; the rows are written in the background as drafts "
     "collected by you (Art 8: a second person verifies them). Watch `GET /imports/{id}`. With "
     "`dry_run` every row is checked and nothing is written.",
-    responses=responses(413, 415, 422),
+    responses=problems(
+        *GUARDED, *WITH_BODY, ImportFileType, ImportFileEncoding, ImportFileEmpty, ImportFileHeader
+    ),
 )
 async def start_import(
     request: Request,
@@ -79,7 +83,7 @@ async def start_import(
     summary="Download the import template",
     description="The header row in Chinese and English: `统一社会信用代码 (uscc)`, ...",
     response_class=Response,
-    responses=responses(422),
+    responses=problems(*GUARDED),
 )
 async def import_template(file_format: Literal["csv", "xlsx"], actor: Reader) -> Response:
     media_type, build = TEMPLATES[file_format]
@@ -97,7 +101,7 @@ async def import_template(file_format: Literal["csv", "xlsx"], actor: Reader) ->
     summary="Watch an import",
     description="Progress (`rows_done` of `rows_total`), counts, and once it has finished "
     "the link to the rejected rows' report.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist, ImportNotYours),
 )
 async def get_import(import_id: uuid.UUID, session: SessionDep, actor: Reader) -> ImportJobPublic:
     return _public(await imports.get(session=session, job_id=import_id, actor=actor))
@@ -109,7 +113,7 @@ async def get_import(import_id: uuid.UUID, session: SessionDep, actor: Reader) -
     description="One line per problem: row number (1 = first row under the header), "
     "column and reason.",
     response_class=Response,
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist, ImportNotYours),
 )
 async def import_errors(import_id: uuid.UUID, session: SessionDep, actor: Reader) -> Response:
     report = await imports.error_report(session=session, job_id=import_id, actor=actor)

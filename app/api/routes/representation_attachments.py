@@ -8,16 +8,17 @@ from typing import Annotated
 from fastapi import Depends, File, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from app.api.deps import SessionDep, SettingsDep, TodayDep, require
+from app.api.deps import GUARDED, WITH_BODY, SessionDep, SettingsDep, TodayDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
 from app.evaluations import representations as representation_attachments
 from app.models.representation_attachment import RepresentationAttachmentPublic
+from app.records.errors import AttachmentContentMismatch, AttachmentTooLarge, AttachmentTypeRefused
 
 router = api_router(
-    prefix="/evaluations", tags=["evaluations"], responses=responses(401, 403, 404, 422)
+    prefix="/evaluations", tags=["evaluations"], responses=problems(*GUARDED, DoesNotExist)
 )
 Reader = Annotated[Actor, Depends(require(Permission.evaluations_read))]
 Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent))]
@@ -32,7 +33,14 @@ Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent)
     "before or after the representation's text. Stored outside the database under its sha256; "
     "the same file on the same notice is kept once (200 with the existing one). Too large: 413; "
     "a type not allowed, or content that is not what it claims: 415.",
-    responses=responses(409, 413, 415),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        AttachmentTooLarge,
+        AttachmentTypeRefused,
+        AttachmentContentMismatch,
+    ),
 )
 async def add_representation_attachment(
     evaluation_id: uuid.UUID,
@@ -77,7 +85,7 @@ async def list_representation_attachments(
     summary="Download a representation's evidence file",
     description="The stored file with its original name and type.",
     response_class=FileResponse,
-    responses=responses(409),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def download_representation_attachment(
     evaluation_id: uuid.UUID,
