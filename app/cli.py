@@ -225,7 +225,7 @@ def calendar_load(args: argparse.Namespace) -> None:
     text = _notice_text(args.file)
     parsed = notice.parse(text, args.year)
     if parsed.problems:
-        problems = "\n".join(f"  {p.message}" for p in parsed.problems)
+        problems = "\n".join(f"  {p.message.zh} / {p.message.en}" for p in parsed.problems)
         sys.exit(f"error: the notice for {args.year} has problems; nothing saved:\n{problems}")
     print(_describe_notice(parsed))
     if not args.yes and input("保存？[y/N] ").strip().lower() not in ("y", "yes", "是"):
@@ -349,7 +349,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=import_file)
     p = sub.add_parser("demo-seed", help="load the demo county (idempotent; development only)")
     p.set_defaults(func=demo_seed)
-    p = sub.add_parser("calendar", help="the working-day calendar (DOMAIN.md §8)")
+    p = sub.add_parser("calendar", help="the working-day calendar (工作日)")
     calendar_sub = p.add_subparsers(dest="calendar_command", required=True)
     p = calendar_sub.add_parser("show", help="print a year's days off and make-up workdays")
     p.add_argument("year", type=int)
@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         args.func(args)
     except AppError as exc:
-        sys.exit(f"error: {exc.detail}")
+        sys.exit(f"error: {exc.detail.zh} / {exc.detail.en}")
     except ValueError as exc:  # pydantic validation of CLI input
         sys.exit(f"error: {exc}")
 

@@ -12,6 +12,7 @@ from app.accounts import users
 from app.core import actors
 from app.core.config import Settings
 from app.core.errors import Forbidden
+from app.core.i18n import Text
 from app.employers import service as employers
 from app.employers import uscc
 from app.models.employer import Employer, EmployerCreate, SubjectType
@@ -167,9 +168,27 @@ def _unique_name(rng: random.Random, pattern: str, taken: set[str]) -> str:
     raise RuntimeError("demo name space exhausted")
 
 
+class DemoInProduction(Forbidden):
+    slug = "demo-in-production"
+    title = Text("生产环境不能载入演示数据", "No demo data in production")
+    about = Text(
+        "演示数据（虚构的用人单位和记录）只能载入开发和测试数据库。",
+        "Demo data (made-up employers and records) goes into development and test databases only.",
+    )
+    remedy = Text(
+        "在开发或测试环境中运行（LABOR_CREDIT_ENVIRONMENT）。",
+        "Run it in a development or test environment (LABOR_CREDIT_ENVIRONMENT).",
+    )
+
+
 async def seed(*, session: AsyncSession, settings: Settings, count: int = 300) -> DemoSummary:
     if settings.environment == "production":
-        raise Forbidden("demo data is for development and test databases only")
+        raise DemoInProduction(
+            Text(
+                "演示数据只用于开发和测试数据库",
+                "demo data is for development and test databases only",
+            )
+        )
     actor = actors.system("demo-seed")
     known = set((await session.scalars(select(Employer.uscc))).all())
     added = 0

@@ -23,6 +23,7 @@ from app.api.routes import (
     imports,
     intake,
     interviews,
+    problems,
     record_attachments,
     representation_attachments,
     rule_sets,
@@ -35,8 +36,8 @@ from app.core import migrations
 from app.core.clock import Clock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, database_url, session_factory
-from app.core.errors import install_error_handlers
 from app.core.observability import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.problem_json import install_error_handlers
 from app.models.intake import IntakeRecord
 from app.scheduler import SchedulerInstance
 
@@ -104,6 +105,7 @@ def create_app(
     api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(problems.router)
     docs.mount_offline_docs(app)
     docs.document_schemas(app, IntakeRecord)
     return app

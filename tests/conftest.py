@@ -37,7 +37,9 @@ from app.employers import uscc
 from app.main import create_app
 from app.models.client import ApiClientCreate, ClientSource, Scope
 from app.models.employer import Employer
+from app.models.problem import PROBLEM_BASE
 from app.models.user import Role, User
+from tests import declared_problems
 
 TEST_DATABASE = "labor_credit_test"
 PASSWORD = "correct-horse-battery"
@@ -178,11 +180,32 @@ def app(_shared_app, engine: AsyncEngine, connection: AsyncConnection):  # type:
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     """Reads English, so assertions read in English; `tests/api/test_language.py` checks the
     Chinese that a request naming no language gets."""
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=declared_problems.Recorder(app))
     async with httpx.AsyncClient(
         transport=transport, base_url="http://test", headers={"Accept-Language": "en"}
     ) as c:
         yield c
+
+
+_UNDECLARED = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run when a route answered a problem type it does not declare in its OpenAPI
+    responses (`problems(...)` in app/api/routes): see tests/declared_problems.py."""
+    undeclared = declared_problems.undeclared()
+    session.config.stash[_UNDECLARED] = undeclared
+    if undeclared and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    undeclared = config.stash.get(_UNDECLARED, [])
+    if undeclared:
+        terminalreporter.section("problem types answered but not declared by their route")
+        for line in undeclared:
+            terminalreporter.line(line)
+        terminalreporter.line("declare them in the route's responses=problems(...)")
 
 
 @pytest.fixture(scope="session")
@@ -197,7 +220,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["title"]
-    assert body["type"].startswith("https://")
+    assert body["type"].startswith(PROBLEM_BASE)
     assert body["detail"]
     assert body["request_id"] == response.headers["x-request-id"]
     assert "Traceback" not in response.text

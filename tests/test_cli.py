@@ -116,7 +116,7 @@ async def test_create_user_twice_is_an_error(labor_credit):
     await labor_credit(*argv)
     with pytest.raises(SystemExit) as exit_:
         await labor_credit(*argv)
-    assert exit_.value.code == "error: username 'dup.user' is taken"
+    assert exit_.value.code == "error: 用户名 'dup.user' 已被使用 / username 'dup.user' is taken"
 
 
 async def test_create_client_prints_its_key_once(labor_credit, database):
@@ -219,7 +219,7 @@ async def test_import_needs_an_account_that_may_import(labor_credit, tmp_path):
     path.write_text("uscc,category,source,kind,occurred_date,title\n", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_:
         await labor_credit("import", str(path), "--user", "zhao.auditor")
-    assert "may not" in str(exit_.value.code)
+    assert "needs the inspector or reviewer role; your role is auditor" in str(exit_.value.code)
 
 
 NOTICES = Path(__file__).parent / "calendar" / "notices"

@@ -15,11 +15,20 @@ from pwdlib import PasswordHash
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from app.accounts.errors import (
+    AccountInactive,
+    ApiKeyInvalid,
+    ClientRevoked,
+    InvalidCredentials,
+    LoginLocked,
+    TokenExpired,
+    TokenInvalid,
+)
 from app.audit import service as audit
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.errors import TooManyRequests, Unauthorized
+from app.core.i18n import Text
 from app.models.client import ApiClient
 from app.models.user import Role, User
 
@@ -29,11 +38,7 @@ _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
 JWT_ALGORITHM = "HS256"
 KEY_PREFIX = "lc_"
-
-
-class InvalidCredentials(Unauthorized):
-    # The failure counter written before raising must survive the rollback (see db.request_session).
-    keeps_writes = True
+WRONG = Text("用户名或密码错误", "wrong username or password")
 
 
 def hash_password(password: str) -> str:
@@ -58,17 +63,23 @@ async def login(
     if user is None:
         verify_password(password, _DUMMY_HASH)  # same cost whether or not the account exists
         log.warning("login failed: unknown account", extra={"username": username})
-        raise InvalidCredentials("wrong username or password")
+        raise InvalidCredentials(WRONG)
     now = clock.now()
     if user.locked_until and user.locked_until > now:
         retry = int((user.locked_until - now).total_seconds()) + 1
         log.warning("login refused: account locked", extra={"username": username})
-        raise TooManyRequests("too many failed logins; try again later", retry_after=retry)
+        raise LoginLocked(
+            Text(
+                f"登录失败次数过多，账号已锁定；请在 {retry} 秒后再试",
+                "too many failed logins; try again later",
+            ),
+            retry_after=retry,
+        )
     if not user.is_active or not verify_password(password, user.password_hash):
         await _count_failure(
             session=session, user=user, settings=settings, clock=clock, request_id=request_id
         )
-        raise InvalidCredentials("wrong username or password")
+        raise InvalidCredentials(WRONG)
     user.failed_logins = 0
     user.locked_until = None
     return issue_token(user, settings, clock)
@@ -129,11 +140,20 @@ async def actor_from_token(
         )
         user_id = uuid.UUID(claims["sub"])
         _check_expiry(claims["exp"], clock)
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenExpired(Text("令牌已过期，请重新登录", f"invalid token: {exc}")) from exc
     except (jwt.PyJWTError, ValueError) as exc:
-        raise Unauthorized(f"invalid token: {exc}") from exc
+        raise TokenInvalid(
+            Text("令牌无效：不是本服务签发的，或已被改动", f"invalid token: {exc}")
+        ) from exc
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
-        raise Unauthorized("the account behind this token is disabled or gone")
+        raise AccountInactive(
+            Text(
+                "这个令牌所属的账号已停用或不存在",
+                "the account behind this token is disabled or gone",
+            )
+        )
     return Actor(
         kind="user",
         id=user.id,
@@ -168,12 +188,12 @@ def key_digest(key: str) -> str:
 async def actor_from_api_key(*, session: AsyncSession, key: str, request_id: str | None) -> Actor:
     parts = key.split("_")
     if len(parts) < 3 or not key.startswith(KEY_PREFIX):
-        raise Unauthorized("malformed API key")
+        raise ApiKeyInvalid(Text("API 密钥格式不对", "malformed API key"))
     client = await session.scalar(select(ApiClient).where(ApiClient.key_prefix == parts[1]))
     if client is None or not hmac.compare_digest(client.key_hash, key_digest(key)):
-        raise Unauthorized("unknown API key")
+        raise ApiKeyInvalid(Text("没有这个 API 密钥", "unknown API key"))
     if client.revoked_at is not None:
-        raise Unauthorized("this API key was revoked")
+        raise ClientRevoked(Text("这个 API 密钥已被吊销", "this API key was revoked"))
     return Actor(
         kind="client",
         id=client.id,

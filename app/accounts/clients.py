@@ -8,10 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.accounts import auth
+from app.accounts.errors import ClientAlreadyRevoked, ScopeNotForSource
 from app.audit import service as audit
 from app.core.actors import Actor
 from app.core.clock import Clock
-from app.core.errors import Conflict, InvalidField, NotFound
+from app.core.errors import DoesNotExist
+from app.core.i18n import Text
 from app.models.client import DEFAULT_SCOPES, ApiClient, ApiClientCreate
 
 
@@ -21,9 +23,13 @@ async def create(
     usable = DEFAULT_SCOPES[data.source]
     extra = sorted(set(data.scopes or usable) - set(usable))
     if extra:  # the city platform sends no credit records; agencies send no receipts
-        raise InvalidField(
+        refused = ", ".join(extra)
+        raise ScopeNotForSource(
             ["body", "scopes"],
-            f"a {data.source} client cannot have scope {', '.join(extra)}",
+            Text(
+                f"来源为 {data.source} 的客户端不能有权限范围 {refused}",
+                f"a {data.source} client cannot have scope {refused}",
+            ),
             kind="scope.source",
         )
     key, prefix, digest = auth.new_api_key()
@@ -69,9 +75,16 @@ async def revoke(
 ) -> ApiClient:
     client = await session.get(ApiClient, client_id, with_for_update=True)
     if client is None:
-        raise NotFound(f"API client {client_id} does not exist")
+        raise DoesNotExist(
+            Text(f"API 客户端 {client_id} 不存在", f"API client {client_id} does not exist")
+        )
     if client.revoked_at is not None:
-        raise Conflict(f"API client {client_id} was already revoked at {client.revoked_at}")
+        raise ClientAlreadyRevoked(
+            Text(
+                f"API 客户端 {client_id} 已于 {client.revoked_at} 被吊销",
+                f"API client {client_id} was already revoked at {client.revoked_at}",
+            )
+        )
     client.revoked_at = clock.now()
     await session.flush()
     await audit.record(

@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from app.accounts import auth
+from app.accounts.errors import AccountEmployerUnknown, EmployerAccountBinding, UsernameTaken
 from app.audit import service as audit
 from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
-from app.core.errors import Conflict, InvalidField, NotFound
+from app.core.errors import DoesNotExist, NullNotAllowed
+from app.core.i18n import Text
 from app.models.employer import Employer
 from app.models.user import Role, User, UserCreate, UserUpdate
 
@@ -22,7 +24,7 @@ _AUDITED = ("username", "full_name", "role", "employer_id", "is_active")
 async def get(*, session: AsyncSession, user_id: uuid.UUID) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} does not exist")
+        raise DoesNotExist(Text(f"用户 {user_id} 不存在", f"user {user_id} does not exist"))
     return user
 
 
@@ -30,7 +32,7 @@ async def actor_for(*, session: AsyncSession, username: str) -> Actor:
     """The acting user for command-line work done in an account's name."""
     user = await session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
-        raise NotFound(f"no active account {username!r}")
+        raise DoesNotExist(Text(f"没有有效的账号 {username!r}", f"no active account {username!r}"))
     return _actor(user)
 
 
@@ -64,7 +66,9 @@ async def list_(
 
 async def create(*, session: AsyncSession, data: UserCreate, actor: Actor) -> User:
     if await session.scalar(select(User.id).where(User.username == data.username)):
-        raise Conflict(f"username {data.username!r} is taken")
+        raise UsernameTaken(
+            Text(f"用户名 {data.username!r} 已被使用", f"username {data.username!r} is taken")
+        )
     await _check_employer(session, data.employer_id)
     user = User(
         **data.model_dump(exclude={"password"}), password_hash=auth.hash_password(data.password)
@@ -91,12 +95,16 @@ async def update(
     password = values.pop("password", None)
     for key in ("full_name", "role", "is_active"):
         if key in values and values[key] is None:
-            raise InvalidField(["body", key], f"{key} cannot be null")
+            raise NullNotAllowed(key)
     for key, value in values.items():
         setattr(user, key, value)
     if (user.role == Role.employer) != (user.employer_id is not None):
-        raise InvalidField(
-            ["body", "employer_id"], "employer_id is required for, and only for, the employer role"
+        raise EmployerAccountBinding(
+            ["body", "employer_id"],
+            Text(
+                "用人单位角色必须有 employer_id，其他角色不能有",
+                "employer_id is required for, and only for, the employer role",
+            ),
         )
     await _check_employer(session, user.employer_id)
     changes = audit.diff(before, {k: getattr(user, k) for k in _AUDITED})
@@ -118,4 +126,8 @@ async def update(
 
 async def _check_employer(session: AsyncSession, employer_id: uuid.UUID | None) -> None:
     if employer_id and await session.get(Employer, employer_id) is None:
-        raise InvalidField(["body", "employer_id"], f"employer {employer_id} does not exist")
+        raise AccountEmployerUnknown(
+            ["body", "employer_id"],
+            Text(f"用人单位 {employer_id} 不存在", f"employer {employer_id} does not exist"),
+            "unknown",
+        )

@@ -12,12 +12,20 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import auth
+from app.accounts.errors import (
+    AccountInactive,
+    ApiKeyInvalid,
+    ClientRevoked,
+    TokenExpired,
+    TokenInvalid,
+)
 from app.core import access
-from app.core.access import Permission
+from app.core.access import ClientScopeMissing, ForbiddenRole, Permission, SignInRequired
 from app.core.actors import PUBLIC, Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.db import request_session
+from app.core.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -88,5 +96,22 @@ def require(permission: Permission) -> Callable[[Actor], Awaitable[Actor]]:
 
     return check
 
+
+# The problem types a route can answer whatever it does (for each route's `problems(...)`):
+# behind `require`, a credential missing or refused, the role or the client's scope not allowed,
+# or a request it cannot read (an unknown query parameter, a bad path id)...
+GUARDED = (
+    InvalidRequest,
+    SignInRequired,
+    TokenInvalid,
+    TokenExpired,
+    AccountInactive,
+    ApiKeyInvalid,
+    ClientRevoked,
+    ForbiddenRole,
+    ClientScopeMissing,
+)
+# ...and with a body, one of the wrong media type or too large.
+WITH_BODY = (UnsupportedMediaType, PayloadTooLarge)
 
 IfMatch = Annotated[str | None, Header(description="the ETag from the last GET; 412 if stale")]

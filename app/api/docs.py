@@ -198,6 +198,14 @@ TAGS: list[dict[str, str]] = [
         "front-end drop-downs and file imports; public, no sign-in needed.",
     ),
     _tag(
+        "problems",
+        zh="问题类型：每种拒绝（错误响应的 type）的说明页，写明何时发生、怎么办；公开，不需登录，"
+        "在没有互联网的网络中也能打开。",
+        en="Problem types: the page of every kind of refusal (a problem's `type`), saying when it "
+        "happens and what to do; public, no sign-in, served by the service itself so it opens on "
+        "a network with no internet.",
+    ),
+    _tag(
         "operations",
         zh="运维：存活检查、就绪检查和 Prometheus 指标，不需登录，供负载均衡和监控使用。",
         en="Operations: liveness, readiness and Prometheus metrics, without sign-in, for load "

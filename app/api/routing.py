@@ -18,11 +18,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, APIRouter
 from pydantic import BaseModel
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
+
+from app.core.errors import UnsupportedMediaType
+from app.core.i18n import Text
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NUL = "\x00"
-NUL_MESSAGE = "text may not contain NUL characters (\\u0000)"
+NUL_MESSAGE = Text(
+    "文本不能包含 NUL 字符（\\u0000）", "text may not contain NUL characters (\\u0000)"
+)
 UNKNOWN = "extra_forbidden"  # pydantic's type for an unknown body field: one type for all
 
 
@@ -44,7 +48,6 @@ class CheckedRoute(APIRoute):
             self.body_field.field_info, params.Form
         )
         takes_json = self.body_field is not None and not takes_form
-        accepted = "a form (" + ", ".join(FORM_TYPES) + ")" if takes_form else "application/json"
         # The route's own dependant: an inclusion's `dependencies=` (none in this app) would add
         # parameters these names miss, and a request using them would be refused, loudly.
         query_names = _declared(self.dependant, lambda d: d.query_params)
@@ -58,7 +61,7 @@ class CheckedRoute(APIRoute):
             )
             ok = media_type in FORM_TYPES if takes_form else _is_json(media_type)
             if self.body_field is not None and has_body and not ok:
-                raise HTTPException(415, f"send {accepted}, not {media_type or 'no content type'}")
+                raise UnsupportedMediaType(_unsupported(takes_form, media_type))
             _refuse_unknown_query(request, query_names)
             _refuse_nul_in_params(request)
             if takes_json and has_body:
@@ -74,6 +77,20 @@ class CheckedRoute(APIRoute):
             return await handler(request)
 
         return checked
+
+
+def _unsupported(takes_form: bool, media_type: str) -> Text:
+    sent = media_type or "no content type"
+    if takes_form:
+        forms = ", ".join(FORM_TYPES)
+        return Text(
+            f"这个接口接受表单（{forms}），不接受 {media_type or '没有 Content-Type 的请求体'}",
+            f"send a form ({forms}), not {sent}",
+        )
+    return Text(
+        f"这个接口接受 application/json，不接受 {media_type or '没有 Content-Type 的请求体'}",
+        f"send application/json, not {sent}",
+    )
 
 
 def _declared(dependant: Dependant, kind: Callable[[Dependant], list[Any]]) -> frozenset[str]:
@@ -96,15 +113,30 @@ def _declared(dependant: Dependant, kind: Callable[[Dependant], list[Any]]) -> f
 def _refuse_unknown_query(request: Request, declared: frozenset[str]) -> None:
     unknown = [name for name in dict.fromkeys(request.query_params) if name not in declared]
     if unknown:
-        takes = f"this route takes {_listed(declared)}" if declared else "this route takes none"
-        raise _unknown_error("query", unknown, f"unknown query parameter; {takes}")
+        listed = _listed(declared)
+        msg = (
+            Text(
+                f"未知的查询参数；这个接口接受 {listed}",
+                f"unknown query parameter; this route takes {listed}",
+            )
+            if declared
+            else Text(
+                "未知的查询参数；这个接口不接受查询参数",
+                "unknown query parameter; this route takes none",
+            )
+        )
+        raise _unknown_error("query", unknown, msg)
 
 
 async def _refuse_unknown_form_fields(form: FormData, declared: frozenset[str]) -> None:
     unknown = [name for name in dict.fromkeys(form) if name not in declared]
     if unknown:
         await form.close()  # its uploads: the handler, which would close them, does not run
-        msg = f"unknown form field; this form takes {_listed(declared)}"
+        listed = _listed(declared)
+        msg = Text(
+            f"未知的表单字段；这个表单接受 {listed}",
+            f"unknown form field; this form takes {listed}",
+        )
         raise _unknown_error("body", unknown, msg)
 
 
@@ -117,18 +149,27 @@ def _refuse_any_body(body: bytes) -> None:
         document = body  # not JSON: a body all the same
     if document is None or document == {}:
         return
-    msg = "this route takes no body"
     if isinstance(document, dict):
-        raise _unknown_error("body", list(document), f"unknown field; {msg}")
-    raise RequestValidationError([{"loc": ("body",), "msg": msg, "type": UNKNOWN}])
+        msg = Text("未知的字段；这个接口不接受请求体", "unknown field; this route takes no body")
+        raise _unknown_error("body", list(document), msg)
+    raise _error(("body",), Text("这个接口不接受请求体", "this route takes no body"), UNKNOWN)
 
 
 def _listed(names: Iterable[str]) -> str:
     return ", ".join(sorted(names))
 
 
-def _unknown_error(where: str, names: list[str], msg: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": (where, n), "msg": msg, "type": UNKNOWN} for n in names])
+def _unknown_error(where: str, names: list[str], msg: Text) -> RequestValidationError:
+    return RequestValidationError([_detail((where, n), msg, UNKNOWN) for n in names])
+
+
+def _detail(loc: tuple[str | int, ...], msg: Text, kind: str) -> dict[str, Any]:
+    """One error as pydantic writes it, carrying its Chinese (app.core.validation reads it)."""
+    return {"loc": loc, "msg": msg.en, "type": kind, "ctx": {"zh": msg.zh}}
+
+
+def _error(loc: tuple[str | int, ...], msg: Text, kind: str) -> RequestValidationError:
+    return RequestValidationError([_detail(loc, msg, kind)])
 
 
 def _refuse_nul_in_params(request: Request) -> None:
@@ -163,7 +204,7 @@ def _nul_paths(node: Any, path: list[str | int]) -> Iterator[list[str | int]]:
 
 
 def _nul_error(loc: list[str | int]) -> RequestValidationError:
-    return RequestValidationError([{"loc": tuple(loc), "msg": NUL_MESSAGE, "type": "string_nul"}])
+    return _error(tuple(loc), NUL_MESSAGE, "string_nul")
 
 
 def api_router(**kwargs: object) -> APIRouter:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from app.core.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
+from app.core.errors import Conflict, NotFound
 from app.core.i18n import Text
 from app.models.blacklist import ListingStatus
 
@@ -124,42 +124,6 @@ class ListingEnded(Conflict):
                 f"listing {entry_id} is {status}; only a current listing can be {doing.en}",
             ),
             listing_status=str(status),
-        )
-
-
-class ListingIfMatchRequired(PreconditionRequired):
-    slug = "listing-if-match-required"
-    title = Text("缺少 If-Match", "If-Match required")
-    about = Text(
-        "修改名单记录须带上读取时的 ETag，以免覆盖他人的修改。",
-        "A change to a listing names the ETag it was read at, so no one's change is lost.",
-    )
-    remedy = Text(
-        "读取该记录，在 If-Match 请求头中发送其 ETag。",
-        "Read the listing and send its ETag in the If-Match header.",
-    )
-
-    def __init__(self) -> None:
-        super().__init__(
-            Text(
-                "请在 If-Match 中发送所读取名单记录的 ETag",
-                "send If-Match with the ETag of the listing you read",
-            )
-        )
-
-
-class ListingChanged(PreconditionFailed):
-    slug = "listing-changed"
-    title = Text("名单记录已被修改", "Listing changed")
-    about = Text("读取之后，该名单记录已被他人修改。", "The listing changed since it was read.")
-    remedy = Text("重新读取后再修改。", "Read it again and retry.")
-
-    def __init__(self, etag: str) -> None:
-        super().__init__(
-            Text(
-                f"名单记录在读取后已被修改（当前 ETag {etag}）；请重新读取后再试",
-                f"listing changed since you read it (now ETag {etag}); reload and retry",
-            )
         )
 
 

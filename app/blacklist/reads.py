@@ -20,6 +20,7 @@ from app.core import access, pagination, personal_data
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
+from app.core.i18n import Text
 from app.models.blacklist import (
     BlacklistEntry,
     BlacklistEntryPublic,
@@ -36,7 +37,9 @@ async def get(*, session: AsyncSession, entry_id: uuid.UUID, actor: Actor) -> Bl
     entry = await session.get(BlacklistEntry, entry_id)
     if actor.role == Role.employer and entry and entry.status == ListingStatus.draft:
         entry = None
-    return access.visible(actor, entry, missing=f"blacklist entry {entry_id}")
+    return access.visible(
+        actor, entry, missing=Text(f"失信名单条目 {entry_id}", f"blacklist entry {entry_id}")
+    )
 
 
 async def list_(

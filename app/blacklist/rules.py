@@ -190,3 +190,10 @@ def update_problems(
             "value_error",
         )
     return found
+
+
+def _too_early(field: str, day: date) -> Text:
+    return Text(
+        f"{field} {day} 早于 {EARLIEST_LEGAL_DATE}",
+        f"{field} {day} is before {EARLIEST_LEGAL_DATE}",
+    )

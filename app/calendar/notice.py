@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from app.core.i18n import Text
 from app.models.calendar import MAX_DAYS_OFF, MAX_MAKE_UP_WORKDAYS
 
 ZH_WEEKDAYS = "一二三四五六日"
@@ -48,7 +49,7 @@ Report = Callable[[str, str, str], None]  # (kind, Chinese, English gloss)
 @dataclass(frozen=True)
 class NoticeProblem:
     kind: str  # unreadable, weekday, outside_year, both, duplicate, count, ...
-    message: str  # Chinese, quoting the line, with a short English gloss
+    message: Text  # quoting the line as written
     line_no: int | None = None
 
 
@@ -94,8 +95,12 @@ def parse(text: str, year: int) -> ParsedNotice:
         parsed.problems.append(
             NoticeProblem(
                 "no_holidays",
-                "找不到节假日安排：通知的每个节日占一行，如“一、元旦：1月1日（周四）至3日（周六）放假"
-                "调休，共3天。1月4日（周日）上班。”（no holiday line found, e.g. “一、元旦：…”）",
+                Text(
+                    "找不到节假日安排：通知的每个节日占一行，如“一、元旦：1月1日（周四）至3日（周六）"
+                    "放假调休，共3天。1月4日（周日）上班。”",
+                    "no holiday line found: each holiday of the notice is a line, e.g. “一、元旦："
+                    "1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。”",
+                ),
             )
         )
     _check_year(parsed, lines)
@@ -150,7 +155,9 @@ def _read_line(parsed: ParsedNotice, line_no: int, segment: str) -> None:
     problems: list[NoticeProblem] = []
 
     def problem(kind: str, zh: str, en: str) -> None:
-        message = f"第{line_no}行「{holiday.line}」：{zh}（{en}）"
+        message = Text(
+            f"第{line_no}行「{holiday.line}」：{zh}", f"line {line_no} 「{holiday.line}」: {en}"
+        )
         problems.append(NoticeProblem(kind, message, line_no))
 
     body = segment[header.end() :]
@@ -287,8 +294,12 @@ def _check_year(parsed: ParsedNotice, lines: list[str]) -> None:
                 0,
                 NoticeProblem(
                     "other_year",
-                    f"第{line_no}行「{_shown(line)}」：这是{title['year']}年的通知，不是{parsed.year}"
-                    f"年的（this is the notice for {title['year']}, not {parsed.year}）",
+                    Text(
+                        f"第{line_no}行「{_shown(line)}」：这是{title['year']}年的通知，"
+                        f"不是{parsed.year}年的",
+                        f"line {line_no} 「{_shown(line)}」: this is the notice for "
+                        f"{title['year']}, not {parsed.year}",
+                    ),
                     line_no,
                 ),
             )
@@ -308,8 +319,11 @@ def _check_across_lines(parsed: ParsedNotice) -> None:
                 parsed.problems.append(
                     NoticeProblem(
                         "both",
-                        f"第{holiday.line_no}行「{holiday.line}」：{day}既是放假日又是上班日"
-                        f"（{day} is both a day off and a working day）",
+                        Text(
+                            f"第{holiday.line_no}行「{holiday.line}」：{day}既是放假日又是上班日",
+                            f"line {holiday.line_no} 「{holiday.line}」: {day} is both a day "
+                            "off and a working day",
+                        ),
                         holiday.line_no,
                     )
                 )
@@ -317,9 +331,12 @@ def _check_across_lines(parsed: ParsedNotice) -> None:
         parsed.problems.append(
             NoticeProblem(
                 "too_many",
-                f"共{len(off)}天放假、{len(worked)}天上班，超出一年通知的范围"
-                f"（{len(off)} days off and {len(worked)} make-up workdays: more than a notice "
-                f"has, at most {MAX_DAYS_OFF} and {MAX_MAKE_UP_WORKDAYS}）",
+                Text(
+                    f"共{len(off)}天放假、{len(worked)}天上班，超出一年通知的范围（最多"
+                    f"{MAX_DAYS_OFF}天放假、{MAX_MAKE_UP_WORKDAYS}天上班）",
+                    f"{len(off)} days off and {len(worked)} make-up workdays: more than a "
+                    f"notice has, at most {MAX_DAYS_OFF} and {MAX_MAKE_UP_WORKDAYS}",
+                ),
             )
         )
 
@@ -335,8 +352,12 @@ def _once(
         parsed.problems.append(
             NoticeProblem(
                 "duplicate",
-                f"第{holiday.line_no}行「{holiday.line}」：{day}已在第{seen[day].line_no}行列为"
-                f"{what}日（{day} is listed twice, also on line {seen[day].line_no}）",
+                Text(
+                    f"第{holiday.line_no}行「{holiday.line}」：{day}已在第{seen[day].line_no}行"
+                    f"列为{what}日",
+                    f"line {holiday.line_no} 「{holiday.line}」: {day} is listed twice, also on "
+                    f"line {seen[day].line_no}",
+                ),
                 holiday.line_no,
             )
         )

@@ -20,9 +20,19 @@ from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.calendar import notice
+from app.calendar.errors import (
+    CalendarDaysInvalid,
+    CalendarLoadedConcurrently,
+    CalendarPackageLacksYear,
+    CalendarYearInUse,
+    CalendarYearLoaded,
+    CalendarYearMissing,
+    NoticeUnreadable,
+)
 from app.core.actors import Actor
 from app.core.db import database_now
-from app.core.errors import AppError, Conflict, InvalidField, NotFound, PreconditionFailed
+from app.core.errors import DoesNotExist, StaleEtag
+from app.core.i18n import Text
 from app.models.calendar import (
     LAST_YEAR,
     CalendarDay,
@@ -34,76 +44,10 @@ from app.models.calendar import (
     DayKind,
 )
 from app.models.evaluation import Evaluation
-from app.models.problem import FieldProblem
 
 ONE_DAY = timedelta(days=1)
 MAX_DAYS = 366  # no legal period in this service is longer; bounds the walk
-
-
-class CalendarYearMissing(Conflict):
-    """409, not 422: the request is well formed; the calendar lacks the year. Once an admin
-    loads that year's notice (PUT /api/v1/calendar/{year}) the same request succeeds."""
-
-    slug = "calendar-year-missing"
-
-    def __init__(self, year: int) -> None:
-        super().__init__(
-            f"the working-day calendar does not cover {year}: an admin must load the State "
-            f"Council holiday notice for {year} (PUT /api/v1/calendar/{year})",
-            year=year,
-        )
-        self.year = year
-
-
-class CalendarYearLoaded(Conflict):
-    """Loading a notice over a year already covered must say so (`replace`)."""
-
-    slug = "calendar-year-loaded"
-
-    def __init__(self, covered: CalendarYear) -> None:
-        super().__init__(
-            f"工作日历已载入{covered.year}年（来源 {covered.source}，版本 {covered.version}）；"
-            f'如需替换请同时发送 "replace": true (calendar {covered.year} is loaded already: '
-            f'send "replace": true to replace it)',
-            year=covered.year,
-            version=covered.version,
-        )
-
-
-class CalendarYearInUse(Conflict):
-    """A stored deadline was counted on the year's days: changing them would leave it counted
-    on a calendar that no longer exists."""
-
-    slug = "calendar-year-in-use"
-
-    def __init__(self, year: int, deadlines: int, first: date, last: date) -> None:
-        super().__init__(
-            f"{year}年的工作日历已被使用：{deadlines}个陈述申辩期限（{first}至{last}）按它计算，"
-            f"不能更改其放假和上班日 (calendar {year} is in use: {deadlines} representation "
-            f"deadlines of evaluations, {first} to {last}, were counted on it; its days cannot "
-            f"change)",
-            year=year,
-            representation_deadlines=deadlines,
-            first_deadline=first.isoformat(),
-            last_deadline=last.isoformat(),
-        )
-
-
-class NoticeUnreadable(AppError):
-    """422: the notice's text, read line by line, has problems; each names its line."""
-
-    status, slug = 422, "validation"
-
-    def __init__(self, year: int, problems: list[notice.NoticeProblem]) -> None:
-        super().__init__(
-            f"通知文本有{len(problems)}处问题，未保存 (the notice text for {year} has "
-            f"{len(problems)} problem{'s' if len(problems) > 1 else ''}; nothing was saved)",
-            year=year,
-        )
-        self.errors = [
-            FieldProblem(loc=["body", "text"], msg=p.message, type=f"calendar.notice.{p.kind}")
-            for p in problems
-        ]
+_WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 
 
 def etag(year: CalendarYear | CalendarYearPublic) -> str:
@@ -180,9 +124,13 @@ async def _calendar_between(
 async def get_year(*, session: AsyncSession, year: int) -> CalendarYearPublic:
     covered = await session.get(CalendarYear, year)
     if covered is None:
-        raise NotFound(
-            f"the working-day calendar has no {year}: an admin loads it from the State "
-            f"Council holiday notice (PUT /api/v1/calendar/{year})",
+        raise DoesNotExist(
+            Text(
+                f"工作日历没有{year}年：管理员可按国务院办公厅节假日安排通知载入"
+                f"（PUT /api/v1/calendar/{year}）",
+                f"the working-day calendar has no {year}: an admin loads it from the State "
+                f"Council holiday notice (PUT /api/v1/calendar/{year})",
+            ),
             year=year,
         )
     days = await _days_of(session, year)
@@ -240,21 +188,35 @@ def validate(year: int, data: CalendarYearLoad) -> None:
         for i, day in enumerate(days):
             loc: list[str | int] = ["body", field, i]
             if day.year != year:
-                raise InvalidField(loc, f"{day} is not in {year}", kind="calendar.outside_year")
+                raise CalendarDaysInvalid(
+                    loc, Text(f"{day} 不在{year}年", f"{day} is not in {year}"),
+                    kind="calendar.outside_year",
+                )  # fmt: skip
             if day in seen:
-                raise InvalidField(loc, f"{day} is listed twice", kind="calendar.duplicate")
+                raise CalendarDaysInvalid(
+                    loc, Text(f"{day} 列出了两次", f"{day} is listed twice"),
+                    kind="calendar.duplicate",
+                )  # fmt: skip
             seen.add(day)
     off = set(data.days_off)
     for i, day in enumerate(data.make_up_workdays):
         loc = ["body", "make_up_workdays", i]
         if day in off:
-            raise InvalidField(
-                loc, f"{day} is listed both as a day off and as a workday", kind="calendar.both"
+            raise CalendarDaysInvalid(
+                loc,
+                Text(
+                    f"{day} 既列为放假日又列为上班日",
+                    f"{day} is listed both as a day off and as a workday",
+                ),
+                kind="calendar.both",
             )
         if day.weekday() < 5:
-            raise InvalidField(
+            raise CalendarDaysInvalid(
                 loc,
-                f"{day} is a {day:%A}: a make-up workday (调休上班) is a Saturday or Sunday",
+                Text(
+                    f"{day} 是{_WEEKDAYS[day.weekday()]}：调休上班日只能是周六或周日",
+                    f"{day} is a {day:%A}: a make-up workday (调休上班) is a Saturday or Sunday",
+                ),
                 kind="calendar.workday_not_weekend",
             )
 
@@ -340,9 +302,14 @@ async def seed_year(*, session: AsyncSession, year: int, actor: Actor) -> Calend
     """(Re)load `year` from the installed chinesecalendar: its days off as published, and its
     make-up workdays on weekends. A year it does not know is refused, never guessed."""
     if year not in package_years():
-        raise NotFound(
-            f"chinesecalendar {version('chinesecalendar')} has no data for {year}; load the "
-            f"State Council notice with PUT /api/v1/calendar/{year}",
+        package = f"chinesecalendar {version('chinesecalendar')}"
+        raise CalendarPackageLacksYear(
+            Text(
+                f"{package} 没有{year}年的数据；"
+                f"请用 PUT /api/v1/calendar/{year} 载入国务院办公厅通知",
+                f"{package} has no data for {year}; load the State Council notice with "
+                f"PUT /api/v1/calendar/{year}",
+            ),
             year=year,
         )
     names = {h.value: h.chinese for h in chinese_calendar.Holiday}
@@ -377,8 +344,12 @@ async def _replace(
 ) -> CalendarYearPublic:
     covered = await session.get(CalendarYear, year, with_for_update=True)
     if covered is not None and if_match and if_match.removeprefix("W/") != etag(covered):
-        raise PreconditionFailed(
-            f"calendar {year} changed since you read it (now ETag {etag(covered)}); reload"
+        raise StaleEtag(
+            Text(
+                f"{year}年的工作日历在你读取后被修改过"
+                f"（现在的 ETag 是 {etag(covered)}）；请重新读取",
+                f"calendar {year} changed since you read it (now ETag {etag(covered)}); reload",
+            )
         )
     before: dict[str, object] = {}
     if covered is not None:
@@ -398,7 +369,12 @@ async def _replace(
     try:
         await session.flush()
     except IntegrityError as exc:  # another admin created the year at the same moment
-        raise Conflict(f"calendar {year} was loaded concurrently; reload and retry") from exc
+        raise CalendarLoadedConcurrently(
+            Text(
+                f"{year}年的工作日历同时被另一位管理员载入；请重新读取后再试",
+                f"calendar {year} was loaded concurrently; reload and retry",
+            )
+        ) from exc
     await session.execute(delete(CalendarDay).where(col(CalendarDay.year) == year))
     await session.execute(
         insert(CalendarDay),

@@ -9,7 +9,8 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from app.core.actors import Actor
-from app.core.errors import Forbidden, NotFound, Unauthorized
+from app.core.errors import AppError, DoesNotExist, Forbidden, Unauthorized
+from app.core.i18n import Text
 from app.models.client import Scope
 from app.models.employer import Employer
 from app.models.user import Role
@@ -54,7 +55,7 @@ ROLES: dict[Permission, frozenset[Role]] = {
     # employers read only their own (each service scopes through `visible` and `own_employer`)
     Permission.employers_read: STAFF | {Role.employer},
     Permission.employers_write: frozenset({Role.admin, Role.inspector, Role.reviewer}),
-    # employers see the calendar their deadlines are counted on (DOMAIN.md §8)
+    # employers see the calendar their deadlines are counted on (their working-day deadlines)
     Permission.calendar_read: STAFF | {Role.employer},
     Permission.calendar_write: frozenset({Role.admin}),  # loads each year's notice
     # employers read only their own verified records (records.reads)
@@ -93,16 +94,168 @@ SCOPES: dict[Permission, frozenset[Scope]] = {
 }
 
 
-def authorize(actor: Actor, permission: Permission) -> None:
+# What each permission lets one do, as a refusal says it ("审核信用记录需要审核员角色").
+ACTIONS: dict[Permission, Text] = {
+    Permission.account_read: Text("查看自己的账号", "reading your own account"),
+    Permission.users_manage: Text("管理用户账号", "managing user accounts"),
+    Permission.clients_manage: Text(
+        "管理机器客户端（API 密钥）", "managing machine clients (API keys)"
+    ),
+    Permission.audit_read: Text("查看审计记录", "reading the audit trail"),
+    Permission.employers_read: Text("查看用人单位", "reading employers"),
+    Permission.employers_write: Text("登记和修改用人单位", "registering and changing employers"),
+    Permission.calendar_read: Text("查看工作日历", "reading the working-day calendar"),
+    Permission.calendar_write: Text("载入工作日历", "loading the working-day calendar"),
+    Permission.credit_records_read: Text("查看信用记录", "reading credit records"),
+    Permission.credit_records_write: Text("采集信用记录", "collecting credit records"),
+    Permission.credit_records_review: Text(
+        "审核、更正或撤销信用记录", "verifying, correcting or revoking credit records"
+    ),
+    Permission.stats_read: Text("查看统计", "reading statistics"),
+    Permission.intake_write: Text("报送信用记录（机构数据接口）", "sending intake batches"),
+    Permission.imports_write: Text("导入信用记录文件", "importing credit record files"),
+    Permission.imports_read: Text("查看导入任务", "reading imports"),
+    Permission.blacklist_read: Text("查看拖欠工资失信名单", "reading the wage-arrears list"),
+    Permission.blacklist_write: Text(
+        "列入或移出拖欠工资失信名单", "listing on or removing from the wage-arrears list"
+    ),
+    Permission.interviews_read: Text("查看约谈记录", "reading interviews"),
+    Permission.interviews_write: Text("登记约谈", "entering interviews"),
+    Permission.rule_sets_read: Text("查看评价规则", "reading grading rule sets"),
+    Permission.rule_sets_write: Text("制定和修改评价规则", "adding and changing grading rule sets"),
+    Permission.evaluations_read: Text("查看信用评价", "reading evaluations"),
+    Permission.evaluations_represent: Text("提交陈述申辩", "filing a representation (陈述申辩)"),
+    Permission.evaluations_decide: Text("决定信用等级", "deciding grades"),
+    Permission.grading_runs_read: Text("查看评价批次", "reading grading runs"),
+    Permission.grading_runs_write: Text("发起评价批次", "starting grading runs"),
+}
+
+ROLE_NAMES: dict[Role, Text] = {
+    Role.admin: Text("管理员", "admin"),
+    Role.inspector: Text("监察员", "inspector"),
+    Role.reviewer: Text("审核员", "reviewer"),
+    Role.auditor: Text("审计员", "auditor"),
+    Role.employer: Text("用人单位", "employer"),
+}
+_ROLE_ORDER = list(Role)
+
+
+class SignInRequired(Unauthorized):
+    slug = "unauthorized"
+    title = Text("需要登录", "Sign-in required")
+    about = Text(
+        "请求没有带任何凭据：这个操作只对已登录的账号或持 API 密钥的机器客户端开放。",
+        "The request carries no credentials: the operation is open only to a signed-in "
+        "account or a machine client with an API key.",
+    )
+    remedy = Text(
+        "工作人员和用人单位用 POST /api/v1/auth/token 登录，以 Authorization: Bearer <令牌> "
+        "发送；其他机构的系统发送 X-API-Key。",
+        "Staff and employers sign in with POST /api/v1/auth/token and send Authorization: "
+        "Bearer <token>; other agencies' systems send X-API-Key.",
+    )
+
+
+class ForbiddenRole(Forbidden):
+    slug = "forbidden-role"
+    title = Text("角色无权进行此操作", "Not for your role")
+    about = Text(
+        "已登录，但你的角色不能进行这个操作；detail 说明操作需要哪些角色。",
+        "You are signed in, but your role may not do this; the detail says which roles may.",
+    )
+    remedy = Text(
+        "请有相应角色的同事办理，或请管理员调整你的账号角色。",
+        "Ask a colleague with one of those roles, or an admin to change your account's role.",
+    )
+
+
+class ClientScopeMissing(Forbidden):
+    slug = "client-scope-missing"
+    title = Text("客户端无权进行此操作", "Not within the client's scopes")
+    about = Text(
+        "机器客户端的 API 密钥只能用于它的权限范围（scope）内的操作；这个操作不在其内。",
+        "A machine client's API key serves only the operations of its scopes; this one is "
+        "not among them.",
+    )
+    remedy = Text(
+        "用有相应权限范围的客户端，或请管理员按来源为它设置权限范围；工作人员的操作要登录账号。",
+        "Use a client with the scope, or ask an admin to give it one its source allows; staff "
+        "operations need a signed-in account.",
+    )
+
+
+class EmployerAccountUnbound(Forbidden):
+    slug = "employer-account-unbound"
+    title = Text("用人单位账号未绑定单位", "Employer account not bound")
+    about = Text(
+        "用人单位账号必须绑定到它的用人单位才能查看档案；这个账号没有绑定。",
+        "An employer account must be bound to its employer to read a file; this one is not.",
+    )
+    remedy = Text(
+        "请管理员为账号设置 employer_id。", "Ask an admin to set the account's employer_id."
+    )
+
+
+def _roles(roles: frozenset[Role]) -> Text:
+    names = [ROLE_NAMES[r] for r in _ROLE_ORDER if r in roles]
+    zh = "、".join(n.zh for n in names[:-1]) + ("或" if len(names) > 1 else "") + names[-1].zh
+    en = ", ".join(n.en for n in names[:-1]) + (" or " if len(names) > 1 else "") + names[-1].en
+    return Text(zh, en)
+
+
+def refusal(actor: Actor, permission: Permission) -> AppError | None:
+    """Why `actor` may not use `permission`, in words (never the permission's identifier)."""
+    action = ACTIONS[permission]
     if actor.kind == "public":
-        raise Unauthorized("sign in (Bearer token) or send an API key (X-API-Key)")
+        return SignInRequired(
+            Text(
+                f"{action.zh}需要先登录（Bearer 令牌）或发送 API 密钥（X-API-Key）",
+                f"{action.en} needs a sign-in (Bearer token) or an API key (X-API-Key)",
+            )
+        )
     if actor.kind == "client":
         allowed = SCOPES.get(permission, frozenset())
-        if not allowed & actor.scopes:
-            raise Forbidden(f"API client lacks a scope for {permission.value}")
-        return
-    if actor.role not in ROLES[permission]:
-        raise Forbidden(f"role {actor.role} may not {permission.value}")
+        if allowed & actor.scopes:
+            return None
+        if not allowed:
+            return ClientScopeMissing(
+                Text(
+                    f"{action.zh}只限工作人员登录办理，API 客户端不能办理",
+                    f"{action.en} is for signed-in staff, not for API clients",
+                )
+            )
+        scopes = ", ".join(sorted(allowed))
+        return ClientScopeMissing(
+            Text(
+                f"{action.zh}需要权限范围 {scopes}，这个 API 客户端没有",
+                f"{action.en} needs the scope {scopes}, which this API client lacks",
+            )
+        )
+    roles = ROLES[permission]
+    if actor.role in roles:
+        return None
+    yours = ROLE_NAMES[actor.role] if actor.role else Text("无", "none")
+    if not roles:
+        return ForbiddenRole(
+            Text(
+                f"{action.zh}只限机器客户端（API 密钥）办理，你的角色是{yours.zh}",
+                f"{action.en} is for machine clients (an API key) only; your role is {yours.en}",
+            )
+        )
+    who = _roles(roles)
+    return ForbiddenRole(
+        Text(
+            f"{action.zh}需要{who.zh}角色，你的角色是{yours.zh}",
+            f"{action.en} needs the {who.en} role; your role is {yours.en}",
+        ),
+        allowed_roles=[str(r) for r in _ROLE_ORDER if r in roles],
+    )
+
+
+def authorize(actor: Actor, permission: Permission) -> None:
+    refused = refusal(actor, permission)
+    if refused is not None:
+        raise refused
 
 
 # --- whose file: an employer account sees only its own employer's ------------------------------
@@ -124,11 +277,11 @@ def sees(actor: Actor, employer_id: uuid.UUID) -> bool:
     return actor.kind != "public"
 
 
-def visible(actor: Actor, found: Owned | None, *, missing: str) -> Owned:
+def visible(actor: Actor, found: Owned | None, *, missing: Text) -> Owned:
     """`found` (an employer, or a thing of one employer's file) when the actor sees it; else 404
     `<missing> does not exist`, the same answer whether it is absent or another employer's."""
     if found is None or not sees(actor, _employer_of(found)):
-        raise NotFound(f"{missing} does not exist")
+        raise DoesNotExist(Text(f"{missing.zh} 不存在", f"{missing.en} does not exist"))
     return found
 
 
@@ -142,7 +295,13 @@ def own_employer(actor: Actor, employer_id: uuid.UUID | None) -> uuid.UUID | Non
     if actor.role != Role.employer:
         return employer_id
     if actor.employer_id is None:  # ck_users_employer_account_bound: never; refuse, not list all
-        raise Forbidden("an employer account must be bound to its employer")
+        raise EmployerAccountUnbound(
+            Text(
+                "用人单位账号没有绑定用人单位", "an employer account must be bound to its employer"
+            )
+        )
     if employer_id is not None and not sees(actor, employer_id):
-        raise NotFound(f"employer {employer_id} does not exist")
+        raise DoesNotExist(
+            Text(f"用人单位 {employer_id} 不存在", f"employer {employer_id} does not exist")
+        )
     return actor.employer_id

@@ -12,12 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.core.errors import InvalidField
+from app.core.i18n import Text
 from app.models.intake import IdempotentRequest
 
 
 def request_hash(body: Any) -> str:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class IdempotencyKeyReused(InvalidField):
+    slug = "idempotency-key-reused"
+    title = Text("Idempotency-Key 已用于别的请求", "Idempotency-Key reused")
+    about = Text(
+        "同一个 Idempotency-Key 再次发送时请求体不同："
+        "重复发送必须一字不差，服务才能原样回答上次的结果。",
+        "An Idempotency-Key came again with a different body: a repeat must be the same request "
+        "for the service to answer it with the stored result.",
+    )
+    remedy = Text(
+        "新的一批数据用新的键（例如新的 UUID）；重发上一批时用原来的键和原来的请求体。",
+        "Use a new key (a new UUID, say) for a new batch; resend a batch with its own key and "
+        "its own body.",
+    )
 
 
 async def replay(
@@ -43,9 +60,12 @@ async def replay(
     )
     assert stored is not None
     if stored.request_hash != body_hash:
-        raise InvalidField(
+        raise IdempotencyKeyReused(
             ["header", "idempotency-key"],
-            "this Idempotency-Key was used for a different request body; use a new key",
+            Text(
+                "这个 Idempotency-Key 已用于另一个请求体；请换一个新的键",
+                "this Idempotency-Key was used for a different request body; use a new key",
+            ),
             kind="idempotency.reused",
         )
     return stored

@@ -11,12 +11,13 @@ from typing import Any
 
 from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import i18n
-from app.core.errors import problem_response
+from app.core.errors import HttpRefusal, PayloadTooLarge
+from app.core.i18n import Text
+from app.core.problem_json import problem_response
 
 access_log = logging.getLogger("labor_credit.access")
 
@@ -88,7 +89,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = _route_template(scope)
+            route = route_template(scope)
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
             access_log.info(
@@ -103,7 +104,7 @@ class RequestContextMiddleware:
             )
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     """The matched route's whole template: a route of an included router knows only its own part
     (`/employers/{employer_id}`), so look up where the app put it (`/api/v1/employers/...`)."""
     route = scope.get("route")
@@ -132,12 +133,7 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            response = problem_response(
-                Request(scope),
-                413,
-                slug="payload-too-large",
-                detail=f"request body is larger than {self.max_bytes} bytes",
-            )
+            response = problem_response(Request(scope), PayloadTooLarge, detail=self._too_large())
             await response(scope, receive, send)
             return
         await self.app(scope, self._counting(receive), send)
@@ -150,7 +146,13 @@ class BodyLimitMiddleware:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise HTTPException(413, f"request body is larger than {self.max_bytes} bytes")
+                raise HttpRefusal(PayloadTooLarge, self._too_large())
             return message
 
         return counted
+
+    def _too_large(self) -> Text:
+        return Text(
+            f"请求体超过上限 {self.max_bytes} 字节",
+            f"request body is larger than {self.max_bytes} bytes",
+        )

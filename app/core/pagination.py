@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from app.core.errors import InvalidField
+from app.core.i18n import Text
 
 T = TypeVar("T")
 
@@ -17,8 +18,26 @@ def encode(key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+class CursorInvalid(InvalidField):
+    slug = "cursor-invalid"
+    title = Text("翻页游标无效", "Invalid cursor")
+    about = Text(
+        "cursor 不是本服务发出的：游标是不透明的，只能原样使用上一页回答中的 next_cursor。",
+        "The cursor is not one this service issued: cursors are opaque, to be sent back as the "
+        "previous page's next_cursor, unchanged.",
+    )
+    remedy = Text(
+        "不带 cursor 重新读第一页，再用每页回答中的 next_cursor 往下翻。",
+        "Read the first page again without a cursor, then follow each page's next_cursor.",
+    )
+
+
 def _not_ours() -> InvalidField:
-    return InvalidField(["query", "cursor"], "cursor is not one this service issued")
+    return CursorInvalid(
+        ["query", "cursor"],
+        Text("cursor 不是本服务发出的翻页游标", "cursor is not one this service issued"),
+        "cursor",
+    )
 
 
 def decode(cursor: str, parts: int) -> list[Any]:

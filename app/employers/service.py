@@ -16,15 +16,21 @@ from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.errors import (
-    Conflict,
+    DoesNotExist,
     FieldProblem,
-    Forbidden,
+    IfMatchRequired,
     InvalidField,
-    NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
+    NullNotAllowed,
+    StaleEtag,
 )
+from app.core.i18n import Text, say
 from app.employers import uscc
+from app.employers.errors import (
+    UsccExceptionReviewerOnly,
+    UsccExceptionUnneeded,
+    UsccInvalid,
+    UsccRegistered,
+)
 from app.models.employer import (
     Employer,
     EmployerCreate,
@@ -77,16 +83,25 @@ def to_public(employer: Employer, *, actor: Actor, settings: Settings) -> Employ
 def _checked_uscc(data: EmployerCreate, actor: Actor) -> tuple[str, list[uscc.Breach]]:
     """The normalised code and, for a reviewer's exception, the GB 32100 rules it waives."""
     if data.checksum_exception and actor.role != Role.reviewer:
-        raise Forbidden("only a reviewer may register a USCC as an exception to its rules")
+        raise UsccExceptionReviewerOnly(
+            Text(
+                "只有审核员可以把统一社会信用代码作为规则的例外登记",
+                "only a reviewer may register a USCC as an exception to its rules",
+            )
+        )
     try:
         code = uscc.validate(data.uscc, allow_exception=data.checksum_exception)
     except uscc.UsccError as exc:
         raise _invalid_uscc(exc) from exc
     waived = uscc.breaches(code) if data.checksum_exception else []
     if data.checksum_exception and not waived:
-        raise InvalidField(
+        raise UsccExceptionUnneeded(
             ["body", "checksum_exception"],
-            f"USCC {code} breaks none of the rules of GB 32100: register it without an exception",
+            Text(
+                f"统一社会信用代码 {code} 符合 GB 32100 的全部规则：请不以例外登记",
+                f"USCC {code} breaks none of the rules of GB 32100: register it without an "
+                "exception",
+            ),
             kind="uscc.exception_unneeded",
         )
     return code, waived
@@ -95,14 +110,14 @@ def _checked_uscc(data: EmployerCreate, actor: Actor) -> tuple[str, list[uscc.Br
 def _invalid_uscc(exc: uscc.UsccError) -> InvalidField:
     """One 422 naming every broken rule; `rule`, `position`, `expected` are the first's."""
     extra = {"rule": exc.rule, "position": exc.position, "expected": exc.expected}
-    error = InvalidField(
+    error = UsccInvalid(
         ["body", "uscc"],
-        str(exc),
+        exc.text,
         kind=f"uscc.{exc.rule}",
         **{k: v for k, v in extra.items() if v is not None},
     )
     error.errors = [
-        FieldProblem(loc=["body", "uscc"], msg=b.message, type=f"uscc.{b.rule}")
+        FieldProblem(loc=["body", "uscc"], msg=say(b.message), type=f"uscc.{b.rule}")
         for b in exc.breaches
     ]
     return error
@@ -114,9 +129,7 @@ async def create(
     code, waived = _checked_uscc(data, actor)
     existing = await session.scalar(select(Employer.id).where(Employer.uscc == code))
     if existing:
-        raise Conflict(
-            f"an employer with USCC {code} is already registered", existing_id=str(existing)
-        )
+        raise UsccRegistered(_registered(code), existing_id=str(existing))
     employer = Employer(
         **data.model_dump(include=set(_PLAIN_FIELDS)),
         uscc=code,
@@ -128,9 +141,9 @@ async def create(
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent registration of the same code won the race
-        raise Conflict(f"an employer with USCC {code} is already registered") from exc
+        raise UsccRegistered(_registered(code)) from exc
     changes = audit.created(_audited(employer))
-    if waived:  # DOMAIN §9: the audit log records what a reviewer let through, and why
+    if waived:  # the audit log records what a reviewer let through, and why
         changes["uscc_rules_waived"] = {"old": None, "new": [b.rule for b in waived]}
     await audit.record(
         session=session,
@@ -143,6 +156,13 @@ async def create(
     return employer
 
 
+def _registered(code: str) -> Text:
+    return Text(
+        f"统一社会信用代码为 {code} 的用人单位已登记",
+        f"an employer with USCC {code} is already registered",
+    )
+
+
 async def ids_by_uscc(*, session: AsyncSession, codes: set[str]) -> dict[str, uuid.UUID]:
     """Normalised USCC -> employer id for the codes that are registered (one query)."""
     rows = await session.execute(
@@ -153,7 +173,9 @@ async def ids_by_uscc(*, session: AsyncSession, codes: set[str]) -> dict[str, uu
 
 async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> Employer:
     employer = await session.get(Employer, employer_id)
-    return access.visible(actor, employer, missing=f"employer {employer_id}")
+    return access.visible(
+        actor, employer, missing=Text(f"用人单位 {employer_id}", f"employer {employer_id}")
+    )
 
 
 async def list_(
@@ -213,17 +235,27 @@ async def update(
 ) -> Employer:
     employer = await session.get(Employer, employer_id, with_for_update=True)
     if employer is None:
-        raise NotFound(f"employer {employer_id} does not exist")
+        raise DoesNotExist(
+            Text(f"用人单位 {employer_id} 不存在", f"employer {employer_id} does not exist")
+        )
     if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag of the employer you read")
+        raise IfMatchRequired(
+            Text(
+                "请在 If-Match 中发送你读到的用人单位的 ETag",
+                "send If-Match with the ETag of the employer you read",
+            )
+        )
     if if_match.removeprefix("W/") != etag(employer):
-        raise PreconditionFailed(
-            f"employer changed since you read it (now ETag {etag(employer)}); reload and retry"
+        raise StaleEtag(
+            Text(
+                f"用人单位在你读取后被修改过（现在的 ETag 是 {etag(employer)}）；请重新读取后再试",
+                f"employer changed since you read it (now ETag {etag(employer)}); reload and retry",
+            )
         )
     values = data.model_dump(exclude_unset=True)
-    for key in _REQUIRED & values.keys():
+    for key in sorted(_REQUIRED & values.keys()):
         if values[key] is None:
-            raise InvalidField(["body", key], f"{key} cannot be null")
+            raise NullNotAllowed(key)
     before = _audited(employer)
     for key in _PLAIN_FIELDS:
         if key in values:

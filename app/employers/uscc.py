@@ -11,6 +11,8 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
+from app.core.i18n import Text
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
 WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 1, 3, 9, 27, 19, 26, ...
 VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
@@ -71,7 +73,7 @@ class Breach:
     """One rule a code broke, at the position it names (none for the length)."""
 
     rule: str  # length, character, category, division, organisation_check, check
-    message: str
+    message: Text
     position: int | None = None
     expected: str | None = None
 
@@ -80,8 +82,16 @@ class UsccError(ValueError):
     """The rules a code broke, first broken first; `rule` and `expected` are the first's."""
 
     def __init__(self, breaches: list[Breach]) -> None:
-        super().__init__("; ".join(b.message for b in breaches))
+        super().__init__("; ".join(b.message.en for b in breaches))
         self.breaches = breaches
+
+    @property
+    def text(self) -> Text:
+        """Every broken rule's message, in both languages."""
+        return Text(
+            "；".join(b.message.zh for b in self.breaches),
+            "; ".join(b.message.en for b in self.breaches),
+        )
 
     @property
     def rule(self) -> str:
@@ -119,12 +129,17 @@ def organisation_check_character(first8: str) -> str:
 def breaches(code: str) -> list[Breach]:
     """Every rule a normalised code breaks; a wrong length or character stops the checking."""
     if len(code) != 18:
-        return [Breach("length", f"a USCC has 18 characters, this one has {len(code)}")]
+        message = Text(
+            f"统一社会信用代码有18位，这个有{len(code)}位",
+            f"a USCC has 18 characters, this one has {len(code)}",
+        )
+        return [Breach("length", message)]
     for position, ch in enumerate(code, start=1):
         if ch not in VALUES:
-            message = (
+            message = Text(
+                f"第{position}位的字符 {ch!r} 不允许使用（允许：{ALPHABET}；不使用 I、O、Z、S、V）",
                 f"character {ch!r} at position {position} is not allowed "
-                f"(allowed: {ALPHABET}; I, O, Z, S and V are never used)"
+                f"(allowed: {ALPHABET}; I, O, Z, S and V are never used)",
             )
             return [Breach("character", message, position)]
     found = [_category(code[:2]), _division(code[2:8])]
@@ -136,15 +151,20 @@ def _category(pair: str) -> Breach | None:
     authority, category = pair[0], pair[1]
     if authority not in REGISTRATION_CATEGORIES:
         known = ", ".join(f"{k} {name}" for k, (name, _) in REGISTRATION_CATEGORIES.items())
-        message = f"position 1 {authority!r} is not a registration authority of GB 32100 ({known})"
+        message = Text(
+            f"第1位 {authority!r} 不是 GB 32100 的登记管理部门（{known}）",
+            f"position 1 {authority!r} is not a registration authority of GB 32100 ({known})",
+        )
         return Breach("category", message, 1)
     name, categories = REGISTRATION_CATEGORIES[authority]
     if category in categories:
         return None
     allowed = ", ".join(f"{authority}{k} {v}" for k, v in categories.items())
-    message = (
+    message = Text(
+        f"第2位 {category!r} 不是登记管理部门 {authority}（{name}）的机构类别：第1–2位可以是 "
+        f"{allowed}",
         f"position 2 {category!r} is not a category of registration authority {authority} "
-        f"({name}): positions 1–2 may be {allowed}"
+        f"({name}): positions 1–2 may be {allowed}",
     )
     return Breach("category", message, 2)
 
@@ -153,9 +173,11 @@ def _division(division: str) -> Breach | None:
     position = next((i for i, ch in enumerate(division, start=3) if not ch.isdigit()), None)
     if position is None:
         return None
-    message = (
-        f"positions 3–8 are the registration authority's division code (GB/T 2260), six digits: "
-        f"position {position} is {division[position - 3]!r}"
+    message = Text(
+        f"第3–8位是登记管理机关行政区划码（GB/T 2260），应为六位数字：第{position}位是 "
+        f"{division[position - 3]!r}",
+        f"positions 3–8 are the registration authority's division code (GB/T 2260), six "
+        f"digits: position {position} is {division[position - 3]!r}",
     )
     return Breach("division", message, position)
 
@@ -164,9 +186,11 @@ def _organisation_check(organisation: str) -> Breach | None:
     expected = organisation_check_character(organisation[:8])
     if organisation[8] == expected:
         return None
-    message = (
+    message = Text(
+        f"第17位是组织机构代码的校验码（GB 11714），现为 {organisation[8]!r}，按第9–16位应为 "
+        f"{expected!r}",
         f"position 17, the organisation code's check character (GB 11714), is "
-        f"{organisation[8]!r} but positions 9–16 require {expected!r}"
+        f"{organisation[8]!r} but positions 9–16 require {expected!r}",
     )
     return Breach("organisation_check", message, 17, expected)
 
@@ -175,9 +199,10 @@ def _check(code: str) -> Breach | None:
     expected = check_character(code[:17])
     if code[17] == expected:
         return None
-    message = (
+    message = Text(
+        f"第18位是校验码，现为 {code[17]!r}，按前17位应为 {expected!r}",
         f"position 18, the check character, is {code[17]!r} but the first 17 characters "
-        f"require {expected!r}"
+        f"require {expected!r}",
     )
     return Breach("check", message, 18, expected)
 

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from app.core import access, pagination
 from app.core.actors import Actor
+from app.core.i18n import Text
 from app.grading import rule_sets
 from app.grading.rules import Spec, evidence_items, render, without_facts
 from app.models.evaluation import Evaluation, EvaluationPublic, EvaluationStatus
@@ -68,7 +69,9 @@ def of_employer(employer_id: uuid.UUID) -> ColumnElement[bool]:
 async def get(*, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
     """Employers see only their own; anything else is simply not there."""
     evaluation = await session.get(Evaluation, evaluation_id)
-    return access.visible(actor, evaluation, missing=f"evaluation {evaluation_id}")
+    return access.visible(
+        actor, evaluation, missing=Text(f"信用评价 {evaluation_id}", f"evaluation {evaluation_id}")
+    )
 
 
 async def list_(

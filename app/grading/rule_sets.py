@@ -8,7 +8,6 @@ before. Two versions never apply on the same day (an exclusion constraint guards
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import exists, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,9 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.core.actors import Actor
 from app.core.clock import Clock
-from app.core.errors import Conflict, FieldProblem, InvalidField, NotFound
+from app.core.errors import DoesNotExist, FieldProblem
+from app.core.i18n import Text, say
+from app.grading.errors import NoRuleSetInForce, RuleSetInUse, RuleSetInvalid, RuleSetOverlap
 from app.models.evaluation import Evaluation
 from app.models.rule_set import (
     Parameters,
@@ -29,37 +30,44 @@ from app.models.rule_set import (
 )
 
 
-class RuleSetConflict(Conflict):
-    slug = "rule-set-conflict"
-
-    def __init__(self, detail: str, field: str, **extra: Any) -> None:
-        super().__init__(detail, **extra)
-        self.errors = [FieldProblem(loc=["body", field], msg=detail, type="conflict")]
-
-
 def _problems(parameters: Parameters, rules: list[Rule]) -> list[FieldProblem]:
     """What the schema cannot say: rule ids unique, one default rule, thresholds known."""
     found = []
     values = parameters.model_dump()
     for name, value in values.items():
         if not isinstance(value, int) or isinstance(value, bool):
-            msg = f"parameter {name} must be an integer"
+            msg = say(Text(f"参数 {name} 应为整数", f"parameter {name} must be an integer"))
             found.append(FieldProblem(loc=["body", "parameters", name], msg=msg, type="value"))
     ids = [rule.rule_id for rule in rules]
     for index, rule in enumerate(rules):
         loc: list[str | int] = ["body", "rules", index]
         if ids.count(rule.rule_id) > 1:
-            msg = f"rule_id {rule.rule_id} appears more than once"
+            msg = say(
+                Text(
+                    f"rule_id {rule.rule_id} 出现了不止一次",
+                    f"rule_id {rule.rule_id} appears more than once",
+                )
+            )
             found.append(FieldProblem(loc=[*loc, "rule_id"], msg=msg, type="duplicate"))
         limit = rule.when.at_least if rule.when else None
         if isinstance(limit, str) and not isinstance(values.get(limit), int):
-            msg = f"at_least names parameter {limit!r}, which the rule set does not have"
+            msg = say(
+                Text(
+                    f"at_least 引用的参数 {limit!r} 不在规则集中",
+                    f"at_least names parameter {limit!r}, which the rule set does not have",
+                )
+            )
             found.append(FieldProblem(loc=[*loc, "when", "at_least"], msg=msg, type="unknown"))
         if isinstance(limit, int) and limit < 1:
-            msg = "at_least must be at least 1"
+            msg = say(Text("at_least 至少为 1", "at_least must be at least 1"))
             found.append(FieldProblem(loc=[*loc, "when", "at_least"], msg=msg, type="value"))
     if sum(1 for rule in rules if rule.when is None) != 1:
-        msg = "exactly one rule must have no condition (the default, e.g. A: no punishment)"
+        msg = say(
+            Text(
+                "必须恰好有一条没有条件的规则（默认规则，例如 A：没有处罚）",
+                "exactly one rule must have no condition (the default, e.g. A: no punishment)",
+            )
+        )
         found.append(FieldProblem(loc=["body", "rules"], msg=msg, type="default_rule"))
     return found
 
@@ -67,15 +75,21 @@ def _problems(parameters: Parameters, rules: list[Rule]) -> list[FieldProblem]:
 def _check(data: RuleSetCreate, today: date) -> None:
     found = _problems(data.parameters, data.rules)
     if data.effective_to is not None and data.effective_to < data.effective_from:
-        msg = "effective_to is before effective_from"
+        msg = say(Text("effective_to 早于 effective_from", "effective_to is before effective_from"))
         found.append(FieldProblem(loc=["body", "effective_to"], msg=msg, type="value"))
     if data.effective_from < today:
-        msg = (
-            f"a new version takes effect today ({today}) or later; grades already made keep theirs"
+        msg = say(
+            Text(
+                f"新版本只能从今天（{today}）或以后生效；已评定的等级保留原来的规则",
+                f"a new version takes effect today ({today}) or later; grades already made keep "
+                "theirs",
+            )
         )
         found.append(FieldProblem(loc=["body", "effective_from"], msg=msg, type="past"))
     if found:
-        error = InvalidField(found[0].loc, found[0].msg, found[0].type)
+        # the messages are in the request's language already
+        detail = Text("；".join(p.msg for p in found), "; ".join(p.msg for p in found))
+        error = RuleSetInvalid(found[0].loc, detail, found[0].type)
         error.errors = found
         raise error
 
@@ -94,7 +108,9 @@ async def to_public(*, session: AsyncSession, rule_set: RuleSet) -> RuleSetPubli
 async def get(*, session: AsyncSession, version: int) -> RuleSet:
     found = await session.scalar(select(RuleSet).where(RuleSet.version == version))
     if found is None:
-        raise NotFound(f"rule set version {version} does not exist")
+        raise DoesNotExist(
+            Text(f"评价规则第{version}版不存在", f"rule set version {version} does not exist")
+        )
     return found
 
 
@@ -115,7 +131,12 @@ async def in_force(*, session: AsyncSession, on: date) -> RuleSet:
         )
     )
     if found is None:
-        raise Conflict(f"no grading rule set is in force on {on}: an admin must add one")
+        raise NoRuleSetInForce(
+            Text(
+                f"{on} 没有适用的评价规则：需要管理员新增一个版本",
+                f"no grading rule set is in force on {on}: an admin must add one",
+            )
+        )
     return found
 
 
@@ -142,9 +163,14 @@ async def create(
             other.effective_to = data.effective_from - timedelta(days=1)  # superseded
             other.updated_at = now
             continue
-        raise RuleSetConflict(
-            f"version {other.version} applies from {other.effective_from} to "
-            f"{other.effective_to or 'open end'}: the dates overlap",
+        until = other.effective_to
+        raise RuleSetOverlap(
+            Text(
+                f"第{other.version}版从 {other.effective_from} 适用到 {until or '无结束日期'}："
+                "适用期重叠",
+                f"version {other.version} applies from {other.effective_from} to "
+                f"{until or 'open end'}: the dates overlap",
+            ),
             "effective_from",
             version=other.version,
         )
@@ -178,9 +204,13 @@ async def update(
     now = clock.now()
     rule_set = await get(session=session, version=version)
     if await in_use(session=session, version=version):
-        raise Conflict(
-            f"rule set version {version} graded employers already: it cannot change; add a "
-            "new version to supersede it (POST /api/v1/rule-sets)",
+        raise RuleSetInUse(
+            Text(
+                f"评价规则第{version}版已评定过用人单位，不能修改；请新增一个版本取代它"
+                "（POST /api/v1/rule-sets）",
+                f"rule set version {version} graded employers already: it cannot change; add "
+                "a new version to supersede it (POST /api/v1/rule-sets)",
+            ),
             version=version,
         )
     content = rule_set.model_dump(include=set(RuleSetCreate.model_fields))  # not its id, version
@@ -189,8 +219,11 @@ async def update(
     )
     _check(current, clock.local(now).date())
     for other in await _overlapping(session, current.effective_from, current.effective_to, version):
-        raise RuleSetConflict(
-            f"version {other.version} applies from {other.effective_from}: the dates overlap",
+        raise RuleSetOverlap(
+            Text(
+                f"第{other.version}版从 {other.effective_from} 起适用：适用期重叠",
+                f"version {other.version} applies from {other.effective_from}: the dates overlap",
+            ),
             "effective_from",
             version=other.version,
         )

@@ -31,8 +31,15 @@ from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.db import database_now
-from app.core.errors import Conflict, InvalidField, NotFound
+from app.core.errors import DoesNotExist
+from app.core.i18n import Text
 from app.grading import apply, facts, rule_sets
+from app.grading.errors import (
+    CycleBeforeRuleSets,
+    CycleBeingGraded,
+    CycleNotEnded,
+    RunEmployersUnknown,
+)
 from app.grading.rules import Spec
 from app.models.employer import Employer
 from app.models.evaluation import EvaluationOrigin
@@ -69,7 +76,6 @@ _UNKNOWN = """
     WHERE NOT EXISTS (SELECT 1 FROM employers e WHERE e.id = u.id)
     ORDER BY u.id
 """
-UNKNOWN_SHOWN = 20  # ids named in the refusal; the count says how many there are
 # A slice's transaction settings (see `_grade_next_slice`), in one round trip.
 _SLICE_SETTINGS = """
     SELECT set_config('synchronous_commit', 'off', true), set_config('work_mem', :work_mem, true),
@@ -86,35 +92,6 @@ _PROGRESS = """
             'C', coalesce((counts->>'C')::int, 0) + :c)
     WHERE id = :run_id
 """
-
-
-class CycleBeforeRuleSets(InvalidField):
-    """The cycle ended before the first rule set took effect: no version of the rules applied to
-    it, and grading it by a later one would give grades under rules that did not exist."""
-
-    def __init__(self, cycle: int, first_effective: date) -> None:
-        super().__init__(
-            ["body", "cycle"],
-            f"cycle {cycle} ended before the first grading rule set took effect "
-            f"({first_effective}); the first gradable cycle is {first_effective.year}",
-            "before_rule_sets",
-            first_gradable_cycle=first_effective.year,
-        )
-
-
-class UnknownEmployers(InvalidField):
-    """Employers named in `employer_ids` that do not exist: a run would silently skip them."""
-
-    def __init__(self, unknown: list[uuid.UUID]) -> None:
-        shown = ", ".join(str(i) for i in unknown[:UNKNOWN_SHOWN])
-        more = f" and {len(unknown) - UNKNOWN_SHOWN} more" if len(unknown) > UNKNOWN_SHOWN else ""
-        super().__init__(
-            ["body", "employer_ids"],
-            f"no employer has the id{'s' if len(unknown) > 1 else ''} {shown}{more}",
-            "unknown",
-            unknown_employer_ids=[str(i) for i in unknown[:UNKNOWN_SHOWN]],
-            unknown_count=len(unknown),
-        )
 
 
 async def start(
@@ -134,7 +111,7 @@ async def start(
         employer_ids = sorted(set(employer_ids))
         unknown = list(await session.scalars(text(_UNKNOWN), {"ids": employer_ids}))
         if unknown:
-            raise UnknownEmployers(unknown)
+            raise RunEmployersUnknown(unknown)
     active = await session.scalar(
         select(GradingRun.id).where(
             GradingRun.cycle == cycle,
@@ -142,7 +119,13 @@ async def start(
         )
     )
     if active:
-        raise Conflict(f"run {active} is grading cycle {cycle} already", run_id=str(active))
+        raise CycleBeingGraded(
+            Text(
+                f"批次 {active} 正在评定{cycle}年周期",
+                f"run {active} is grading cycle {cycle} already",
+            ),
+            run_id=str(active),
+        )
     rule_set = await rule_sets.in_force(session=session, on=on)
     if employer_ids is None:
         total = await session.scalar(select(func.count()).select_from(Employer)) or 0
@@ -176,9 +159,13 @@ async def _check_cycle(session: AsyncSession, cycle: int, on: date) -> None:
     all: version 1 took effect on 2022-12-26, within 2022, so 2022 is the first gradable cycle,
     and 2021 ended before any version existed."""
     if cycle >= on.year:
-        raise InvalidField(
+        raise CycleNotEnded(
             ["body", "cycle"],
-            f"cycle {cycle} has not ended (today is {on}); the newest gradable is {on.year - 1}",
+            Text(
+                f"{cycle}年周期尚未结束（今天是 {on}）；最近可评定的是{on.year - 1}年",
+                f"cycle {cycle} has not ended (today is {on}); the newest gradable is "
+                f"{on.year - 1}",
+            ),
         )
     first = await rule_sets.first_effective(session=session)
     if first is not None and facts.bounds(cycle)["cycle_end"] < first:
@@ -188,7 +175,9 @@ async def _check_cycle(session: AsyncSession, cycle: int, on: date) -> None:
 async def get(*, session: AsyncSession, run_id: uuid.UUID) -> GradingRun:
     run = await session.get(GradingRun, run_id)
     if run is None:
-        raise NotFound(f"grading run {run_id} does not exist")
+        raise DoesNotExist(
+            Text(f"评价批次 {run_id} 不存在", f"grading run {run_id} does not exist")
+        )
     return run
 
 

@@ -8,7 +8,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import NotFound
+from app.core.errors import DoesNotExist
+from app.core.i18n import Text
 from app.grading import apply, facts, rule_sets
 from app.grading.rules import Decision, Spec, decide
 
@@ -20,7 +21,9 @@ async def explain(
     spec = Spec.of(await rule_sets.in_force(session=session, on=today))
     found = await facts.compute(session=session, employer_ids=[employer_id], cycle=cycle)
     if employer_id not in found:
-        raise NotFound(f"employer {employer_id} does not exist")
+        raise DoesNotExist(
+            Text(f"用人单位 {employer_id} 不存在", f"employer {employer_id} does not exist")
+        )
     return decide(found[employer_id], spec)
 
 

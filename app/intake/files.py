@@ -98,40 +98,53 @@ class FileRow(NamedTuple):
 
 class ImportFileType(InvalidField):
     slug = "import-file-type"
-    title = Text("导入文件类型不对", "Wrong kind of import file")
+    title = Text("导入文件不是 CSV 或 XLSX", "Import file not CSV or XLSX")
     about = Text(
-        "上传的文件不是 CSV 或 XLSX 表格。", "The uploaded file is not a CSV or XLSX spreadsheet."
+        "导入只接受 .csv 和 .xlsx 文件，且文件内容要与后缀相符（XLSX 是 zip 压缩包）。",
+        "Imports take .csv and .xlsx files only, and the content must match the suffix (an "
+        "XLSX file is a zip archive).",
     )
     remedy = Text(
-        "在 Excel 中另存为“CSV UTF-8”或“Excel 工作簿 (.xlsx)”后重新上传。",
-        "Save it from Excel as CSV UTF-8 or as an Excel workbook (.xlsx) and upload it again.",
+        "在 Excel 或 WPS 中另存为“CSV UTF-8”或“Excel 工作簿（.xlsx）”后上传；模板见 "
+        "GET /api/v1/imports/templates/csv。",
+        "Save it from Excel or WPS as “CSV UTF-8” or “Excel Workbook (.xlsx)” and upload that; "
+        "the template is at GET /api/v1/imports/templates/csv.",
     )
 
 
-class ImportFileUnreadable(InvalidField):
-    slug = "import-file-unreadable"
-    title = Text("无法读取导入文件", "The import file cannot be read")
+class ImportFileEncoding(InvalidField):
+    slug = "import-file-encoding"
+    title = Text("导入文件的编码不对", "Import file encoding")
     about = Text(
-        "文件的编码或格式与其类型不符（例如不是 UTF-8 或 GBK 文本的 CSV）。",
-        "The file's encoding or format does not match its kind (a CSV that is not UTF-8 or GBK "
-        "text, an XLSX that is not a workbook).",
+        "CSV 文件既不是 UTF-8 也不是 GBK/GB18030 文本，或读到中途不再是。",
+        "The CSV file is neither UTF-8 nor GBK/GB18030 text, or stops being so part way.",
     )
+    remedy = Text("把整个文件另存为“CSV UTF-8”。", "Save the whole file as “CSV UTF-8”.")
+
+
+class ImportFileEmpty(InvalidField):
+    slug = "import-file-empty"
+    title = Text("导入文件是空的", "Import file empty")
+    about = Text("文件里连表头行都没有。", "The file has not even a header row.")
     remedy = Text(
-        "在 Excel 中另存为“CSV UTF-8”或 .xlsx 工作簿后重新上传。",
-        "Save it from Excel as CSV UTF-8 or as an .xlsx workbook and upload it again.",
+        "用模板的表头行，在下面逐行填写记录。",
+        "Start from the template's header row, a record a row.",
     )
 
 
 class ImportFileHeader(InvalidField):
     slug = "import-file-header"
-    title = Text("导入文件的表头不对", "The import file's header is wrong")
+    title = Text("导入文件的表头不对", "Import file header")
     about = Text(
-        "第1行（表头）有不认识的列，或缺少必填的列。",
-        "Row 1 (the header) has a column the import does not know, or lacks a required one.",
+        "表头有不认识的列，或缺少必填的列（统一社会信用代码、信息类别、信息来源、信息种类、发生日期、"
+        "标题）。",
+        "The header has a column the import does not know, or lacks a required one (uscc, "
+        "category, source, kind, occurred_date, title).",
     )
     remedy = Text(
-        "下载导入模板（GET /api/v1/imports/templates/xlsx），按模板的表头填写。",
-        "Download the template (GET /api/v1/imports/templates/xlsx) and keep its header row.",
+        "下载模板（GET /api/v1/imports/templates/xlsx 或 templates/csv），使用它的表头。",
+        "Download the template (GET /api/v1/imports/templates/xlsx or templates/csv) and use its "
+        "header.",
     )
 
 
@@ -140,10 +153,10 @@ def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
     suffix = Path(file_name).suffix.lower()
     if suffix == ".xlsx":
         if not head.startswith(XLSX_SIGNATURE):
-            raise ImportFileUnreadable(
+            raise ImportFileType(
                 ["body", "file"],
                 Text(
-                    f"{file_name} 不是 XLSX 工作簿（XLSX 文件是 zip 压缩包，此文件的开头不是）",
+                    f"{file_name} 不是 XLSX 工作簿（XLSX 文件是 zip 压缩包，这个文件的开头不像）",
                     f"{file_name} is not an XLSX workbook (an XLSX "
                     "file is a zip archive; this one does not start like one)",
                 ),
@@ -159,10 +172,10 @@ def sniff(file_name: str, head: bytes) -> tuple[str, str | None]:
                     return "csv", encoding
                 continue
             return "csv", encoding
-        raise ImportFileUnreadable(
+        raise ImportFileEncoding(
             ["body", "file"],
             Text(
-                f"{file_name} 既不是 UTF-8 也不是 GBK/GB18030 文本；请另存为“CSV UTF-8”",
+                f"{file_name} 既不是 UTF-8 也不是 GBK/GB18030 文本；请另存为 CSV UTF-8",
                 f"{file_name} is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
             ),
             kind="file.encoding",
@@ -184,7 +197,7 @@ def rows(path: Path, file_format: str, encoding: str | None) -> Iterator[FileRow
     raw = _xlsx_rows(path) if file_format == "xlsx" else _csv_rows(path, encoding or "utf-8-sig")
     header = next(raw, None)
     if header is None:
-        raise ImportFileHeader(
+        raise ImportFileEmpty(
             ["body", "file"],
             Text("文件是空的：没有表头行", "the file is empty: no header row"),
             kind="file.empty",
@@ -318,11 +331,11 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list[Any]]:
         try:
             yield from reader
         except UnicodeDecodeError as exc:  # past the part sniff() looked at
-            raise ImportFileUnreadable(
+            raise ImportFileEncoding(
                 ["body", "file"],
                 Text(
-                    f"文件第{reader.line_num}行之后不再是 {encoding} 文本（{exc.reason}）；"
-                    "请把整个文件另存为“CSV UTF-8”",
+                    f"文件在第{reader.line_num}行之后不再是 {encoding} 文本（{exc.reason}）；"
+                    "请把整个文件另存为 CSV UTF-8",
                     f"the file stops being {encoding} text after line {reader.line_num} "
                     f"({exc.reason}); save the whole file as CSV UTF-8",
                 ),
@@ -336,7 +349,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ImportFileUnreadable(
+        raise ImportFileType(
             ["body", "file"],
             Text(f"无法读取 XLSX 工作簿：{exc}", f"the XLSX workbook cannot be read: {exc}"),
             kind="file.not_xlsx",

@@ -26,6 +26,8 @@ from app.audit import service as audit
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
+from app.core.errors import Forbidden
+from app.core.i18n import Text
 from app.intake import checks as record_checks
 from app.intake import files as import_files
 from app.intake import reasons as reasons_of
@@ -52,6 +54,17 @@ class ImportRow(CreditRecordCreate):
 
     employer_id: uuid.UUID | None = None  # type: ignore[assignment]
     uscc: str
+
+
+class ImportNotYours(Forbidden):
+    slug = "import-not-yours"
+    title = Text("不是你发起的导入", "Not your import")
+    about = Text(
+        "监察员只能查看自己发起的导入任务和它们的错误报告；审核员、管理员和审计员可以查看全部。",
+        "An inspector sees only the imports they started and their error reports; reviewers, "
+        "admins and auditors see every one.",
+    )
+    remedy = Text("请发起人或审核员查看。", "Ask whoever started it, or a reviewer.")
 
 
 async def start(

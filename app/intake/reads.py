@@ -13,9 +13,10 @@ from sqlmodel import col, select
 
 from app.core import pagination
 from app.core.actors import Actor
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import DoesNotExist
 from app.core.i18n import Language, Text
 from app.intake.files import LABELS
+from app.intake.imports import ImportNotYours
 from app.models.base import Page
 from app.models.import_job import (
     ImportJob,
@@ -33,9 +34,9 @@ REPORT_HEADER = {"zh": ["行号", "列", "原因"], "en": ["row", "column", "rea
 async def get(*, session: AsyncSession, job_id: uuid.UUID, actor: Actor) -> ImportJob:
     job = await session.get(ImportJob, job_id)
     if job is None:
-        raise NotFound(Text(f"导入 {job_id} 不存在", f"import {job_id} does not exist"))
+        raise DoesNotExist(Text(f"导入 {job_id} 不存在", f"import {job_id} does not exist"))
     if actor.role == Role.inspector and job.created_by != actor.id:
-        raise Forbidden(
+        raise ImportNotYours(
             Text("监察员只能查看自己发起的导入", "an inspector sees only the imports they started")
         )
     return job

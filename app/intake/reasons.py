@@ -62,7 +62,7 @@ def uscc_breach(breach: uscc.Breach, key: str) -> Text:
         "division": f"{name}第3–8位应为六位数字的行政区划代码，第{at}位不是数字",
         "organisation_check": f"{name}第17位（组织机构代码校验位）错误：应为{breach.expected}",
     }.get(breach.rule, f"{name}不符合 GB 32100")
-    return Text(zh, breach.message)
+    return Text(zh, breach.message.en)
 
 
 def of_validation(error: ErrorDetails, *, from_file: bool) -> Text:

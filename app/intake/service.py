@@ -17,8 +17,9 @@ from app.core import idempotency
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.errors import PROBLEM_BASE, AppError, Problem
+from app.core.errors import AppError, InvalidField
 from app.core.i18n import Text
+from app.core.problem_json import problem_body
 from app.intake import checks as record_checks
 from app.intake.checks import CheckedRow
 from app.models.credit_record import RecordSource
@@ -33,6 +34,26 @@ from app.records import service as credit_records
 
 SOURCE_REASON = "updated by source"
 Outcome = IntakeOutcomeKind
+
+
+class IntakeItemRejected(InvalidField):
+    """Never raised: the problem of one rejected item of a batch, in the batch's answer."""
+
+    slug = "intake-item-rejected"
+    title = Text("这条记录未被接收", "Record rejected")
+    about = Text(
+        "批次中的一条记录有问题而未被接收（其他记录照常处理）：字段缺失或不对、用人单位未登记、"
+        "内容违反业务规则、同一 external_id 在批次中出现多次，"
+        "或来源的更正不能进行；errors[] 逐项说明。",
+        "One record of a batch has problems and was not taken (the others were): a field "
+        "missing or wrong, an unregistered employer, content that breaks a business rule, an "
+        "external_id twice in the batch, or a source's correction that cannot be made; "
+        "errors[] names each.",
+    )
+    remedy = Text(
+        "按 errors[] 改正这条记录，用新的 Idempotency-Key 再次发送。",
+        "Correct the record as errors[] says and send it again under a new Idempotency-Key.",
+    )
 
 
 async def receive_once(
@@ -252,14 +273,9 @@ def _answer(
     problem = None
     if row.problems:
         errors = [p.in_request_language("body", "records", row.index) for p in row.problems]
-        fields = ", ".join(".".join(str(part) for part in p.loc) for p in row.problems)
-        problem = Problem(
-            type=PROBLEM_BASE + "validation",
-            title="Unprocessable Entity",
-            status=422,
-            detail=f"record rejected: {fields}",
-            errors=errors,
-        )
+        fields = [".".join(str(part) for part in p.loc) for p in row.problems]
+        detail = Text(f"记录未被接收：{'、'.join(fields)}", f"record rejected: {', '.join(fields)}")
+        problem = problem_body(IntakeItemRejected, detail=detail, errors=errors)
     return IntakeOutcome(
         external_id=external_id, outcome=outcome[0], record_id=outcome[1], problem=problem
     )

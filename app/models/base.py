@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from pydantic import ConfigDict
+from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -34,6 +35,12 @@ def timestamp_field(**kwargs: Any) -> Any:
 
 def optional_timestamp_field() -> Any:
     return Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+def refusal(zh: str, en: str) -> PydanticCustomError:
+    """What a validator raises: a 422 `value_error` whose message is `en`, or `zh` for a request
+    read in Chinese (app.core.validation reads it from the error's ctx)."""
+    return PydanticCustomError("value_error", en, {"zh": zh})
 
 
 class RequestModel(SQLModel):

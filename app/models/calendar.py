@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import RequestModel, timestamp_field
+from app.models.base import RequestModel, refusal, timestamp_field
 from app.models.labels import LabelledEnum
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a sanity range for a year's number, not coverage
@@ -132,7 +132,7 @@ class CalendarYearLoad(RequestModel):
     @classmethod
     def _notice_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("notice cannot be blank")
+            raise refusal("通知文号不能为空白", "notice cannot be blank")
         return value.strip()
 
 

@@ -434,7 +434,9 @@ class CreditRecordPublic(CreditRecordBase):
     version: int
     status: RecordStatus
     publication_end_date: date | None = Field(
-        default=None, description="公示截止期: decision date + the severity's period (DOMAIN §5)"
+        default=None,
+        description="公示截止期: decision date + the severity's publication period "
+        "(国家发展改革委令第36号)",
     )
     in_catalogue: bool = Field(description="pushed to the city platform (Art 7)")
     rectification: Rectification

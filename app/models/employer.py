@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import RequestModel, id_field, timestamp_field
+from app.models.base import RequestModel, id_field, refusal, timestamp_field
 from app.models.labels import LabelledEnum
 
 
@@ -123,7 +123,10 @@ class EmployerCreate(EmployerBase, RequestModel):
     @model_validator(mode="after")
     def _exception_needs_reason(self) -> EmployerCreate:
         if self.checksum_exception and not (self.checksum_exception_reason or "").strip():
-            raise ValueError("checksum_exception requires checksum_exception_reason")
+            raise refusal(
+                "checksum_exception 需要在 checksum_exception_reason 中说明理由",
+                "checksum_exception requires checksum_exception_reason",
+            )
         return self
 
 

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
-from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.base import (
+    RequestModel,
+    id_field,
+    optional_timestamp_field,
+    refusal,
+    timestamp_field,
+)
 from app.models.labels import LabelledEnum
 
 
@@ -57,7 +63,10 @@ class UserCreate(UserBase, RequestModel):
     @model_validator(mode="after")
     def _bound_iff_employer(self) -> UserCreate:
         if (self.role == Role.employer) != (self.employer_id is not None):
-            raise ValueError("employer_id is required for, and only for, the employer role")
+            raise refusal(
+                "用人单位角色必须有 employer_id，其他角色不能有",
+                "employer_id is required for, and only for, the employer role",
+            )
         return self
 
 

@@ -16,26 +16,44 @@ from sqlmodel import col, select
 
 from app.core.actors import Actor
 from app.core.config import Settings
-from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.errors import DoesNotExist
+from app.core.i18n import Text
 from app.models.credit_record import CreditRecord, RecordStatus
 from app.models.record_attachment import RecordAttachment
 from app.models.user import Role
 from app.records import evidence as evidence_files
 from app.records import reads
+from app.records.errors import (
+    EvidenceCollectorOnly,
+    EvidenceFileMissing,
+    EvidenceStaffOnly,
+    RecordNotCurrent,
+)
 
 
 async def _attachable(session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
     record = await session.get(CreditRecord, record_id)
     if record is None:
-        raise NotFound(f"credit record {record_id} does not exist")
+        raise DoesNotExist(
+            Text(f"信用记录 {record_id} 不存在", f"credit record {record_id} does not exist")
+        )
     if record.status not in (RecordStatus.draft, RecordStatus.verified):
-        raise Conflict(
-            f"credit record {record_id} is {record.status}; attach evidence to its current version",
+        raise RecordNotCurrent(
+            Text(
+                f"信用记录 {record_id} 的状态是 {record.status}；请把证据附到它的当前版本",
+                f"credit record {record_id} is {record.status}; attach evidence to its current "
+                "version",
+            ),
             current_id=str(record.superseded_by_id) if record.superseded_by_id else None,
         )
     is_collector = record.collected_by is not None and record.collected_by == actor.id
     if record.status == RecordStatus.draft and not (is_collector or actor.role == Role.reviewer):
-        raise Forbidden("only the draft's collector or a reviewer may attach evidence to it")
+        raise EvidenceCollectorOnly(
+            Text(
+                "只有草稿的采集人或审核员可以为它添加证据",
+                "only the draft's collector or a reviewer may attach evidence to it",
+            )
+        )
     return record
 
 
@@ -61,7 +79,9 @@ async def add(
 async def _readable(session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> None:
     # Evidence can name complainants and workers (Art 8: personal privacy): staff only.
     if actor.role == Role.employer:
-        raise Forbidden("evidence attachments are for bureau staff only")
+        raise EvidenceStaffOnly(
+            Text("证据材料只限局内工作人员查看", "evidence attachments are for bureau staff only")
+        )
     await reads.get(session=session, record_id=record_id, actor=actor)
 
 
@@ -88,8 +108,18 @@ async def get(
     await _readable(session, record_id, actor)
     attachment = await session.get(RecordAttachment, attachment_id)
     if attachment is None or attachment.record_id != record_id:
-        raise NotFound(f"attachment {attachment_id} of credit record {record_id} does not exist")
+        raise DoesNotExist(
+            Text(
+                f"信用记录 {record_id} 没有证据材料 {attachment_id}",
+                f"attachment {attachment_id} of credit record {record_id} does not exist",
+            )
+        )
     path = evidence_files.path_of(attachment.sha256, settings)
     if not await asyncio.to_thread(path.is_file):
-        raise NotFound(f"the file of attachment {attachment_id} is missing from the store")
+        raise EvidenceFileMissing(
+            Text(
+                f"证据材料 {attachment_id} 的文件不在存储中",
+                f"the file of attachment {attachment_id} is missing from the store",
+            )
+        )
     return attachment, path

@@ -21,7 +21,8 @@ from sqlmodel import SQLModel, select
 from app.audit import service as audit
 from app.core.actors import Actor
 from app.core.config import Settings
-from app.core.errors import AppError
+from app.core.i18n import Text
+from app.records.errors import AttachmentContentMismatch, AttachmentTooLarge, AttachmentTypeRefused
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -31,14 +32,6 @@ MAGIC = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
     "image/jpeg": (b"\xff\xd8\xff",),
 }
-
-
-class AttachmentTooLarge(AppError):
-    status, slug = 413, "payload-too-large"
-
-
-class AttachmentTypeRefused(AppError):
-    status, slug = 415, "unsupported-media-type"
 
 
 @dataclass(frozen=True)
@@ -54,21 +47,34 @@ def checked(
 ) -> KeptFile:
     """Size, declared type and (for PDF, PNG, JPEG) the content's own signature."""
     if len(data) > settings.attachment_max_bytes:
+        limit = settings.attachment_max_bytes
         raise AttachmentTooLarge(
-            f"attachment is larger than the limit of {settings.attachment_max_bytes} bytes",
+            Text(
+                f"证据文件超过上限 {limit} 字节",
+                f"attachment is larger than the limit of {limit} bytes",
+            ),
             limit=settings.attachment_max_bytes,
         )
     media_type = (content_type or "").split(";")[0].strip().lower()
     allowed = sorted(settings.attachment_content_types)
     if media_type not in settings.attachment_content_types:
+        listed = ", ".join(allowed)
         raise AttachmentTypeRefused(
-            f"attachments of type {media_type or 'unknown'} are not accepted; "
-            f"send one of: {', '.join(allowed)}",
+            Text(
+                f"不接受类型为 {media_type or '未知'} 的证据文件；请发送以下类型之一：{listed}",
+                f"attachments of type {media_type or 'unknown'} are not accepted; "
+                f"send one of: {listed}",
+            ),
             allowed=allowed,
         )
     signatures = MAGIC.get(media_type)
     if signatures and not data[:16].startswith(signatures):
-        raise AttachmentTypeRefused(f"the file's content is not {media_type} as declared")
+        raise AttachmentContentMismatch(
+            Text(
+                f"文件内容不是声明的 {media_type}",
+                f"the file's content is not {media_type} as declared",
+            )
+        )
     return KeptFile(_safe_name(file_name), media_type, len(data), hashlib.sha256(data).hexdigest())
 
 

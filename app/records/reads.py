@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from app.core import access, pagination
 from app.core.actors import Actor
-from app.core.errors import Forbidden
+from app.core.i18n import Text
 from app.models.audit import AuditEvent
 from app.models.credit_record import (
     CreditRecord,
@@ -28,6 +28,7 @@ from app.models.credit_record import (
     Rectification,
 )
 from app.models.user import Role
+from app.records.errors import RecordHistoryStaffOnly
 
 
 def rectification(record: CreditRecord) -> Rectification:
@@ -49,7 +50,9 @@ async def get(*, session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> C
     record = await session.get(CreditRecord, record_id)
     if actor.role == Role.employer and record and record.status != RecordStatus.verified:
         record = None  # a draft or an old version is not there for its employer
-    return access.visible(actor, record, missing=f"credit record {record_id}")
+    return access.visible(
+        actor, record, missing=Text(f"信用记录 {record_id}", f"credit record {record_id}")
+    )
 
 
 async def list_(
@@ -98,7 +101,12 @@ async def history(
 ) -> CreditRecordHistory:
     """Every version (oldest first) and every audited transition of any of them, who and when."""
     if actor.role == Role.employer:
-        raise Forbidden("a record's history (drafts, staff, corrections) is for bureau staff")
+        raise RecordHistoryStaffOnly(
+            Text(
+                "记录的历史（草稿、经办人、更正）只限局内工作人员查看",
+                "a record's history (drafts, staff, corrections) is for bureau staff",
+            )
+        )
     record = await get(session=session, record_id=record_id, actor=actor)
     versions = list(
         (

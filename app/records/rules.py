@@ -1,4 +1,4 @@
-"""What a credit record's content must satisfy, and what is derived from it (DOMAIN §2, §5).
+"""What a credit record's content must satisfy, and what is derived from it (Art 5-7).
 
 Pure functions over a validated CreditRecordCreate: the lifecycle service and intake share them,
 and a batch can check every item without touching the database (employers are checked apart).
@@ -12,6 +12,7 @@ from typing import Any
 from app.core.clock import add_months
 from app.core.config import Settings
 from app.core.errors import FieldProblem, InvalidField
+from app.core.i18n import Text, say
 from app.employers import uscc
 from app.models.credit_record import (
     KIND_CATEGORY,
@@ -21,6 +22,7 @@ from app.models.credit_record import (
     Rectification,
     Severity,
 )
+from app.records.errors import RecordInvalid
 
 USCC_FIELDS = ("issuing_authority_uscc", "data_source_unit_uscc")
 # No labour-security decision the county holds predates this: an earlier date is a typing error
@@ -31,7 +33,7 @@ EARLIEST_LEGAL_DATE = date(1990, 1, 1)
 def publication_end_date(
     severity: Severity | None, decision_date: date | None, settings: Settings
 ) -> date | None:
-    """DOMAIN §5: counted from the decision date; 0 months (light by default) = not shown."""
+    """Counted from the decision date; 0 months (light by default) = not shown."""
     if severity is None or decision_date is None:
         return None
     months = {
@@ -55,39 +57,54 @@ def problems(data: CreditRecordCreate, *, today: date) -> list[FieldProblem]:
     """Every business-rule problem of one record's content (types and lengths are pydantic's)."""
     found: list[FieldProblem] = []
 
-    def add(field: str | list[str], msg: str, kind: str = "value_error") -> None:
+    def add(field: str | list[str], msg: Text, kind: str = "value_error") -> None:
         loc: list[str | int] = ["body", *([field] if isinstance(field, str) else field)]
-        found.append(FieldProblem(loc=loc, msg=msg, type=kind))
+        found.append(FieldProblem(loc=loc, msg=say(msg), type=kind))
 
     for path, day in _legal_dates(data):
         if day < EARLIEST_LEGAL_DATE:
-            add(path, f"{path[-1]} {day} is before {EARLIEST_LEGAL_DATE}: not a date of a "
-                "labour-security record (a typing error?)", "date.too_early")  # fmt: skip
+            add(path, Text(f"{path[-1]} {day} 早于 {EARLIEST_LEGAL_DATE}：不是劳动保障记录的日期"
+                "（输入错误？）", f"{path[-1]} {day} is before {EARLIEST_LEGAL_DATE}: not a date "
+                "of a labour-security record (a typing error?)"), "date.too_early")  # fmt: skip
     _rectification_problems(data, today, add)
     expected = KIND_CATEGORY[data.kind]
     if data.category != expected:
-        add("kind", f"kind {data.kind} belongs to category {expected}, not {data.category}")
-    if data.occurred_date > today:
-        add("occurred_date", f"occurred_date {data.occurred_date} is in the future", "date.future")
-    if data.decision_date and data.decision_date > today:
-        add("decision_date", f"decision_date {data.decision_date} is in the future", "date.future")
+        add("kind", Text(f"种类 {data.kind} 属于类别 {expected}，不是 {data.category}",
+            f"kind {data.kind} belongs to category {expected}, not {data.category}"))  # fmt: skip
+    for name, when in (
+        ("occurred_date", data.occurred_date),
+        ("decision_date", data.decision_date),
+    ):
+        if when and when > today:
+            add(
+                name,
+                Text(f"{name} {when} 在将来", f"{name} {when} is in the future"),
+                "date.future",
+            )
     if data.fine_amount is not None and data.penalty_category is None:
-        add("fine_amount", "a fine_amount needs a penalty_category (fine)", "fine.no_category")
+        add("fine_amount", Text("有 fine_amount 就要有 penalty_category（fine，罚款）",
+            "a fine_amount needs a penalty_category (fine)"), "fine.no_category")  # fmt: skip
     if data.penalty_category == PenaltyCategory.fine and data.fine_amount is None:
-        add("fine_amount", "penalty_category fine needs the fine_amount in yuan")
+        add("fine_amount", Text("处罚类别为罚款（fine）时要有以元计的 fine_amount",
+            "penalty_category fine needs the fine_amount in yuan"))  # fmt: skip
     dishonesty_only = {"punished": data.punished, "serious_conditions": data.serious_conditions}
     for field, value in dishonesty_only.items():
         if value and data.category != RecordCategory.dishonesty:
-            add(field, f"{field} applies to dishonesty records only")
+            add(
+                field,
+                Text(f"{field} 只用于失信记录", f"{field} applies to dishonesty records only"),
+            )
     if data.punished and data.decision_date is None:
-        add("decision_date", "a punished (查处) record needs its decision_date (DOMAIN §3)")
+        add("decision_date", Text("查处（punished）的记录需要处罚决定日期 decision_date：评价按"
+            "这个日期计入周期", "a punished (查处) record needs its decision_date: grading "
+            "counts it in the cycle of that date"))  # fmt: skip
     for field in USCC_FIELDS:
         code = getattr(data, field)
         if code:
             try:
                 uscc.validate(code)
             except uscc.UsccError as exc:
-                add(field, str(exc), f"uscc.{exc.rule}")
+                add(field, exc.text, f"uscc.{exc.rule}")
     return found
 
 
@@ -109,10 +126,12 @@ def _rectification_problems(data: CreditRecordCreate, today: date, add: Any) -> 
         if day is None:
             continue
         if day > today:
-            add(["rectification", name], f"{name} {day} is in the future", "date.future")
+            add(["rectification", name], Text(f"{name} {day} 在将来",
+                f"{name} {day} is in the future"), "date.future")  # fmt: skip
         elif data.decision_date and day < data.decision_date:
-            add(["rectification", name], f"{name} {day} is before the decision_date "
-                f"{data.decision_date} it answers", "date.before_decision")  # fmt: skip
+            add(["rectification", name], Text(f"{name} {day} 早于它所回应的处罚决定日期 "
+                f"{data.decision_date}", f"{name} {day} is before the decision_date "
+                f"{data.decision_date} it answers"), "date.before_decision")  # fmt: skip
 
 
 def check(data: CreditRecordCreate, *, today: date) -> None:
@@ -122,8 +141,10 @@ def check(data: CreditRecordCreate, *, today: date) -> None:
         raise invalid(found)
 
 
-def invalid(found: list[FieldProblem]) -> InvalidField:
-    error = InvalidField(list(found[0].loc), "; ".join(p.msg for p in found), kind=found[0].type)
+def invalid(found: list[FieldProblem], kind: type[InvalidField] = RecordInvalid) -> InvalidField:
+    """One 422 of `kind` listing every problem (their messages are in the request's language)."""
+    detail = Text("；".join(p.msg for p in found), "; ".join(p.msg for p in found))
+    error = kind(list(found[0].loc), detail, kind=found[0].type)
     error.errors = found
     return error
 

@@ -17,18 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.core import validation
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.db import bulk_insert
-from app.core.errors import (
-    Conflict,
-    FieldProblem,
-    Forbidden,
-    NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
-)
+from app.core.errors import DoesNotExist, FieldProblem, IfMatchRequired, StaleEtag
+from app.core.i18n import Text, say
 from app.models.credit_record import (
     CreditRecord,
     CreditRecordBase,
@@ -41,7 +36,13 @@ from app.models.employer import Employer
 from app.models.event import CreditEventType
 from app.records import events as credit_events
 from app.records import reads, rules
-from app.records.errors import CorrectionChangesEmployer
+from app.records.errors import (
+    CorrectionChangesEmployer,
+    NotCollector,
+    RecordNotDraft,
+    RecordNotVerified,
+    SamePerson,
+)
 
 CONTENT_FIELDS = (
     *CreditRecordBase.model_fields,
@@ -70,7 +71,12 @@ async def problems(
     for item in items:
         item_problems = rules.problems(item, today=on)
         if item.employer_id not in known:
-            msg = f"employer {item.employer_id} does not exist"
+            msg = say(
+                Text(
+                    f"用人单位 {item.employer_id} 不存在",
+                    f"employer {item.employer_id} does not exist",
+                )
+            )
             item_problems.insert(
                 0, FieldProblem(loc=["body", "employer_id"], msg=msg, type="unknown")
             )
@@ -177,18 +183,50 @@ def _created_fields(row: dict[str, Any]) -> dict[str, Any]:
 async def locked(session: AsyncSession, record_id: uuid.UUID) -> CreditRecord:
     record = await session.get(CreditRecord, record_id, with_for_update=True)
     if record is None:
-        raise NotFound(f"credit record {record_id} does not exist")
+        raise DoesNotExist(
+            Text(f"信用记录 {record_id} 不存在", f"credit record {record_id} does not exist")
+        )
     return record
 
 
-def must_be(record: CreditRecord, status: RecordStatus, doing: str) -> None:
-    if record.status != status:
-        extra = {"current_id": str(record.superseded_by_id)} if record.superseded_by_id else {}
-        raise Conflict(
-            f"credit record {record.id} is {record.status}; only a {status} one can be {doing}",
-            record_status=str(record.status),
-            **extra,
-        )
+# What is done to a record, as refusals say it (callers may pass the English word alone).
+DOING = {
+    "edited": Text("修改", "edited"),
+    "verified": Text("审核", "verified"),
+    "revoked": Text("撤销", "revoked"),
+    "corrected": Text("更正", "corrected"),
+    "replaced": Text("替换", "replaced"),
+    "verify": Text("审核", "verify"),
+    "correct": Text("更正", "correct"),
+}
+STATUS_NAMES = {
+    RecordStatus.draft: Text("草稿", "draft"),
+    RecordStatus.verified: Text("已审核", "verified"),
+    RecordStatus.superseded: Text("已被取代", "superseded"),
+    RecordStatus.revoked: Text("已撤销", "revoked"),
+    RecordStatus.withdrawn: Text("已撤回", "withdrawn"),
+}
+
+
+def _doing(doing: Text | str) -> Text:
+    return doing if isinstance(doing, Text) else DOING.get(doing, Text(doing, doing))
+
+
+def must_be(record: CreditRecord, status: RecordStatus, doing: Text | str) -> None:
+    """A draft-only or verified-only step refused for a record in another status (409)."""
+    if record.status == status:
+        return
+    extra = {"current_id": str(record.superseded_by_id)} if record.superseded_by_id else {}
+    done, now, wanted = _doing(doing), STATUS_NAMES[record.status], STATUS_NAMES[status]
+    kind = RecordNotDraft if status == RecordStatus.draft else RecordNotVerified
+    raise kind(
+        Text(
+            f"信用记录 {record.id} {now.zh}；只有{wanted.zh}的记录可以{done.zh}",
+            f"credit record {record.id} is {record.status}; only a {status} one can be {done.en}",
+        ),
+        record_status=str(record.status),
+        **extra,
+    )
 
 
 def _merged(record: CreditRecord, data: CreditRecordUpdate) -> CreditRecordCreate:
@@ -198,10 +236,7 @@ def _merged(record: CreditRecord, data: CreditRecordUpdate) -> CreditRecordCreat
     try:
         return CreditRecordCreate.model_validate(values)
     except ValidationError as exc:
-        found = [
-            FieldProblem(loc=["body", *map(str, e["loc"])], msg=e["msg"], type=e["type"])
-            for e in exc.errors()
-        ]
+        found = [validation.field_problem(e, ["body", *map(str, e["loc"])]) for e in exc.errors()]
         raise rules.invalid(found) from exc
 
 
@@ -219,12 +254,26 @@ async def update(
     record = await locked(session, record_id)
     must_be(record, RecordStatus.draft, "edited")
     if actor.id is None or record.collected_by != actor.id:
-        raise Forbidden("only the inspector who collected a draft may edit it", reason="collector")
+        raise NotCollector(
+            Text(
+                "只有采集这份草稿的监察员可以修改它",
+                "only the inspector who collected a draft may edit it",
+            ),
+            reason="collector",
+        )
     if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag of the record you read")
+        raise IfMatchRequired(
+            Text(
+                "请在 If-Match 中发送你读到的记录的 ETag",
+                "send If-Match with the ETag of the record you read",
+            )
+        )
     if if_match.removeprefix("W/") != etag(record):
-        raise PreconditionFailed(
-            f"record changed since you read it (now ETag {etag(record)}); reload and retry"
+        raise StaleEtag(
+            Text(
+                f"记录在你读取后被修改过（现在的 ETag 是 {etag(record)}）；请重新读取后再试",
+                f"record changed since you read it (now ETag {etag(record)}); reload and retry",
+            )
         )
     merged = _merged(record, data)
     if record.supersedes_id is not None and merged.employer_id != record.employer_id:
@@ -244,11 +293,16 @@ async def update(
     return record
 
 
-def second_person(record: CreditRecord, actor: Actor, doing: str) -> None:
+def second_person(record: CreditRecord, actor: Actor, doing: Text | str) -> None:
+    """Art 8: whoever collected a record does not also verify or correct it."""
     if record.collected_by is not None and record.collected_by == actor.id:
-        raise Forbidden(
-            f"you collected this record, so you cannot {doing} it: a second reviewer must "
-            "(Art 8, two-person verification)",
+        done = _doing(doing)
+        raise SamePerson(
+            Text(
+                f"这条记录是你采集的，你不能{done.zh}它：须由另一位审核员办理（第8条，双人核查）",
+                f"you collected this record, so you cannot {done.en} it: a second reviewer "
+                "must (Art 8, two-person verification)",
+            ),
             reason="same_person",
         )
 

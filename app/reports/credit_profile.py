@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from app.core import access
 from app.core.actors import Actor
+from app.core.i18n import Text
 from app.evaluations import reads as evaluation_reads
 from app.models.credit_record import CreditRecord, RecordStatus
 from app.models.employer import Employer
@@ -28,7 +29,9 @@ HISTORY = 100
 
 async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> CreditProfile:
     employer = await session.get(Employer, employer_id)
-    access.visible(actor, employer, missing=f"employer {employer_id}")
+    access.visible(
+        actor, employer, missing=Text(f"用人单位 {employer_id}", f"employer {employer_id}")
+    )
     history = list(
         (
             await session.scalars(

@@ -19,13 +19,32 @@ from app.core import access, pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.errors import FieldProblem
+from app.core.errors import FieldProblem, InvalidField
+from app.core.i18n import Text, say
 from app.models.credit_record import CreditRecordCreate, RecordCategory, RecordKind, RecordSource
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation
 from app.models.interview import Interview, InterviewCreate
 from app.records import service as credit_records
 from app.records.rules import invalid
+
+
+class InterviewInvalid(InvalidField):
+    slug = "interview-invalid"
+    title = Text("约谈记录不成立", "Interview invalid")
+    about = Text(
+        "约谈的用人单位不存在、所引的评价不存在或是另一用人单位的、"
+        "约谈日期在将来；errors[] 逐项说明。",
+        "The interviewed employer does not exist, the evaluation it refers to does not exist or "
+        "is another employer's, or the interview date is in the future; errors[] names each.",
+    )
+    remedy = Text(
+        "按 errors[] 改正后重新发送；"
+        "evaluation_id 只能是被约谈单位自己的评价（第13条第（二）项）。",
+        "Correct what errors[] names and send again; evaluation_id must be the interviewed "
+        "employer's own evaluation (Art 13(2)).",
+    )
+
 
 LEGAL_BASIS = "《文水县用人单位劳动保障信用分级分类监管办法（试行）》第十三条第（二）项"
 
@@ -57,15 +76,20 @@ async def create(
 ) -> Interview:
     found: list[FieldProblem] = []
     if await session.get(Employer, data.employer_id) is None:
-        msg = f"employer {data.employer_id} does not exist"
+        msg = say(
+            Text(
+                f"用人单位 {data.employer_id} 不存在", f"employer {data.employer_id} does not exist"
+            )
+        )
         found.append(FieldProblem(loc=["body", "employer_id"], msg=msg, type="unknown"))
     if data.evaluation_id is not None:
         found += await _same_employer_evaluation(session, data)
     if data.interviewed_on > clock.today():
-        msg = f"interviewed_on {data.interviewed_on} is in the future"
+        day = data.interviewed_on
+        msg = say(Text(f"interviewed_on {day} 在将来", f"interviewed_on {day} is in the future"))
         found.append(FieldProblem(loc=["body", "interviewed_on"], msg=msg, type="date.future"))
     if found:
-        raise invalid(found)
+        raise invalid(found, InterviewInvalid)
     record = await credit_records.create(
         session=session, data=_record_content(data), actor=actor, settings=settings, clock=clock
     )
@@ -93,12 +117,21 @@ async def _same_employer_evaluation(
     """The grade that led to the interview must be this employer's (Art 13(2))."""
     evaluation = await session.get(Evaluation, data.evaluation_id)
     if evaluation is None:
-        msg = f"evaluation {data.evaluation_id} does not exist"
+        msg = say(
+            Text(
+                f"信用评价 {data.evaluation_id} 不存在",
+                f"evaluation {data.evaluation_id} does not exist",
+            )
+        )
         return [FieldProblem(loc=["body", "evaluation_id"], msg=msg, type="unknown")]
     if evaluation.employer_id != data.employer_id:
-        msg = (
-            f"evaluation {data.evaluation_id} is another employer's grade: an interview can "
-            "only refer to the interviewed employer's own evaluation"
+        msg = say(
+            Text(
+                f"信用评价 {data.evaluation_id} 是另一用人单位的等级："
+                "约谈只能引用被约谈单位自己的评价",
+                f"evaluation {data.evaluation_id} is another employer's grade: an interview can "
+                "only refer to the interviewed employer's own evaluation",
+            )
         )
         return [FieldProblem(loc=["body", "evaluation_id"], msg=msg, type="other_employer")]
     return []
@@ -114,7 +147,9 @@ def _audited(data: InterviewCreate, record_id: uuid.UUID) -> dict[str, Any]:
 async def get(*, session: AsyncSession, interview_id: uuid.UUID, actor: Actor) -> Interview:
     """An employer sees only its own interviews; anything else is simply not there."""
     interview = await session.get(Interview, interview_id)
-    return access.visible(actor, interview, missing=f"interview {interview_id}")
+    return access.visible(
+        actor, interview, missing=Text(f"约谈 {interview_id}", f"interview {interview_id}")
+    )
 
 
 async def list_(

@@ -47,6 +47,8 @@ PUBLIC_PATHS = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/vocabularies"),  # reference data, the same for everyone
     ("GET", "/api/v1/vocabularies/{name}"),
+    ("GET", "/problems"),  # every problem type's page: a refusal's `type` resolves to it
+    ("GET", "/problems/{slug}"),
 }
 
 

@@ -282,4 +282,6 @@ async def test_a_client_gets_the_scopes_its_source_needs(client, headers_for, so
 async def test_an_api_key_does_not_reach_staff_routes(client, make_api_client):
     _, key = await make_api_client()
     response = await client.get("/api/v1/employers", headers={"X-API-Key": key})
-    assert "lacks a scope" in assert_problem(response, 403)["detail"]
+    problem = assert_problem(response, 403)
+    assert problem["type"] == "/problems/client-scope-missing"
+    assert problem["detail"] == "reading employers is for signed-in staff, not for API clients"

@@ -22,11 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
+from app.models.problem import PROBLEM_BASE
 from app.models.user import Role
 from tests.conftest import assert_problem
 
 URL = "/api/v1/calendar"
-PROBLEMS = "https://labour-credit.wenshui.gov.cn/problems/"
+PROBLEMS = PROBLEM_BASE
 
 # Test data for 2027, a year the tests uncover first (not a real notice).
 LOAD_2027: dict[str, Any] = {
@@ -178,7 +179,8 @@ async def test_a_bad_load_is_a_precise_422_and_changes_nothing(
     r = await client.put(f"{URL}/2027", json={**LOAD_2027, **change}, headers=admin)
     assert r.status_code == 422, r.text
     problem = r.json()
-    assert problem["type"] == PROBLEMS + "validation"
+    days = kind.startswith("calendar.")  # the days' own rules; the rest is the schema's
+    assert problem["type"] == PROBLEMS + ("calendar-days-invalid" if days else "validation")
     assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
     assert (await client.get(f"{URL}/2027", headers=admin)).status_code == 404
 
@@ -418,7 +420,8 @@ async def test_a_bad_notice_request_is_a_422(
     admin = await headers_for(Role.admin)
     r = await client.post(f"{URL}/2027/notice", json=body, headers=admin)
     problem = assert_problem(r, 422)
-    assert problem["type"] == PROBLEMS + "validation"
+    notice = kind.startswith("calendar.notice.")
+    assert problem["type"] == PROBLEMS + ("notice-unreadable" if notice else "validation")
     assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
     assert (await client.get(f"{URL}/2027", headers=admin)).status_code == 404
 
@@ -427,8 +430,11 @@ async def test_a_bad_notice_request_is_a_422(
 async def test_the_notice_of_another_year_is_a_422_naming_each_line(client, headers_for) -> None:
     admin = await headers_for(Role.admin)
     text = (NOTICES / "2026.txt").read_text(encoding="utf-8")
-    r = await client.post(f"{URL}/2027/notice", json={"text": text, "confirm": True}, headers=admin)
-    problem = assert_problem(r, 422)
+    body = {"text": text, "confirm": True}
+    chinese = {**admin, "Accept-Language": "zh"}
+    problem = assert_problem(
+        await client.post(f"{URL}/2027/notice", json=body, headers=chinese), 422
+    )
     errors = problem["errors"]
     assert {tuple(e["loc"]) for e in errors} == {("body", "text")}
     assert errors[0]["type"] == "calendar.notice.other_year"
@@ -437,6 +443,11 @@ async def test_the_notice_of_another_year_is_a_422_naming_each_line(client, head
     assert weekday["type"] == "calendar.notice.weekday"
     assert weekday["msg"].startswith(
         "第7行「一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。"
+    )
+    english = assert_problem(await client.post(f"{URL}/2027/notice", json=body, headers=admin), 422)
+    weekday = english["errors"][1]
+    assert weekday["msg"].startswith(
+        "line 7 「一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。"
     )
     assert "2027-01-01 is a Friday, not a Thursday" in weekday["msg"]
     assert (await client.get(f"{URL}/2027", headers=admin)).status_code == 404

@@ -31,13 +31,17 @@ def employer_body(**fields: object) -> dict[str, object]:
 
 async def test_unknown_route_is_404(client):
     problem = assert_problem(await client.get("/api/v1/no-such-thing"), 404)
-    assert problem["type"].endswith("/not-found")
+    assert problem["type"] == "/problems/not-found"
+    assert problem["detail"] == "there is nothing at /api/v1/no-such-thing"
     assert problem["instance"] == "/api/v1/no-such-thing"
 
 
 async def test_wrong_method_is_405(client):
-    problem = assert_problem(await client.delete(EMPLOYERS), 405)
-    assert problem["type"].endswith("/method-not-allowed")
+    response = await client.delete(EMPLOYERS)
+    problem = assert_problem(response, 405)
+    assert problem["type"] == "/problems/method-not-allowed"
+    assert problem["detail"] == f"{EMPLOYERS} does not take DELETE"
+    assert response.headers["allow"]  # what the address takes
 
 
 async def test_validation_error_names_each_bad_field(client, headers_for):
@@ -86,7 +90,12 @@ async def test_bad_api_key_is_401(client, key):
 async def test_forbidden_role_is_403(client, headers_for):
     response = await client.get("/api/v1/users", headers=await headers_for(Role.inspector))
     problem = assert_problem(response, 403)
-    assert "users:manage" in problem["detail"]
+    assert problem["type"] == "/problems/forbidden-role"
+    assert (
+        problem["detail"] == "managing user accounts needs the admin role; your role is inspector"
+    )
+    assert problem["allowed_roles"] == ["admin"]
+    assert ":" not in problem["detail"]  # never a permission identifier such as users:manage
 
 
 async def test_duplicate_uscc_is_409_with_existing_id(client, headers_for):
@@ -169,7 +178,7 @@ async def test_unexpected_error_is_500_problem_with_logged_request_id(settings, 
     app.add_api_route("/explode", explode)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        with caplog.at_level(logging.ERROR, logger="app.core.errors"):
+        with caplog.at_level(logging.ERROR, logger="app.core.problem_json"):
             response = await c.get("/explode", headers={"X-Request-ID": "req-500-check"})
     problem = assert_problem(response, 500)
     assert problem["request_id"] == "req-500-check"

@@ -18,7 +18,7 @@ from tests.api.test_blacklist import BASE, _draft, _patch, _removal
 from tests.conftest import assert_problem
 
 PREVIEW = "/api/v1/evaluations/preview"
-SAME_PERSON = "https://labour-credit.wenshui.gov.cn/problems/same-person"
+SAME_PERSON = "/problems/same-person"
 
 
 @pytest.fixture
@@ -144,10 +144,8 @@ async def test_the_reviewer_who_entered_it_cannot_verify_it_and_nothing_changes(
 
     r = await client.post(f"{BASE}/{draft['id']}/verification", headers=enterer)
 
-    problem = assert_problem(r, 409)
-    assert (
-        problem["type"] == SAME_PERSON and problem["title"] == "You cannot verify what you entered"
-    )
+    problem = assert_problem(r, 403)
+    assert problem["type"] == SAME_PERSON and problem["title"] == "A second person must do this"
     assert "a second reviewer must" in problem["detail"]
     assert problem["listed_by"] == draft["listed_by"]
     after = (await client.get(f"{BASE}/{draft['id']}", headers=enterer)).json()
@@ -160,8 +158,8 @@ async def test_the_reviewer_who_entered_it_cannot_verify_it_and_nothing_changes(
     chinese = await client.post(
         f"{BASE}/{draft['id']}/verification", headers={**enterer, "Accept-Language": "zh"}
     )
-    body = assert_problem(chinese, 409)
-    assert body["title"] == "不能核实自己录入的信息" and "两人确认" in body["detail"]
+    body = assert_problem(chinese, 403)
+    assert body["title"] == "需要另一人办理" and "两人确认" in body["detail"]
 
 
 async def test_a_unit_listed_meanwhile_cannot_be_listed_twice(

@@ -195,11 +195,12 @@ def test_a_problem_names_its_line_and_quotes_it() -> None:
     )
     (problem, *others) = notice.parse(text, 2027).problems
     assert problem.kind == "weekday" and problem.line_no == 3
-    assert problem.message.startswith(
+    assert problem.message.zh.startswith(
         "第3行「一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。」：“1月1日（周四）”："
         "2027-01-01是周五，不是周四"
     )
-    assert "2027-01-01 is a Friday, not a Thursday" in problem.message
+    assert problem.message.en.startswith("line 3 「一、元旦：1月1日（周四）至3日（周六）放假调休")
+    assert "2027-01-01 is a Friday, not a Thursday" in problem.message.en
     assert [p.kind for p in others] == ["weekday"]  # 3日（周六） is a Sunday in 2027
 
 

@@ -123,8 +123,8 @@ async def test_a_span_into_an_uncovered_year_names_that_year(session: AsyncSessi
         await working_days.add_working_days(session=session, start=date(2026, 12, 28), days=5)
     assert caught.value.year == 2027
     assert caught.value.status == 409
-    assert "2027" in caught.value.detail
-    assert "PUT /api/v1/calendar/2027" in caught.value.detail
+    assert "2027" in caught.value.detail.en
+    assert "PUT /api/v1/calendar/2027" in caught.value.detail.en
 
 
 @pytest.mark.usefixtures("last_loaded_2026")
@@ -236,7 +236,7 @@ def test_validate_refuses_a_make_up_workday_on_a_weekday() -> None:
     with pytest.raises(InvalidField) as caught:
         working_days.validate(2027, data)
     assert caught.value.errors[0].loc == ["body", "make_up_workdays", 0]
-    assert "Monday" in caught.value.detail
+    assert "Monday" in caught.value.detail.en
 
 
 # --- loading from the notice's text (calendar.notice) -----------------------------------------
@@ -290,7 +290,7 @@ async def test_the_days_a_deadline_was_counted_on_do_not_change(
         await working_days.load_year(session=session, year=2026, data=changed, actor=ADMIN)
     assert caught.value.status == 409 and caught.value.slug == "calendar-year-in-use"
     assert caught.value.extra["representation_deadlines"] == 1
-    assert "2026-10-12" in caught.value.detail
+    assert "2026-10-12" in caught.value.detail.en
     # The same days change no deadline: reseeding, or the published notice over the seed.
     assert (await working_days.seed_year(session=session, year=2026, actor=ADMIN)).version == 2
     text = (NOTICES / "2026.txt").read_text(encoding="utf-8")

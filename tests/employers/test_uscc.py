@@ -195,7 +195,8 @@ def test_every_broken_rule_is_named_in_position_order():
         ("check", 18),
     ]
     assert error.value.rule == "category"
-    assert str(error.value) == "; ".join(b.message for b in error.value.breaches)
+    assert str(error.value) == "; ".join(b.message.en for b in error.value.breaches)
+    assert error.value.text.zh == "；".join(b.message.zh for b in error.value.breaches)
 
 
 @pytest.mark.parametrize(

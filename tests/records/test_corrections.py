@@ -23,7 +23,7 @@ from tests.api.test_intake import item, send
 from tests.conftest import assert_problem
 
 BASE = "/api/v1/credit-records"
-PROBLEMS = "https://labour-credit.wenshui.gov.cn/problems/"
+PROBLEMS = "/problems/"
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ async def test_a_correction_is_a_draft_in_force_only_once_a_second_person_verifi
     assert len(await _events(session, n["id"], draft["id"])) == 2
 
 
-async def test_the_proposer_verifying_their_correction_is_a_409_that_changes_nothing(
+async def test_the_proposer_verifying_their_correction_is_a_403_that_changes_nothing(
     client, session, headers_for, make_employer
 ):
     employer = await make_employer()
@@ -158,10 +158,10 @@ async def test_the_proposer_verifying_their_correction_is_a_409_that_changes_not
     draft = await _propose(client, n["id"], _correction(employer.id, title="拖欠11名"), proposer)
     audits = await _audit_count(session)
     refused = assert_problem(
-        await client.post(f"{BASE}/{draft['id']}/verification", headers=proposer), 409
+        await client.post(f"{BASE}/{draft['id']}/verification", headers=proposer), 403
     )
     assert refused["type"] == PROBLEMS + "same-person"
-    assert refused["title"] == "You cannot verify what you entered"
+    assert refused["title"] == "A second person must do this"
     assert draft["id"] in refused["detail"] and "another reviewer" in refused["detail"]
     assert (await _get(client, draft["id"], reviewer))["status"] == "draft"
     assert (await _get(client, n["id"], reviewer))["status"] == "verified"
@@ -171,7 +171,7 @@ async def test_the_proposer_verifying_their_correction_is_a_409_that_changes_not
     zh = await client.post(
         f"{BASE}/{draft['id']}/verification", headers={**proposer, "Accept-Language": "zh"}
     )
-    assert zh.json()["title"] == "不能核实自己录入的信息"
+    assert zh.json()["title"] == "需要另一人办理"
     # the collector of version N may verify someone else's correction of it
     ok = await client.post(f"{BASE}/{draft['id']}/verification", headers=reviewer)
     assert ok.status_code == 200, ok.text

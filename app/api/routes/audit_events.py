@@ -7,16 +7,17 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.api.deps import SessionDep, require
+from app.api.deps import GUARDED, SessionDep, require
 from app.api.routing import api_router
 from app.audit import service as audit
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import problems
+from app.core.pagination import CursorInvalid
 from app.models.audit import AuditEventPublic, ChainVerification
 from app.models.base import Page
 
-router = api_router(prefix="/audit-events", tags=["audit"], responses=responses(401, 403, 422))
+router = api_router(prefix="/audit-events", tags=["audit"], responses=problems(*GUARDED))
 Auditor = Annotated[Actor, Depends(require(Permission.audit_read))]
 
 
@@ -26,6 +27,7 @@ Auditor = Annotated[Actor, Depends(require(Permission.audit_read))]
     response_model=Page[AuditEventPublic],
     description="Newest first. Filter by resource, actor and time (`since` inclusive, "
     "`until` exclusive). Personal data in `changes` is masked.",
+    responses=problems(*GUARDED, CursorInvalid),
 )
 async def list_audit_events(
     session: SessionDep,

@@ -9,11 +9,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from app.accounts import auth
-from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.accounts.errors import InvalidCredentials, LoginLocked
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import InvalidRequest, problems
 
 router = api_router(prefix="/auth", tags=["auth"])
 
@@ -38,7 +39,7 @@ class Me(BaseModel):
     description="Exchange a username and password for a bearer JWT. After "
     "`LABOR_CREDIT_LOGIN_MAX_FAILURES` wrong passwords the account is locked for "
     "`LABOR_CREDIT_LOGIN_LOCK_MINUTES` (429, Retry-After); every failure is logged and audited.",
-    responses=responses(401, 422, 429),
+    responses=problems(InvalidRequest, *WITH_BODY, InvalidCredentials, LoginLocked),
 )
 async def issue_token(
     request: Request,
@@ -64,7 +65,7 @@ async def issue_token(
     "/me",
     summary="当前身份 / Who am I",
     description="The signed-in account or API client.",
-    responses=responses(401),
+    responses=problems(*GUARDED),
 )
 async def me(actor: Annotated[Actor, Depends(require(Permission.account_read))]) -> Me:
     """当前登录的账号，或以 API 密钥调用的机器客户端。"""

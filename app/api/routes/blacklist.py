@@ -8,13 +8,23 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.blacklist import reads as blacklist_reads
 from app.blacklist import service as blacklist
-from app.core.access import Permission
+from app.blacklist.errors import (
+    AlreadyListed,
+    EarlyRemovalNotEligible,
+    ListingAwaitingVerification,
+    ListingEnded,
+    ListingNotDraft,
+    ListingNotExpired,
+    ListingNotFound,
+)
+from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, IfMatchRequired, StaleEtag, problems
+from app.core.pagination import CursorInvalid
 from app.models.base import Page
 from app.models.blacklist import (
     BlacklistEntry,
@@ -24,9 +34,10 @@ from app.models.blacklist import (
     BlacklistRemovalCreate,
     ListingStatus,
 )
+from app.records.errors import RecordInvalid, SamePerson
 
 router = api_router(
-    prefix="/blacklist-entries", tags=["wage-arrears list"], responses=responses(401, 403)
+    prefix="/blacklist-entries", tags=["wage-arrears list"], responses=problems(*GUARDED)
 )
 Reader = Annotated[Actor, Depends(require(Permission.blacklist_read))]
 Reviewer = Annotated[Actor, Depends(require(Permission.blacklist_write))]
@@ -58,7 +69,7 @@ async def _answer(
     "(`POST .../{entry_id}/verification`). 409 `employer-already-listed` with `existing_id` "
     "when the unit has a listing in force; 422 for an unknown employer, a future `listed_on`, "
     "a deadline not before it, or arrears below the threshold.",
-    responses=responses(409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, AlreadyListed, RecordInvalid),
 )
 async def create_entry(
     data: BlacklistEntryCreate,
@@ -86,7 +97,7 @@ async def create_entry(
     "lists the listings awaiting a second reviewer. An employer account sees only its own "
     "listings, drafts excepted; another employer's `employer_id` is a 404, as for one that "
     "does not exist.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_entries(
     session: SessionDep,
@@ -119,7 +130,7 @@ async def list_entries(
     description="With `early_removal_eligible` and what it still needs "
     "(`early_removal_missing`). The `ETag` header is what PATCH needs in `If-Match`. An "
     "employer's own draft is a 404 for its account: a draft is not in force.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist, ListingNotFound),
 )
 async def get_entry(
     entry_id: uuid.UUID,
@@ -143,7 +154,16 @@ async def get_entry(
     "(409 `listing-awaiting-verification` for a draft, `listing-ended` once ended); "
     "`If-Match: <ETag>` (428 without, 412 when stale); dates not in the future (422). The "
     "listing decision itself never changes.",
-    responses=responses(404, 409, 412, 422, 428),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        ListingNotFound,
+        ListingAwaitingVerification,
+        ListingEnded,
+        IfMatchRequired,
+        StaleEtag,
+        RecordInvalid,
+    ),
 )
 async def update_entry(
     entry_id: uuid.UUID,
@@ -173,14 +193,14 @@ async def update_entry(
     "/{entry_id}/verification",
     summary="核实名单列入决定草稿 / Verify a draft listing",
     description="Four eyes (Art 8): a reviewer other than the one who entered the listing "
-    "(`listed_by`) verifies it; the one who entered it gets 409 `same-person` and nothing "
+    "(`listed_by`) verifies it; the one who entered it gets 403 `same-person` and nothing "
     "changes. The listing comes into force (`status: listed`, `verified_by`, `verified_at`) "
     "and the unit's dishonesty record (C condition 7, Art 13) is written with it, verified: a "
     "`wage_arrears_listing` record (`credit_record_id`), its decision date `listed_on`. Emits "
     "`record.verified` and `listing.listed`, so grading re-grades the unit. The term still "
     "counts from `listed_on`. Only a draft (409 `listing-not-draft`); 409 "
     "`employer-already-listed` when the unit has a listing in force meanwhile.",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, ListingNotFound, ListingNotDraft, SamePerson, AlreadyListed),
 )
 async def verify_entry(
     entry_id: uuid.UUID,
@@ -212,7 +232,15 @@ async def verify_entry(
     "but corrected: revoke its record (`POST /api/v1/credit-records/{record_id}/revocation`); "
     "it then counts in no cycle, and the listing ends as `revoked`. Only a current listing "
     "(409 `listing-awaiting-verification` for a draft, `listing-ended` once ended).",
-    responses=responses(404, 409, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        ListingNotFound,
+        ListingAwaitingVerification,
+        ListingEnded,
+        EarlyRemovalNotEligible,
+        ListingNotExpired,
+    ),
 )
 async def remove_entry(
     entry_id: uuid.UUID,

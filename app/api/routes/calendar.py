@@ -7,12 +7,20 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Response
 
-from app.api.deps import ClockDep, IfMatch, SessionDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, require
 from app.api.routing import api_router
 from app.calendar import service as working_days
+from app.calendar.errors import (
+    CalendarDaysInvalid,
+    CalendarLoadedConcurrently,
+    CalendarYearInUse,
+    CalendarYearLoaded,
+    CalendarYearMissing,
+    NoticeUnreadable,
+)
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, StaleEtag, problems
 from app.models.base import Page
 from app.models.calendar import (
     FIRST_YEAR,
@@ -25,7 +33,7 @@ from app.models.calendar import (
     WorkingDayDue,
 )
 
-router = api_router(prefix="/calendar", tags=["calendar"], responses=responses(401, 403))
+router = api_router(prefix="/calendar", tags=["calendar"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.calendar_read))]
 Writer = Annotated[Actor, Depends(require(Permission.calendar_write))]
 Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, examples=[2026])]
@@ -35,7 +43,7 @@ Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, examples=[2026])]
     "",
     summary="工作日历已覆盖的年份 / List the years the calendar covers",
     response_model=Page[CalendarYearSummary],
-    description="Deadlines can be counted only inside these years (DOMAIN.md §8); `source` says "
+    description="Working-day deadlines can be counted only inside these years; `source` says "
     "whether a year was seeded from `chinesecalendar` or loaded by an admin from the notice. "
     "Oldest first, in one page: there are at most a hundred years (`next_cursor` is null).",
 )
@@ -54,7 +62,7 @@ async def list_calendar_years(session: SessionDep, actor: Reader) -> Page[Calend
     "(民法典 Art 201); Monday–Friday count unless the notice makes them days off, and make-up "
     "weekend days (调休上班) count. A period reaching into a year the calendar does not cover "
     "is a 409 `calendar-year-missing` naming the `year` to load; the service never guesses.",
-    responses=responses(409, 422),
+    responses=problems(*GUARDED, CalendarYearMissing),
 )
 async def count_working_days(
     session: SessionDep,
@@ -74,7 +82,7 @@ async def count_working_days(
     description="The year's official days off (weekends inside a holiday included) and make-up "
     "workdays, as the State Council notice publishes them. 404 naming the year when it is not "
     "loaded. The `ETag` header may be sent back in `If-Match` when replacing the year.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_calendar_year(
     year: Year, response: Response, session: SessionDep, actor: Reader
@@ -95,7 +103,14 @@ async def get_calendar_year(
     "`If-Match` is optional (412 when stale). Changing the days of a year a stored deadline was "
     "counted on (an evaluation's `representation_deadline` in that year) is a 409 "
     "`calendar-year-in-use` naming the deadlines. Audited with the old and new days.",
-    responses=responses(409, 412, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        CalendarDaysInvalid,
+        CalendarYearInUse,
+        StaleEtag,
+        CalendarLoadedConcurrently,
+    ),
 )
 async def load_calendar_year(
     year: Year,
@@ -131,7 +146,15 @@ async def load_calendar_year(
     "(共N天) that does not match, no holiday line at all. A 409 `calendar-year-loaded` when the "
     "year is covered already, unless `replace: true`; a 409 `calendar-year-in-use` when the "
     "days would change and a stored deadline was counted on them.",
-    responses=responses(409, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        NoticeUnreadable,
+        CalendarDaysInvalid,
+        CalendarYearLoaded,
+        CalendarYearInUse,
+        CalendarLoadedConcurrently,
+    ),
 )
 async def load_calendar_notice(
     year: Year,

@@ -8,14 +8,15 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.accounts import clients
-from app.api.deps import ClockDep, SessionDep, require
+from app.accounts.errors import ClientAlreadyRevoked, ScopeNotForSource
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
 from app.models.client import ApiClientCreate, ApiClientPublic, ApiClientWithKey
 
-router = api_router(prefix="/clients", tags=["clients"], responses=responses(401, 403))
+router = api_router(prefix="/clients", tags=["clients"], responses=problems(*GUARDED))
 Admin = Annotated[Actor, Depends(require(Permission.clients_manage))]
 
 
@@ -26,7 +27,7 @@ Admin = Annotated[Actor, Depends(require(Permission.clients_manage))]
     description="Returns the API key **once**; only its SHA-256 is stored. The source "
     "(social insurance, arbitration, labour relations, city platform) decides what "
     "the client may send (Art 5, Art 7).",
-    responses=responses(422),
+    responses=problems(*GUARDED, *WITH_BODY, ScopeNotForSource),
 )
 async def create_client(
     data: ApiClientCreate, session: SessionDep, actor: Admin
@@ -52,7 +53,7 @@ async def list_clients(session: SessionDep, actor: Admin) -> list[ApiClientPubli
     "/{client_id}/revocation",
     summary="吊销客户端密钥 / Revoke a client's key",
     description="The key stops working at once; the client stays on record.",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, DoesNotExist, ClientAlreadyRevoked),
 )
 async def revoke_client(
     client_id: uuid.UUID, session: SessionDep, clock: ClockDep, actor: Admin

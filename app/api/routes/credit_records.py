@@ -8,11 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
-from app.core.access import Permission
+from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, IfMatchRequired, StaleEtag, problems
+from app.core.pagination import CursorInvalid
 from app.models.base import Page
 from app.models.credit_record import (
     CorrectionCreate,
@@ -30,13 +31,25 @@ from app.models.credit_record import (
 )
 from app.records import corrections, reads
 from app.records import service as credit_records
-
-router = api_router(
-    prefix="/credit-records", tags=["credit records"], responses=responses(401, 403)
+from app.records.errors import (
+    CorrectionChangesEmployer,
+    CorrectionPending,
+    CorrectionStale,
+    NotCollector,
+    NotCorrectable,
+    NotWithdrawable,
+    RecordHistoryStaffOnly,
+    RecordInvalid,
+    RecordNotDraft,
+    RecordNotVerified,
+    SamePerson,
+    WithdrawalNotAllowed,
 )
+
+router = api_router(prefix="/credit-records", tags=["credit records"], responses=problems(*GUARDED))
 # GET /employers/{id}/credit-records: the employer's file (issue 3 item 7)
 employer_router = api_router(
-    prefix="/employers", tags=["credit records"], responses=responses(401, 403)
+    prefix="/employers", tags=["credit records"], responses=problems(*GUARDED)
 )
 Reader = Annotated[Actor, Depends(require(Permission.credit_records_read))]
 Collector = Annotated[Actor, Depends(require(Permission.credit_records_write))]
@@ -57,8 +70,9 @@ def _answer(response: Response, record: CreditRecord) -> CreditRecordPublic:
     "to `category` (the nine national items are dishonesty kinds). 422 for an unknown "
     "`employer_id`, a decision or occurrence date in the future, a `fine_amount` without a "
     "`penalty_category`, or a bad authority USCC. `publication_end_date` and `in_catalogue` are "
-    "derived from settings (DOMAIN §5, Art 7).",
-    responses=responses(422),
+    "derived from settings (the publication periods of 国家发展改革委令第36号, the Art 7 "
+    "catalogue).",
+    responses=problems(*GUARDED, *WITH_BODY, RecordInvalid),
 )
 async def create_record(
     data: CreditRecordCreate,
@@ -86,7 +100,7 @@ async def create_record(
     "force). An employer "
     "account sees only its own verified records; another employer's `employer_id` is a 404, as "
     "for one that does not exist.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_records(
     session: SessionDep,
@@ -125,7 +139,7 @@ async def list_records(
     description="The employer's records with the same filters as `/credit-records`. An "
     "employer account reads only its own file, and only verified records (another employer's "
     "is a 404, as for one that does not exist); the public none.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_employer_records(
     employer_id: uuid.UUID,
@@ -160,7 +174,7 @@ async def list_employer_records(
     "/{record_id}",
     summary="查看信用记录 / Read a credit record",
     description="The `ETag` header is what PATCH needs in `If-Match`.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_record(
     record_id: uuid.UUID, response: Response, session: SessionDep, actor: Reader
@@ -177,7 +191,17 @@ async def get_record(
     "or proposer (403 otherwise), with `If-Match: <ETag>` (428 without, 412 when stale). A "
     "draft correction keeps its employer (422). A verified record is never edited (409): "
     "propose a correction.",
-    responses=responses(404, 409, 412, 422, 428),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        RecordNotDraft,
+        NotCollector,
+        IfMatchRequired,
+        StaleEtag,
+        RecordInvalid,
+        CorrectionChangesEmployer,
+    ),
 )
 async def update_record(
     record_id: uuid.UUID,
@@ -206,13 +230,14 @@ async def update_record(
     "/{record_id}/verification",
     summary="核实信用记录 / Verify a credit record",
     description="Art 8, two persons: a reviewer who did not enter the draft verifies it. Only a "
-    "draft (409 otherwise). A first version: its collector gets 403 with `reason: same_person`; "
-    "it becomes `verified` and emits `record.verified`. A draft correction: its proposer gets "
-    "409 `same-person`; it takes effect in one transaction: version N+1 becomes `verified`, "
+    "draft (409 otherwise); whoever entered it (the collector of a first version, the proposer "
+    "of a correction) gets 403 `same-person`. A first version becomes `verified` and emits "
+    "`record.verified`. A draft correction takes effect in one transaction: version N+1 "
+    "becomes `verified`, "
     "version N `superseded`, linked both ways, and `record.corrected` is emitted for grading, "
     "disclosure and the push. A correction whose version N was revoked or superseded meanwhile "
     "is a 409 `correction-stale` (withdraw it).",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, DoesNotExist, RecordNotDraft, SamePerson, CorrectionStale),
 )
 async def verify_record(
     record_id: uuid.UUID, response: Response, session: SessionDep, clock: ClockDep, actor: Reviewer
@@ -239,7 +264,15 @@ async def verify_record(
     "(409 `record-not-correctable` otherwise, with `current_id` when it was superseded); one "
     "open correction per record (409 `correction-pending` with `pending_id`). The employer "
     "cannot change (422 `correction-changes-employer`). Emits nothing until verified.",
-    responses=responses(404, 409, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        NotCorrectable,
+        CorrectionPending,
+        CorrectionChangesEmployer,
+        RecordInvalid,
+    ),
 )
 async def correct_record(
     record_id: uuid.UUID,
@@ -271,7 +304,7 @@ async def correct_record(
     "(403 `withdrawal-not-allowed` for anyone else), with a `reason`. It stays in the record's "
     "history, marked `withdrawn`; version N stays in force and may be corrected again. Only a "
     "draft correction (409 `record-not-withdrawable` for a first draft or any other version).",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, NotWithdrawable, WithdrawalNotAllowed),
 )
 async def withdraw_record(
     record_id: uuid.UUID,
@@ -297,7 +330,7 @@ async def withdraw_record(
     "wage-arrears listing's record corrects a wrong listing: it counts in no cycle, and the "
     "listing in force ends as `revoked` (within one polling interval of the event log). A draft "
     "correction of it still pending can then no longer take effect (withdraw it).",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, RecordNotVerified),
 )
 async def revoke_record(
     record_id: uuid.UUID,
@@ -322,7 +355,7 @@ async def revoke_record(
     "withdrawn ones included, and every audited transition of any of them (create, edits, "
     "verify, correct, supersede, withdraw, revoke, attachments) with who and when. Bureau "
     "staff only.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist, RecordHistoryStaffOnly),
 )
 async def record_history(
     record_id: uuid.UUID, session: SessionDep, actor: Reader

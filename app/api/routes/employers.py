@@ -7,12 +7,19 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api.deps import ClockDep, IfMatch, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
-from app.core.access import Permission
+from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, IfMatchRequired, NullNotAllowed, StaleEtag, problems
+from app.core.pagination import CursorInvalid
 from app.employers import service as employers
+from app.employers.errors import (
+    UsccExceptionReviewerOnly,
+    UsccExceptionUnneeded,
+    UsccInvalid,
+    UsccRegistered,
+)
 from app.models.base import Page
 from app.models.employer import (
     EmployerCreate,
@@ -22,7 +29,7 @@ from app.models.employer import (
     SubjectType,
 )
 
-router = api_router(prefix="/employers", tags=["employers"], responses=responses(401, 403))
+router = api_router(prefix="/employers", tags=["employers"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.employers_read))]
 Writer = Annotated[Actor, Depends(require(Permission.employers_write))]
 
@@ -41,7 +48,14 @@ Writer = Annotated[Actor, Depends(require(Permission.employers_write))]
     "`checksum_exception` and a `checksum_exception_reason`; the audit trail keeps the reason "
     "and the rules waived (a code that breaks none is a 422 `uscc.exception_unneeded`). A code "
     "already registered is a 409 carrying `existing_id`.",
-    responses=responses(409, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        UsccInvalid,
+        UsccExceptionReviewerOnly,
+        UsccExceptionUnneeded,
+        UsccRegistered,
+    ),
 )
 async def create_employer(
     data: EmployerCreate,
@@ -65,7 +79,7 @@ async def create_employer(
     description="`uscc` matches exactly (after normalisation); `q` matches a name fragment or a "
     "USCC prefix. Ordered by name; pass `next_cursor` back as `cursor`. An employer account "
     "sees only itself.",
-    responses=responses(422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, CursorInvalid),
 )
 async def list_employers(
     session: SessionDep,
@@ -102,7 +116,7 @@ async def list_employers(
     description="Personal data is masked except for admins. The `ETag` header is what "
     "PATCH needs in `If-Match`. An employer account reads only its own employer; any other is "
     "a 404, as for one that does not exist.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_employer(
     employer_id: uuid.UUID,
@@ -123,7 +137,9 @@ async def get_employer(
     description="Send only the fields to change, with `If-Match: <ETag>` (428 without it, 412 "
     "when someone changed the employer since you read it). Deregister with "
     "`status: deregistered`; employers are never deleted (Art 8). Every change is audited.",
-    responses=responses(404, 412, 422, 428),
+    responses=problems(
+        *GUARDED, *WITH_BODY, DoesNotExist, IfMatchRequired, StaleEtag, NullNotAllowed
+    ),
 )
 async def update_employer(
     employer_id: uuid.UUID,

@@ -8,15 +8,28 @@ from typing import Annotated
 from fastapi import Depends, Query
 from sqlmodel import SQLModel
 
-from app.api.deps import ClockDep, SessionDep, TodayDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, TodayDep, require
 from app.api.routing import api_router
-from app.core.access import Permission
+from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
+from app.core.pagination import CursorInvalid
 from app.evaluations import reads as evaluation_reads
 from app.evaluations import representations
 from app.evaluations import service as evaluations
+from app.evaluations.problems import (
+    DeciderCollectedEvidence,
+    DecisionGradeRequired,
+    DecisionReasonRequired,
+    EvaluationNotANotice,
+    NoticeAwaitingCalendar,
+    NoticeWindowClosed,
+    RepresentationChannelRequired,
+    RepresentationNotFiled,
+    RepresentationStaffField,
+)
 from app.grading import service as grading
+from app.grading.errors import NoRuleSetInForce
 from app.models.base import Page
 from app.models.evaluation import (
     CreditProfile,
@@ -30,8 +43,8 @@ from app.models.representation import RepresentationCreate, RepresentationStatem
 from app.models.rule_set import Grade
 from app.reports import credit_profile as credit_profiles
 
-router = api_router(prefix="/evaluations", tags=["evaluations"], responses=responses(401, 403))
-employer_router = api_router(prefix="/employers", tags=["reports"], responses=responses(401, 403))
+router = api_router(prefix="/evaluations", tags=["evaluations"], responses=problems(*GUARDED))
+employer_router = api_router(prefix="/employers", tags=["reports"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.evaluations_read))]
 Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent))]
 Reviewer = Annotated[Actor, Depends(require(Permission.evaluations_decide))]
@@ -51,7 +64,7 @@ class Preview(SQLModel):
     description="Newest first, every version (`status=final` or `notice` for current ones). "
     "An employer account sees only its own; another employer's `employer_id` is a 404, as for "
     "one that does not exist.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_evaluations(
     session: SessionDep,
@@ -77,7 +90,7 @@ async def list_evaluations(
     description="Evaluates one employer for a cycle on the rules in force, without writing "
     "anything: the grade and the rules that decide it (those of that grade whose condition "
     "held; an A: the default rule) with their citations and evidence records.",
-    responses=responses(404, 409, 422),
+    responses=problems(*GUARDED, DoesNotExist, NoRuleSetInForce),
 )
 async def preview(
     employer_id: uuid.UUID,
@@ -104,7 +117,7 @@ async def preview(
     "decided the computed grade (of that grade only: a C does not also list its B rule), each "
     "with its legal citation and evidence records, then a reviewer's change if any. Employers: "
     "their own only.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_evaluation(
     evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
@@ -130,7 +143,16 @@ async def get_evaluation(
     "superseded, 409 `notice-window-closed` naming the deadline; a notice not yet served, 409 "
     "`notice-awaiting-calendar`; not a notice, 409 `evaluation-not-a-notice`. Another "
     "employer's evaluation is a 404.",
-    responses=responses(404, 409, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        EvaluationNotANotice,
+        NoticeAwaitingCalendar,
+        NoticeWindowClosed,
+        RepresentationChannelRequired,
+        RepresentationStaffField,
+    ),
 )
 async def represent(
     evaluation_id: uuid.UUID,
@@ -154,7 +176,7 @@ async def represent(
     "Each filer is shown with its side (`employer` or `bureau`), account, name and role; an "
     "employer account reading what bureau staff filed for it sees only `side: bureau`. "
     "Employers: their own evaluations only (another employer's is a 404).",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def read_representation(
     evaluation_id: uuid.UUID, session: SessionDep, today: TodayDep, actor: Reader
@@ -175,7 +197,16 @@ async def read_representation(
     "file at `/representations`. 409 `evaluation-not-a-notice` unless it is a notice, 409 "
     "`representation-not-filed` before its first statement. A decision closes the window: "
     "statements and files filed after it are refused (409 `notice-window-closed`).",
-    responses=responses(404, 409, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        EvaluationNotANotice,
+        RepresentationNotFiled,
+        DeciderCollectedEvidence,
+        DecisionGradeRequired,
+        DecisionReasonRequired,
+    ),
 )
 async def decide(
     evaluation_id: uuid.UUID,
@@ -196,7 +227,7 @@ async def decide(
     summary="用人单位信用等级概况 / An employer's credit profile",
     description="The grade in force (the latest final evaluation) with its explanation, a "
     "pending notice, the record summary and the grade history. Employers: their own only.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def credit_profile(
     employer_id: uuid.UUID, session: SessionDep, actor: Reader

@@ -7,16 +7,24 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Query, Request, Response
 
-from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
+from app.core.pagination import CursorInvalid
 from app.grading import runs as grading_runs
+from app.grading.errors import (
+    CycleBeforeRuleSets,
+    CycleBeingGraded,
+    CycleNotEnded,
+    NoRuleSetInForce,
+    RunEmployersUnknown,
+)
 from app.models.base import Page
 from app.models.grading_run import GradingRunCreate, GradingRunPublic
 
-router = api_router(prefix="/grading-runs", tags=["grading"], responses=responses(401, 403))
+router = api_router(prefix="/grading-runs", tags=["grading"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.grading_runs_read))]
 Starter = Annotated[Actor, Depends(require(Permission.grading_runs_write))]
 
@@ -34,7 +42,15 @@ Starter = Annotated[Actor, Depends(require(Permission.grading_runs_write))]
     "(`unknown_employer_ids`, the first 20, and `unknown_count`). Employers whose outcome did "
     "not change are left untouched; a new C is a notice. 409 while another run of the cycle "
     "is unfinished.",
-    responses=responses(409, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        CycleNotEnded,
+        CycleBeforeRuleSets,
+        RunEmployersUnknown,
+        CycleBeingGraded,
+        NoRuleSetInForce,
+    ),
 )
 async def start_run(
     data: GradingRunCreate,
@@ -68,7 +84,7 @@ async def start_run(
     summary="批量评价列表 / List grading runs",
     response_model=Page[GradingRunPublic],
     description="Newest first.",
-    responses=responses(422),
+    responses=problems(*GUARDED, CursorInvalid),
 )
 async def list_runs(
     session: SessionDep,
@@ -88,7 +104,7 @@ async def list_runs(
     "/{run_id}",
     summary="查看批量评价进度 / Watch a grading run",
     description="`done` of `total` employers, `counts` by grade, `changed` evaluations.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_run(run_id: uuid.UUID, session: SessionDep, actor: Reader) -> GradingRunPublic:
     """已评价数与总数、各等级数量和有变化的评价数。"""

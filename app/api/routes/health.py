@@ -16,11 +16,11 @@ from app.api.deps import SettingsDep, TodayDep
 from app.api.routing import api_router
 from app.calendar import coverage
 from app.core.config import Settings
-from app.core.errors import responses
+from app.core.errors import InvalidRequest, problems
 from app.core.observability import POOL, REGISTRY
 from app.models.calendar import CalendarCoverage
 
-router = api_router(tags=["operations"])
+router = api_router(tags=["operations"], responses=problems(InvalidRequest))
 
 # /metrics answers within a scrape's timeout even when the database does not
 CALENDAR_REFRESH_SECONDS = 2.0
@@ -37,7 +37,7 @@ class Readiness(Health):
     warnings: list[str] = Field(
         default_factory=list,
         description="what needs an operator's attention without making the service unready, "
-        "e.g. next year's working-day calendar not loaded (DOMAIN.md §8); empty normally",
+        "e.g. next year's working-day calendar not loaded; empty normally",
     )
 
 
@@ -100,7 +100,7 @@ async def _calendar(request: Request, today: date, settings: Settings) -> Calend
     description="Request counts and latency by route template; database pool use; "
     "`calendar_next_year_missing` (1 from LABOR_CREDIT_CALENDAR_WARNING_FROM while next year's "
     "working-day calendar is not loaded), refreshed at each scrape.",
-    responses=responses(),
+    responses=problems(InvalidRequest),
 )
 async def metrics(request: Request, today: TodayDep, settings: SettingsDep) -> Response:
     """按路由统计的请求数和耗时、数据库连接池使用情况、次年工作日历是否未载入。"""

@@ -7,14 +7,22 @@ from typing import Annotated, Literal
 
 from fastapi import BackgroundTasks, Depends, File, Form, Query, Request, Response, UploadFile
 
-from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core import i18n
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
+from app.core.pagination import CursorInvalid
 from app.intake import imports, reads, templates
-from app.intake.files import DATE_FORMS
+from app.intake.files import (
+    DATE_FORMS,
+    ImportFileEmpty,
+    ImportFileEncoding,
+    ImportFileHeader,
+    ImportFileType,
+)
+from app.intake.imports import ImportNotYours
 from app.models.base import Page
 from app.models.import_job import (
     ImportJob,
@@ -24,7 +32,7 @@ from app.models.import_job import (
     ImportStatus,
 )
 
-router = api_router(prefix="/imports", tags=["imports"], responses=responses(401, 403))
+router = api_router(prefix="/imports", tags=["imports"], responses=problems(*GUARDED))
 Importer = Annotated[Actor, Depends(require(Permission.imports_write))]
 Reader = Annotated[Actor, Depends(require(Permission.imports_read))]
 TEMPLATES = {
@@ -58,7 +66,9 @@ def _public(job: ImportJob) -> ImportJobPublic:
     "them). Watch `GET /imports/{id}`; `GET /imports/{id}/rows` says what became of each row. "
     "With `dry_run` every row is checked and nothing is written: the counts and rows say what "
     "would be created and what would be rejected, and why.",
-    responses=responses(413, 415, 422),
+    responses=problems(
+        *GUARDED, *WITH_BODY, ImportFileType, ImportFileEncoding, ImportFileEmpty, ImportFileHeader
+    ),
 )
 async def start_import(
     request: Request,
@@ -99,7 +109,7 @@ async def start_import(
     "中文, English, other words accepted) and the accepted date forms, and drop-downs of the "
     "Chinese labels on the enum columns.",
     response_class=Response,
-    responses=responses(422),
+    responses=problems(*GUARDED),
 )
 async def import_template(file_format: Literal["csv", "xlsx"], actor: Reader) -> Response:
     """中英文表头，如 `统一社会信用代码 (uscc)`。"""
@@ -118,7 +128,7 @@ async def import_template(file_format: Literal["csv", "xlsx"], actor: Reader) ->
     summary="查看导入进度 / Watch an import",
     description="Progress (`rows_done` of `rows_total`), counts, and once it has finished "
     "the link to the rejected rows' report.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist, ImportNotYours),
 )
 async def get_import(import_id: uuid.UUID, session: SessionDep, actor: Reader) -> ImportJobPublic:
     """进度和各类计数；完成后给出被拒绝行报告的链接。"""
@@ -132,7 +142,7 @@ async def get_import(import_id: uuid.UUID, session: SessionDep, actor: Reader) -
     "is row 1): `created` with the record, `would_create` in a dry run, `rejected` with the "
     "reasons (in the language of `Accept-Language`, Chinese by default), `example` (skipped). "
     "Filter by `outcome`.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist, ImportNotYours, CursorInvalid),
 )
 async def import_rows(
     import_id: uuid.UUID,
@@ -162,7 +172,7 @@ async def import_rows(
     "default: 行号, 列, 原因 and the column's Chinese name; English: row, column, reason and the "
     "column's key).",
     response_class=Response,
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist, ImportNotYours),
 )
 async def import_errors(import_id: uuid.UUID, session: SessionDep, actor: Reader) -> Response:
     """每个问题一行：行号（表头为第1行）、列和原因。"""

@@ -6,15 +6,20 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import problems
+from app.core.idempotency import IdempotencyKeyReused
 from app.intake import service as intake
 from app.models.intake import MAX_BATCH, IntakeBatch, IntakeResult
 
-router = api_router(prefix="/intake", tags=["intake"], responses=responses(401, 403, 422))
+router = api_router(
+    prefix="/intake",
+    tags=["intake"],
+    responses=problems(*GUARDED, *WITH_BODY, IdempotencyKeyReused),
+)
 Client = Annotated[Actor, Depends(require(Permission.intake_write))]
 
 

@@ -8,16 +8,19 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
-from app.core.access import Permission
+from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
+from app.core.pagination import CursorInvalid
 from app.models.base import Page
 from app.models.interview import InterviewCreate, InterviewPublic
+from app.records.errors import RecordInvalid
 from app.supervision import interviews
+from app.supervision.interviews import InterviewInvalid
 
-router = api_router(prefix="/interviews", tags=["interviews"], responses=responses(401, 403))
+router = api_router(prefix="/interviews", tags=["interviews"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.interviews_read))]
 Writer = Annotated[Actor, Depends(require(Permission.interviews_write))]
 
@@ -31,7 +34,7 @@ Writer = Annotated[Actor, Depends(require(Permission.interviews_write))]
     "kind `interview` titled `约谈: <subject>` is created with it (`credit_record_id`) as a "
     "draft collected by you, for a second person to verify. 422 for an unknown employer, a "
     "future `interviewed_on`, or empty or overlong `persons` and `officers`.",
-    responses=responses(422),
+    responses=problems(*GUARDED, *WITH_BODY, InterviewInvalid, RecordInvalid),
 )
 async def create_interview(
     data: InterviewCreate,
@@ -57,7 +60,7 @@ async def create_interview(
     description="Newest first; `interviewed_from`/`interviewed_to` are inclusive. An employer "
     "account sees only its own interviews; another employer's `employer_id` is a 404, as for "
     "one that does not exist.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
 )
 async def list_interviews(
     session: SessionDep,
@@ -87,7 +90,7 @@ async def list_interviews(
     summary="查看约谈记录 / Read an interview",
     description="One 约谈 record (Art 13(2)) with the persons interviewed, the officers, the "
     "summary and the commitments made. An employer account reads only its own.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_interview(
     interview_id: uuid.UUID, session: SessionDep, actor: Reader

@@ -8,16 +8,27 @@ from typing import Annotated
 from fastapi import Depends, File, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from app.api.deps import SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
 from app.models.record_attachment import RecordAttachmentPublic
 from app.records import attachments as record_attachments
+from app.records.errors import (
+    AttachmentContentMismatch,
+    AttachmentTooLarge,
+    AttachmentTypeRefused,
+    EvidenceCollectorOnly,
+    EvidenceFileMissing,
+    EvidenceStaffOnly,
+    RecordNotCurrent,
+)
 
 router = api_router(
-    prefix="/credit-records", tags=["credit records"], responses=responses(401, 403, 404, 422)
+    prefix="/credit-records",
+    tags=["credit records"],
+    responses=problems(*GUARDED, DoesNotExist, EvidenceStaffOnly),
 )
 Reader = Annotated[Actor, Depends(require(Permission.credit_records_read))]
 Collector = Annotated[Actor, Depends(require(Permission.credit_records_write))]
@@ -33,7 +44,16 @@ Collector = Annotated[Actor, Depends(require(Permission.credit_records_write))]
     "evidence never changes the record's content; superseded or revoked versions take none "
     "(409). Too large: 413; a type not in the allowed list, or content that is not what it "
     "claims (PDF, PNG, JPEG are checked): 415.",
-    responses=responses(409, 413, 415),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        RecordNotCurrent,
+        EvidenceCollectorOnly,
+        AttachmentTooLarge,
+        AttachmentTypeRefused,
+        AttachmentContentMismatch,
+    ),
 )
 async def add_attachment(
     record_id: uuid.UUID,
@@ -78,7 +98,10 @@ async def list_attachments(
     summary="下载信用记录的证据材料 / Download evidence",
     description="The file as uploaded, with its content type; `ETag` is its sha256.",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        **problems(*GUARDED, DoesNotExist, EvidenceStaffOnly, EvidenceFileMissing),
+    },
 )
 async def download_attachment(
     record_id: uuid.UUID,

@@ -8,16 +8,24 @@ from typing import Annotated
 from fastapi import Depends, File, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from app.api.deps import ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
 from app.evaluations import representations as representation_attachments
+from app.evaluations.problems import (
+    EvaluationNotANotice,
+    NoticeAwaitingCalendar,
+    NoticeWindowClosed,
+    RepresentationAttachmentNotFound,
+    RepresentationFileMissing,
+)
 from app.models.representation_attachment import RepresentationAttachmentPublic
+from app.records.errors import AttachmentContentMismatch, AttachmentTooLarge, AttachmentTypeRefused
 
 router = api_router(
-    prefix="/evaluations", tags=["evaluations"], responses=responses(401, 403, 404, 422)
+    prefix="/evaluations", tags=["evaluations"], responses=problems(*GUARDED, DoesNotExist)
 )
 Reader = Annotated[Actor, Depends(require(Permission.evaluations_read))]
 Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent))]
@@ -34,7 +42,17 @@ Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent)
     "(`filed_by`) and time; stored outside the database under its sha256; the same file on "
     "the same notice is kept once, with whoever filed it first (200 with the existing one). "
     "Too large: 413; a type not allowed, or content that is not what it claims: 415.",
-    responses=responses(409, 413, 415),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        EvaluationNotANotice,
+        NoticeAwaitingCalendar,
+        NoticeWindowClosed,
+        AttachmentTooLarge,
+        AttachmentTypeRefused,
+        AttachmentContentMismatch,
+    ),
 )
 async def add_representation_attachment(
     evaluation_id: uuid.UUID,
@@ -85,7 +103,9 @@ async def list_representation_attachments(
     summary="下载陈述申辩的证据材料 / Download a representation's evidence file",
     description="The stored file with its original name and type.",
     response_class=FileResponse,
-    responses=responses(409),
+    responses=problems(
+        *GUARDED, DoesNotExist, RepresentationAttachmentNotFound, RepresentationFileMissing
+    ),
 )
 async def download_representation_attachment(
     evaluation_id: uuid.UUID,

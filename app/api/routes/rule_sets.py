@@ -6,15 +6,16 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Response
 
-from app.api.deps import ClockDep, SessionDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, problems
 from app.grading import rule_sets
+from app.grading.errors import RuleSetInUse, RuleSetInvalid, RuleSetOverlap
 from app.models.rule_set import RuleSetCreate, RuleSetPublic, RuleSetUpdate
 
-router = api_router(prefix="/rule-sets", tags=["grading"], responses=responses(401, 403))
+router = api_router(prefix="/rule-sets", tags=["grading"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.rule_sets_read))]
 # A version is an int4 in the database: a larger number is a 422 here, not a database error.
 Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="the rule set's version")]
@@ -45,7 +46,7 @@ async def list_rule_sets(session: SessionDep, actor: Reader) -> list[RuleSetPubl
     "`rectified_count` (Art 17 re-grades only). It takes effect on `effective_from` (today or "
     "later, 422 otherwise); an open-ended earlier version is closed the day before; any other "
     "overlap is a 409 naming `effective_from`.",
-    responses=responses(409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, RuleSetInvalid, RuleSetOverlap),
 )
 async def create_rule_set(
     data: RuleSetCreate,
@@ -66,7 +67,7 @@ async def create_rule_set(
     summary="查看评价规则集版本 / Read a rule set version",
     description="Its parameters and rules, and `in_use`: once an evaluation was made with it, "
     "it is frozen (only superseded by a newer version).",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> RuleSetPublic:
     """参数和规则，及 `in_use`：一经用于评价即冻结，只能由新版本取代。"""
@@ -79,7 +80,9 @@ async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> 
     summary="修改未使用的评价规则集版本 / Edit an unused rule set version",
     description="Only while no evaluation was made with it (409 once `in_use`: add a new "
     "version instead). Same checks as creating one.",
-    responses=responses(404, 409, 422),
+    responses=problems(
+        *GUARDED, *WITH_BODY, DoesNotExist, RuleSetInUse, RuleSetInvalid, RuleSetOverlap
+    ),
 )
 async def update_rule_set(
     version: Version,

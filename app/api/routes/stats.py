@@ -6,18 +6,19 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.api.deps import SessionDep, SettingsDep, TodayDep, require
+from app.api.deps import GUARDED, SessionDep, SettingsDep, TodayDep, require
 from app.api.routing import api_router
 from app.calendar import coverage
 from app.core import jobs
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import problems
 from app.grading import stats as grading_stats
+from app.grading.errors import NoRuleSetInForce
 from app.models.calendar import CalendarCoverage
 from app.models.scheduler import SchedulerStatus
 
-router = api_router(prefix="/stats", tags=["stats"], responses=responses(401, 403))
+router = api_router(prefix="/stats", tags=["stats"], responses=problems(*GUARDED))
 
 
 @router.get(
@@ -39,7 +40,7 @@ async def scheduler_status(
     description="Current evaluations of `cycle` by grade (default: the last ended cycle), open "
     "notices, and rectified C units waiting for their Art 17 re-grade: due (deadline ahead) "
     "and overdue (deadline passed) — also the `grading_art17_deadlines` gauge in /metrics.",
-    responses=responses(409, 422),
+    responses=problems(*GUARDED, NoRuleSetInForce),
 )
 async def grading(
     session: SessionDep,
@@ -56,7 +57,7 @@ async def grading(
     "/calendar",
     summary="工作日历覆盖情况 / Working-day calendar coverage",
     description="The first and last years the working-day calendar covers and whether it covers "
-    "next year (DOMAIN.md §8: the State Council publishes year N's notice around November of "
+    "next year (the State Council publishes year N's notice around November of "
     "N−1; a deadline in a year not covered is refused). From `warn_from` "
     "(LABOR_CREDIT_CALENDAR_WARNING_FROM of this year) a missing next year carries a `warning` "
     "saying what to load — also in /readyz and the `calendar_next_year_missing` gauge in "

@@ -8,15 +8,17 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from app.accounts import users
-from app.api.deps import ClockDep, SessionDep, require
+from app.accounts.errors import AccountEmployerUnknown, EmployerAccountBinding, UsernameTaken
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import responses
+from app.core.errors import DoesNotExist, NullNotAllowed, problems
+from app.core.pagination import CursorInvalid
 from app.models.base import Page
 from app.models.user import Role, UserCreate, UserPublic, UserUpdate
 
-router = api_router(prefix="/users", tags=["users"], responses=responses(401, 403))
+router = api_router(prefix="/users", tags=["users"], responses=problems(*GUARDED))
 Admin = Annotated[Actor, Depends(require(Permission.users_manage))]
 
 
@@ -26,7 +28,7 @@ Admin = Annotated[Actor, Depends(require(Permission.users_manage))]
     response_model=Page[UserPublic],
     description="Ordered by username, optionally of one `role`; pass `next_cursor` back as "
     "`cursor`. Password hashes are never shown.",
-    responses=responses(422),
+    responses=problems(*GUARDED, CursorInvalid),
 )
 async def list_users(
     session: SessionDep,
@@ -45,7 +47,7 @@ async def list_users(
     status_code=201,
     summary="创建账号 / Create an account",
     description="An employer account must name its employer (`employer_id`); staff must not.",
-    responses=responses(409, 422),
+    responses=problems(*GUARDED, *WITH_BODY, UsernameTaken, AccountEmployerUnknown),
 )
 async def create_user(data: UserCreate, session: SessionDep, actor: Admin) -> UserPublic:
     """仅管理员。用人单位账号须指定所属用人单位，工作人员账号不得指定。"""
@@ -56,7 +58,7 @@ async def create_user(data: UserCreate, session: SessionDep, actor: Admin) -> Us
     "/{user_id}",
     summary="查看账号 / Read an account",
     description="One staff or employer account, with its role and whether it is active.",
-    responses=responses(404, 422),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> UserPublic:
     """仅管理员。一个工作人员或用人单位账号，及其角色和是否启用。"""
@@ -67,7 +69,14 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> Use
     "/{user_id}",
     summary="修改账号 / Change an account",
     description="Rename, change role, disable (`is_active: false`) or reset the password.",
-    responses=responses(404, 422),
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        NullNotAllowed,
+        EmployerAccountBinding,
+        AccountEmployerUnknown,
+    ),
 )
 async def update_user(
     user_id: uuid.UUID, data: UserUpdate, session: SessionDep, clock: ClockDep, actor: Admin

@@ -4,7 +4,7 @@ front-end teams' drop-downs, the same for every caller, so no sign-in is needed.
 from __future__ import annotations
 
 from app.api.routing import api_router
-from app.core.errors import NotFound, responses
+from app.core.errors import InvalidRequest, NotFound, problems
 from app.core.i18n import Text
 from app.models import vocabulary
 from app.models.vocabulary import Vocabulary
@@ -44,7 +44,7 @@ class VocabularyNotFound(NotFound):
     "takes and answers, its Chinese and its English label; vocabularies in name order, values "
     "in the enum's order. The same labels are in each enum's OpenAPI schema (`description`, "
     "`x-enum-descriptions`). Public: no sign-in needed.",
-    responses=responses(422),
+    responses=problems(InvalidRequest),
 )
 async def list_vocabularies() -> list[Vocabulary]:
     """全部词表：每个枚举的代码及其中文、英文名称，按词表名称排序。"""
@@ -55,7 +55,7 @@ async def list_vocabularies() -> list[Vocabulary]:
     "/{name}",
     summary="查看一个词表 / One vocabulary",
     description="One enum's values with their labels, e.g. `record_category`, `severity`.",
-    responses=responses(404, 422),
+    responses=problems(VocabularyNotFound, InvalidRequest),
 )
 async def get_vocabulary(name: str) -> Vocabulary:
     """一个枚举的全部取值及其中文、英文名称。"""
