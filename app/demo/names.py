@@ -1,24 +1,14 @@
-"""Demo data: a believable Wenshui county (division 141121) and one account per role."""
+"""The demo county's employers and people: names, codes and ID numbers that look real
+(Wenshui county, division 141121) and pass every check the service makes."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
-
-from app.accounts import users
-from app.core import actors
-from app.core.config import Settings
-from app.core.errors import Forbidden
-from app.employers import service as employers
 from app.employers import uscc
-from app.models.employer import Employer, EmployerCreate, SubjectType
-from app.models.user import Role, User, UserCreate
+from app.models.employer import EmployerCreate, SubjectType
 
 DIVISION = "141121"  # 山西省吕梁市文水县
-DEMO_PASSWORD = "demo-password-2026"
 TOWNS = [
     "凤城镇",
     "开栅镇",
@@ -96,21 +86,6 @@ SHARES = {
 }
 
 
-@dataclass
-class DemoSummary:
-    employers_added: int
-    accounts_added: int
-
-    def __str__(self) -> str:
-        lines = [
-            f"demo data: {self.employers_added} employers and {self.accounts_added} "
-            f"accounts added (existing ones kept)",
-            f"demo accounts (password {DEMO_PASSWORD!r}):",
-        ]
-        lines += [f"  {role.value:<9} demo-{role.value}" for role in Role]
-        return "\n".join(lines)
-
-
 def id_number(rng: random.Random) -> str:
     """A well-formed resident ID number (GB 11643, ISO 7064 MOD 11-2 check digit)."""
     body = (
@@ -167,29 +142,8 @@ def _unique_name(rng: random.Random, pattern: str, taken: set[str]) -> str:
     raise RuntimeError("demo name space exhausted")
 
 
-async def seed(*, session: AsyncSession, settings: Settings, count: int = 300) -> DemoSummary:
-    if settings.environment == "production":
-        raise Forbidden("demo data is for development and test databases only")
-    actor = actors.system("demo-seed")
-    known = set((await session.scalars(select(Employer.uscc))).all())
-    added = 0
-    for data in demo_employers(count):
-        if data.uscc not in known:
-            await employers.create(session=session, data=data, actor=actor, settings=settings)
-            added += 1
-    first_employer = await session.scalar(select(Employer.id).order_by(Employer.name).limit(1))
-    existing = set((await session.scalars(select(User.username))).all())
-    accounts = 0
-    for role in Role:
-        if f"demo-{role.value}" in existing:
-            continue
-        data_user = UserCreate(
-            username=f"demo-{role.value}",
-            full_name=f"演示{role.value}",
-            role=role,
-            password=DEMO_PASSWORD,
-            employer_id=first_employer if role == Role.employer else None,
-        )
-        await users.create(session=session, data=data_user, actor=actor)
-        accounts += 1
-    return DemoSummary(employers_added=added, accounts_added=accounts)
+POSITIONS = ["人事主管", "财务负责人", "项目经理", "生产副总", "行政经理"]
+
+
+def person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
