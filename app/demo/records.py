@@ -1,6 +1,6 @@
 """What the demo county's credit records say: one template per kind of case each source of Art 5
-brings in, with the double-publicity fields (docs/law.md, "Credit information") filled as a real
-file would have them."""
+brings in, with the double-publicity fields (docs/law.md §2) filled as a real file would have
+them."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ PUNISHED = [
     ),
 ]
 
-# One record that makes a C whatever else the cycle holds (Art 9; docs/law.md, grades).
+# One record that makes a C whatever else the cycle holds (Art 9; docs/law.md §3, C 2–5).
 SERIOUS = {
     SeriousCondition.child_or_forced_labour: _punished(
         RecordSource.special_inspection,

@@ -130,7 +130,7 @@ async def create(
     except IntegrityError as exc:  # a concurrent registration of the same code won the race
         raise Conflict(f"an employer with USCC {code} is already registered") from exc
     changes = audit.created(_audited(employer))
-    if waived:  # DOMAIN §9: the audit log records what a reviewer let through, and why
+    if waived:  # docs/law.md §9: the audit log records what a reviewer let through, and why
         changes["uscc_rules_waived"] = {"old": None, "new": [b.rule for b in waived]}
     await audit.record(
         session=session,

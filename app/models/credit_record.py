@@ -85,7 +85,7 @@ KIND_CATEGORY: dict[RecordKind, RecordCategory] = {
 
 
 class PenaltyCategory(StrEnum):
-    """处罚类别 of the double-publicity fields (DOMAIN §2)."""
+    """处罚类别 of the double-publicity fields (docs/law.md §2)."""
 
     warning = "warning"  # 警告
     circulated_criticism = "circulated_criticism"  # 通报批评
@@ -97,7 +97,7 @@ class PenaltyCategory(StrEnum):
 
 
 class SeriousCondition(StrEnum):
-    """The C conditions of DOMAIN §3 (items 2–6) a record establishes."""
+    """The C conditions of docs/law.md §3 (items 2–6) a record establishes."""
 
     group_incident = "group_incident"  # 群体性/极端事件或严重不良社会影响
     child_or_forced_labour = "child_or_forced_labour"  # 使用童工、强迫劳动
@@ -107,7 +107,7 @@ class SeriousCondition(StrEnum):
 
 
 class Severity(StrEnum):
-    """失信行为等级 (国家发展改革委令第36号): sets the publication period (DOMAIN §5)."""
+    """失信行为等级 (国家发展改革委令第36号): sets the publication period (docs/law.md §5)."""
 
     light = "light"  # 轻微
     general = "general"  # 一般
@@ -316,7 +316,8 @@ class CreditRecordPublic(CreditRecordBase):
     version: int
     status: RecordStatus
     publication_end_date: date | None = Field(
-        default=None, description="公示截止期: decision date + the severity's period (DOMAIN §5)"
+        default=None,
+        description="公示截止期: decision date + the severity's period (docs/law.md §5)",
     )
     in_catalogue: bool = Field(description="pushed to the city platform (Art 7)")
     rectification: Rectification

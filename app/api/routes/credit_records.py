@@ -56,7 +56,7 @@ def _answer(response: Response, record: CreditRecord) -> CreditRecordPublic:
     "to `category` (the nine national items are dishonesty kinds). 422 for an unknown "
     "`employer_id`, a decision or occurrence date in the future, a `fine_amount` without a "
     "`penalty_category`, or a bad authority USCC. `publication_end_date` and `in_catalogue` are "
-    "derived from settings (DOMAIN §5, Art 7).",
+    "derived from settings (docs/law.md §5, Art 7).",
     responses=responses(422),
 )
 async def create_record(
