@@ -120,7 +120,6 @@ class _Year:
         graded = date(year + 1, 1, 1) if year < today.year else None
         self.cycle = Cycle(year=year, graded_on=graded)
         self.numbers: Counter[str] = Counter()
-        self.busy: set[uuid.UUID] = set()  # units whose grade this year is decided
 
     def day(self, first: date | None = None, last: date | None = None) -> date:
         first, last = first or self.first, min(last or self.last, self.last)
