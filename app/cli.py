@@ -58,10 +58,38 @@ def serve(args: argparse.Namespace) -> None:
         f"  API docs (ReDoc):      {base}/redoc\n  OpenAPI:               {base}/openapi.json",
         flush=True,
     )
+    if settings.environment != "production":
+        tour = _read(settings, _demo_tour)
+        if tour is not None:
+            from app.demo import guide
+
+            print(guide.text(base, tour), flush=True)
     # On the embedded database the scheduler runs in this process (same leader lock).
     in_process = settings.embedded if args.scheduler is None else args.scheduler
     app = create_app(settings, clock=Clock(settings.timezone), run_scheduler=in_process)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+
+
+def _read(settings: Any, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    """`work` in one read-only transaction on the (migrated) database."""
+
+    async def run() -> Any:
+        engine = create_engine(database_url(settings), pool_size=1)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+async def _demo_tour(session: AsyncSession) -> Any:
+    """The demo county's tour when it is loaded (a development database), else None."""
+    from app.demo import guide
+
+    as_of = await guide.as_of(session=session)
+    return None if as_of is None else await guide.tour(session=session, as_of=as_of)
 
 
 def scheduler(args: argparse.Namespace) -> None:
@@ -120,8 +148,11 @@ def audit_verify(args: argparse.Namespace) -> None:
 def demo_seed(args: argparse.Namespace) -> None:
     from app import demo
 
-    summary = _run_in_session(lambda s: demo.seed(session=s, settings=get_settings()))
+    settings = get_settings()
+    clock = Clock(settings.timezone)
+    summary = _run_in_session(lambda s: demo.seed(session=s, settings=settings, clock=clock))
     print(summary)
+    print("start it with `labor-credit serve` (make run does): it prints what to try first")
 
 
 SHOWN_REJECTED_ROWS = 20  # the rest are in the report
@@ -349,7 +380,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=import_file)
     p = sub.add_parser("demo-seed", help="load the demo county (idempotent; development only)")
     p.set_defaults(func=demo_seed)
-    p = sub.add_parser("calendar", help="the working-day calendar (工作日)")
+    p = sub.add_parser("calendar", help="the working-day calendar (docs/law.md, working days)")
     calendar_sub = p.add_subparsers(dest="calendar_command", required=True)
     p = calendar_sub.add_parser("show", help="print a year's days off and make-up workdays")
     p.add_argument("year", type=int)

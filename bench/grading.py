@@ -1,8 +1,8 @@
 """Grading benchmark (issue 4): a full grading run against the bare SQL that does the same work.
 
 The bare SQL is the physical limit: ONE statement computes, for the cycle and every employer,
-the same facts as the engine — each fact of the default rules (DOMAIN §3) with its count and the
-ids of the records behind it, from verified records — and writes one grade per employer, with
+the same facts as the engine — each fact of the default rules (docs/law.md §3) with its count and
+the ids of the records behind it, from verified records — and writes one grade per employer, with
 the rules that decided it and their records, into a plain table (no index, no constraint). The
 grading run must stay within 2× of it, with the benchmark process under 1 GiB at its peak. Both
 run on the same generated data in the same command, and the run's grades are compared with the
@@ -41,7 +41,7 @@ _SERIOUS = (
     "group_incident", "child_or_forced_labour", "refused_to_perform", "obstructed_inspection",
     "criminal_liability",
 )  # fmt: skip
-# The same facts as the engine's (DOMAIN §3, issue 4 "Engine"): per employer, each fact's count
+# The same facts as the engine's (docs/law.md §3, issue 4 "Engine"): per employer, each fact's count
 # and the ids of the records behind it, from verified (current) versions only — a draft,
 # superseded or revoked version counts for nothing. One verified version per record exists
 # (uq_credit_records_current), so counting rows counts distinct records. A serious condition

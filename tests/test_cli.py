@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from app import cli
+from app import cli, demo
 from app.accounts import auth
 from app.core.config import get_settings
 from app.employers import uscc
@@ -163,7 +163,8 @@ def cli_output_of(exit_: pytest.ExceptionInfo[SystemExit]) -> str:
 
 async def test_demo_seed_is_believable_and_idempotent(labor_credit, database):
     first = await labor_credit("demo-seed")
-    assert "300 employers and 5 accounts added" in first
+    assert "300 employers and 7 accounts added" in first
+    assert "(loaded now)" in first and "open C notices" in first
     rows = await fetch(database, "SELECT uscc, subject_type, town FROM employers")
     assert len(rows) == 300
     for row in rows:
@@ -172,12 +173,17 @@ async def test_demo_seed_is_believable_and_idempotent(labor_credit, database):
     assert {row["subject_type"] for row in rows} == {t.value for t in SubjectType}
     accounts = await fetch(database, "SELECT username, role FROM users ORDER BY role")
     assert {(a["username"], a["role"]) for a in accounts} == {
-        (f"demo-{role}", role) for role in ("admin", "auditor", "employer", "inspector", "reviewer")
+        (username, role.value) for username, role, _ in demo.ACCOUNTS
     }
+    [(graded,)] = await fetch(database, "SELECT count(DISTINCT cycle) FROM grading_runs")
+    assert graded == 3
+    audit_events = len(await fetch(database, "SELECT 1 FROM audit_events"))
 
     second = await labor_credit("demo-seed")
     assert "0 employers and 0 accounts added" in second
+    assert "loaded before, left as it is" in second
     assert len(await fetch(database, "SELECT 1 FROM employers")) == 300
+    assert len(await fetch(database, "SELECT 1 FROM audit_events")) == audit_events
 
 
 async def test_import_a_file_with_a_progress_bar(labor_credit, database, tmp_path, capsys):

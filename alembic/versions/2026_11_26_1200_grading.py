@@ -34,8 +34,8 @@ def _rule(rule_id: str, grade: str, citation: str, description: str, when: dict 
     }
 
 
-# Version 1 (DOMAIN §3): the national criteria, which Shanxi's standard implements, plus Art 13.
-# Frozen here as data: later versions are added through the API, never by editing this one.
+# Version 1 (docs/law.md §3): the national criteria, which Shanxi's standard implements, plus
+# Art 13. Frozen here as data: later versions are added through the API, never by editing this.
 DEFAULT_RULES = [
     _rule(
         "C.punished_threshold",
@@ -114,7 +114,7 @@ DEFAULT_PARAMETERS = {
     "art17_working_days": 5,
 }
 
-# Art 18, DOMAIN §10: two versions never apply on the same day.
+# Art 18, docs/law.md §10: two versions never apply on the same day.
 NO_OVERLAP = (
     "ALTER TABLE rule_sets ADD CONSTRAINT ex_rule_sets_effective_no_overlap EXCLUDE USING gist "
     "(daterange(effective_from, effective_to, '[]') WITH &&)"
@@ -141,8 +141,8 @@ END
 $$
 """
 
-# Art 8, DOMAIN §3: a grade is kept (three years at least) and can be replayed: what it said and
-# why never changes; only its lifecycle moves on (representation, decision, taking effect, being
+# Art 8, docs/law.md §3: a grade is kept (three years at least) and can be replayed: what it said
+# and why never changes; only its lifecycle moves on (representation, decision, taking effect, being
 # superseded), and a superseded evaluation is history that never changes again.
 EVALUATIONS_GUARD = """
 CREATE FUNCTION evaluations_guard() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -44,7 +44,7 @@ def _clock(request: Request) -> Clock:
     return clock
 
 
-# The app's one clock (DESIGN: conventions): routes take the legal date and the time from here.
+# The app's one clock (docs/architecture.md): routes take the legal date and the time from here.
 ClockDep = Annotated[Clock, Depends(_clock)]
 
 

@@ -1,6 +1,6 @@
 """The route class every router uses: 415 for a body of a media type the route does not take,
 422 for text holding NUL characters, which PostgreSQL cannot store in any text column, and 422
-for query parameters, form fields or a body the route does not declare (DESIGN: conventions:
+for query parameters, form fields or a body the route does not declare (docs/architecture.md:
 refused, never ignored; JSON bodies refuse unknown fields by their models' `extra="forbid"`). It
 also documents each operation in both languages, Chinese first: the endpoint's docstring, then
 the route's English `description=`."""

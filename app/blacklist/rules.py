@@ -1,4 +1,4 @@
-"""What a listing must satisfy and what is derived from it (人社部令第45号, DOMAIN §7).
+"""What a listing must satisfy and what is derived from it (人社部令第45号, docs/law.md §7).
 
 Pure functions: the term and its expiry date, early-removal eligibility (arrears paid, the
 waiting period since payment, a written credit commitment on file), and the business-rule

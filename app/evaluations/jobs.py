@@ -1,5 +1,5 @@
-"""The evaluations' jobs (DOMAIN §3, the notice step): a proposed C that awaited the calendar is
-served once the year is loaded; one whose representation window closed without a
+"""The evaluations' jobs (docs/law.md §3, the notice step): a proposed C that awaited the
+calendar is served once the year is loaded; one whose representation window closed without a
 representation becomes final."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ called inline by the record and blacklist services: those writes stay fast and u
 grading, a failed re-grade never fails the verification that caused it, and the log is the one
 path (intake batches, imports, corrections, listings alike), at the cost of one polling interval.
 
-DOMAIN §3 defaults: a re-grade that downgrades applies at once (to C through the notice step);
+docs/law.md §3 defaults: a re-grade that downgrades applies at once (to C through the notice step);
 an upgrade only when a record was corrected or revoked, or a wage-arrears listing ended (Art 13:
 removal re-grades the unit; a cycle the listing no longer reaches into no longer counts it);
 mid-cycle, an A creates no evaluation.

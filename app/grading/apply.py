@@ -34,7 +34,7 @@ class Applied:
 
 @dataclass(frozen=True)
 class Policy:
-    """How a re-grade may change the current evaluation (DOMAIN §3 defaults)."""
+    """How a re-grade may change the current evaluation (docs/law.md §3 defaults)."""
 
     origin: EvaluationOrigin
     mode: facts.Mode = facts.Mode.cycle

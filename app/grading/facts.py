@@ -111,7 +111,7 @@ def sql(employers: str, mode: Mode = Mode.cycle, *, bounded: bool = False) -> st
 
 
 def bounds(cycle: int) -> dict[str, Any]:
-    """Cycle = the calendar year (Art 10, DOMAIN §3 default)."""
+    """Cycle = the calendar year (Art 10, docs/law.md §3 default)."""
     return {"cycle_start": date(cycle, 1, 1), "cycle_end": date(cycle, 12, 31)}
 
 

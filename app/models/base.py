@@ -25,7 +25,7 @@ def id_field() -> Any:
 
 def timestamp_field(**kwargs: Any) -> Any:
     """A row's own timestamp, written by the database (`now()`) when the row is inserted and
-    read back in the INSERT's RETURNING: the models never read a clock (DESIGN: conventions).
+    read back in the INSERT's RETURNING: the models never read a clock (docs/architecture.md).
     A service that states the time itself sets it from the app's clock."""
     return Field(
         sa_type=sa.DateTime(timezone=True),
@@ -45,7 +45,7 @@ def refusal(zh: str, en: str) -> PydanticCustomError:
 
 class RequestModel(SQLModel):
     """What a client sends: a request body or a part of one. An unknown field is a 422 naming
-    it, never dropped (DESIGN: conventions): a misspelt `punishd` must not leave `punished` at
+    it, never dropped (docs/architecture.md): a misspelt `punishd` must not leave `punished` at
     its default. Never a base of a table model: a table is built from stored values."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # SQLModelConfig

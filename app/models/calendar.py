@@ -1,4 +1,4 @@
-"""The working-day calendar (DOMAIN.md §8): the State Council's yearly holiday notice, per year.
+"""The working-day calendar (docs/law.md §8): the State Council's yearly holiday notice, per year.
 
 Only the exceptions to "Monday–Friday work, weekends off" are stored: the official days off as
 the notice publishes them (weekends inside a holiday included) and the make-up working days
@@ -73,7 +73,7 @@ class CalendarDay(SQLModel, table=True):
 
 
 class CalendarYearPublic(SQLModel):
-    """A covered year as the notice publishes it (DOMAIN.md §8)."""
+    """A covered year as the notice publishes it (docs/law.md §8)."""
 
     year: int = Field(schema_extra={"examples": [2026]})
     days_off: list[date] = Field(
@@ -169,7 +169,7 @@ class WorkingDayDue(SQLModel):
 
 
 class CalendarCoverage(SQLModel):
-    """How far ahead the calendar reaches (DOMAIN.md §8): year N's notice is published around
+    """How far ahead the calendar reaches (docs/law.md §8): year N's notice is published around
     November of N−1, and a deadline in a year the calendar lacks is refused."""
 
     first_year: int | None = Field(description="the first year covered (null: none)")

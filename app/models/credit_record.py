@@ -139,7 +139,7 @@ KIND_CATEGORY: dict[RecordKind, RecordCategory] = {
 
 
 class PenaltyCategory(LabelledEnum):
-    """处罚类别 of the double-publicity fields (DOMAIN §2)."""
+    """处罚类别 of the double-publicity fields (docs/law.md §2)."""
 
     warning = "warning", "警告", "warning"
     circulated_criticism = "circulated_criticism", "通报批评", "circulated criticism"
@@ -163,7 +163,7 @@ class PenaltyCategory(LabelledEnum):
 
 
 class SeriousCondition(LabelledEnum):
-    """The C conditions of DOMAIN §3 (items 2–6) a record establishes."""
+    """The C conditions of docs/law.md §3 (items 2–6) a record establishes."""
 
     group_incident = (
         "group_incident",
@@ -201,7 +201,7 @@ class SeriousCondition(LabelledEnum):
 
 
 class Severity(LabelledEnum):
-    """失信行为等级 (国家发展改革委令第36号): sets the publication period (DOMAIN §5)."""
+    """失信行为等级 (国家发展改革委令第36号): sets the publication period (docs/law.md §5)."""
 
     light = "light", "轻微", "light", "轻微失信"
     general = "general", "一般", "general", "一般失信"

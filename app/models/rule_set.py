@@ -96,7 +96,7 @@ class Rule(RequestModel):
 
 
 class Parameters(SQLModel):
-    """DOMAIN §3 defaults; the bureau may read the law differently (DOMAIN §10)."""
+    """docs/law.md §3 defaults; the bureau may read the law differently (docs/law.md §10)."""
 
     model_config = {"extra": "allow"}  # further integer parameters may be named by rules
 

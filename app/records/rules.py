@@ -1,4 +1,4 @@
-"""What a credit record's content must satisfy, and what is derived from it (Art 5-7).
+"""What a credit record's content must satisfy, and what is derived from it (docs/law.md §2, §5).
 
 Pure functions over a validated CreditRecordCreate: the lifecycle service and intake share them,
 and a batch can check every item without touching the database (employers are checked apart).
@@ -33,7 +33,7 @@ EARLIEST_LEGAL_DATE = date(1990, 1, 1)
 def publication_end_date(
     severity: Severity | None, decision_date: date | None, settings: Settings
 ) -> date | None:
-    """Counted from the decision date; 0 months (light by default) = not shown."""
+    """docs/law.md §5: counted from the decision date; 0 months (light by default) = not shown."""
     if severity is None or decision_date is None:
         return None
     months = {

@@ -1,5 +1,5 @@
 """An employer's credit profile: the grade in force and why, a pending notice, the record
-summary and the grade history (DESIGN: `/employers/{id}/credit-profile`)."""
+summary and the grade history."""
 
 from __future__ import annotations
 

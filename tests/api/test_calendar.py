@@ -1,6 +1,6 @@
 """The calendar API (/api/v1/calendar) and `labor-credit calendar show`.
 
-No test depends on which years the installed chinesecalendar ships (DOMAIN.md §8): 2026 is
+No test depends on which years the installed chinesecalendar ships (docs/law.md §8): 2026 is
 always there, and the tests of a year not loaded yet make 2027 and later uncovered themselves,
 in their own rolled-back transaction (`last_loaded_2026`).
 """

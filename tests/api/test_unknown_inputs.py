@@ -1,5 +1,5 @@
 """Unknown body fields, form fields and query parameters are a 422 naming them, never ignored
-(DESIGN: conventions): a misspelt `punishd` must not leave `punished` false."""
+(docs/architecture.md): a misspelt `punishd` must not leave `punished` false."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Warning ahead (DOMAIN.md §8): from LABOR_CREDIT_CALENDAR_WARNING_FROM (default 10-01) a
+"""Warning ahead (docs/law.md §8): from LABOR_CREDIT_CALENDAR_WARNING_FROM (default 10-01) a
 calendar that lacks next year is a warning in /readyz (still ready), the
 `calendar_next_year_missing` gauge, GET /api/v1/stats/calendar and the daily job's log.
 

@@ -1,4 +1,4 @@
-"""Reading the State Council's holiday notice (DOMAIN.md §8), without a database.
+"""Reading the State Council's holiday notice (docs/law.md §8), without a database.
 
 `notices/2025.txt` and `notices/2026.txt` are the notices as published (国务院办公厅关于2025年
 部分节假日安排的通知, 国办发明电〔2024〕12号, of 2024-11-12; the 2026 one of 2025-11-04, as

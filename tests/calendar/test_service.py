@@ -1,6 +1,6 @@
-"""Working days (DOMAIN.md §8) on the real calendar table, as the migration seeded it.
+"""Working days (docs/law.md §8) on the real calendar table, as the migration seeded it.
 
-No test depends on which years the installed chinesecalendar ships (DOMAIN.md §8): 2026 is
+No test depends on which years the installed chinesecalendar ships (docs/law.md §8): 2026 is
 always there, and a test that needs a year uncovered makes it uncovered itself, in its own
 rolled-back transaction (`last_loaded_2026`, `_uncover`).
 """
@@ -51,7 +51,7 @@ def _span(first: str, last: str) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-# The 2026 notice as DOMAIN.md §8 quotes it (notice of 2025-11-04).
+# The 2026 notice as docs/law.md §8 quotes it (notice of 2025-11-04).
 NOTICE_2026_OFF = [
     day
     for first, last in [
@@ -78,7 +78,7 @@ NOTICE_2026_MAKE_UP = [
 @pytest.mark.parametrize(
     ("start", "days", "due"),
     [
-        # DOMAIN.md §8 examples
+        # docs/law.md §8 examples
         (date(2026, 2, 13), 3, date(2026, 2, 25)),  # Fri; 02-14 make-up, then 春节 to 02-23
         (date(2026, 9, 30), 3, date(2026, 10, 10)),  # Wed; 国庆 to 10-07, Sat 10-10 make-up
         (date(2026, 4, 30), 5, date(2026, 5, 11)),  # Thu; 劳动节 05-01..05-05, Sat 05-09 make-up

@@ -1,4 +1,4 @@
-"""Unified social credit code (GB 32100-2015, DOMAIN.md §9): normalisation and its six rules."""
+"""Unified social credit code (GB 32100-2015, docs/law.md §9): normalisation and its six rules."""
 
 from __future__ import annotations
 
@@ -141,22 +141,22 @@ def test_letters_in_the_division_are_refused_as_the_issue_reported():
         uscc.validate(code)
 
 
-# --- positions 1–2: registration authority and category ---------------------------------
+# --- positions 1–2: registration authority and category (GB 32100's table, docs/law.md §9) --
 
-DOMAIN_CATEGORIES = {"1": "1239", "2": "19", "3": "123459", "4": "19", "5": "1239", "6": "129"}
-DOMAIN_CATEGORIES |= {"7": "129", "8": "19", "9": "123", "A": "19", "N": "1239", "Y": "1"}
-DOMAIN_PAIRS = [a + c for a, categories in DOMAIN_CATEGORIES.items() for c in categories]
+GB_32100_CATEGORIES = {"1": "1239", "2": "19", "3": "123459", "4": "19", "5": "1239", "6": "129"}
+GB_32100_CATEGORIES |= {"7": "129", "8": "19", "9": "123", "A": "19", "N": "1239", "Y": "1"}
+GB_32100_PAIRS = [a + c for a, categories in GB_32100_CATEGORIES.items() for c in categories]
 
 
-@pytest.mark.parametrize("pair", DOMAIN_PAIRS)
+@pytest.mark.parametrize("pair", GB_32100_PAIRS)
 def test_every_pair_of_the_table_is_accepted(pair):
     code = uscc.make(pair + "141121" + uscc.organisation_code("MA0K2LRN"))
     assert uscc.validate(code) == code
 
 
-def test_the_table_is_exactly_domain_s_pairs_each_with_chinese_names():
+def test_the_table_is_exactly_gb_32100_s_pairs_each_with_chinese_names():
     table = uscc.REGISTRATION_CATEGORIES
-    assert sorted(a + c for a, (_, cats) in table.items() for c in cats) == sorted(DOMAIN_PAIRS)
+    assert sorted(a + c for a, (_, cats) in table.items() for c in cats) == sorted(GB_32100_PAIRS)
     names = [name for name, cats in table.values()] + [
         n for _, c in table.values() for n in c.values()
     ]

@@ -87,7 +87,7 @@ async def test_draft_derives_publication_and_catalogue(
     record = await draft(session, settings, clock, employer, people["inspector"])
     assert record.status == RecordStatus.draft and record.version == 1
     assert record.collected_by == people["inspector"].id
-    assert record.publication_end_date == date(2027, 3, 10)  # general: 12 months (DOMAIN §5)
+    assert record.publication_end_date == date(2027, 3, 10)  # general: 12 months (docs/law.md §5)
     assert record.in_catalogue  # a dishonesty decision with a number
     serious = await draft(
         session, settings, clock, employer, people["inspector"], severity="serious"

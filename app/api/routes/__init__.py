@@ -1,2 +1,2 @@
-"""One thin module per resource family of the API map (DESIGN.md): parse, call one service
-function, return a model."""
+"""One thin module per resource family of the API (docs/architecture.md): parse, call one
+service function, return a model."""

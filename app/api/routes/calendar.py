@@ -1,4 +1,4 @@
-"""The working-day calendar (工作日, DOMAIN.md §8): covered years, a year's notice, due dates."""
+"""The working-day calendar (工作日, docs/law.md §8): covered years, a year's notice, due dates."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, examples=[2026])]
     "",
     summary="工作日历已覆盖的年份 / List the years the calendar covers",
     response_model=Page[CalendarYearSummary],
-    description="Working-day deadlines can be counted only inside these years; `source` says "
+    description="Deadlines can be counted only inside these years (docs/law.md §8); `source` says "
     "whether a year was seeded from `chinesecalendar` or loaded by an admin from the notice. "
     "Oldest first, in one page: there are at most a hundred years (`next_cursor` is null).",
 )

@@ -37,7 +37,7 @@ class Readiness(Health):
     warnings: list[str] = Field(
         default_factory=list,
         description="what needs an operator's attention without making the service unready, "
-        "e.g. next year's working-day calendar not loaded; empty normally",
+        "e.g. next year's working-day calendar not loaded (docs/law.md §8); empty normally",
     )
 
 

@@ -57,7 +57,7 @@ async def grading(
     "/calendar",
     summary="工作日历覆盖情况 / Working-day calendar coverage",
     description="The first and last years the working-day calendar covers and whether it covers "
-    "next year (the State Council publishes year N's notice around November of "
+    "next year (docs/law.md §8: the State Council publishes year N's notice around November of "
     "N−1; a deadline in a year not covered is refused). From `warn_from` "
     "(LABOR_CREDIT_CALENDAR_WARNING_FROM of this year) a missing next year carries a `warning` "
     "saying what to load — also in /readyz and the `calendar_next_year_missing` gauge in "

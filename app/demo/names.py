@@ -1,25 +1,14 @@
-"""Demo data: a believable Wenshui county (division 141121) and one account per role."""
+"""The demo county's employers and people: names, codes and ID numbers that look real
+(Wenshui county, division 141121) and pass every check the service makes."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
-
-from app.accounts import users
-from app.core import actors
-from app.core.config import Settings
-from app.core.errors import Forbidden
-from app.core.i18n import Text
-from app.employers import service as employers
 from app.employers import uscc
-from app.models.employer import Employer, EmployerCreate, SubjectType
-from app.models.user import Role, User, UserCreate
+from app.models.employer import EmployerCreate, SubjectType
 
 DIVISION = "141121"  # 山西省吕梁市文水县
-DEMO_PASSWORD = "demo-password-2026"
 TOWNS = [
     "凤城镇",
     "开栅镇",
@@ -97,21 +86,6 @@ SHARES = {
 }
 
 
-@dataclass
-class DemoSummary:
-    employers_added: int
-    accounts_added: int
-
-    def __str__(self) -> str:
-        lines = [
-            f"demo data: {self.employers_added} employers and {self.accounts_added} "
-            f"accounts added (existing ones kept)",
-            f"demo accounts (password {DEMO_PASSWORD!r}):",
-        ]
-        lines += [f"  {role.value:<9} demo-{role.value}" for role in Role]
-        return "\n".join(lines)
-
-
 def id_number(rng: random.Random) -> str:
     """A well-formed resident ID number (GB 11643, ISO 7064 MOD 11-2 check digit)."""
     body = (
@@ -168,47 +142,8 @@ def _unique_name(rng: random.Random, pattern: str, taken: set[str]) -> str:
     raise RuntimeError("demo name space exhausted")
 
 
-class DemoInProduction(Forbidden):
-    slug = "demo-in-production"
-    title = Text("生产环境不能载入演示数据", "No demo data in production")
-    about = Text(
-        "演示数据（虚构的用人单位和记录）只能载入开发和测试数据库。",
-        "Demo data (made-up employers and records) goes into development and test databases only.",
-    )
-    remedy = Text(
-        "在开发或测试环境中运行（LABOR_CREDIT_ENVIRONMENT）。",
-        "Run it in a development or test environment (LABOR_CREDIT_ENVIRONMENT).",
-    )
+POSITIONS = ["人事主管", "财务负责人", "项目经理", "生产副总", "行政经理"]
 
 
-async def seed(*, session: AsyncSession, settings: Settings, count: int = 300) -> DemoSummary:
-    if settings.environment == "production":
-        raise DemoInProduction(
-            Text(
-                "演示数据只用于开发和测试数据库",
-                "demo data is for development and test databases only",
-            )
-        )
-    actor = actors.system("demo-seed")
-    known = set((await session.scalars(select(Employer.uscc))).all())
-    added = 0
-    for data in demo_employers(count):
-        if data.uscc not in known:
-            await employers.create(session=session, data=data, actor=actor, settings=settings)
-            added += 1
-    first_employer = await session.scalar(select(Employer.id).order_by(Employer.name).limit(1))
-    existing = set((await session.scalars(select(User.username))).all())
-    accounts = 0
-    for role in Role:
-        if f"demo-{role.value}" in existing:
-            continue
-        data_user = UserCreate(
-            username=f"demo-{role.value}",
-            full_name=f"演示{role.value}",
-            role=role,
-            password=DEMO_PASSWORD,
-            employer_id=first_employer if role == Role.employer else None,
-        )
-        await users.create(session=session, data=data_user, actor=actor)
-        accounts += 1
-    return DemoSummary(employers_added=added, accounts_added=accounts)
+def person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
