@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.errors import Conflict, FieldProblem, InvalidField, NotFound
@@ -98,8 +99,17 @@ async def get(*, session: AsyncSession, version: int) -> RuleSet:
     return found
 
 
-async def list_(*, session: AsyncSession) -> list[RuleSet]:
-    return list((await session.scalars(select(RuleSet).order_by(col(RuleSet.version)))).all())
+async def list_(
+    *, session: AsyncSession, limit: int, cursor: str | None
+) -> tuple[list[RuleSet], str | None]:
+    """Oldest version first, a keyset page of `limit`."""
+    query = select(RuleSet)
+    if cursor:
+        (after,) = pagination.decode_as(cursor, int)
+        query = query.where(col(RuleSet.version) > after)
+    query = query.order_by(col(RuleSet.version)).limit(limit + 1)
+    rows = list((await session.scalars(query)).all())
+    return pagination.page(rows, limit, lambda r: [r.version])
 
 
 async def first_effective(*, session: AsyncSession) -> date | None:

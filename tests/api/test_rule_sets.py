@@ -59,6 +59,13 @@ async def test_admin_adds_a_version_that_supersedes_the_open_one(client, headers
     assert closed["effective_to"] == (today - timedelta(days=1)).isoformat()
     overlap = assert_problem(await client.post(BASE, json=new, headers=admin), 409)
     assert overlap["errors"][0]["loc"] == ["body", "effective_from"]
+    first = (await client.get(BASE, params={"limit": 1}, headers=admin)).json()
+    assert [r["version"] for r in first["items"]] == [1]
+    rest = await client.get(
+        BASE, params={"limit": 1, "cursor": first["next_cursor"]}, headers=admin
+    )
+    assert [r["version"] for r in rest.json()["items"]] == [2]
+    assert rest.json()["next_cursor"] is None
 
 
 async def test_the_legal_date_is_the_app_clock_s(app, client, headers_for):  # type: ignore[no-untyped-def]

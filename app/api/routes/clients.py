@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 
 from app.accounts import clients
 from app.api.deps import ClockDep, SessionDep, require
@@ -13,6 +13,7 @@ from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import responses
+from app.models.base import Page
 from app.models.client import ApiClientCreate, ApiClientPublic, ApiClientWithKey
 
 router = api_router(prefix="/clients", tags=["clients"], responses=responses(401, 403))
@@ -38,11 +39,18 @@ async def create_client(
 @router.get(
     "",
     summary="List machine clients",
+    response_model=Page[ApiClientPublic],
     description="Every client ever created, revoked ones included, oldest first; keys are "
-    "never shown again, only their prefix.",
+    "never shown again, only their prefix. Pass `next_cursor` back as `cursor`.",
 )
-async def list_clients(session: SessionDep, actor: Admin) -> list[ApiClientPublic]:
-    return [ApiClientPublic.model_validate(c) for c in await clients.list_(session=session)]
+async def list_clients(
+    session: SessionDep,
+    actor: Admin,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[ApiClientPublic]:
+    rows, next_cursor = await clients.list_(session=session, limit=limit, cursor=cursor)
+    return Page(items=[ApiClientPublic.model_validate(c) for c in rows], next_cursor=next_cursor)
 
 
 @router.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Response
+from fastapi import Depends, Path, Query, Response
 
 from app.api.deps import ClockDep, SessionDep, require
 from app.api.routing import api_router
@@ -12,6 +12,7 @@ from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import responses
 from app.grading import rule_sets
+from app.models.base import Page
 from app.models.rule_set import RuleSetCreate, RuleSetPublic, RuleSetUpdate
 
 router = api_router(prefix="/rule-sets", tags=["grading"], responses=responses(401, 403))
@@ -21,10 +22,21 @@ Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="the rule set'
 Admin = Annotated[Actor, Depends(require(Permission.rule_sets_write))]
 
 
-@router.get("", summary="List rule set versions", description="Oldest version first.")
-async def list_rule_sets(session: SessionDep, actor: Reader) -> list[RuleSetPublic]:
-    found = await rule_sets.list_(session=session)
-    return [await rule_sets.to_public(session=session, rule_set=r) for r in found]
+@router.get(
+    "",
+    summary="List rule set versions",
+    response_model=Page[RuleSetPublic],
+    description="Oldest version first; pass `next_cursor` back as `cursor`.",
+)
+async def list_rule_sets(
+    session: SessionDep,
+    actor: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[RuleSetPublic]:
+    found, next_cursor = await rule_sets.list_(session=session, limit=limit, cursor=cursor)
+    items = [await rule_sets.to_public(session=session, rule_set=r) for r in found]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post(
