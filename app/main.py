@@ -50,7 +50,9 @@ labour-security credit (文水县用人单位劳动保障信用分级分类监�
   (`["body", "punishd"]`, `["query", "colour"]`; type `extra_forbidden`), and so is a body sent
   to an operation that takes none. An intake item with an unknown field is rejected on its own.
 * **Lists** take `limit` and an opaque `cursor`; they answer `{items, next_cursor}`.
-* **Updates** need `If-Match` with the resource's `ETag` (412 when stale, 428 when missing).
+* **Updates** (every `PATCH`, and `PUT /calendar/{year}` replacing a loaded year) need
+  `If-Match` with the resource's `ETag` from its `GET` (412 when stale, 428 when missing).
+  Loading a calendar year not loaded yet needs none (`If-None-Match: *`: only if still not).
 * **Sign in** with `POST /api/v1/auth/token` (staff, employers) or send `X-API-Key` (machine
   clients). Personal data is masked unless the caller's role needs it (Art 8).
 """

@@ -7,7 +7,7 @@ before. Two versions never apply on the same day (an exclusion constraint guards
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, or_
@@ -19,6 +19,7 @@ from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.errors import Conflict, FieldProblem, InvalidField, NotFound
+from app.grading.errors import RuleSetChanged, RuleSetIfMatchRequired
 from app.models.evaluation import Evaluation
 from app.models.rule_set import (
     Parameters,
@@ -28,6 +29,8 @@ from app.models.rule_set import (
     RuleSetPublic,
     RuleSetUpdate,
 )
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class RuleSetConflict(Conflict):
@@ -92,8 +95,15 @@ async def to_public(*, session: AsyncSession, rule_set: RuleSet) -> RuleSetPubli
     return RuleSetPublic.model_validate(rule_set, update={"in_use": used})
 
 
-async def get(*, session: AsyncSession, version: int) -> RuleSet:
-    found = await session.scalar(select(RuleSet).where(RuleSet.version == version))
+def etag(rule_set: RuleSet) -> str:
+    """The version as last changed: an edit, or its closing by a newer version, sets
+    `updated_at` (to the microsecond)."""
+    return f'"{(rule_set.updated_at - _EPOCH) // timedelta(microseconds=1)}"'
+
+
+async def get(*, session: AsyncSession, version: int, for_update: bool = False) -> RuleSet:
+    query = select(RuleSet).where(RuleSet.version == version)
+    found = await session.scalar(query.with_for_update() if for_update else query)
     if found is None:
         raise NotFound(f"rule set version {version} does not exist")
     return found
@@ -183,10 +193,21 @@ async def create(
 
 
 async def update(
-    *, session: AsyncSession, version: int, data: RuleSetUpdate, actor: Actor, clock: Clock
+    *,
+    session: AsyncSession,
+    version: int,
+    data: RuleSetUpdate,
+    if_match: str | None,
+    actor: Actor,
+    clock: Clock,
 ) -> RuleSet:
+    """Only with the ETag of the version as it was read (If-Match)."""
     now = clock.now()
-    rule_set = await get(session=session, version=version)
+    rule_set = await get(session=session, version=version, for_update=True)
+    if if_match is None:
+        raise RuleSetIfMatchRequired(version)
+    if if_match.removeprefix("W/") != etag(rule_set):
+        raise RuleSetChanged(version, etag(rule_set))
     if await in_use(session=session, version=version):
         raise Conflict(
             f"rule set version {version} graded employers already: it cannot change; add a "

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Response
 
-from app.api.deps import ClockDep, SessionDep, require
+from app.api.deps import ClockDep, IfMatch, SessionDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -63,6 +63,7 @@ async def create_rule_set(
 ) -> RuleSetPublic:
     rule_set = await rule_sets.create(session=session, data=data, actor=actor, clock=clock)
     response.headers["Location"] = f"/api/v1/rule-sets/{rule_set.version}"
+    response.headers["ETag"] = rule_sets.etag(rule_set)
     return await rule_sets.to_public(session=session, rule_set=rule_set)
 
 
@@ -70,11 +71,15 @@ async def create_rule_set(
     "/{version}",
     summary="Read a rule set version",
     description="Its parameters and rules, and `in_use`: once an evaluation was made with it, "
-    "it is frozen (only superseded by a newer version).",
+    "it is frozen (only superseded by a newer version). The `ETag` header is what PATCH needs "
+    "in `If-Match`.",
     responses=responses(404, 422),
 )
-async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> RuleSetPublic:
+async def get_rule_set(
+    version: Version, response: Response, session: SessionDep, actor: Reader
+) -> RuleSetPublic:
     rule_set = await rule_sets.get(session=session, version=version)
+    response.headers["ETag"] = rule_sets.etag(rule_set)
     return await rule_sets.to_public(session=session, rule_set=rule_set)
 
 
@@ -82,17 +87,23 @@ async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> 
     "/{version}",
     summary="Edit an unused rule set version",
     description="Only while no evaluation was made with it (409 once `in_use`: add a new "
-    "version instead). Same checks as creating one.",
+    "version instead). Same checks as creating one. With `If-Match: <ETag>` of `GET "
+    "/rule-sets/{version}` (428 `rule-set-if-match-required` without it, 412 "
+    "`rule-set-changed` when stale: edited, or closed by a newer version, since it was read). "
+    "The answer's `ETag` is the version's new one.",
     responses=responses(404, 409, 422),
 )
 async def update_rule_set(
     version: Version,
     data: RuleSetUpdate,
+    response: Response,
     session: SessionDep,
     clock: ClockDep,
     actor: Admin,
+    if_match: IfMatch = None,
 ) -> RuleSetPublic:
     rule_set = await rule_sets.update(
-        session=session, version=version, data=data, actor=actor, clock=clock
+        session=session, version=version, data=data, if_match=if_match, actor=actor, clock=clock
     )
+    response.headers["ETag"] = rule_sets.etag(rule_set)
     return await rule_sets.to_public(session=session, rule_set=rule_set)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 
 from app.accounts import users
-from app.api.deps import ClockDep, SessionDep, require
+from app.api.deps import ClockDep, IfMatch, SessionDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -46,28 +46,49 @@ async def list_users(
     description="An employer account must name its employer (`employer_id`); staff must not.",
     responses=responses(409, 422),
 )
-async def create_user(data: UserCreate, session: SessionDep, actor: Admin) -> UserPublic:
-    return UserPublic.model_validate(await users.create(session=session, data=data, actor=actor))
+async def create_user(
+    data: UserCreate, response: Response, session: SessionDep, actor: Admin
+) -> UserPublic:
+    user = await users.create(session=session, data=data, actor=actor)
+    response.headers["ETag"] = users.etag(user)
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    return UserPublic.model_validate(user)
 
 
 @router.get(
     "/{user_id}",
     summary="Read an account",
-    description="One staff or employer account, with its role and whether it is active.",
+    description="One staff or employer account, with its role and whether it is active. The "
+    "`ETag` header is what PATCH needs in `If-Match`.",
     responses=responses(404, 422),
 )
-async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> UserPublic:
-    return UserPublic.model_validate(await users.get(session=session, user_id=user_id))
+async def get_user(
+    user_id: uuid.UUID, response: Response, session: SessionDep, actor: Admin
+) -> UserPublic:
+    user = await users.get(session=session, user_id=user_id)
+    response.headers["ETag"] = users.etag(user)
+    return UserPublic.model_validate(user)
 
 
 @router.patch(
     "/{user_id}",
     summary="Change an account",
-    description="Rename, change role, disable (`is_active: false`) or reset the password.",
+    description="Rename, change role, disable (`is_active: false`) or reset the password, with "
+    "`If-Match: <ETag>` of `GET /users/{id}` (428 `account-if-match-required` without it, 412 "
+    "`account-changed` when stale). The answer's `ETag` is the account's new one.",
     responses=responses(404, 422),
 )
 async def update_user(
-    user_id: uuid.UUID, data: UserUpdate, session: SessionDep, clock: ClockDep, actor: Admin
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    response: Response,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Admin,
+    if_match: IfMatch = None,
 ) -> UserPublic:
-    user = await users.update(session=session, user_id=user_id, data=data, actor=actor, clock=clock)
+    user = await users.update(
+        session=session, user_id=user_id, data=data, if_match=if_match, actor=actor, clock=clock
+    )
+    response.headers["ETag"] = users.etag(user)
     return UserPublic.model_validate(user)
