@@ -121,4 +121,5 @@ def create_app(
     app.include_router(health.router)
     docs.mount_offline_docs(app)
     docs.document_schemas(app, IntakeRecord)
+    docs.document_responses(app)
     return app
