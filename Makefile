@@ -2,13 +2,15 @@
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: run test test-dates lint format bench env help
+.PHONY: run test test-dates lint typecheck-client format bench env help
 
 help:
 	@echo "make run    start the service on the embedded PostgreSQL with demo data"
-	@echo "make test   lint + the whole test suite on real PostgreSQL"
+	@echo "make test   lint + typecheck-client + the whole test suite on real PostgreSQL"
 	@echo "make test-dates  the suite with the process clock moved to other days"
 	@echo "make lint   ruff + mypy + the import layers (import-linter)"
+	@echo "make typecheck-client  a TypeScript client generated from the OpenAPI document must"
+	@echo "            type-check a usage file with tsc --strict (needs node and npm)"
 	@echo "make bench  performance benchmarks (ratios against same-run baselines)"
 
 env:
@@ -25,7 +27,20 @@ lint: env
 	$(RUN) mypy app bench
 	$(RUN) lint-imports
 
-test: lint
+# The OpenAPI document as a contract: openapi-typescript (pinned in clients/typescript) turns it
+# into types, and usage.ts, which reads fields of every kind of list's items, must compile with
+# tsc --strict: a list whose items were untyped (`unknown`) fails here.
+CLIENT := clients/typescript
+typecheck-client: env $(CLIENT)/node_modules/.package-lock.json
+	$(RUN) labor-credit openapi --out $(CLIENT)/generated/openapi.json
+	cd $(CLIENT) && npx --no-install openapi-typescript generated/openapi.json \
+	  --output generated/api.d.ts
+	cd $(CLIENT) && npx --no-install tsc --strict --noEmit -p .
+
+$(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package.json $(CLIENT)/package-lock.json
+	cd $(CLIENT) && npm ci --no-audit --no-fund
+
+test: lint typecheck-client
 	$(RUN) pytest $(ARGS)
 
 # The suite must pass whatever the date is: run it with the wall clock moved (time-machine).

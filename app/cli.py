@@ -1,4 +1,5 @@
-"""The `labor-credit` command: serve, migrate, accounts, clients, audit check, demo data."""
+"""The `labor-credit` command: serve, migrate, accounts, clients, audit check, demo data, the
+OpenAPI document."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,6 +92,19 @@ async def _demo_tour(session: AsyncSession) -> Any:
 
     as_of = await guide.as_of(session=session)
     return None if as_of is None else await guide.tour(session=session, as_of=as_of)
+
+
+def openapi(args: argparse.Namespace) -> None:
+    """Write the OpenAPI document the service serves at /openapi.json; no database needed."""
+    from app.main import create_app
+
+    text = json.dumps(create_app().openapi(), ensure_ascii=False, indent=2) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+        return
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
 
 
 def scheduler(args: argparse.Namespace) -> None:
@@ -349,6 +364,9 @@ def _parser() -> argparse.ArgumentParser:
         help="run the scheduler in-process (default: only on the embedded database)",
     )
     p.set_defaults(func=serve)
+    p = sub.add_parser("openapi", help="write the OpenAPI document (no database needed)")
+    p.add_argument("--out", default="-", help="the file to write (default: standard output)")
+    p.set_defaults(func=openapi)
     p = sub.add_parser("scheduler", help="run scheduled jobs (one instance leads, others stand by)")
     p.set_defaults(func=scheduler)
     p = sub.add_parser("migrate", help="bring the schema to a revision (default head)")

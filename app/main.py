@@ -108,4 +108,5 @@ def create_app(
     app.include_router(problems.router)
     docs.mount_offline_docs(app)
     docs.document_schemas(app, IntakeRecord)
+    docs.document_responses(app)
     return app

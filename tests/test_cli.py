@@ -302,3 +302,12 @@ async def test_calendar_load_of_the_wrong_year_names_the_problems(
     gbk.write_bytes(TEST_NOTICE_2027.encode("gb18030"))
     out = await labor_credit("calendar", "load", str(gbk), "--year", "2027", "--yes")
     assert "saved 2027: version 1" in out
+
+
+async def test_openapi_writes_the_served_document_without_a_database(client, tmp_path, capsys):
+    out = tmp_path / "api" / "openapi.json"
+    cli.main(["openapi", "--out", str(out)])
+    served = (await client.get("/openapi.json")).json()
+    assert json.loads(out.read_text(encoding="utf-8")) == served
+    cli.main(["openapi"])  # to standard output by default
+    assert json.loads(capsys.readouterr().out) == served

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.accounts import auth
 from app.accounts.errors import ClientAlreadyRevoked, ScopeNotForSource
 from app.audit import service as audit
+from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.errors import DoesNotExist
@@ -64,10 +67,17 @@ async def create(
     return client, key
 
 
-async def list_(*, session: AsyncSession) -> list[ApiClient]:
-    return list(
-        (await session.scalars(select(ApiClient).order_by(col(ApiClient.created_at)))).all()
-    )
+async def list_(
+    *, session: AsyncSession, limit: int, cursor: str | None
+) -> tuple[list[ApiClient], str | None]:
+    """Oldest first, a keyset page of `limit`."""
+    query = select(ApiClient)
+    if cursor:
+        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        query = query.where(func.row(ApiClient.created_at, ApiClient.id) > func.row(at, after_id))
+    order = (col(ApiClient.created_at), col(ApiClient.id))
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda c: [c.created_at.isoformat(), str(c.id)])
 
 
 async def revoke(

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from app.accounts import auth
-from app.accounts.errors import AccountEmployerUnknown, EmployerAccountBinding, UsernameTaken
+from app.accounts.errors import (
+    AccountChanged,
+    AccountEmployerUnknown,
+    AccountIfMatchRequired,
+    EmployerAccountBinding,
+    UsernameTaken,
+)
 from app.audit import service as audit
 from app.core import pagination
 from app.core.actors import Actor
@@ -18,11 +25,17 @@ from app.core.i18n import Text
 from app.models.employer import Employer
 from app.models.user import Role, User, UserCreate, UserUpdate
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _AUDITED = ("username", "full_name", "role", "employer_id", "is_active")
 
 
-async def get(*, session: AsyncSession, user_id: uuid.UUID) -> User:
-    user = await session.get(User, user_id)
+def etag(user: User) -> str:
+    """The account as last changed: every change sets `updated_at` (to the microsecond)."""
+    return f'"{(user.updated_at - _EPOCH) // timedelta(microseconds=1)}"'
+
+
+async def get(*, session: AsyncSession, user_id: uuid.UUID, for_update: bool = False) -> User:
+    user = await session.get(User, user_id, with_for_update=for_update)
     if user is None:
         raise DoesNotExist(Text(f"用户 {user_id} 不存在", f"user {user_id} does not exist"))
     return user
@@ -87,9 +100,20 @@ async def create(*, session: AsyncSession, data: UserCreate, actor: Actor) -> Us
 
 
 async def update(
-    *, session: AsyncSession, user_id: uuid.UUID, data: UserUpdate, actor: Actor, clock: Clock
+    *,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    if_match: str | None,
+    actor: Actor,
+    clock: Clock,
 ) -> User:
-    user = await get(session=session, user_id=user_id)
+    """Only with the ETag of the account as it was read (If-Match)."""
+    user = await get(session=session, user_id=user_id, for_update=True)
+    if if_match is None:
+        raise AccountIfMatchRequired()
+    if if_match.removeprefix("W/") != etag(user):
+        raise AccountChanged(etag(user))
     before = {k: getattr(user, k) for k in _AUDITED}
     values = data.model_dump(exclude_unset=True)
     password = values.pop("password", None)

@@ -1,6 +1,7 @@
 """The API's documentation: what the service is and its groups of operations, in Chinese first,
 then English (each operation's own two languages: api/routing.py); Swagger UI and ReDoc served
-offline; schemas FastAPI cannot see."""
+offline; schemas FastAPI cannot see; and what the routes answer beyond their bodies (headers;
+413, 415, 412, 428 from the layers below)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,15 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from app.api.routing import FORM_TYPES
+from app.core.errors import (
+    AppError,
+    IfMatchRequired,
+    InvalidRequest,
+    PayloadTooLarge,
+    StaleEtag,
+    UnsupportedMediaType,
+    problems,
+)
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
@@ -38,9 +48,10 @@ DESCRIPTION = """
   向不接收请求体的接口发送请求体也是 422。批量报送中含未知字段的那一条单独被拒绝。
 * **分页**：列表接口接收 `limit` 和不透明的 `cursor`，返回 `{items, next_cursor}`；
   把 `next_cursor` 作为 `cursor` 传回即取下一页，最后一页为 `null`。
-* **并发修改**：修改信用记录草稿、用人单位和名单列入记录时，
-  须在 `If-Match` 中带上读取时响应头的 `ETag`（缺少为 428，已被他人修改为 412）；
-  载入某年工作日历时 `If-Match` 可选。
+* **并发修改**：每个 `PATCH`（用人单位、信用记录草稿、名单列入记录、账号、评价规则集版本）
+  和替换已载入年份的 `PUT /calendar/{year}`，须在 `If-Match` 中带上读取时响应头的 `ETag`
+  （缺少为 428，已被他人修改为 412）；
+  载入尚未载入的年份不需要 `If-Match`（`If-None-Match: *` 表示仅在仍未载入时载入）。
 
 The Wenshui county human resources and social security bureau's system of record for employers'
 labour-security credit (文水县用人单位劳动保障信用分级分类监管办法, 文人社字〔2022〕46号): it keeps
@@ -65,9 +76,12 @@ interviews (约谈) of C units.
   to an operation that takes none. An intake item with an unknown field is rejected on its own.
 * **Lists** take `limit` and an opaque `cursor`; they answer `{items, next_cursor}`: pass
   `next_cursor` back as `cursor` for the next page (`null` on the last).
-* **Updates** of a draft credit record, an employer or a wage-arrears listing need `If-Match`
-  with the `ETag` of what you read (428 when missing, 412 when someone changed it since);
-  loading a year of the working-day calendar takes an optional `If-Match`.
+* **Updates** (every `PATCH`: employers, draft credit records, wage-arrears listings, accounts,
+  rule set versions; and `PUT /calendar/{year}` replacing a loaded year) need `If-Match` with
+  the `ETag` of what you read (428 when missing, 412 when someone changed it since); loading a
+  year not loaded yet needs none (`If-None-Match: *`: only if it is still not loaded).
+* **Errors** name their problem type: `type` is `/problems/<slug>` on this service, whose page
+  says when it happens and what to do (`/problems` lists them all).
 """
 
 
@@ -245,6 +259,119 @@ def _form_bodies(schema: dict[str, Any]) -> set[str]:
         for media_type, content in operation.get("requestBody", {}).get("content", {}).items()
         if media_type in FORM_TYPES and "$ref" in content.get("schema", {})
     }
+
+
+# Which operations send which headers on success (the routes set them on `response.headers` or
+# a FileResponse). ETag is declared on each 2xx the operation documents, Location on its 201 or
+# 202. tests/api/test_openapi_contracts.py checks what the routes answer against this table.
+SENT_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("post", "/api/v1/users"): ("ETag", "Location"),
+    ("get", "/api/v1/users/{user_id}"): ("ETag",),
+    ("patch", "/api/v1/users/{user_id}"): ("ETag",),
+    ("post", "/api/v1/employers"): ("ETag", "Location"),
+    ("get", "/api/v1/employers/{employer_id}"): ("ETag",),
+    ("patch", "/api/v1/employers/{employer_id}"): ("ETag",),
+    ("get", "/api/v1/calendar/{year}"): ("ETag",),
+    ("put", "/api/v1/calendar/{year}"): ("ETag",),
+    ("post", "/api/v1/calendar/{year}/notice"): ("ETag",),  # when saved (`confirm`)
+    ("post", "/api/v1/credit-records"): ("ETag", "Location"),
+    ("get", "/api/v1/credit-records/{record_id}"): ("ETag",),
+    ("patch", "/api/v1/credit-records/{record_id}"): ("ETag",),
+    ("post", "/api/v1/credit-records/{record_id}/verification"): ("ETag",),
+    ("post", "/api/v1/credit-records/{record_id}/corrections"): ("ETag", "Location"),
+    ("post", "/api/v1/credit-records/{record_id}/revocation"): ("ETag",),
+    ("get", "/api/v1/credit-records/{record_id}/attachments/{attachment_id}"): ("ETag",),
+    ("get", "/api/v1/evaluations/{evaluation_id}/representations/attachments/{attachment_id}"): (
+        "ETag",
+    ),
+    ("post", "/api/v1/blacklist-entries"): ("ETag", "Location"),
+    ("get", "/api/v1/blacklist-entries/{entry_id}"): ("ETag",),
+    ("patch", "/api/v1/blacklist-entries/{entry_id}"): ("ETag",),
+    ("post", "/api/v1/blacklist-entries/{entry_id}/verification"): ("ETag",),
+    ("post", "/api/v1/blacklist-entries/{entry_id}/removal"): ("ETag",),
+    ("post", "/api/v1/interviews"): ("Location",),
+    ("post", "/api/v1/rule-sets"): ("ETag", "Location"),
+    ("get", "/api/v1/rule-sets/{version}"): ("ETag",),
+    ("patch", "/api/v1/rule-sets/{version}"): ("ETag",),
+    ("post", "/api/v1/grading-runs"): ("Location",),
+}
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The entity tag of what this answer shows; a change of the resource "
+        "sends it back in `If-Match`.",
+        "schema": {"type": "string", "examples": ['"3"']},
+    },
+    "Location": {
+        "description": "The URL of the resource this request created.",
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+}
+
+
+def document_responses(app: FastAPI) -> None:
+    """Declare what the routes' decorators do not: the headers of SENT_HEADERS; Retry-After on
+    every 429 (TooManyRequests sends it); 413 (BodyLimitMiddleware) and 415 (the route
+    class) on every operation taking a body; 412 and 428 on every one taking If-Match; and a
+    422 as the problem+json the error handlers answer, not FastAPI's default body."""
+    build = app.openapi
+    done: list[int] = []
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        if id(schema) not in done:  # built once, then cached by FastAPI
+            _declare(schema)
+            done.append(id(schema))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+# the named problem type each added status answers, declared as a route's own `problems(...)`
+ADDED_PROBLEMS: dict[int, type[AppError]] = {
+    412: StaleEtag,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    422: InvalidRequest,
+    428: IfMatchRequired,
+}
+
+
+def _problem(status: int) -> dict[str, Any]:
+    declared = problems(ADDED_PROBLEMS[status])[status]
+    return {k: v for k, v in declared.items() if k != "model"}  # into the built document
+
+
+def _declare(schema: dict[str, Any]) -> None:
+    paths = schema.get("paths", {})
+    for (method, path), names in SENT_HEADERS.items():
+        operation = paths.get(path, {}).get(method)
+        if operation is None:
+            raise LookupError(f"SENT_HEADERS names {method.upper()} {path}, which is no route")
+        for status, response in operation["responses"].items():
+            wanted = [n for n in names if n == "ETag" or status in ("201", "202")]
+            if status.startswith("2") and wanted:
+                headers = response.setdefault("headers", {})
+                headers.update({n: HEADERS[n] for n in wanted})
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                for status in (413, 415):
+                    responses.setdefault(str(status), _problem(status))
+            parameters = operation.get("parameters", [])
+            if any(p["in"] == "header" and p["name"].lower() == "if-match" for p in parameters):
+                for status in (412, 428):
+                    responses.setdefault(str(status), _problem(status))
+            default_422 = responses.get("422", {}).get("content", {}).get("application/json", {})
+            if default_422.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                responses["422"] = _problem(422)
+            if "429" in responses:  # no 503 sends Retry-After (/readyz does not)
+                responses["429"].setdefault("headers", {})["Retry-After"] = HEADERS["Retry-After"]
 
 
 def mount_offline_docs(app: FastAPI) -> None:

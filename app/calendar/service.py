@@ -29,9 +29,10 @@ from app.calendar.errors import (
     CalendarYearMissing,
     NoticeUnreadable,
 )
+from app.calendar.preconditions import Precondition
 from app.core.actors import Actor
 from app.core.db import database_now
-from app.core.errors import DoesNotExist, StaleEtag
+from app.core.errors import DoesNotExist
 from app.core.i18n import Text
 from app.models.calendar import (
     LAST_YEAR,
@@ -227,11 +228,12 @@ async def load_year(
     year: int,
     data: CalendarYearLoad,
     actor: Actor,
-    if_match: str | None = None,
+    precondition: Precondition | None = None,
     holiday_names: Mapping[date, str] | None = None,
 ) -> CalendarYearPublic:
     """Admin: replace `year` with the notice's days (create it when not covered yet). Audited.
-    Refused when the days change and a stored deadline was counted on them."""
+    Refused when the days change and a stored deadline was counted on them, and when
+    `precondition` (PUT's If-Match / If-None-Match) does not hold."""
     validate(year, data)
     names = holiday_names or {}
     days = [
@@ -247,7 +249,7 @@ async def load_year(
         source=CalendarSource.admin,
         notice=data.notice,
         actor=actor,
-        if_match=if_match,
+        precondition=precondition,
     )
 
 
@@ -340,17 +342,11 @@ async def _replace(
     source: CalendarSource,
     notice: str | None,
     actor: Actor,
-    if_match: str | None = None,
+    precondition: Precondition | None = None,
 ) -> CalendarYearPublic:
     covered = await session.get(CalendarYear, year, with_for_update=True)
-    if covered is not None and if_match and if_match.removeprefix("W/") != etag(covered):
-        raise StaleEtag(
-            Text(
-                f"{year}年的工作日历在你读取后被修改过"
-                f"（现在的 ETag 是 {etag(covered)}）；请重新读取",
-                f"calendar {year} changed since you read it (now ETag {etag(covered)}); reload",
-            )
-        )
+    if precondition is not None:
+        precondition.check(year, etag(covered) if covered is not None else None)
     before: dict[str, object] = {}
     if covered is not None:
         old_days = await _days_of(session, year)

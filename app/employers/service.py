@@ -24,7 +24,7 @@ from app.core.errors import (
     StaleEtag,
 )
 from app.core.i18n import Text, say
-from app.employers import uscc
+from app.employers import grades, uscc
 from app.employers.errors import (
     UsccExceptionReviewerOnly,
     UsccExceptionUnneeded,
@@ -39,6 +39,7 @@ from app.models.employer import (
     EmployerUpdate,
     SubjectType,
 )
+from app.models.rule_set import Grade
 from app.models.user import Role
 
 _PLAIN_FIELDS = (
@@ -187,9 +188,14 @@ async def list_(
     town: str | None = None,
     subject_type: SubjectType | None = None,
     status: EmployerStatus | None = None,
+    grade: Grade | None = None,
+    industry_code: str | None = None,
     limit: int,
     cursor: str | None = None,
 ) -> tuple[list[Employer], str | None]:
+    """By name. `grade`: the grade in force (employers.grades); `industry_code`: a GB/T 4754
+    code at any level, matching it and every code below it (`E` all of construction, `E47`
+    division 47, `E4720` one class)."""
     query = select(Employer)
     if (own := access.own_employer(actor, None)) is not None:
         query = query.where(Employer.id == own)
@@ -204,6 +210,10 @@ async def list_(
     ):
         if value is not None:
             query = query.where(column == value)
+    if industry_code is not None:
+        query = query.where(col(Employer.industry_code).startswith(industry_code))
+    if grade is not None:
+        query = query.where(grades.is_in_force(Employer.id, grade))
     if cursor:
         name, after_id = pagination.decode_as(cursor, str, uuid.UUID)
         query = query.where(tuple_(col(Employer.name), col(Employer.id)) > tuple_(name, after_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
@@ -236,10 +237,25 @@ async def _attachments(
 
 
 async def list_(
-    *, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor
-) -> list[RepresentationAttachment]:
+    *,
+    session: AsyncSession,
+    evaluation_id: uuid.UUID,
+    actor: Actor,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[RepresentationAttachment], str | None]:
+    """In the order filed, a keyset page of `limit`."""
     await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
-    return await _attachments(session, evaluation_id)
+    query = select(RepresentationAttachment).where(
+        RepresentationAttachment.evaluation_id == evaluation_id
+    )
+    if cursor:
+        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        key = func.row(RepresentationAttachment.uploaded_at, RepresentationAttachment.id)
+        query = query.where(key > func.row(at, after_id))
+    order = (col(RepresentationAttachment.uploaded_at), col(RepresentationAttachment.id))
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda a: [a.uploaded_at.isoformat(), str(a.id)])
 
 
 async def to_public(

@@ -7,18 +7,26 @@ before. Two versions never apply on the same day (an exclusion constraint guards
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import exists, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.errors import DoesNotExist, FieldProblem
 from app.core.i18n import Text, say
-from app.grading.errors import NoRuleSetInForce, RuleSetInUse, RuleSetInvalid, RuleSetOverlap
+from app.grading.errors import (
+    NoRuleSetInForce,
+    RuleSetChanged,
+    RuleSetIfMatchRequired,
+    RuleSetInUse,
+    RuleSetInvalid,
+    RuleSetOverlap,
+)
 from app.models.evaluation import Evaluation
 from app.models.rule_set import (
     Parameters,
@@ -28,6 +36,8 @@ from app.models.rule_set import (
     RuleSetPublic,
     RuleSetUpdate,
 )
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _problems(parameters: Parameters, rules: list[Rule]) -> list[FieldProblem]:
@@ -105,8 +115,15 @@ async def to_public(*, session: AsyncSession, rule_set: RuleSet) -> RuleSetPubli
     return RuleSetPublic.model_validate(rule_set, update={"in_use": used})
 
 
-async def get(*, session: AsyncSession, version: int) -> RuleSet:
-    found = await session.scalar(select(RuleSet).where(RuleSet.version == version))
+def etag(rule_set: RuleSet) -> str:
+    """The version as last changed: an edit, or its closing by a newer version, sets
+    `updated_at` (to the microsecond)."""
+    return f'"{(rule_set.updated_at - _EPOCH) // timedelta(microseconds=1)}"'
+
+
+async def get(*, session: AsyncSession, version: int, for_update: bool = False) -> RuleSet:
+    query = select(RuleSet).where(RuleSet.version == version)
+    found = await session.scalar(query.with_for_update() if for_update else query)
     if found is None:
         raise DoesNotExist(
             Text(f"评价规则第{version}版不存在", f"rule set version {version} does not exist")
@@ -114,8 +131,17 @@ async def get(*, session: AsyncSession, version: int) -> RuleSet:
     return found
 
 
-async def list_(*, session: AsyncSession) -> list[RuleSet]:
-    return list((await session.scalars(select(RuleSet).order_by(col(RuleSet.version)))).all())
+async def list_(
+    *, session: AsyncSession, limit: int, cursor: str | None
+) -> tuple[list[RuleSet], str | None]:
+    """Oldest version first, a keyset page of `limit`."""
+    query = select(RuleSet)
+    if cursor:
+        (after,) = pagination.decode_as(cursor, int)
+        query = query.where(col(RuleSet.version) > after)
+    query = query.order_by(col(RuleSet.version)).limit(limit + 1)
+    rows = list((await session.scalars(query)).all())
+    return pagination.page(rows, limit, lambda r: [r.version])
 
 
 async def first_effective(*, session: AsyncSession) -> date | None:
@@ -199,10 +225,21 @@ async def create(
 
 
 async def update(
-    *, session: AsyncSession, version: int, data: RuleSetUpdate, actor: Actor, clock: Clock
+    *,
+    session: AsyncSession,
+    version: int,
+    data: RuleSetUpdate,
+    if_match: str | None,
+    actor: Actor,
+    clock: Clock,
 ) -> RuleSet:
+    """Only with the ETag of the version as it was read (If-Match)."""
     now = clock.now()
-    rule_set = await get(session=session, version=version)
+    rule_set = await get(session=session, version=version, for_update=True)
+    if if_match is None:
+        raise RuleSetIfMatchRequired(version)
+    if if_match.removeprefix("W/") != etag(rule_set):
+        raise RuleSetChanged(version, etag(rule_set))
     if await in_use(session=session, version=version):
         raise RuleSetInUse(
             Text(

@@ -6,7 +6,7 @@ import uuid
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
@@ -54,8 +54,10 @@ class RequestModel(SQLModel):
 T = TypeVar("T")
 
 
-class Page(SQLModel, Generic[T]):
-    """A keyset page: pass `next_cursor` back as `cursor` for the next one (null at the end)."""
+class Page(BaseModel, Generic[T]):
+    """A keyset page: pass `next_cursor` back as `cursor` for the next one (null at the end).
+    A pydantic generic, parametrised by each list route (`response_model=Page[EmployerPublic]`),
+    so the OpenAPI document names the item type (a SQLModel generic leaves `items: {}`)."""
 
     items: list[T]
     next_cursor: str | None = None

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.core import pagination
 from app.core.actors import Actor
 from app.core.config import Settings
 from app.core.errors import DoesNotExist
@@ -86,15 +89,18 @@ async def _readable(session: AsyncSession, record_id: uuid.UUID, actor: Actor) -
 
 
 async def list_(
-    *, session: AsyncSession, record_id: uuid.UUID, actor: Actor
-) -> list[RecordAttachment]:
+    *, session: AsyncSession, record_id: uuid.UUID, actor: Actor, limit: int, cursor: str | None
+) -> tuple[list[RecordAttachment], str | None]:
+    """In the order uploaded, a keyset page of `limit`."""
     await _readable(session, record_id, actor)
-    query = (
-        select(RecordAttachment)
-        .where(RecordAttachment.record_id == record_id)
-        .order_by(col(RecordAttachment.uploaded_at), col(RecordAttachment.id))
-    )
-    return list((await session.scalars(query)).all())
+    query = select(RecordAttachment).where(RecordAttachment.record_id == record_id)
+    if cursor:
+        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        key = func.row(RecordAttachment.uploaded_at, RecordAttachment.id)
+        query = query.where(key > func.row(at, after_id))
+    order = (col(RecordAttachment.uploaded_at), col(RecordAttachment.id))
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda a: [a.uploaded_at.isoformat(), str(a.id)])
 
 
 async def get(

@@ -59,7 +59,8 @@ def in_force(history: list[EvaluationPublic]) -> EvaluationPublic | None:
     """The grade in force: the latest final grade. A proposed C (a notice) is not in force until
     it becomes final; until then the final grade it would replace (of its own cycle, which the
     notice superseded when it was written, or else of an earlier cycle) stays in force.
-    `history` is newest cycle first."""
+    `history` is newest cycle first. The same rule in SQL filters employer lists by grade
+    (employers.grades.in_force; tests/api/test_employer_filters.py checks they agree)."""
     by_id = {e.id: e for e in history}
     for evaluation in history:
         if evaluation.status == EvaluationStatus.final:

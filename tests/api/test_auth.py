@@ -207,8 +207,10 @@ async def test_a_token_of_a_disabled_account_stops_working(client, make_user, he
     token = (await sign_in(client, user.username)).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get(ME, headers=headers)).status_code == 200
+    url = f"/api/v1/users/{user.id}"
+    etag = (await client.get(url, headers=admin)).headers["etag"]
     disabled = await client.patch(
-        f"/api/v1/users/{user.id}", json={"is_active": False}, headers=admin
+        url, json={"is_active": False}, headers={**admin, "If-Match": etag}
     )
     assert disabled.status_code == 200, disabled.text
     assert_problem(await client.get(ME, headers=headers), 401)

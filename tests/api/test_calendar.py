@@ -266,6 +266,43 @@ async def test_a_stale_if_match_is_refused(client, headers_for) -> None:
     assert (await client.get(f"{URL}/2026", headers=admin)).json()["version"] == 1
 
 
+async def test_replacing_a_loaded_year_needs_if_match(client, headers_for) -> None:
+    admin = await headers_for(Role.admin)
+    current = (await client.get(f"{URL}/2026", headers=admin)).json()
+    load = {
+        "days_off": current["days_off"],
+        "make_up_workdays": current["make_up_workdays"],
+        "notice": "国办发明电〔2025〕7号",
+    }
+    problem = assert_problem(await client.put(f"{URL}/2026", json=load, headers=admin), 428)
+    assert problem["type"] == PROBLEMS + "calendar-if-match-required"
+    assert '"1"' in problem["detail"]
+    create_only = {**admin, "If-None-Match": "*"}
+    problem = assert_problem(await client.put(f"{URL}/2026", json=load, headers=create_only), 412)
+    assert problem["type"] == PROBLEMS + "calendar-year-exists"
+    assert (await client.get(f"{URL}/2026", headers=admin)).json()["version"] == 1
+    r = await client.put(f"{URL}/2026", json=load, headers={**admin, "If-Match": 'W/"1"'})
+    assert (r.status_code, r.headers["etag"]) == (200, '"2"')
+
+
+@pytest.mark.usefixtures("last_loaded_2026")
+async def test_a_new_year_needs_no_if_match_and_if_none_match_star_guards_it(
+    client, headers_for
+) -> None:
+    admin = await headers_for(Role.admin)
+    guessed = await client.put(f"{URL}/2027", json=LOAD_2027, headers={**admin, "If-Match": '"1"'})
+    assert assert_problem(guessed, 412)["type"] == PROBLEMS + "calendar-year-not-loaded-yet"
+    odd = await client.put(f"{URL}/2027", json=LOAD_2027, headers={**admin, "If-None-Match": '"1"'})
+    assert assert_problem(odd, 422)["errors"][0]["loc"] == ["header", "if-none-match"]
+    assert (await client.get(f"{URL}/2027", headers=admin)).status_code == 404
+    first = await client.put(f"{URL}/2027", json=LOAD_2027, headers={**admin, "If-None-Match": "*"})
+    assert (first.status_code, first.headers["etag"]) == (200, '"1"')
+    second = await client.put(
+        f"{URL}/2027", json=LOAD_2027, headers={**admin, "If-None-Match": "*"}
+    )
+    assert assert_problem(second, 412)["type"] == PROBLEMS + "calendar-year-exists"
+
+
 NOTICES = Path(__file__).parents[1] / "calendar" / "notices"
 TEST_NOTICE_2027 = (NOTICES / "2027-test.txt").read_text(encoding="utf-8")  # not a real notice
 
@@ -370,7 +407,7 @@ async def test_a_year_a_deadline_was_counted_on_keeps_its_days(
     got = (await client.get(f"{URL}/2027", headers=admin)).json()
     assert "2027-09-15" in got["days_off"] and got["version"] == 1
     # PUT is refused the same way
-    r = await client.put(f"{URL}/2027", json=LOAD_2027, headers=admin)
+    r = await client.put(f"{URL}/2027", json=LOAD_2027, headers={**admin, "If-Match": '"1"'})
     assert assert_problem(r, 409)["type"] == PROBLEMS + "calendar-year-in-use"
     # the same days again change no deadline
     r = await client.post(f"{URL}/2027/notice", json={**load, "replace": True}, headers=admin)

@@ -191,6 +191,26 @@ async def test_employer_file_filters(client, headers_for, make_employer):
     assert rest.json()["items"][0]["kind"] == "honour" and rest.json()["next_cursor"] is None
 
 
+async def test_attachments_are_listed_in_keyset_pages_in_upload_order(
+    client, headers_for, make_employer, attachments_in_tmp
+):
+    employer = await make_employer()
+    inspector, reviewer = await headers_for(Role.inspector), await headers_for(Role.reviewer)
+    record = await _verified(client, employer.id, inspector, reviewer)
+    url = f"{BASE}/{record['id']}/attachments"
+    for n in range(3):
+        files = {"file": (f"第{n}号.pdf", PDF + str(n).encode(), "application/pdf")}
+        assert (await client.post(url, files=files, headers=inspector)).status_code == 201
+    # (the test's one transaction stamps all three alike: the id breaks the tie)
+    first = (await client.get(url, params={"limit": 2}, headers=reviewer)).json()
+    rest = await client.get(
+        url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=reviewer
+    )
+    names = [a["file_name"] for a in first["items"] + rest.json()["items"]]
+    assert (len(first["items"]), sorted(names)) == (2, ["第0号.pdf", "第1号.pdf", "第2号.pdf"])
+    assert rest.json()["next_cursor"] is None
+
+
 async def test_attachments_stored_by_hash_deduplicated_and_checked(
     client, headers_for, make_employer, attachments_in_tmp
 ):
@@ -207,7 +227,8 @@ async def test_attachments_stored_by_hash_deduplicated_and_checked(
     assert (attachments_in_tmp / digest[:2] / digest).read_bytes() == PDF
     assert (await client.post(url, files=files, headers=reviewer)).status_code == 200
     listed = await client.get(url, headers=reviewer)
-    assert [a["file_name"] for a in listed.json()] == ["处罚决定书.pdf"]
+    assert [a["file_name"] for a in listed.json()["items"]] == ["处罚决定书.pdf"]
+    assert listed.json()["next_cursor"] is None
     down = await client.get(f"{url}/{up.json()['id']}", headers=reviewer)
     assert down.content == PDF and down.headers["content-type"] == "application/pdf"
     after = await client.get(f"{BASE}/{record['id']}", headers=inspector)

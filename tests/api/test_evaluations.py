@@ -463,7 +463,7 @@ async def test_representation_evidence_is_filed_listed_and_downloaded(  # type: 
     again = await client.post(url, files=files, headers=own)  # the same file is kept once
     assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
     listed = await client.get(url, headers=await headers_for(Role.reviewer))
-    assert [a["id"] for a in listed.json()] == [first.json()["id"]]
+    assert [a["id"] for a in listed.json()["items"]] == [first.json()["id"]]
     download = await client.get(f"{url}/{first.json()['id']}", headers=own)
     assert (download.status_code, download.content) == (200, PDF)
     other = await headers_for(Role.employer)

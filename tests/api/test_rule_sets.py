@@ -59,6 +59,13 @@ async def test_admin_adds_a_version_that_supersedes_the_open_one(client, headers
     assert closed["effective_to"] == (today - timedelta(days=1)).isoformat()
     overlap = assert_problem(await client.post(BASE, json=new, headers=admin), 409)
     assert overlap["errors"][0]["loc"] == ["body", "effective_from"]
+    first = (await client.get(BASE, params={"limit": 1}, headers=admin)).json()
+    assert [r["version"] for r in first["items"]] == [1]
+    rest = await client.get(
+        BASE, params={"limit": 1, "cursor": first["next_cursor"]}, headers=admin
+    )
+    assert [r["version"] for r in rest.json()["items"]] == [2]
+    assert rest.json()["next_cursor"] is None
 
 
 async def test_the_legal_date_is_the_app_clock_s(app, client, headers_for):  # type: ignore[no-untyped-def]
@@ -107,7 +114,10 @@ async def test_a_version_in_use_cannot_change(client, session, headers_for, make
     new = {"effective_from": today.isoformat(), "rules": default["rules"]}
     version = (await client.post(BASE, json=new, headers=admin)).json()["version"]
     edit = {"description": "试行"}
-    assert (await client.patch(f"{BASE}/{version}", json=edit, headers=admin)).status_code == 200
+    url = f"{BASE}/{version}"
+    etag = (await client.get(url, headers=admin)).headers["etag"]
+    edited = await client.patch(url, json=edit, headers={**admin, "If-Match": etag})
+    assert edited.status_code == 200, edited.text
     employer = await make_employer()
     await grading.regrade(
         session=session,
@@ -116,8 +126,10 @@ async def test_a_version_in_use_cannot_change(client, session, headers_for, make
         policy=apply.Policy(origin=EvaluationOrigin.batch),
         today=today,
     )
-    assert (await client.get(f"{BASE}/{version}", headers=admin)).json()["in_use"] is True
-    assert_problem(await client.patch(f"{BASE}/{version}", json=edit, headers=admin), 409)
+    read = await client.get(url, headers=admin)
+    assert read.json()["in_use"] is True
+    current = {**admin, "If-Match": read.headers["etag"]}
+    assert_problem(await client.patch(url, json=edit, headers=current), 409)
     with pytest.raises(DBAPIError, match="in use"):  # the database refuses it too
         async with session.begin_nested():
             await session.execute(
@@ -131,3 +143,37 @@ async def test_a_version_beyond_the_database_integer_is_422(client, headers_for)
         "/api/v1/rule-sets/19731325447161316", headers=await headers_for(Role.auditor)
     )
     assert assert_problem(r, 422)["errors"][0]["loc"] == ["path", "version"]
+
+
+async def test_an_edit_needs_the_etag_of_the_version_read(client, headers_for, today):  # type: ignore[no-untyped-def]
+    admin = await headers_for(Role.admin)
+    rules = (await _default(client, admin))["rules"]
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    created = await client.post(
+        BASE, json={"effective_from": tomorrow, "rules": rules}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    etag = created.headers["etag"]
+    assert (await client.get(url, headers=admin)).headers["etag"] == etag
+    edit = {"description": "征求意见稿"}
+    missing = assert_problem(await client.patch(url, json=edit, headers=admin), 428)
+    assert missing["type"].endswith("/rule-set-if-match-required")
+    edited = await client.patch(url, json=edit, headers={**admin, "If-Match": etag})
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["description"] == "征求意见稿" and edited.headers["etag"] != etag
+    stale = await client.patch(url, json={"description": "x"}, headers={**admin, "If-Match": etag})
+    problem = assert_problem(stale, 412)
+    assert problem["type"].endswith("/rule-set-changed")
+    assert edited.headers["etag"] in problem["detail"]
+    # a newer version closing this one changes it too: what was read before is stale
+    before = edited.headers["etag"]
+    later = (today + timedelta(days=30)).isoformat()
+    added = await client.post(BASE, json={"effective_from": later, "rules": rules}, headers=admin)
+    assert added.status_code == 201, added.text
+    closed = await client.get(url, headers=admin)
+    assert closed.json()["effective_to"] is not None and closed.headers["etag"] != before
+    assert_problem(
+        await client.patch(url, json={"description": "y"}, headers={**admin, "If-Match": before}),
+        412,
+    )

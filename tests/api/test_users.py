@@ -18,6 +18,11 @@ async def admin(headers_for):
     return await headers_for(Role.admin)
 
 
+async def read_etag(client, url, headers):  # type: ignore[no-untyped-def]
+    """The If-Match header of what GET answers now."""
+    return {**headers, "If-Match": (await client.get(url, headers=headers)).headers["etag"]}
+
+
 def account(**fields: object) -> dict[str, object]:
     body: dict[str, object] = {
         "username": f"wang.{uuid.uuid4().hex[:8]}",
@@ -118,7 +123,7 @@ async def test_change_role_and_reset_password(client, admin, make_user, connecti
     response = await client.patch(
         f"{USERS}/{user.id}",
         json={"role": "reviewer", "full_name": "李审核", "password": new_password},
-        headers=admin,
+        headers=await read_etag(client, f"{USERS}/{user.id}", admin),
     )
     assert response.status_code == 200, response.text
     assert response.json()["role"] == "reviewer"
@@ -149,16 +154,52 @@ async def test_change_role_and_reset_password(client, admin, make_user, connecti
 @pytest.mark.parametrize("field", ["full_name", "role", "is_active"])
 async def test_null_for_a_required_account_field_is_422(client, admin, make_user, field):
     user = await make_user(Role.inspector)
-    response = await client.patch(f"{USERS}/{user.id}", json={field: None}, headers=admin)
+    headers = await read_etag(client, f"{USERS}/{user.id}", admin)
+    response = await client.patch(f"{USERS}/{user.id}", json={field: None}, headers=headers)
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", field]
 
 
 async def test_making_a_staff_account_an_employer_needs_an_employer(client, admin, make_user):
     user = await make_user(Role.inspector)
-    response = await client.patch(f"{USERS}/{user.id}", json={"role": "employer"}, headers=admin)
+    headers = await read_etag(client, f"{USERS}/{user.id}", admin)
+    response = await client.patch(f"{USERS}/{user.id}", json={"role": "employer"}, headers=headers)
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "employer_id"]
 
 
 async def test_a_bad_user_cursor_is_422(client, admin):
     response = await client.get(USERS, params={"cursor": "bm90LWEtbGlzdA"}, headers=admin)
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_a_change_needs_the_etag_of_the_account_read(client, admin, make_user, connection):
+    user = await make_user(Role.inspector)
+    url = f"{USERS}/{user.id}"
+    read = await client.get(url, headers=admin)
+    etag = read.headers["etag"]
+    missing = assert_problem(await client.patch(url, json={"full_name": "甲"}, headers=admin), 428)
+    assert missing["type"].endswith("/account-if-match-required")
+    changed = await client.patch(url, json={"full_name": "甲"}, headers={**admin, "If-Match": etag})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] != etag  # the answer carries the new one
+    assert (await client.get(url, headers=admin)).headers["etag"] == changed.headers["etag"]
+    stale = await client.patch(url, json={"full_name": "乙"}, headers={**admin, "If-Match": etag})
+    problem = assert_problem(stale, 412)
+    assert problem["type"].endswith("/account-changed")
+    assert changed.headers["etag"] in problem["detail"]
+    again = {**admin, "If-Match": f"W/{changed.headers['etag']}"}  # a weak one compares too
+    assert (await client.patch(url, json={"full_name": "乙"}, headers=again)).status_code == 200
+    names = (
+        await connection.execute(
+            text("SELECT count(*) FROM audit_events WHERE resource_id = :id "
+                 "AND action = 'user.update'"), {"id": str(user.id)},
+        )
+    ).scalar_one()  # fmt: skip
+    assert names == 2  # the refused changes wrote nothing
+
+
+async def test_a_created_account_answers_its_etag_and_location(client, admin):
+    created = await client.post(USERS, json=account(), headers=admin)
+    assert created.status_code == 201, created.text
+    read = await client.get(created.headers["location"], headers=admin)
+    assert read.json()["id"] == created.json()["id"]
+    assert read.headers["etag"] == created.headers["etag"]

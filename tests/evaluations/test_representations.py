@@ -214,7 +214,7 @@ async def test_each_filers_files_are_listed_with_their_filer(  # type: ignore[no
     assert by_unit.status_code == 201, by_unit.text
     assert by_unit.json()["filed_by"]["side"] == "employer"
 
-    listed = (await client.get(f"{url}/attachments", headers=as_("reviewer"))).json()
+    listed = (await client.get(f"{url}/attachments", headers=as_("reviewer"))).json()["items"]
     assert [(a["file_name"], a["uploaded_by"], a["filed_by"]["name"]) for a in listed] == [
         ("来信.pdf", str(people["clerk"].id), "钱监察"),
         ("身份证复印件.pdf", str(people["account"].id), "赵会计"),
@@ -224,10 +224,21 @@ async def test_each_filers_files_are_listed_with_their_filer(  # type: ignore[no
         (by_clerk.json()["id"], "inspector"), (by_unit.json()["id"], "employer"),
     ]  # fmt: skip
     # the employer sees both files; the bureau's without the staff member
-    theirs = (await client.get(f"{url}/attachments", headers=as_("account"))).json()
+    theirs = (await client.get(f"{url}/attachments", headers=as_("account"))).json()["items"]
     assert [(a["uploaded_by"], a["filed_by"]["side"], a["filed_by"]["name"]) for a in theirs] == [
         (None, "bureau", None), (str(people["account"].id), "employer", "赵会计"),
     ]  # fmt: skip
+    # one file a page: the cursor leads from the clerk's to the unit's, then ends
+    first = await client.get(f"{url}/attachments", params={"limit": 1}, headers=as_("reviewer"))
+    rest = await client.get(
+        f"{url}/attachments",
+        params={"limit": 1, "cursor": first.json()["next_cursor"]},
+        headers=as_("reviewer"),
+    )
+    assert [a["id"] for a in first.json()["items"] + rest.json()["items"]] == [
+        by_clerk.json()["id"], by_unit.json()["id"],
+    ]  # fmt: skip
+    assert rest.json()["next_cursor"] is None
     # the same file again is the one kept, with whoever filed it first
     same = await client.post(f"{url}/attachments", files=letter, headers=as_("account"))
     assert (same.status_code, same.json()["id"]) == (200, by_clerk.json()["id"])

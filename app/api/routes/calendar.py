@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Response
+from fastapi import Depends, Header, Path, Query, Response
 
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, require
 from app.api.routing import api_router
@@ -18,9 +18,16 @@ from app.calendar.errors import (
     CalendarYearMissing,
     NoticeUnreadable,
 )
+from app.calendar.preconditions import (
+    CalendarIfMatchRequired,
+    CalendarYearChanged,
+    CalendarYearExists,
+    CalendarYearNotLoadedYet,
+    Precondition,
+)
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import DoesNotExist, StaleEtag, problems
+from app.core.errors import DoesNotExist, problems
 from app.models.base import Page
 from app.models.calendar import (
     FIRST_YEAR,
@@ -81,7 +88,8 @@ async def count_working_days(
     summary="查看某年工作日历 / Read a year's calendar",
     description="The year's official days off (weekends inside a holiday included) and make-up "
     "workdays, as the State Council notice publishes them. 404 naming the year when it is not "
-    "loaded. The `ETag` header may be sent back in `If-Match` when replacing the year.",
+    "loaded. The `ETag` header is what `PUT /calendar/{year}` needs in `If-Match` to replace "
+    "the year.",
     responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_calendar_year(
@@ -100,15 +108,23 @@ async def get_calendar_year(
     "not covered yet). Refused with a 422 naming the field and index: a date outside the year, "
     "a date listed twice, a date both off and worked, a make-up workday that is not a Saturday "
     "or Sunday. Days off on weekends are accepted: notices list the weekends inside a holiday. "
-    "`If-Match` is optional (412 when stale). Changing the days of a year a stored deadline was "
-    "counted on (an evaluation's `representation_deadline` in that year) is a 409 "
+    "Replacing a year already loaded needs `If-Match` with the `ETag` of `GET "
+    "/calendar/{year}` (428 `calendar-if-match-required` without it, 412 "
+    "`calendar-year-changed` when stale). Loading a year not loaded yet needs no precondition; "
+    "send `If-None-Match: *` to load it only if it is still not loaded (412 "
+    "`calendar-year-exists` otherwise: another admin loaded it first); `If-Match` on a year not "
+    "loaded is a 412 `calendar-year-not-loaded-yet`. Changing the days of a year a stored "
+    "deadline was counted on (an evaluation's `representation_deadline` in that year) is a 409 "
     "`calendar-year-in-use` naming the deadlines. Audited with the old and new days.",
     responses=problems(
         *GUARDED,
         *WITH_BODY,
         CalendarDaysInvalid,
         CalendarYearInUse,
-        StaleEtag,
+        CalendarIfMatchRequired,
+        CalendarYearChanged,
+        CalendarYearExists,
+        CalendarYearNotLoadedYet,
         CalendarLoadedConcurrently,
     ),
 )
@@ -119,11 +135,22 @@ async def load_calendar_year(
     session: SessionDep,
     actor: Writer,
     if_match: IfMatch = None,
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            pattern=r"^\*$",
+            description="`*`: load the year only if it is not loaded yet (412 if it is)",
+        ),
+    ] = None,
 ) -> CalendarYearPublic:
     """仅管理员。以通知所列日期替换该年的放假日和调休上班日（尚未覆盖的年份即新建）。已据以计算
     过期限的年份，其日期不得改变（409）。"""
     calendar_year = await working_days.load_year(
-        session=session, year=year, data=data, actor=actor, if_match=if_match
+        session=session,
+        year=year,
+        data=data,
+        actor=actor,
+        precondition=Precondition(if_match=if_match, if_none_match=if_none_match),
     )
     response.headers["ETag"] = working_days.etag(calendar_year)
     return calendar_year

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 
 from app.accounts import clients
 from app.accounts.errors import ClientAlreadyRevoked, ScopeNotForSource
@@ -14,6 +14,8 @@ from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import DoesNotExist, problems
+from app.core.pagination import CursorInvalid
+from app.models.base import Page
 from app.models.client import ApiClientCreate, ApiClientPublic, ApiClientWithKey
 
 router = api_router(prefix="/clients", tags=["clients"], responses=problems(*GUARDED))
@@ -41,12 +43,20 @@ async def create_client(
 @router.get(
     "",
     summary="机器客户端列表 / List machine clients",
+    response_model=Page[ApiClientPublic],
     description="Every client ever created, revoked ones included, oldest first; keys are "
-    "never shown again, only their prefix.",
+    "never shown again, only their prefix. Pass `next_cursor` back as `cursor`.",
+    responses=problems(*GUARDED, CursorInvalid),
 )
-async def list_clients(session: SessionDep, actor: Admin) -> list[ApiClientPublic]:
+async def list_clients(
+    session: SessionDep,
+    actor: Admin,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[ApiClientPublic]:
     """仅管理员。所有客户端（含已吊销的），按创建先后；密钥不再显示，只显示前缀。"""
-    return [ApiClientPublic.model_validate(c) for c in await clients.list_(session=session)]
+    rows, next_cursor = await clients.list_(session=session, limit=limit, cursor=cursor)
+    return Page(items=[ApiClientPublic.model_validate(c) for c in rows], next_cursor=next_cursor)
 
 
 @router.post(

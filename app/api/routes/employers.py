@@ -22,12 +22,14 @@ from app.employers.errors import (
 )
 from app.models.base import Page
 from app.models.employer import (
+    INDUSTRY_PATTERN,
     EmployerCreate,
     EmployerPublic,
     EmployerStatus,
     EmployerUpdate,
     SubjectType,
 )
+from app.models.rule_set import Grade
 
 router = api_router(prefix="/employers", tags=["employers"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.employers_read))]
@@ -77,8 +79,12 @@ async def create_employer(
     summary="查询用人单位 / Search employers",
     response_model=Page[EmployerPublic],
     description="`uscc` matches exactly (after normalisation); `q` matches a name fragment or a "
-    "USCC prefix. Ordered by name; pass `next_cursor` back as `cursor`. An employer account "
-    "sees only itself.",
+    "USCC prefix. `grade` (A/B/C) is the grade in force, as the credit profile shows it: the "
+    "latest final grade (a pending C notice is not in force; the final grade it would replace "
+    "stays in force until it is decided); an employer with no grade in force matches no "
+    "`grade`. `industry_code` is a GB/T 4754 code at any level and matches it and every code "
+    "below it (`E` all of construction, `E47` division 47, `E4720` that class). Ordered by "
+    "name; pass `next_cursor` back as `cursor`. An employer account sees only itself.",
     responses=problems(*GUARDED, EmployerAccountUnbound, CursorInvalid),
 )
 async def list_employers(
@@ -90,6 +96,15 @@ async def list_employers(
     town: Annotated[str | None, Query(max_length=50)] = None,
     subject_type: SubjectType | None = None,
     status: EmployerStatus | None = None,
+    grade: Annotated[Grade | None, Query(description="the grade in force")] = None,
+    industry_code: Annotated[
+        str | None,
+        Query(
+            pattern=INDUSTRY_PATTERN,
+            description="GB/T 4754 code or a level of it: section letter, then 2, 3 or 4 digits",
+            examples=["E47"],
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[EmployerPublic]:
@@ -103,6 +118,8 @@ async def list_employers(
         town=town,
         subject_type=subject_type,
         status=status,
+        grade=grade,
+        industry_code=industry_code,
         limit=limit,
         cursor=cursor,
     )

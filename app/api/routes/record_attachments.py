@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, File, Response, UploadFile
+from fastapi import Depends, File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from app.api.deps import GUARDED, WITH_BODY, SessionDep, SettingsDep, require
@@ -13,6 +13,7 @@ from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import DoesNotExist, problems
+from app.models.base import Page
 from app.models.record_attachment import RecordAttachmentPublic
 from app.records import attachments as record_attachments
 from app.records.errors import (
@@ -83,14 +84,23 @@ async def add_attachment(
 @router.get(
     "/{record_id}/attachments",
     summary="信用记录的证据材料列表 / List evidence",
-    description="Bureau staff only: evidence can name complainants and workers (Art 8).",
+    response_model=Page[RecordAttachmentPublic],
+    description="Bureau staff only: evidence can name complainants and workers (Art 8). In "
+    "the order uploaded; pass `next_cursor` back as `cursor`.",
 )
 async def list_attachments(
-    record_id: uuid.UUID, session: SessionDep, actor: Reader
-) -> list[RecordAttachmentPublic]:
+    record_id: uuid.UUID,
+    session: SessionDep,
+    actor: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[RecordAttachmentPublic]:
     """仅限本局工作人员：证据材料可能涉及投诉人和劳动者（第八条）。"""
-    rows = await record_attachments.list_(session=session, record_id=record_id, actor=actor)
-    return [RecordAttachmentPublic.model_validate(a) for a in rows]
+    rows, next_cursor = await record_attachments.list_(
+        session=session, record_id=record_id, actor=actor, limit=limit, cursor=cursor
+    )
+    items = [RecordAttachmentPublic.model_validate(a) for a in rows]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(

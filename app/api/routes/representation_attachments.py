@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, File, Response, UploadFile
+from fastapi import Depends, File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
@@ -21,6 +21,7 @@ from app.evaluations.problems import (
     RepresentationAttachmentNotFound,
     RepresentationFileMissing,
 )
+from app.models.base import Page
 from app.models.representation_attachment import RepresentationAttachmentPublic
 from app.records.errors import AttachmentContentMismatch, AttachmentTooLarge, AttachmentTypeRefused
 
@@ -83,19 +84,26 @@ async def add_representation_attachment(
 @router.get(
     "/{evaluation_id}/representations/attachments",
     summary="陈述申辩的证据材料列表 / List a representation's evidence",
+    response_model=Page[RepresentationAttachmentPublic],
     description="Whoever may read the evaluation (its employer, staff), in the order filed, "
-    "each with its filer (`filed_by`; bureau staff unnamed to an employer account).",
+    "each with its filer (`filed_by`; bureau staff unnamed to an employer account). Pass "
+    "`next_cursor` back as `cursor`.",
 )
 async def list_representation_attachments(
-    evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
-) -> list[RepresentationAttachmentPublic]:
+    evaluation_id: uuid.UUID,
+    session: SessionDep,
+    actor: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[RepresentationAttachmentPublic]:
     """可查看该评价的人（本用人单位、工作人员）均可查看。"""
-    rows = await representation_attachments.list_(
-        session=session, evaluation_id=evaluation_id, actor=actor
+    rows, next_cursor = await representation_attachments.list_(
+        session=session, evaluation_id=evaluation_id, actor=actor, limit=limit, cursor=cursor
     )
-    return await representation_attachments.to_public(
+    items = await representation_attachments.to_public(
         session=session, attachments=rows, actor=actor
     )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Response
+from fastapi import Depends, Path, Query, Response
 
-from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import DoesNotExist, problems
+from app.core.pagination import CursorInvalid
 from app.grading import rule_sets
-from app.grading.errors import RuleSetInUse, RuleSetInvalid, RuleSetOverlap
+from app.grading.errors import (
+    RuleSetChanged,
+    RuleSetIfMatchRequired,
+    RuleSetInUse,
+    RuleSetInvalid,
+    RuleSetOverlap,
+)
+from app.models.base import Page
 from app.models.rule_set import RuleSetCreate, RuleSetPublic, RuleSetUpdate
 
 router = api_router(prefix="/rule-sets", tags=["grading"], responses=problems(*GUARDED))
@@ -25,12 +33,20 @@ Admin = Annotated[Actor, Depends(require(Permission.rule_sets_write))]
 @router.get(
     "",
     summary="评价规则集版本列表 / List rule set versions",
-    description="Oldest version first.",
+    response_model=Page[RuleSetPublic],
+    description="Oldest version first; pass `next_cursor` back as `cursor`.",
+    responses=problems(*GUARDED, CursorInvalid),
 )
-async def list_rule_sets(session: SessionDep, actor: Reader) -> list[RuleSetPublic]:
+async def list_rule_sets(
+    session: SessionDep,
+    actor: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[RuleSetPublic]:
     """按版本从旧到新。"""
-    found = await rule_sets.list_(session=session)
-    return [await rule_sets.to_public(session=session, rule_set=r) for r in found]
+    found, next_cursor = await rule_sets.list_(session=session, limit=limit, cursor=cursor)
+    items = [await rule_sets.to_public(session=session, rule_set=r) for r in found]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -59,6 +75,7 @@ async def create_rule_set(
     自 `effective_from`（不早于今日）起施行。"""
     rule_set = await rule_sets.create(session=session, data=data, actor=actor, clock=clock)
     response.headers["Location"] = f"/api/v1/rule-sets/{rule_set.version}"
+    response.headers["ETag"] = rule_sets.etag(rule_set)
     return await rule_sets.to_public(session=session, rule_set=rule_set)
 
 
@@ -66,12 +83,16 @@ async def create_rule_set(
     "/{version}",
     summary="查看评价规则集版本 / Read a rule set version",
     description="Its parameters and rules, and `in_use`: once an evaluation was made with it, "
-    "it is frozen (only superseded by a newer version).",
+    "it is frozen (only superseded by a newer version). The `ETag` header is what PATCH needs "
+    "in `If-Match`.",
     responses=problems(*GUARDED, DoesNotExist),
 )
-async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> RuleSetPublic:
+async def get_rule_set(
+    version: Version, response: Response, session: SessionDep, actor: Reader
+) -> RuleSetPublic:
     """参数和规则，及 `in_use`：一经用于评价即冻结，只能由新版本取代。"""
     rule_set = await rule_sets.get(session=session, version=version)
+    response.headers["ETag"] = rule_sets.etag(rule_set)
     return await rule_sets.to_public(session=session, rule_set=rule_set)
 
 
@@ -79,20 +100,33 @@ async def get_rule_set(version: Version, session: SessionDep, actor: Reader) -> 
     "/{version}",
     summary="修改未使用的评价规则集版本 / Edit an unused rule set version",
     description="Only while no evaluation was made with it (409 once `in_use`: add a new "
-    "version instead). Same checks as creating one.",
+    "version instead). Same checks as creating one. With `If-Match: <ETag>` of `GET "
+    "/rule-sets/{version}` (428 `rule-set-if-match-required` without it, 412 "
+    "`rule-set-changed` when stale: edited, or closed by a newer version, since it was read). "
+    "The answer's `ETag` is the version's new one.",
     responses=problems(
-        *GUARDED, *WITH_BODY, DoesNotExist, RuleSetInUse, RuleSetInvalid, RuleSetOverlap
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        RuleSetInUse,
+        RuleSetInvalid,
+        RuleSetOverlap,
+        RuleSetIfMatchRequired,
+        RuleSetChanged,
     ),
 )
 async def update_rule_set(
     version: Version,
     data: RuleSetUpdate,
+    response: Response,
     session: SessionDep,
     clock: ClockDep,
     actor: Admin,
+    if_match: IfMatch = None,
 ) -> RuleSetPublic:
     """仅在尚无评价使用该版本时可改（否则 409，请新增版本）。"""
     rule_set = await rule_sets.update(
-        session=session, version=version, data=data, actor=actor, clock=clock
+        session=session, version=version, data=data, if_match=if_match, actor=actor, clock=clock
     )
+    response.headers["ETag"] = rule_sets.etag(rule_set)
     return await rule_sets.to_public(session=session, rule_set=rule_set)

@@ -5,11 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 
 from app.accounts import users
-from app.accounts.errors import AccountEmployerUnknown, EmployerAccountBinding, UsernameTaken
-from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, require
+from app.accounts.errors import (
+    AccountChanged,
+    AccountEmployerUnknown,
+    AccountIfMatchRequired,
+    EmployerAccountBinding,
+    UsernameTaken,
+)
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -49,26 +55,38 @@ async def list_users(
     description="An employer account must name its employer (`employer_id`); staff must not.",
     responses=problems(*GUARDED, *WITH_BODY, UsernameTaken, AccountEmployerUnknown),
 )
-async def create_user(data: UserCreate, session: SessionDep, actor: Admin) -> UserPublic:
+async def create_user(
+    data: UserCreate, response: Response, session: SessionDep, actor: Admin
+) -> UserPublic:
     """仅管理员。用人单位账号须指定所属用人单位，工作人员账号不得指定。"""
-    return UserPublic.model_validate(await users.create(session=session, data=data, actor=actor))
+    user = await users.create(session=session, data=data, actor=actor)
+    response.headers["ETag"] = users.etag(user)
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    return UserPublic.model_validate(user)
 
 
 @router.get(
     "/{user_id}",
     summary="查看账号 / Read an account",
-    description="One staff or employer account, with its role and whether it is active.",
+    description="One staff or employer account, with its role and whether it is active. The "
+    "`ETag` header is what PATCH needs in `If-Match`.",
     responses=problems(*GUARDED, DoesNotExist),
 )
-async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> UserPublic:
+async def get_user(
+    user_id: uuid.UUID, response: Response, session: SessionDep, actor: Admin
+) -> UserPublic:
     """仅管理员。一个工作人员或用人单位账号，及其角色和是否启用。"""
-    return UserPublic.model_validate(await users.get(session=session, user_id=user_id))
+    user = await users.get(session=session, user_id=user_id)
+    response.headers["ETag"] = users.etag(user)
+    return UserPublic.model_validate(user)
 
 
 @router.patch(
     "/{user_id}",
     summary="修改账号 / Change an account",
-    description="Rename, change role, disable (`is_active: false`) or reset the password.",
+    description="Rename, change role, disable (`is_active: false`) or reset the password, with "
+    "`If-Match: <ETag>` of `GET /users/{id}` (428 `account-if-match-required` without it, 412 "
+    "`account-changed` when stale). The answer's `ETag` is the account's new one.",
     responses=problems(
         *GUARDED,
         *WITH_BODY,
@@ -76,11 +94,22 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, actor: Admin) -> Use
         NullNotAllowed,
         EmployerAccountBinding,
         AccountEmployerUnknown,
+        AccountIfMatchRequired,
+        AccountChanged,
     ),
 )
 async def update_user(
-    user_id: uuid.UUID, data: UserUpdate, session: SessionDep, clock: ClockDep, actor: Admin
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    response: Response,
+    session: SessionDep,
+    clock: ClockDep,
+    actor: Admin,
+    if_match: IfMatch = None,
 ) -> UserPublic:
     """仅管理员。改名、改角色、停用（`is_active: false`）或重置密码。"""
-    user = await users.update(session=session, user_id=user_id, data=data, actor=actor, clock=clock)
+    user = await users.update(
+        session=session, user_id=user_id, data=data, if_match=if_match, actor=actor, clock=clock
+    )
+    response.headers["ETag"] = users.etag(user)
     return UserPublic.model_validate(user)

@@ -7,6 +7,7 @@ from app.api.routing import api_router
 from app.core.errors import InvalidRequest, NotFound, problems
 from app.core.i18n import Text
 from app.models import vocabulary
+from app.models.base import Page
 from app.models.vocabulary import Vocabulary
 
 router = api_router(prefix="/vocabularies", tags=["vocabularies"])
@@ -43,12 +44,13 @@ class VocabularyNotFound(NotFound):
     description="Each enum of the API as `{name, values: [{code, zh, en}]}`: the code the API "
     "takes and answers, its Chinese and its English label; vocabularies in name order, values "
     "in the enum's order. The same labels are in each enum's OpenAPI schema (`description`, "
-    "`x-enum-descriptions`). Public: no sign-in needed.",
+    "`x-enum-descriptions`). Public: no sign-in needed. One page holds them all "
+    "(`next_cursor` is null), in the shape of every list.",
     responses=problems(InvalidRequest),
 )
-async def list_vocabularies() -> list[Vocabulary]:
+async def list_vocabularies() -> Page[Vocabulary]:
     """全部词表：每个枚举的代码及其中文、英文名称，按词表名称排序。"""
-    return vocabulary.vocabularies()
+    return Page(items=vocabulary.vocabularies(), next_cursor=None)
 
 
 @router.get(

@@ -1,0 +1,117 @@
+"""The preconditions of loading a year over HTTP (PUT /calendar/{year}): replacing a loaded
+year names the ETag it was read at (`If-Match`, 428 without it, 412 when stale); loading a
+year not loaded yet needs none, and may say it must not exist yet (`If-None-Match: *`, 412 if
+it does). If-Match on a year not loaded is a 412 too: there is nothing it can match."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.errors import PreconditionFailed, PreconditionRequired
+from app.core.i18n import Text
+
+
+@dataclass(frozen=True)
+class Precondition:
+    if_match: str | None = None
+    if_none_match: str | None = None  # only "*" (the route refuses anything else)
+
+    def check(self, year: int, etag: str | None) -> None:
+        """`etag`: the loaded year's, None when the year is not loaded."""
+        if etag is None:
+            if self.if_match is not None:
+                raise CalendarYearNotLoadedYet(year)
+            return
+        if self.if_none_match is not None:
+            raise CalendarYearExists(year, etag)
+        if self.if_match is None:
+            raise CalendarIfMatchRequired(year, etag)
+        if self.if_match.removeprefix("W/") != etag:
+            raise CalendarYearChanged(year, etag)
+
+
+class CalendarIfMatchRequired(PreconditionRequired):
+    slug = "calendar-if-match-required"
+    title = Text("缺少 If-Match", "If-Match required")
+    about = Text(
+        "替换已载入年份的工作日历须带上读取时的 ETag，以免覆盖他人的修改。",
+        "Replacing a year already loaded names the ETag it was read at, so no one's load is lost.",
+    )
+    remedy = Text(
+        "读取该年（GET /api/v1/calendar/{year}），在 If-Match 请求头中发送其 ETag。",
+        "Read the year (GET /api/v1/calendar/{year}) and send its ETag in the If-Match header.",
+    )
+
+    def __init__(self, year: int, etag: str) -> None:
+        super().__init__(
+            Text(
+                f"{year}年的工作日历已载入（ETag {etag}）；替换时请在 If-Match 中发送所读取的 ETag",
+                f"calendar {year} is loaded (ETag {etag}): send If-Match with the ETag you read "
+                "to replace it",
+            ),
+            year=year,
+        )
+
+
+class CalendarYearChanged(PreconditionFailed):
+    slug = "calendar-year-changed"
+    title = Text("工作日历已被修改", "Calendar year changed")
+    about = Text(
+        "If-Match 中的 ETag 不是该年工作日历的当前 ETag：读取之后它已被修改。",
+        "The ETag in If-Match is not the year's current one: it changed since it was read.",
+    )
+    remedy = Text("重新读取该年后再替换。", "Read the year again and retry.")
+
+    def __init__(self, year: int, etag: str) -> None:
+        super().__init__(
+            Text(
+                f"{year}年的工作日历在读取后已被修改（当前 ETag {etag}）；请重新读取后再试",
+                f"calendar {year} changed since you read it (now ETag {etag}); reload and retry",
+            ),
+            year=year,
+        )
+
+
+class CalendarYearNotLoadedYet(PreconditionFailed):
+    slug = "calendar-year-not-loaded-yet"
+    title = Text("该年尚未载入", "Year not loaded yet")
+    about = Text(
+        "If-Match 要求替换已有的年份，但该年尚未载入。",
+        "If-Match asks to replace a year that is not loaded yet.",
+    )
+    remedy = Text(
+        "载入新的年份时不要发送 If-Match（可发送 If-None-Match: *）。",
+        "To load a new year send no If-Match (If-None-Match: * may be sent).",
+    )
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            Text(
+                f"{year}年的工作日历尚未载入：载入时不要发送 If-Match",
+                f"calendar {year} is not loaded: send no If-Match to load it",
+            ),
+            year=year,
+        )
+
+
+class CalendarYearExists(PreconditionFailed):
+    slug = "calendar-year-exists"
+    title = Text("该年已载入", "Year loaded already")
+    about = Text(
+        "If-None-Match: * 要求只在该年尚未载入时载入，但该年已经载入。",
+        "If-None-Match: * asks to load the year only if it is not loaded, and it is.",
+    )
+    remedy = Text(
+        "读取该年，再以 If-Match 发送其 ETag 来替换。",
+        "Read the year and send its ETag in If-Match to replace it.",
+    )
+
+    def __init__(self, year: int, etag: str) -> None:
+        super().__init__(
+            Text(
+                f"{year}年的工作日历已载入（ETag {etag}）；替换时请在 If-Match 中发送其 ETag",
+                f"calendar {year} is loaded already (ETag {etag}): send If-Match with its ETag "
+                "to replace it",
+            ),
+            year=year,
+        )
