@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import pytest
 
@@ -12,7 +11,6 @@ from app.intake import reasons
 from app.models.credit_record import CreditRecordCreate
 from app.records import rules
 
-TODAY = date(2026, 11, 26)
 BASE = {
     "employer_id": uuid.uuid4(),
     "category": "dishonesty",
@@ -44,9 +42,9 @@ WRONG_CHECK = uscc.make("11141121" + uscc.organisation_code("01234567"))[:-1] + 
         ({"issuing_authority_uscc": WRONG_CHECK}, "作出决定机关统一社会信用代码校验位错误：应为"),
     ],
 )
-def test_each_content_rule_is_said_in_chinese(changes, says):
+def test_each_content_rule_is_said_in_chinese(changes, says, today):
     content = CreditRecordCreate.model_validate({**BASE, **changes})
-    [problem] = rules.problems(content, today=TODAY)
+    [problem] = rules.problems(content, today=today)  # the suite's pinned day
     text = reasons.of_rule(problem.loc[1:], problem.msg, problem.type, content)
     assert says in text.zh, text
     assert "有误" not in text.zh  # not the fallback that quotes the English
