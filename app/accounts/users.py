@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from app.accounts import auth
 from app.accounts.errors import (
-    AccountChanged,
     AccountEmployerUnknown,
-    AccountIfMatchRequired,
     EmployerAccountBinding,
     UsernameTaken,
+    account_changed,
+    account_if_match_required,
 )
 from app.audit import service as audit
 from app.core import pagination
@@ -111,9 +111,9 @@ async def update(
     """Only with the ETag of the account as it was read (If-Match)."""
     user = await get(session=session, user_id=user_id, for_update=True)
     if if_match is None:
-        raise AccountIfMatchRequired()
+        raise account_if_match_required()
     if if_match.removeprefix("W/") != etag(user):
-        raise AccountChanged(etag(user))
+        raise account_changed(etag(user))
     before = {k: getattr(user, k) for k in _AUDITED}
     values = data.model_dump(exclude_unset=True)
     password = values.pop("password", None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.errors import PreconditionFailed, PreconditionRequired
+from app.core.errors import IfMatchRequired, PreconditionFailed, StaleEtag
 from app.core.i18n import Text
 
 
@@ -25,51 +25,30 @@ class Precondition:
         if self.if_none_match is not None:
             raise CalendarYearExists(year, etag)
         if self.if_match is None:
-            raise CalendarIfMatchRequired(year, etag)
+            raise _if_match_required(year, etag)
         if self.if_match.removeprefix("W/") != etag:
-            raise CalendarYearChanged(year, etag)
+            raise _changed(year, etag)
 
 
-class CalendarIfMatchRequired(PreconditionRequired):
-    slug = "calendar-if-match-required"
-    title = Text("缺少 If-Match", "If-Match required")
-    about = Text(
-        "替换已载入年份的工作日历须带上读取时的 ETag，以免覆盖他人的修改。",
-        "Replacing a year already loaded names the ETag it was read at, so no one's load is lost.",
-    )
-    remedy = Text(
-        "读取该年（GET /api/v1/calendar/{year}），在 If-Match 请求头中发送其 ETag。",
-        "Read the year (GET /api/v1/calendar/{year}) and send its ETag in the If-Match header.",
+def _if_match_required(year: int, etag: str) -> IfMatchRequired:
+    return IfMatchRequired(
+        Text(
+            f"{year}年的工作日历已载入（ETag {etag}）；替换时请在 If-Match 中发送所读取的 ETag",
+            f"calendar {year} is loaded (ETag {etag}): send If-Match with the ETag you read "
+            "to replace it",
+        ),
+        year=year,
     )
 
-    def __init__(self, year: int, etag: str) -> None:
-        super().__init__(
-            Text(
-                f"{year}年的工作日历已载入（ETag {etag}）；替换时请在 If-Match 中发送所读取的 ETag",
-                f"calendar {year} is loaded (ETag {etag}): send If-Match with the ETag you read "
-                "to replace it",
-            ),
-            year=year,
-        )
 
-
-class CalendarYearChanged(PreconditionFailed):
-    slug = "calendar-year-changed"
-    title = Text("工作日历已被修改", "Calendar year changed")
-    about = Text(
-        "If-Match 中的 ETag 不是该年工作日历的当前 ETag：读取之后它已被修改。",
-        "The ETag in If-Match is not the year's current one: it changed since it was read.",
+def _changed(year: int, etag: str) -> StaleEtag:
+    return StaleEtag(
+        Text(
+            f"{year}年的工作日历在读取后已被修改（当前 ETag {etag}）；请重新读取后再试",
+            f"calendar {year} changed since you read it (now ETag {etag}); reload and retry",
+        ),
+        year=year,
     )
-    remedy = Text("重新读取该年后再替换。", "Read the year again and retry.")
-
-    def __init__(self, year: int, etag: str) -> None:
-        super().__init__(
-            Text(
-                f"{year}年的工作日历在读取后已被修改（当前 ETag {etag}）；请重新读取后再试",
-                f"calendar {year} changed since you read it (now ETag {etag}); reload and retry",
-            ),
-            year=year,
-        )
 
 
 class CalendarYearNotLoadedYet(PreconditionFailed):

@@ -21,11 +21,11 @@ from app.core.errors import DoesNotExist, FieldProblem
 from app.core.i18n import Text, say
 from app.grading.errors import (
     NoRuleSetInForce,
-    RuleSetChanged,
-    RuleSetIfMatchRequired,
     RuleSetInUse,
     RuleSetInvalid,
     RuleSetOverlap,
+    rule_set_changed,
+    rule_set_if_match_required,
 )
 from app.models.evaluation import Evaluation
 from app.models.rule_set import (
@@ -237,9 +237,9 @@ async def update(
     now = clock.now()
     rule_set = await get(session=session, version=version, for_update=True)
     if if_match is None:
-        raise RuleSetIfMatchRequired(version)
+        raise rule_set_if_match_required(version)
     if if_match.removeprefix("W/") != etag(rule_set):
-        raise RuleSetChanged(version, etag(rule_set))
+        raise rule_set_changed(version, etag(rule_set))
     if await in_use(session=session, version=version):
         raise RuleSetInUse(
             Text(

@@ -275,7 +275,7 @@ async def test_replacing_a_loaded_year_needs_if_match(client, headers_for) -> No
         "notice": "国办发明电〔2025〕7号",
     }
     problem = assert_problem(await client.put(f"{URL}/2026", json=load, headers=admin), 428)
-    assert problem["type"] == PROBLEMS + "calendar-if-match-required"
+    assert problem["type"] == PROBLEMS + "if-match-required"
     assert '"1"' in problem["detail"]
     create_only = {**admin, "If-None-Match": "*"}
     problem = assert_problem(await client.put(f"{URL}/2026", json=load, headers=create_only), 412)

@@ -158,13 +158,13 @@ async def test_an_edit_needs_the_etag_of_the_version_read(client, headers_for, t
     assert (await client.get(url, headers=admin)).headers["etag"] == etag
     edit = {"description": "征求意见稿"}
     missing = assert_problem(await client.patch(url, json=edit, headers=admin), 428)
-    assert missing["type"].endswith("/rule-set-if-match-required")
+    assert missing["type"].endswith("/if-match-required")
     edited = await client.patch(url, json=edit, headers={**admin, "If-Match": etag})
     assert edited.status_code == 200, edited.text
     assert edited.json()["description"] == "征求意见稿" and edited.headers["etag"] != etag
     stale = await client.patch(url, json={"description": "x"}, headers={**admin, "If-Match": etag})
     problem = assert_problem(stale, 412)
-    assert problem["type"].endswith("/rule-set-changed")
+    assert problem["type"].endswith("/stale-etag")
     assert edited.headers["etag"] in problem["detail"]
     # a newer version closing this one changes it too: what was read before is stale
     before = edited.headers["etag"]

@@ -177,14 +177,14 @@ async def test_a_change_needs_the_etag_of_the_account_read(client, admin, make_u
     read = await client.get(url, headers=admin)
     etag = read.headers["etag"]
     missing = assert_problem(await client.patch(url, json={"full_name": "甲"}, headers=admin), 428)
-    assert missing["type"].endswith("/account-if-match-required")
+    assert missing["type"].endswith("/if-match-required")
     changed = await client.patch(url, json={"full_name": "甲"}, headers={**admin, "If-Match": etag})
     assert changed.status_code == 200, changed.text
     assert changed.headers["etag"] != etag  # the answer carries the new one
     assert (await client.get(url, headers=admin)).headers["etag"] == changed.headers["etag"]
     stale = await client.patch(url, json={"full_name": "乙"}, headers={**admin, "If-Match": etag})
     problem = assert_problem(stale, 412)
-    assert problem["type"].endswith("/account-changed")
+    assert problem["type"].endswith("/stale-etag")
     assert changed.headers["etag"] in problem["detail"]
     again = {**admin, "If-Match": f"W/{changed.headers['etag']}"}  # a weak one compares too
     assert (await client.patch(url, json={"full_name": "乙"}, headers=again)).status_code == 200

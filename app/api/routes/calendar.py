@@ -19,15 +19,13 @@ from app.calendar.errors import (
     NoticeUnreadable,
 )
 from app.calendar.preconditions import (
-    CalendarIfMatchRequired,
-    CalendarYearChanged,
     CalendarYearExists,
     CalendarYearNotLoadedYet,
     Precondition,
 )
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import DoesNotExist, problems
+from app.core.errors import DoesNotExist, IfMatchRequired, StaleEtag, problems
 from app.models.base import Page
 from app.models.calendar import (
     FIRST_YEAR,
@@ -109,8 +107,8 @@ async def get_calendar_year(
     "a date listed twice, a date both off and worked, a make-up workday that is not a Saturday "
     "or Sunday. Days off on weekends are accepted: notices list the weekends inside a holiday. "
     "Replacing a year already loaded needs `If-Match` with the `ETag` of `GET "
-    "/calendar/{year}` (428 `calendar-if-match-required` without it, 412 "
-    "`calendar-year-changed` when stale). Loading a year not loaded yet needs no precondition; "
+    "/calendar/{year}` (428 `if-match-required` without it, 412 "
+    "`stale-etag` when stale). Loading a year not loaded yet needs no precondition; "
     "send `If-None-Match: *` to load it only if it is still not loaded (412 "
     "`calendar-year-exists` otherwise: another admin loaded it first); `If-Match` on a year not "
     "loaded is a 412 `calendar-year-not-loaded-yet`. Changing the days of a year a stored "
@@ -121,8 +119,8 @@ async def get_calendar_year(
         *WITH_BODY,
         CalendarDaysInvalid,
         CalendarYearInUse,
-        CalendarIfMatchRequired,
-        CalendarYearChanged,
+        IfMatchRequired,
+        StaleEtag,
         CalendarYearExists,
         CalendarYearNotLoadedYet,
         CalendarLoadedConcurrently,

@@ -10,12 +10,10 @@ from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, requ
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import DoesNotExist, problems
+from app.core.errors import DoesNotExist, IfMatchRequired, StaleEtag, problems
 from app.core.pagination import CursorInvalid
 from app.grading import rule_sets
 from app.grading.errors import (
-    RuleSetChanged,
-    RuleSetIfMatchRequired,
     RuleSetInUse,
     RuleSetInvalid,
     RuleSetOverlap,
@@ -101,8 +99,8 @@ async def get_rule_set(
     summary="修改未使用的评价规则集版本 / Edit an unused rule set version",
     description="Only while no evaluation was made with it (409 once `in_use`: add a new "
     "version instead). Same checks as creating one. With `If-Match: <ETag>` of `GET "
-    "/rule-sets/{version}` (428 `rule-set-if-match-required` without it, 412 "
-    "`rule-set-changed` when stale: edited, or closed by a newer version, since it was read). "
+    "/rule-sets/{version}` (428 `if-match-required` without it, 412 "
+    "`stale-etag` when stale: edited, or closed by a newer version, since it was read). "
     "The answer's `ETag` is the version's new one.",
     responses=problems(
         *GUARDED,
@@ -111,8 +109,8 @@ async def get_rule_set(
         RuleSetInUse,
         RuleSetInvalid,
         RuleSetOverlap,
-        RuleSetIfMatchRequired,
-        RuleSetChanged,
+        IfMatchRequired,
+        StaleEtag,
     ),
 )
 async def update_rule_set(

@@ -9,9 +9,7 @@ from fastapi import Depends, Query, Response
 
 from app.accounts import users
 from app.accounts.errors import (
-    AccountChanged,
     AccountEmployerUnknown,
-    AccountIfMatchRequired,
     EmployerAccountBinding,
     UsernameTaken,
 )
@@ -19,7 +17,7 @@ from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, requ
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
-from app.core.errors import DoesNotExist, NullNotAllowed, problems
+from app.core.errors import DoesNotExist, IfMatchRequired, NullNotAllowed, StaleEtag, problems
 from app.core.pagination import CursorInvalid
 from app.models.base import Page
 from app.models.user import Role, UserCreate, UserPublic, UserUpdate
@@ -85,8 +83,8 @@ async def get_user(
     "/{user_id}",
     summary="修改账号 / Change an account",
     description="Rename, change role, disable (`is_active: false`) or reset the password, with "
-    "`If-Match: <ETag>` of `GET /users/{id}` (428 `account-if-match-required` without it, 412 "
-    "`account-changed` when stale). The answer's `ETag` is the account's new one.",
+    "`If-Match: <ETag>` of `GET /users/{id}` (428 `if-match-required` without it, 412 "
+    "`stale-etag` when stale). The answer's `ETag` is the account's new one.",
     responses=problems(
         *GUARDED,
         *WITH_BODY,
@@ -94,8 +92,8 @@ async def get_user(
         NullNotAllowed,
         EmployerAccountBinding,
         AccountEmployerUnknown,
-        AccountIfMatchRequired,
-        AccountChanged,
+        IfMatchRequired,
+        StaleEtag,
     ),
 )
 async def update_user(
