@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from app.core.errors import (
     Conflict,
-    IfMatchRequired,
     InvalidField,
-    StaleEtag,
     TooManyRequests,
     Unauthorized,
 )
@@ -178,24 +176,4 @@ class ClientAlreadyRevoked(Conflict):
     remedy = Text(
         "无需再做；这个系统需要接入时，新建一个客户端。",
         "Nothing to do; create a new client when the system needs access again.",
-    )
-
-
-def account_if_match_required() -> IfMatchRequired:
-    """428 `if-match-required`, said of an account."""
-    return IfMatchRequired(
-        Text(
-            "请在 If-Match 中发送所读取账户的 ETag（GET /api/v1/users/{id}）",
-            "send If-Match with the ETag of the account you read (GET /api/v1/users/{id})",
-        )
-    )
-
-
-def account_changed(etag: str) -> StaleEtag:
-    """412 `stale-etag`, said of an account."""
-    return StaleEtag(
-        Text(
-            f"账户在读取后已被修改（当前 ETag {etag}）；请重新读取后再试",
-            f"account changed since you read it (now ETag {etag}); reload and retry",
-        )
     )

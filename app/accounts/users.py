@@ -13,14 +13,12 @@ from app.accounts.errors import (
     AccountEmployerUnknown,
     EmployerAccountBinding,
     UsernameTaken,
-    account_changed,
-    account_if_match_required,
 )
 from app.audit import service as audit
 from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
-from app.core.errors import DoesNotExist, NullNotAllowed
+from app.core.errors import DoesNotExist, NullNotAllowed, check_if_match
 from app.core.i18n import Text
 from app.models.employer import Employer
 from app.models.user import Role, User, UserCreate, UserUpdate
@@ -110,10 +108,7 @@ async def update(
 ) -> User:
     """Only with the ETag of the account as it was read (If-Match)."""
     user = await get(session=session, user_id=user_id, for_update=True)
-    if if_match is None:
-        raise account_if_match_required()
-    if if_match.removeprefix("W/") != etag(user):
-        raise account_changed(etag(user))
+    check_if_match(if_match, etag(user), Text("账号", "account"))
     before = {k: getattr(user, k) for k in _AUDITED}
     values = data.model_dump(exclude_unset=True)
     password = values.pop("password", None)

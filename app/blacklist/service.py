@@ -37,7 +37,7 @@ from app.core import personal_data
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.errors import FieldProblem, IfMatchRequired, StaleEtag
+from app.core.errors import FieldProblem, check_if_match
 from app.core.i18n import Text, say
 from app.models.blacklist import (
     BlacklistEntry,
@@ -237,20 +237,7 @@ async def update(
     """Record the arrears paid and the written credit commitment (the early-removal facts)."""
     entry = await _locked(session, entry_id)
     _must_be_listed(entry, Text("登记支付或信用承诺", "updated"))
-    if if_match is None:
-        raise IfMatchRequired(
-            Text(
-                "请在 If-Match 中发送所读取名单记录的 ETag",
-                "send If-Match with the ETag of the listing you read",
-            )
-        )
-    if if_match.removeprefix("W/") != etag(entry):
-        raise StaleEtag(
-            Text(
-                f"名单记录在读取后已被修改（当前 ETag {etag(entry)}）；请重新读取后再试",
-                f"listing changed since you read it (now ETag {etag(entry)}); reload and retry",
-            )
-        )
+    check_if_match(if_match, etag(entry), Text("名单记录", "listing"))
     values = data.model_dump(exclude_unset=True)
     found = rules.update_problems(entry, values, today=clock.today())
     if found:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.errors import IfMatchRequired, PreconditionFailed, StaleEtag
+from app.core.errors import PreconditionFailed, check_if_match
 from app.core.i18n import Text
 
 
@@ -24,31 +24,9 @@ class Precondition:
             return
         if self.if_none_match is not None:
             raise CalendarYearExists(year, etag)
-        if self.if_match is None:
-            raise _if_match_required(year, etag)
-        if self.if_match.removeprefix("W/") != etag:
-            raise _changed(year, etag)
-
-
-def _if_match_required(year: int, etag: str) -> IfMatchRequired:
-    return IfMatchRequired(
-        Text(
-            f"{year}年的工作日历已载入（ETag {etag}）；替换时请在 If-Match 中发送所读取的 ETag",
-            f"calendar {year} is loaded (ETag {etag}): send If-Match with the ETag you read "
-            "to replace it",
-        ),
-        year=year,
-    )
-
-
-def _changed(year: int, etag: str) -> StaleEtag:
-    return StaleEtag(
-        Text(
-            f"{year}年的工作日历在读取后已被修改（当前 ETag {etag}）；请重新读取后再试",
-            f"calendar {year} changed since you read it (now ETag {etag}); reload and retry",
-        ),
-        year=year,
-    )
+        check_if_match(
+            self.if_match, etag, Text(f"{year}年的工作日历", f"calendar {year}"), year=year
+        )
 
 
 class CalendarYearNotLoadedYet(PreconditionFailed):

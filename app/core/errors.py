@@ -259,6 +259,28 @@ class StaleEtag(PreconditionFailed):
     )
 
 
+def check_if_match(if_match: str | None, current: str, thing: Text, **extra: Any) -> None:
+    """An update's precondition: 428 `if-match-required` without If-Match, 412 `stale-etag`
+    when it is not the `current` ETag (a weak `W/` tag compares too). `thing` names what was
+    read, e.g. Text("用人单位", "employer")."""
+    if if_match is None:
+        raise IfMatchRequired(
+            Text(
+                f"请在 If-Match 中发送你读到的{thing.zh}的 ETag",
+                f"send If-Match with the ETag of the {thing.en} you read",
+            ),
+            **extra,
+        )
+    if if_match.removeprefix("W/") != current:
+        raise StaleEtag(
+            Text(
+                f"{thing.zh}在你读取后被修改过（现在的 ETag 是 {current}）；请重新读取后再试",
+                f"{thing.en} changed since you read it (now ETag {current}); reload and retry",
+            ),
+            **extra,
+        )
+
+
 class NullNotAllowed(InvalidField):
     slug = "null-not-allowed"
     title = Text("字段不能为空值", "Field cannot be null")

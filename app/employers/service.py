@@ -18,10 +18,9 @@ from app.core.config import Settings
 from app.core.errors import (
     DoesNotExist,
     FieldProblem,
-    IfMatchRequired,
     InvalidField,
     NullNotAllowed,
-    StaleEtag,
+    check_if_match,
 )
 from app.core.i18n import Text, say
 from app.employers import grades, uscc
@@ -248,20 +247,7 @@ async def update(
         raise DoesNotExist(
             Text(f"用人单位 {employer_id} 不存在", f"employer {employer_id} does not exist")
         )
-    if if_match is None:
-        raise IfMatchRequired(
-            Text(
-                "请在 If-Match 中发送你读到的用人单位的 ETag",
-                "send If-Match with the ETag of the employer you read",
-            )
-        )
-    if if_match.removeprefix("W/") != etag(employer):
-        raise StaleEtag(
-            Text(
-                f"用人单位在你读取后被修改过（现在的 ETag 是 {etag(employer)}）；请重新读取后再试",
-                f"employer changed since you read it (now ETag {etag(employer)}); reload and retry",
-            )
-        )
+    check_if_match(if_match, etag(employer), Text("用人单位", "employer"))
     values = data.model_dump(exclude_unset=True)
     for key in sorted(_REQUIRED & values.keys()):
         if values[key] is None:

@@ -9,9 +9,7 @@ from typing import Any
 from app.core.errors import (
     Conflict,
     FieldProblem,
-    IfMatchRequired,
     InvalidField,
-    StaleEtag,
 )
 from app.core.i18n import Text, say
 
@@ -170,30 +168,4 @@ class CycleBeingGraded(Conflict):
     remedy = Text(
         "等回答中 run_id 指出的批次结束（GET /api/v1/grading-runs/{id}）。",
         "Wait for the run the answer's run_id names to finish (GET /api/v1/grading-runs/{id}).",
-    )
-
-
-def rule_set_if_match_required(version: int) -> IfMatchRequired:
-    """428 `if-match-required`, said of a rule set version."""
-    return IfMatchRequired(
-        Text(
-            f"请在 If-Match 中发送所读取的评价规则第{version}版的 ETag"
-            f"（GET /api/v1/rule-sets/{version}）",
-            f"send If-Match with the ETag of rule set version {version} as you read it "
-            f"(GET /api/v1/rule-sets/{version})",
-        ),
-        version=version,
-    )
-
-
-def rule_set_changed(version: int, etag: str) -> StaleEtag:
-    """412 `stale-etag`, said of a rule set version (edited, or closed by a newer one)."""
-    return StaleEtag(
-        Text(
-            f"评价规则第{version}版在读取后已被修改或被新版本截止（当前 ETag {etag}）；"
-            "请重新读取后再试",
-            f"rule set version {version} changed since you read it, edited or closed by a newer "
-            f"version (now ETag {etag}); reload and retry",
-        ),
-        version=version,
     )

@@ -17,15 +17,13 @@ from app.audit import service as audit
 from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
-from app.core.errors import DoesNotExist, FieldProblem
+from app.core.errors import DoesNotExist, FieldProblem, check_if_match
 from app.core.i18n import Text, say
 from app.grading.errors import (
     NoRuleSetInForce,
     RuleSetInUse,
     RuleSetInvalid,
     RuleSetOverlap,
-    rule_set_changed,
-    rule_set_if_match_required,
 )
 from app.models.evaluation import Evaluation
 from app.models.rule_set import (
@@ -236,10 +234,10 @@ async def update(
     """Only with the ETag of the version as it was read (If-Match)."""
     now = clock.now()
     rule_set = await get(session=session, version=version, for_update=True)
-    if if_match is None:
-        raise rule_set_if_match_required(version)
-    if if_match.removeprefix("W/") != etag(rule_set):
-        raise rule_set_changed(version, etag(rule_set))
+    check_if_match(
+        if_match, etag(rule_set), Text(f"评价规则第{version}版", f"rule set version {version}"),
+        version=version,
+    )  # fmt: skip
     if await in_use(session=session, version=version):
         raise RuleSetInUse(
             Text(

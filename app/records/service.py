@@ -22,7 +22,7 @@ from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.db import bulk_insert
-from app.core.errors import DoesNotExist, FieldProblem, IfMatchRequired, StaleEtag
+from app.core.errors import DoesNotExist, FieldProblem, check_if_match
 from app.core.i18n import Text, say
 from app.models.credit_record import (
     CreditRecord,
@@ -261,20 +261,7 @@ async def update(
             ),
             reason="collector",
         )
-    if if_match is None:
-        raise IfMatchRequired(
-            Text(
-                "请在 If-Match 中发送你读到的记录的 ETag",
-                "send If-Match with the ETag of the record you read",
-            )
-        )
-    if if_match.removeprefix("W/") != etag(record):
-        raise StaleEtag(
-            Text(
-                f"记录在你读取后被修改过（现在的 ETag 是 {etag(record)}）；请重新读取后再试",
-                f"record changed since you read it (now ETag {etag(record)}); reload and retry",
-            )
-        )
+    check_if_match(if_match, etag(record), Text("信用记录", "record"))
     merged = _merged(record, data)
     if record.supersedes_id is not None and merged.employer_id != record.employer_id:
         raise CorrectionChangesEmployer(record.supersedes_id)  # a draft correction

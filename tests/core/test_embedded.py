@@ -40,6 +40,9 @@ def use(data_dir: Path, then: str) -> subprocess.Popen[str]:
     assert process.stdout is not None
     said = process.stdout.readline().strip()
     process.stdout.close()  # it says nothing more
+    if said != "ready":  # it could not start: reap it, so no later test inherits it
+        process.kill()
+        process.wait(timeout=30)
     assert said == "ready"
     return process
 
