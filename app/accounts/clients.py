@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +72,7 @@ async def list_(
     """Oldest first, a keyset page of `limit`."""
     query = select(ApiClient)
     if cursor:
-        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
         query = query.where(func.row(ApiClient.created_at, ApiClient.id) > func.row(at, after_id))
     order = (col(ApiClient.created_at), col(ApiClient.id))
     rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())

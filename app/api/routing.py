@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from fastapi import Request, Response, params
@@ -129,6 +129,10 @@ def _refuse_unknown_query(request: Request, declared: frozenset[str]) -> None:
 
 
 async def _refuse_unknown_form_fields(form: FormData, declared: frozenset[str]) -> None:
+    for name, value in form.multi_items():  # a NUL would reach SQL (a username, a reason)
+        if isinstance(value, str) and NUL in value:
+            await form.close()
+            raise _nul_error(["body", name])
     unknown = [name for name in dict.fromkeys(form) if name not in declared]
     if unknown:
         await form.close()  # its uploads: the handler, which would close them, does not run
@@ -186,21 +190,46 @@ def _refuse_nul_in_json(body: bytes) -> None:
         document = json.loads(body)
     except ValueError:
         return  # not JSON: the handler's own parsing says so
-    for path in _nul_paths(document, ["body"]):
+    except RecursionError:  # nested deeper than the parser goes: no request model is
+        raise _too_deep(MAX_DEPTH) from None
+    path = _first_nul(document)
+    if path is not None:
         raise _nul_error(path)
 
 
-def _nul_paths(node: Any, path: list[str | int]) -> Iterator[list[str | int]]:
-    if isinstance(node, str) and NUL in node:
-        yield path
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if NUL in key:
-                yield [*path, key]
-            yield from _nul_paths(value, [*path, key])
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _nul_paths(value, [*path, index])
+# Deeper than any body of this API (an intake batch is 4 levels), far below Python's recursion
+MAX_DEPTH = 32
+
+
+def _first_nul(document: Any) -> list[str | int] | None:
+    """Where the first NUL is, walking the document with a stack of its own (no recursion), to
+    a bounded depth."""
+    stack: list[tuple[Any, list[str | int]]] = [(document, ["body"])]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH + 1:
+            raise _too_deep(MAX_DEPTH)
+        if isinstance(node, str):
+            if NUL in node:
+                return path
+        elif isinstance(node, dict):
+            for key, value in reversed(list(node.items())):
+                if NUL in key:
+                    return [*path, key]
+                stack.append((value, [*path, key]))
+        elif isinstance(node, list):
+            stack.extend(
+                (value, [*path, index]) for index, value in reversed(list(enumerate(node)))
+            )
+    return None
+
+
+def _too_deep(limit: int) -> RequestValidationError:
+    return _error(
+        ("body",),
+        Text(f"请求体嵌套超过{limit}层", f"the body is nested more than {limit} levels deep"),
+        "too_deep",
+    )
 
 
 def _nul_error(loc: list[str | int]) -> RequestValidationError:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from app.core.errors import InvalidField
 from app.core.i18n import Text
 
 T = TypeVar("T")
+
+# Longer than any cursor this service issues (a name of 300 characters and a uuid), so a
+# forged one is refused before it is decoded at all.
+MAX_CURSOR = 2048
 
 
 def encode(key: Sequence[Any]) -> str:
@@ -41,14 +47,31 @@ def _not_ours() -> InvalidField:
 
 
 def decode(cursor: str, parts: int) -> list[Any]:
+    """The key a cursor of `parts` parts carries. Checked part by part: a cursor this service
+    issued is a flat list of integers and strings without NUL; anything else (nested, too long,
+    holding a NUL that PostgreSQL cannot take) is a 422, never decoded further."""
+    if len(cursor) > MAX_CURSOR:
+        raise _not_ours()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, binascii.Error, RecursionError) as exc:
         raise _not_ours() from exc
-    if not isinstance(key, list) or len(key) != parts:
+    if not isinstance(key, list) or len(key) != parts or not all(map(_flat_part, key)):
         raise _not_ours()
     return key
+
+
+def _flat_part(part: Any) -> bool:
+    if isinstance(part, bool):
+        return False
+    return isinstance(part, int) or (isinstance(part, str) and "\x00" not in part)
+
+
+def moment(text: str) -> datetime:
+    """A cursor's timestamp, in UTC: one whose UTC value leaves the calendar is refused here,
+    not by the database (`0001-01-01T00:00:00+14:00` is in year 0 in UTC)."""
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def decode_as(cursor: str, *kinds: Callable[[str], Any]) -> list[Any]:
@@ -57,7 +80,7 @@ def decode_as(cursor: str, *kinds: Callable[[str], Any]) -> list[Any]:
     key = decode(cursor, len(kinds))
     try:
         return [kind(str(part)) for kind, part in zip(kinds, key, strict=True)]
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise _not_ours() from exc
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
@@ -95,7 +94,7 @@ async def list_(
         if value is not None:
             query = query.where(column == value)
     if cursor:
-        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
         key = func.row(Evaluation.created_at, Evaluation.id)
         query = query.where(key < func.row(at, after_id))
     order = (col(Evaluation.created_at).desc(), col(Evaluation.id).desc())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func
@@ -250,7 +250,7 @@ async def list_(
         RepresentationAttachment.evaluation_id == evaluation_id
     )
     if cursor:
-        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
         key = func.row(RepresentationAttachment.uploaded_at, RepresentationAttachment.id)
         query = query.where(key > func.row(at, after_id))
     order = (col(RepresentationAttachment.uploaded_at), col(RepresentationAttachment.id))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
@@ -41,6 +42,23 @@ def refusal(zh: str, en: str) -> PydanticCustomError:
     """What a validator raises: a 422 `value_error` whose message is `en`, or `zh` for a request
     read in Chinese (app.core.validation reads it from the error's ctx)."""
     return PydanticCustomError("value_error", en, {"zh": zh})
+
+
+def _in_utc(value: datetime) -> datetime:
+    """An instant as the database stores it (UTC); one that leaves the calendar there is a 422
+    (`0001-01-01T00:00:00+14:00` falls in year 0 in UTC), not a database error. A time without
+    an offset is read as UTC."""
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError as exc:
+        raise refusal(
+            "时间换算为 UTC 后超出可表示的范围（公元1年至9999年）",
+            "the time is outside the years 1 to 9999 once converted to UTC",
+        ) from exc
+
+
+# A timestamp a client sends (a query filter, a body field), checked in UTC.
+Instant = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class RequestModel(SQLModel):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func
@@ -95,7 +94,7 @@ async def list_(
     await _readable(session, record_id, actor)
     query = select(RecordAttachment).where(RecordAttachment.record_id == record_id)
     if cursor:
-        at, after_id = pagination.decode_as(cursor, datetime.fromisoformat, uuid.UUID)
+        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
         key = func.row(RecordAttachment.uploaded_at, RecordAttachment.id)
         query = query.where(key > func.row(at, after_id))
     order = (col(RecordAttachment.uploaded_at), col(RecordAttachment.id))

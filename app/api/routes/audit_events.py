@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -15,7 +14,7 @@ from app.core.actors import Actor
 from app.core.errors import problems
 from app.core.pagination import CursorInvalid
 from app.models.audit import AuditEventPublic, ChainVerification
-from app.models.base import Page
+from app.models.base import Instant, Page
 
 router = api_router(prefix="/audit-events", tags=["audit"], responses=problems(*GUARDED))
 Auditor = Annotated[Actor, Depends(require(Permission.audit_read))]
@@ -35,8 +34,8 @@ async def list_audit_events(
     resource_type: Annotated[str | None, Query(max_length=64)] = None,
     resource_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
 ) -> Page[AuditEventPublic]:
