@@ -1,6 +1,7 @@
-"""The grade in force of an employer, as SQL for filtering lists (GET /employers?grade=).
+"""The grade in force of an employer, as SQL: one rule for the credit profile (which evaluation
+is in force) and for filtering lists (GET /employers?grade=).
 
-The rule is the credit profile's (reports.credit_profile.in_force): the latest final grade; a
+The rule: the latest final grade; a
 proposed C (a notice) is not in force until it becomes final, and until then the final grade it
 replaced stays in force — of its own cycle, or else of an earlier one. In terms of rows: a
 grade that was ever final has `effective_from` set (a notice has none), and every evaluation of
@@ -20,12 +21,13 @@ from app.models.evaluation import Evaluation, EvaluationStatus
 from app.models.rule_set import Grade
 
 
-def in_force(employer_id: Any) -> Any:
-    """The grade in force of the employer `employer_id` (a column or a value) as a scalar
-    subquery: NULL when none is (never graded, or only a first notice pending)."""
+def in_force(employer_id: Any, column: Any = Evaluation.grade) -> Any:
+    """`column` (the grade, or the id) of the evaluation in force of the employer `employer_id`
+    (a column or a value) as a scalar subquery: NULL when none is (never graded, or only a
+    first notice pending)."""
     status = col(Evaluation.status)
     return (
-        select(col(Evaluation.grade))
+        select(col(column))
         .where(
             col(Evaluation.employer_id) == employer_id,
             # each status named, so the partial indexes of current and superseded rows serve it

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from app.core import access
 from app.core.actors import Actor
 from app.core.i18n import Text
+from app.employers import grades
 from app.evaluations import reads as evaluation_reads
 from app.models.credit_record import CreditRecord, RecordStatus
 from app.models.employer import Employer
@@ -44,7 +45,7 @@ async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) ->
     )
     shown = await evaluation_reads.to_public(session=session, evaluations=history)
     notice = next((e for e in shown if e.status == EvaluationStatus.notice), None)
-    current = in_force(shown)
+    current = await _in_force(session, employer_id, shown)
     return CreditProfile(
         employer_id=employer_id,
         current=current,
@@ -55,23 +56,20 @@ async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) ->
     )
 
 
-def in_force(history: list[EvaluationPublic]) -> EvaluationPublic | None:
-    """The grade in force: the latest final grade. A proposed C (a notice) is not in force until
-    it becomes final; until then the final grade it would replace (of its own cycle, which the
-    notice superseded when it was written, or else of an earlier cycle) stays in force.
-    `history` is newest cycle first. The same rule in SQL filters employer lists by grade
-    (employers.grades.in_force; tests/api/test_employer_filters.py checks they agree)."""
-    by_id = {e.id: e for e in history}
-    for evaluation in history:
-        if evaluation.status == EvaluationStatus.final:
-            return evaluation
-        if evaluation.status == EvaluationStatus.notice:
-            replaced = by_id.get(evaluation.supersedes_id) if evaluation.supersedes_id else None
-            while replaced is not None and replaced.effective_from is None:  # an earlier notice
-                replaced = by_id.get(replaced.supersedes_id) if replaced.supersedes_id else None
-            if replaced is not None:
-                return replaced
-    return None
+async def _in_force(
+    session: AsyncSession, employer_id: uuid.UUID, shown: list[EvaluationPublic]
+) -> EvaluationPublic | None:
+    """The evaluation in force: the latest final grade; a proposed C (a notice) is not in force
+    until it becomes final (employers.grades, the rule the employer list's `grade` filter uses
+    too)."""
+    current_id = await session.scalar(select(grades.in_force(employer_id, Evaluation.id)))
+    if current_id is None:
+        return None
+    found = next((e for e in shown if e.id == current_id), None)
+    if found is None:  # older than the history shown
+        evaluation = await session.get_one(Evaluation, current_id)
+        [found] = await evaluation_reads.to_public(session=session, evaluations=[evaluation])
+    return found
 
 
 def _note(current: EvaluationPublic | None, notice: EvaluationPublic | None) -> str | None:
