@@ -3,7 +3,6 @@ access checks."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
@@ -70,6 +69,20 @@ async def current_actor(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Actor:
+    known: Actor | None = getattr(request.state, "actor", None)  # authenticated before the body
+    if known is not None:
+        return known
+    return await _authenticate(request, session, settings, clock, bearer, api_key)
+
+
+async def _authenticate(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    bearer: HTTPAuthorizationCredentials | None,
+    api_key: str | None,
+) -> Actor:
     request_id = getattr(request.state, "request_id", None)
     if api_key:
         return await auth.actor_from_api_key(session=session, key=api_key, request_id=request_id)
@@ -87,14 +100,30 @@ async def current_actor(
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
-def require(permission: Permission) -> Callable[[Actor], Awaitable[Actor]]:
-    """The one access check: `actor: Annotated[Actor, Depends(require(Permission.x))]`."""
+class require:
+    """The one access check: `actor: Annotated[Actor, Depends(require(Permission.x))]`.
 
-    async def check(actor: ActorDep) -> Actor:
-        access.authorize(actor, permission)
+    A route taking a body runs it before the body is read (app.api.routing): a stranger's
+    10 MB is refused unread."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(self, actor: ActorDep) -> Actor:
+        access.authorize(actor, self.permission)
         return actor
 
-    return check
+    async def before_body(self, request: Request) -> None:
+        """Authenticate and authorize from the headers alone, in a session of its own; the
+        route's own `current_actor` then takes the actor found here."""
+        app = request.app
+        bearer, api_key = await _bearer(request), await _api_key(request)
+        async with app.state.session_factory() as session:
+            actor = await _authenticate(
+                request, session, app.state.settings, app.state.clock, bearer, api_key
+            )
+        access.authorize(actor, self.permission)
+        request.state.actor = actor
 
 
 # The problem types a route can answer whatever it does (for each route's `problems(...)`):

@@ -1,9 +1,10 @@
 """The route class every router uses: 415 for a body of a media type the route does not take,
 422 for text holding NUL characters, which PostgreSQL cannot store in any text column, and 422
 for query parameters, form fields or a body the route does not declare (docs/architecture.md:
-refused, never ignored; JSON bodies refuse unknown fields by their models' `extra="forbid"`). It
-also documents each operation in both languages, Chinese first: the endpoint's docstring, then
-the route's English `description=`."""
+refused, never ignored; JSON bodies refuse unknown fields by their models' `extra="forbid"`).
+A route behind `require` authenticates and authorizes before it reads a body. It also
+documents each operation in both languages, Chinese first: the endpoint's docstring, then the
+route's English `description=`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from fastapi.routing import APIRoute, APIRouter
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
+from app.api.deps import require
 from app.core.errors import UnsupportedMediaType
 from app.core.i18n import Text
 
@@ -52,6 +54,7 @@ class CheckedRoute(APIRoute):
         # parameters these names miss, and a request using them would be refused, loudly.
         query_names = _declared(self.dependant, lambda d: d.query_params)
         form_names = _declared(self.dependant, lambda d: d.body_params) if takes_form else None
+        guards = _guards(self.dependant)
 
         async def checked(request: Request) -> Response:
             media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -59,6 +62,9 @@ class CheckedRoute(APIRoute):
                 request.headers.get("content-length", "0") != "0"
                 or "transfer-encoding" in request.headers
             )
+            if has_body:  # who asks first: a stranger's body is refused unread
+                for guard in guards:
+                    await guard.before_body(request)
             ok = media_type in FORM_TYPES if takes_form else _is_json(media_type)
             if self.body_field is not None and has_body and not ok:
                 raise UnsupportedMediaType(_unsupported(takes_form, media_type))
@@ -77,6 +83,18 @@ class CheckedRoute(APIRoute):
             return await handler(request)
 
         return checked
+
+
+def _guards(dependant: Dependant) -> list[require]:
+    """The access checks (`require`) among the route's dependencies."""
+    found: list[require] = []
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        pending.extend(current.dependencies)
+        if isinstance(current.call, require):
+            found.append(current.call)
+    return found
 
 
 def _unsupported(takes_form: bool, media_type: str) -> Text:

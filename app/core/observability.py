@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core import i18n
+from app.core import failures, i18n
 from app.core.errors import HttpRefusal, PayloadTooLarge
 from app.core.i18n import Text
 from app.core.problem_json import problem_response
@@ -64,10 +64,13 @@ def configure_logging(level: str) -> None:
 
 
 class RequestContextMiddleware:
-    """Request id (X-Request-ID in and out), access log line, metrics by route template."""
+    """Request id (X-Request-ID in and out), access log line, metrics by route template, and the
+    answer to an unexpected error (app.core.failures): caught here, it goes no further, so the
+    server does not log its traceback once more per request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.failures = failures.Failures()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,16 +83,24 @@ class RequestContextMiddleware:
         i18n.use(i18n.negotiate(headers.get(b"accept-language", b"").decode("latin-1")))
         started = time.perf_counter()
         status = 500
+        responding = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responding
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responding = message["status"], True
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            self.failures.log(
+                exc, request_id=request_id, method=scope["method"], path=scope["path"]
+            )
+            if responding:  # too late for a problem: the server closes the connection
+                raise
+            await failures.answer(scope, receive, send_with_id, request_id)
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)

@@ -4,7 +4,6 @@ body of a problem for what embeds one (an intake item's answer)."""
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -28,8 +27,6 @@ from app.core.errors import (
 )
 from app.core.i18n import Language, Text, current, negotiate
 from app.models.problem import PROBLEM_BASE, FieldProblem, Problem
-
-log = logging.getLogger(__name__)
 
 
 def problem_body(
@@ -128,23 +125,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, InvalidRequest, detail=detail, errors=errors)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    request_id = getattr(request.state, "request_id", None)
-    log.exception("unhandled error", extra={"request_id": request_id})
-    # Starlette sends this response outside our middleware, which adds X-Request-ID to the rest.
-    return problem_response(
-        request,
-        InternalError,
-        detail=Text(
-            f"服务内部出错；请把请求编号 {request_id} 告诉系统管理员",
-            "an unexpected error occurred; quote the request id",
-        ),
-        headers={"X-Request-ID": request_id} if request_id else None,
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unexpected_error)

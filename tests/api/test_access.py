@@ -6,7 +6,6 @@ route is covered the moment it exists.
 
 from __future__ import annotations
 
-import inspect
 import re
 import uuid
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlmodel import select
 from starlette.routing import Mount
 
+from app.api.deps import require
 from app.core.access import ROLES, SCOPES, Permission
 from app.core.config import Settings
 from app.grading import apply
@@ -66,10 +66,8 @@ class Endpoint:
 def _permission(dependant: Dependant) -> Permission | None:
     """The Permission given to deps.require(...) somewhere in the route's dependencies."""
     for dependency in dependant.dependencies:
-        if dependency.call is not None and inspect.isfunction(dependency.call):
-            found = inspect.getclosurevars(dependency.call).nonlocals.get("permission")
-            if isinstance(found, Permission):
-                return found
+        if isinstance(dependency.call, require):
+            return dependency.call.permission
         if (found := _permission(dependency)) is not None:
             return found
     return None

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from app.core import failures
 from app.main import create_app
 from app.models.user import Role
 from tests.conftest import PASSWORD, assert_problem, new_uscc
@@ -176,16 +177,35 @@ async def test_unexpected_error_is_500_problem_with_logged_request_id(settings, 
 
     app = create_app(settings, clock=clock)  # its own instance: the shared one must not grow routes
     app.add_api_route("/explode", explode)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    # raise_app_exceptions stays on: the app answers the 500 and lets nothing escape to the
+    # server, which would log the traceback once more for every request
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        with caplog.at_level(logging.ERROR, logger="app.core.problem_json"):
-            response = await c.get("/explode", headers={"X-Request-ID": "req-500-check"})
-    problem = assert_problem(response, 500)
-    assert problem["request_id"] == "req-500-check"
-    assert "hunter2" not in response.text
-    assert "RuntimeError" not in response.text
-    logged = [r for r in caplog.records if getattr(r, "request_id", None) == "req-500-check"]
-    assert logged and logged[0].exc_info is not None
+        with caplog.at_level(logging.INFO):
+            responses = [
+                await c.get("/explode", headers={"X-Request-ID": f"req-500-{n}"}) for n in range(3)
+            ]
+    for n, response in enumerate(responses):
+        problem = assert_problem(response, 500)
+        assert problem["request_id"] == response.headers["x-request-id"] == f"req-500-{n}"
+        assert "hunter2" not in response.text
+        assert "RuntimeError" not in response.text
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # one line per failure, each naming its request; the traceback with the first only
+    assert [getattr(r, "request_id", None) for r in errors] == [f"req-500-{n}" for n in range(3)]
+    assert [r.exc_info is not None for r in errors] == [True, False, False]
+    assert {getattr(r, "error", None) for r in errors} == {"RuntimeError"}
+
+
+def test_the_traceback_of_a_kind_of_failure_comes_back_after_the_interval(caplog):
+    failures_seen = failures.Failures(every=0.0)
+    with caplog.at_level(logging.ERROR, logger=failures.__name__):
+        for n in range(2):
+            try:
+                raise ValueError("again")
+            except ValueError as exc:
+                failures_seen.log(exc, request_id=f"r{n}", method="GET", path="/x")
+    assert [r.exc_info is not None for r in caplog.records] == [True, True]
 
 
 async def test_unsafe_request_id_is_replaced(client):

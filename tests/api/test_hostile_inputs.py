@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -34,17 +35,62 @@ async def test_a_nul_in_a_form_field_is_a_422_before_any_login(client) -> None:
 
 
 @pytest.mark.parametrize("path", ["/api/v1/credit-records", "/api/v1/intake/records"])
-async def test_deeply_nested_json_holding_a_nul_is_a_422_without_login(client, path) -> None:
+async def test_a_strangers_body_is_refused_unread(client, path) -> None:
+    """Authenticate first: without a credential the body is never read, however it is made."""
+    read: list[bytes] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in (b'{"records": ', _nested(1000).encode(), b"}"):
+            read.append(chunk)
+            yield chunk
+
+    r = await client.post(path, content=body(), headers={"content-type": "application/json"})
+    assert assert_problem(r, 401)["type"].endswith("/unauthorized")
+    assert read == []
+
+
+async def test_a_forged_token_with_a_body_is_refused_before_the_body(client) -> None:
+    r = await client.post(
+        "/api/v1/credit-records",
+        content=_nested(30_000),
+        headers={"content-type": "application/json", "authorization": "Bearer not.a.token"},
+    )
+    assert_problem(r, 401)
+
+
+async def test_a_role_not_allowed_is_refused_before_the_body(client, headers_for) -> None:
+    headers = await headers_for(Role.auditor)  # auditors read; they do not collect
+    r = await client.post(
+        "/api/v1/credit-records",
+        content=b"{not json",
+        headers={**headers, "content-type": "application/json"},
+    )
+    assert_problem(r, 403)
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [("/api/v1/credit-records", Role.inspector), ("/api/v1/intake/records", None)],
+)
+async def test_deeply_nested_json_holding_a_nul_is_a_422(
+    client, headers_for, make_api_client, path, role
+) -> None:
+    headers = await headers_for(role) if role else {"X-API-Key": (await make_api_client())[1]}
     body = '{"records": ' + _nested(1000) + "}"
-    r = await client.post(path, content=body, headers={"content-type": "application/json"})
+    r = await client.post(
+        path, content=body, headers={**headers, "content-type": "application/json"}
+    )
     problem = assert_problem(r, 422)
     assert problem["errors"][0]["type"] == "too_deep"
 
 
-async def test_nesting_deeper_than_the_parser_goes_is_a_422(client) -> None:
+async def test_nesting_deeper_than_the_parser_goes_is_a_422(client, headers_for) -> None:
+    headers = await headers_for(Role.inspector)
     body = _nested(30_000)  # under the body limit, deeper than json.loads recurses
     r = await client.post(
-        "/api/v1/credit-records", content=body, headers={"content-type": "application/json"}
+        "/api/v1/credit-records",
+        content=body,
+        headers={**headers, "content-type": "application/json"},
     )
     assert assert_problem(r, 422)["errors"][0]["type"] == "too_deep"
 
