@@ -15,12 +15,13 @@ from pwdlib import PasswordHash
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from app.accounts import throttle
 from app.accounts.errors import (
     AccountInactive,
     ApiKeyInvalid,
     ClientRevoked,
     InvalidCredentials,
-    LoginLocked,
+    SignInsThrottled,
     TokenExpired,
     TokenInvalid,
 )
@@ -54,49 +55,48 @@ async def login(
     session: AsyncSession,
     username: str,
     password: str,
+    address: str,
     settings: Settings,
     clock: Clock,
     request_id: str | None,
 ) -> str:
-    """Check a password; return a JWT. Repeated failures lock the account for a while."""
-    user = await session.scalar(select(User).where(User.username == username).with_for_update())
-    if user is None:
-        verify_password(password, _DUMMY_HASH)  # same cost whether or not the account exists
-        log.warning("login failed: unknown account", extra={"username": username})
-        raise InvalidCredentials(WRONG)
+    """Check a password from a client `address`; return a JWT. Failures are counted by address
+    (app.accounts.throttle), never against the account: a name that exists and one that does
+    not are refused alike, at the same cost."""
+    attempt = throttle.Attempt(address, username)
     now = clock.now()
-    if user.locked_until and user.locked_until > now:
-        retry = int((user.locked_until - now).total_seconds()) + 1
-        log.warning("login refused: account locked", extra={"username": username})
-        raise LoginLocked(
+    wait = await throttle.blocked_for(session, attempt, now=now)
+    if wait is not None:
+        log.warning("sign-in refused: too many failures", extra={"address": address})
+        raise SignInsThrottled(
             Text(
-                f"登录失败次数过多，账号已锁定；请在 {retry} 秒后再试",
-                "too many failed logins; try again later",
+                f"这个地址登录失败次数过多；请在 {wait} 秒后再试",
+                "too many failed sign-ins from this address; try again later",
             ),
-            retry_after=retry,
+            retry_after=wait,
         )
-    if not user.is_active or not verify_password(password, user.password_hash):
-        await _count_failure(
-            session=session, user=user, settings=settings, clock=clock, request_id=request_id
+    user = await session.scalar(select(User).where(User.username == username))
+    # the same cost whether or not the account exists, or is disabled
+    right = verify_password(password, user.password_hash if user else _DUMMY_HASH)
+    if user is None or not user.is_active or not right:
+        blocked = await throttle.count_failure(session, attempt, settings=settings, now=now)
+        log.warning(
+            "sign-in failed",
+            extra={"address": address, "account": user.username if user else None},
         )
+        if user is not None:
+            await _audit_failure(session, user, address, blocked, request_id)
         raise InvalidCredentials(WRONG)
-    user.failed_logins = 0
-    user.locked_until = None
+    await throttle.forget_name(session, attempt)
     return issue_token(user, settings, clock)
 
 
-async def _count_failure(
-    *, session: AsyncSession, user: User, settings: Settings, clock: Clock, request_id: str | None
+async def _audit_failure(
+    session: AsyncSession, user: User, address: str, blocked: int | None, request_id: str | None
 ) -> None:
-    user.failed_logins += 1
-    changes: audit.Changes = {
-        "failed_logins": {"old": user.failed_logins - 1, "new": user.failed_logins}
-    }
-    if user.failed_logins >= settings.login_max_failures:
-        user.locked_until = clock.now() + timedelta(minutes=settings.login_lock_minutes)
-        user.failed_logins = 0
-        changes["locked_until"] = {"old": None, "new": user.locked_until.isoformat()}
-    log.warning("login failed", extra={"username": user.username, "failures": user.failed_logins})
+    changes: audit.Changes = {"address": {"old": None, "new": address}}
+    if blocked is not None:
+        changes["address_held_seconds"] = {"old": None, "new": blocked}
     actor = Actor(kind="user", id=user.id, name=user.username, request_id=request_id)
     await audit.record(
         session=session,
@@ -106,7 +106,6 @@ async def _count_failure(
         resource_id=user.id,
         changes=changes,
     )
-    await session.flush()
 
 
 def issue_token(user: User, settings: Settings, clock: Clock) -> str:

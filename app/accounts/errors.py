@@ -17,29 +17,33 @@ class InvalidCredentials(Unauthorized):
     slug = "wrong-credentials"
     title = Text("用户名或密码错误", "Wrong username or password")
     about = Text(
-        "登录时用户名不存在、密码不对，或账号已停用；连续失败多次后账号会被暂时锁定。",
-        "At sign-in the username is unknown, the password wrong or the account disabled; "
-        "repeated failures lock the account for a while.",
+        "登录时用户名不存在、密码不对，或账号已停用（三者回答相同）。同一地址对同一用户名、"
+        "或对任何用户名连续失败多次后，这个地址会被暂时限制登录。",
+        "At sign-in the username is unknown, the password wrong or the account disabled (the "
+        "three get the same answer). Repeated failures from one address, for one name or for "
+        "any, hold that address back for a while.",
     )
     remedy = Text(
         "核对用户名和密码；忘记密码请管理员重设。",
         "Check the username and password; an admin resets a forgotten password.",
     )
-    # The failure counter written before raising must survive the rollback (see db.request_session).
+    # The failure counts written before raising must survive the rollback (db.request_session).
     keeps_writes = True
 
 
-class LoginLocked(TooManyRequests):
-    slug = "login-locked"
+class SignInsThrottled(TooManyRequests):
+    slug = "too-many-sign-ins"
     title = Text("登录失败次数过多", "Too many failed sign-ins")
     about = Text(
-        "这个账号连续登录失败的次数达到上限，已被暂时锁定。",
-        "The account failed to sign in too many times in a row and is locked for a while.",
+        "从这个地址登录失败的次数（对这个用户名，或对所有用户名）在一段时间内达到上限，"
+        "这个地址暂时不能再试。账号本身没有被锁定：从别处登录不受影响。",
+        "Sign-ins from this address failed too often in a while (for this name, or for any), "
+        "so this address must wait. No account is locked: signing in from elsewhere works.",
     )
     remedy = Text(
-        "等响应头 Retry-After 给出的秒数过后再登录；仍不成功请管理员重设密码。",
-        "Sign in again after the seconds the Retry-After header gives; if it still fails, ask "
-        "an admin to reset the password.",
+        "等响应头 Retry-After 给出的秒数过后再登录；忘记密码请管理员重设。",
+        "Sign in again after the seconds the Retry-After header gives; an admin resets a "
+        "forgotten password.",
     )
 
 

@@ -40,7 +40,11 @@ class Settings(BaseSettings):
     )
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
-    login_max_failures: int = Field(default=5, ge=1)
+    # Sign-in throttling by client address (app/accounts/throttle.py): wrong passwords for one
+    # name from one address, and for any names from one address, in a window of
+    # login_lock_minutes, before that address waits out the rest of the window.
+    login_max_failures: int = Field(default=5, ge=1, description="per name and address")
+    login_address_max_failures: int = Field(default=20, ge=1, description="per address")
     login_lock_minutes: int = Field(default=15, ge=1)
 
     timezone: str = Field(default="Asia/Shanghai", description="legal dates and cron schedules")

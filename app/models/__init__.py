@@ -17,6 +17,7 @@ from app.models.representation import RepresentationStatement
 from app.models.representation_attachment import RepresentationAttachment
 from app.models.rule_set import RuleSet
 from app.models.scheduler import JobRun, SchedulerHeartbeat
+from app.models.sign_in import SignInFailures
 from app.models.user import User
 
 __all__ = [
@@ -46,5 +47,6 @@ __all__ = [
     "RepresentationStatement",
     "RuleSet",
     "SchedulerHeartbeat",
+    "SignInFailures",
     "User",
 ]

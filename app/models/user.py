@@ -12,7 +12,6 @@ from sqlmodel import Field, SQLModel
 from app.models.base import (
     RequestModel,
     id_field,
-    optional_timestamp_field,
     refusal,
     timestamp_field,
 )
@@ -51,8 +50,6 @@ class User(UserBase, table=True):
     role: Role = Field(sa_type=sa.String(16))
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
-    failed_logins: int = Field(default=0)
-    locked_until: datetime | None = optional_timestamp_field()
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 

@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import jwt
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from app.accounts.auth import JWT_ALGORITHM
 from app.core.clock import Clock
 from app.models.client import ClientSource
 from app.models.user import Role
+from tests import declared_problems
 from tests.conftest import PASSWORD, assert_problem
 
 TOKEN = "/api/v1/auth/token"
@@ -25,11 +27,23 @@ async def sign_in(client, username: str, password: str = PASSWORD):
     return await client.post(TOKEN, data={"username": username, "password": password})
 
 
-async def failures_and_lock(connection, user_id):
-    row = await connection.execute(
-        text("SELECT failed_logins, locked_until FROM users WHERE id = :id"), {"id": user_id}
-    )
-    return row.one()
+@pytest.fixture
+def client_at(app):  # type: ignore[no-untyped-def]
+    """A client whose requests come from `address` (what the throttle counts by)."""
+
+    def at(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(
+            app=declared_problems.Recorder(app), client=(address, 40000)
+        )
+        return httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers={"Accept-Language": "en"}
+        )
+
+    return at
+
+
+async def counted(connection) -> int:
+    return (await connection.execute(text("SELECT count(*) FROM sign_in_failures"))).scalar_one()
 
 
 async def test_sign_in_returns_a_working_token(client, make_user, settings, clock):
@@ -69,7 +83,7 @@ async def test_wrong_password_is_401_counted_and_audited(client, make_user, conn
     user = await make_user(Role.inspector)
     response = await sign_in(client, user.username, "wrong-password")
     assert assert_problem(response, 401)["detail"] == "wrong username or password"
-    assert (await failures_and_lock(connection, user.id)).failed_logins == 1
+    assert await counted(connection) == 2  # this name from this address, and this address
     event = (
         await connection.execute(
             text(
@@ -81,7 +95,7 @@ async def test_wrong_password_is_401_counted_and_audited(client, make_user, conn
     ).one()
     assert event.action == "auth.login_failed"
     assert event.resource_type == "user"
-    assert event.changes == {"failed_logins": {"old": 0, "new": 1}}
+    assert event.changes == {"address": {"old": None, "new": "127.0.0.1"}}
     assert event.request_id == response.headers["x-request-id"]
 
 
@@ -90,52 +104,82 @@ async def test_unknown_account_gets_the_same_answer_as_a_wrong_password(client):
     assert assert_problem(response, 401)["detail"] == "wrong username or password"
 
 
-async def test_a_good_sign_in_resets_the_failure_count(client, make_user, connection):
+async def test_a_good_sign_in_clears_the_count_for_its_name(client, make_user, connection):
     user = await make_user(Role.inspector)
     await sign_in(client, user.username, "wrong-password")
     assert (await sign_in(client, user.username)).status_code == 200
-    assert (await failures_and_lock(connection, user.id)).failed_logins == 0
+    assert await counted(connection) == 1  # the address's own count stays
 
 
-async def test_lockout_after_repeated_failures_refuses_even_the_right_password(
-    client, make_user, connection, settings
+async def _fail(client, username: str, times: int) -> None:
+    for _ in range(times):
+        assert_problem(await sign_in(client, username, "wrong-password"), 401)
+
+
+async def test_failures_hold_back_the_address_not_the_account(client_at, make_user, settings):
+    """A stranger who knows a name cannot lock its owner out: the guessing address waits, and
+    the owner signs in from elsewhere."""
+    user = await make_user(Role.admin)
+    async with client_at("203.0.113.7") as stranger, client_at("10.1.2.3") as owner:
+        await _fail(stranger, user.username, settings.login_max_failures)
+        held = await sign_in(stranger, user.username)  # even the right password
+        assert_problem(held, 429)
+        retry_after = int(held.headers["retry-after"])
+        assert 0 < retry_after <= settings.login_lock_minutes * 60
+        assert (await sign_in(owner, user.username)).status_code == 200
+
+
+@pytest.mark.parametrize("known", [True, False])
+async def test_an_unknown_name_is_counted_and_refused_exactly_like_a_known_one(
+    client_at, make_user, settings, known
+):
+    username = (await make_user(Role.inspector)).username if known else "no-such-account"
+    async with client_at("198.51.100.9") as guesser:
+        answers = []
+        for _ in range(settings.login_max_failures + 1):
+            r = await sign_in(guesser, username, "wrong-password")
+            answers.append((r.status_code, r.json()["type"], r.json()["detail"]))
+    assert [status for status, _, _ in answers] == [401] * settings.login_max_failures + [429]
+    assert answers[-1][2] == "too many failed sign-ins from this address; try again later"
+
+
+async def test_spraying_many_names_from_one_address_holds_it_back(
+    app, client_at, make_user, settings
+):
+    app.state.settings = settings.model_copy(update={"login_address_max_failures": 4})
+    user = await make_user(Role.reviewer)
+    async with client_at("192.0.2.44") as sprayer, client_at("192.0.2.45") as colleague:
+        for n in range(4):  # one guess per name: no name reaches its own limit
+            assert_problem(await sign_in(sprayer, f"guess-{n}", "wrong-password"), 401)
+        assert_problem(await sign_in(sprayer, user.username), 429)
+        assert (await sign_in(colleague, user.username)).status_code == 200
+
+
+async def test_the_hold_ends_by_the_app_clock(app, client_at, make_user, clock, settings):
+    user = await make_user(Role.inspector)
+    async with client_at("203.0.113.80") as c:
+        await _fail(c, user.username, settings.login_max_failures)
+        assert_problem(await sign_in(c, user.username), 429)
+        minutes = settings.login_lock_minutes
+        app.state.clock = Clock.pinned(clock.now() + timedelta(minutes=minutes, seconds=1))
+        assert (await sign_in(c, user.username)).status_code == 200
+
+
+async def test_failures_outside_the_window_start_a_new_count(
+    app, client_at, make_user, clock, settings
 ):
     user = await make_user(Role.inspector)
-    for _ in range(settings.login_max_failures):
-        assert_problem(await sign_in(client, user.username, "wrong-password"), 401)
-    state = await failures_and_lock(connection, user.id)
-    assert state.locked_until is not None
-    locked = await sign_in(client, user.username)
-    assert_problem(locked, 429)
-    retry_after = int(locked.headers["retry-after"])
-    assert settings.login_lock_minutes * 60 - 60 < retry_after <= settings.login_lock_minutes * 60
-    actions = await connection.execute(
-        text("SELECT changes FROM audit_events WHERE resource_id = :id ORDER BY seq"),
-        {"id": str(user.id)},
-    )
-    changes = [row.changes for row in actions]
-    assert len(changes) == settings.login_max_failures
-    assert "locked_until" in changes[-1]
-
-
-async def test_the_lock_expires(client, make_user, connection, clock):
-    user = await make_user(Role.inspector, locked_until=clock.now() - timedelta(seconds=1))
-    assert (await sign_in(client, user.username)).status_code == 200
-    assert (await failures_and_lock(connection, user.id)).locked_until is None
+    async with client_at("203.0.113.81") as c:
+        await _fail(c, user.username, settings.login_max_failures - 1)
+        later = clock.now() + timedelta(minutes=settings.login_lock_minutes, seconds=1)
+        app.state.clock = Clock.pinned(later)
+        await _fail(c, user.username, settings.login_max_failures - 1)  # not yet held back
+        assert (await sign_in(c, user.username)).status_code == 200
 
 
 async def test_a_disabled_account_cannot_sign_in(client, make_user):
     user = await make_user(Role.inspector, is_active=False)
     assert_problem(await sign_in(client, user.username), 401)
-
-
-async def test_a_lock_is_judged_by_the_app_clock(app, client, make_user, clock):
-    """Locked until an hour from now by the app's clock: refused now, let in once the app's
-    clock has passed the lock, whatever the wall clock says."""
-    user = await make_user(Role.inspector, locked_until=clock.now() + timedelta(hours=1))
-    assert_problem(await sign_in(client, user.username), 429)
-    app.state.clock = Clock.pinned(clock.now() + timedelta(hours=2))
-    assert (await sign_in(client, user.username)).status_code == 200
 
 
 async def test_an_expired_token_is_401(client, make_user, settings, clock):

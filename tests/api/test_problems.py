@@ -110,7 +110,7 @@ def test_the_http_level_and_shared_types_are_registered() -> None:
         "method-not-allowed": 405,
         "payload-too-large": 413,
         "unsupported-media-type": 415,
-        "login-locked": 429,
+        "too-many-sign-ins": 429,
         "internal": 500,
         "record-not-draft": 409,
         "same-person": 403,

@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from app.accounts import auth
-from app.accounts.errors import InvalidCredentials, LoginLocked
+from app.accounts.errors import InvalidCredentials, SignInsThrottled
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
@@ -36,10 +36,13 @@ class Me(BaseModel):
 @router.post(
     "/token",
     summary="登录获取令牌 / Sign in (OAuth2 password flow)",
-    description="Exchange a username and password for a bearer JWT. After "
-    "`LABOR_CREDIT_LOGIN_MAX_FAILURES` wrong passwords the account is locked for "
-    "`LABOR_CREDIT_LOGIN_LOCK_MINUTES` (429, Retry-After); every failure is logged and audited.",
-    responses=problems(InvalidRequest, *WITH_BODY, InvalidCredentials, LoginLocked),
+    description="Exchange a username and password for a bearer JWT. Failures are counted by "
+    "client address, never against the account: after `LABOR_CREDIT_LOGIN_MAX_FAILURES` wrong "
+    "passwords for one name, or `LABOR_CREDIT_LOGIN_ADDRESS_MAX_FAILURES` for any names, from "
+    "one address within `LABOR_CREDIT_LOGIN_LOCK_MINUTES`, that address waits out the window "
+    "(429, Retry-After). An unknown name is answered and counted exactly like a known one. "
+    "Every failure is logged; a failure for an existing account is audited.",
+    responses=problems(InvalidRequest, *WITH_BODY, InvalidCredentials, SignInsThrottled),
 )
 async def issue_token(
     request: Request,
@@ -48,12 +51,15 @@ async def issue_token(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> Token:
-    """工作人员和用人单位账号以用户名和密码换取 Bearer 令牌（JWT）。连续输错密码达到设定次数，
-    账号暂时锁定（429）；每次失败都记入日志和审计日志。"""
+    """工作人员和用人单位账号以用户名和密码换取 Bearer 令牌（JWT）。失败按客户端地址计数，
+    不记在账号上：同一地址对同一用户名、或对任何用户名在设定时间内输错达到上限，这个地址须等
+    到时段结束（429，Retry-After）；用户名不存在与存在时的回答和计数完全相同。每次失败都记入
+    日志，已有账号的失败记入审计日志。"""
     token = await auth.login(
         session=session,
         username=form.username,
         password=form.password,
+        address=request.client.host if request.client else "unknown",
         settings=settings,
         clock=clock,
         request_id=request.state.request_id,
