@@ -18,6 +18,7 @@ from app.accounts.errors import (
     ClientRevoked,
     TokenExpired,
     TokenInvalid,
+    TokenRevoked,
 )
 from app.core import access
 from app.core.access import ClientScopeMissing, ForbiddenRole, Permission, SignInRequired
@@ -105,6 +106,7 @@ GUARDED = (
     SignInRequired,
     TokenInvalid,
     TokenExpired,
+    TokenRevoked,
     AccountInactive,
     ApiKeyInvalid,
     ClientRevoked,

@@ -53,6 +53,9 @@ class User(UserBase, table=True):
     is_active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = optional_timestamp_field()
+    # Carried in each token (`gen`): a password change or reset, or disabling the account, counts
+    # it up and so ends every token issued before, to the request.
+    token_generation: int = Field(default=0)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 
