@@ -1,5 +1,5 @@
 """The `labor-credit` command: serve, migrate, accounts, clients, audit check, demo data, the
-OpenAPI document."""
+OpenAPI document, data key rotation."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from app.accounts import clients, users
 from app.audit import service as audit
 from app.calendar import notice
 from app.calendar import service as working_days
-from app.core import actors, migrations
+from app.core import actors, migrations, personal_data, rekeying
 from app.core.clock import Clock
-from app.core.config import get_settings
+from app.core.config import SettingsRefused, get_settings
 from app.core.db import create_engine, database_url, session_factory
 from app.core.errors import AppError
 from app.models.calendar import FIRST_YEAR, LAST_YEAR, CalendarYearPublic
@@ -168,6 +168,59 @@ def demo_seed(args: argparse.Namespace) -> None:
     summary = _run_in_session(lambda s: demo.seed(session=s, settings=settings, clock=clock))
     print(summary)
     print("start it with `labor-credit serve` (make run does): it prints what to try first")
+
+
+def rotate_data_key(args: argparse.Namespace) -> None:
+    """Re-encrypt personal data under the current key, a batch per transaction; rerun to resume."""
+    settings = get_settings()
+    url = database_url(settings)
+    migrations.upgrade(url)
+    keys = personal_data.keyring(settings)
+    actor = actors.system("rotate-data-key")
+
+    async def record(session: AsyncSession, batch: rekeying.Batch) -> None:
+        column, new = batch.column, {"format": personal_data.BOUND, "key_version": keys.current}
+        await audit.record_many(
+            session=session,
+            actor=actor,
+            action="personal_data.rekey",
+            resource_type=column.resource_type,
+            entries=[(i, {column.field: {"old": old, "new": new}}) for i, old in batch.rekeyed],
+        )
+
+    def progress(batch: rekeying.Batch) -> None:
+        if not batch.rekeyed and not batch.unreadable:
+            return
+        skipped = f", {len(batch.unreadable)} unreadable" if batch.unreadable else ""
+        where = f"{batch.column.table}.{batch.column.column}"
+        print(f"{where}: {len(batch.rekeyed)} re-encrypted{skipped}", flush=True)
+
+    async def run() -> rekeying.Rotation:
+        engine = create_engine(url, pool_size=1)
+        try:
+            return await rekeying.rotate(
+                factory=session_factory(engine),
+                keys=keys,
+                size=args.batch_size,
+                record=record,
+                progress=progress,
+                max_batches=args.max_batches,
+            )
+        finally:
+            await engine.dispose()
+
+    done = asyncio.run(run())
+    left = sum(done.stale.values())
+    print(
+        f"{done.rekeyed} re-encrypted under key version {keys.current}, {done.unreadable} "
+        f"unreadable; {left} left on other keys"
+        + ("" if done.finished else " (stopped by --max-batches: run again to go on)")
+    )
+    if left and done.finished:
+        sys.exit(
+            "error: some ciphertexts do not decrypt (see the log: row and column) or were "
+            "locked by another transaction: run again, or restore their keys"
+        )
 
 
 SHOWN_REJECTED_ROWS = 20  # the rest are in the report
@@ -351,6 +404,12 @@ def _describe_calendar(year: CalendarYearPublic) -> str:
     return "\n".join(lines)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labor-credit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -396,6 +455,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True, help="the inspector or reviewer who collects them")
     p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     p.set_defaults(func=import_file)
+    p = sub.add_parser(
+        "rotate-data-key",
+        help="re-encrypt personal data not under the current data key (resumable)",
+    )
+    p.add_argument("--batch-size", type=_positive, default=500, help="rows per transaction")
+    p.add_argument("--max-batches", type=_positive, help="stop after this many (a rerun goes on)")
+    p.set_defaults(func=rotate_data_key)
     p = sub.add_parser("demo-seed", help="load the demo county (idempotent; development only)")
     p.set_defaults(func=demo_seed)
     p = sub.add_parser("calendar", help="the working-day calendar (docs/law.md, working days)")
@@ -420,7 +486,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     try:
+        get_settings()  # refused settings stop every command here, before anything starts
         args.func(args)
+    except SettingsRefused as exc:
+        sys.exit(f"error: {exc}")
     except AppError as exc:
         sys.exit(f"error: {exc.detail.zh} / {exc.detail.en}")
     except ValueError as exc:  # pydantic validation of CLI input

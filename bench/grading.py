@@ -26,7 +26,7 @@ from app.core.config import Settings
 from app.core.db import create_engine, session_factory
 from app.grading import runs as grading_runs
 from bench import grading_data
-from bench.harness import plain, scratch_database
+from bench.harness import SECRETS, plain, scratch_database
 
 CYCLE = 2025
 THRESHOLD = 3  # C condition 1: investigated and punished three or more times in the cycle
@@ -159,6 +159,17 @@ CROSS JOIN LATERAL (
 """
 
 
+def _settings(url: str) -> Settings:
+    """As the service would run on the scratch database (the harness's secrets)."""
+    return Settings(
+        environment="development",
+        database_url=url,
+        log_level="WARNING",
+        secret_key=SECRETS["LABOR_CREDIT_SECRET_KEY"],
+        data_key=SECRETS["LABOR_CREDIT_DATA_KEY"],
+    )
+
+
 @dataclass
 class BareResult:
     seconds: float
@@ -173,7 +184,7 @@ async def bare_sql(
     asynchronous commit)."""
     conn = await asyncpg.connect(plain(url))
     try:
-        await conn.execute(f"SET work_mem = '{Settings().grading_work_mem_mb}MB'")
+        await conn.execute(f"SET work_mem = '{_settings(url).grading_work_mem_mb}MB'")
         await conn.execute("SET synchronous_commit = off")
         table, statement = ("bare_grades_only", GRADES_ONLY) if grades_only else (
             "bare_grades", BARE_GRADES)  # fmt: skip
@@ -220,7 +231,7 @@ async def _measure_run(url: str, *, runs: int = 2) -> dict[str, Any]:
     first runs (the grades are cleared between them, as the bare SQL's table is), the first
     warming caches. Its evaluations are checked against the bare SQL's grades, so the two did
     the same work."""
-    settings = Settings(environment="development", database_url=url, log_level="WARNING")
+    settings = _settings(url)
     engine = create_engine(url, pool_size=settings.grading_workers + 1)
     factory = session_factory(engine)
     clock = Clock(settings.timezone)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
+import secrets
 import socket
 import sys
 import time
@@ -22,6 +24,12 @@ from app.core.db import start_embedded_postgres
 from app.employers import uscc
 
 DIVISION = "141121"
+# The scratch database is on a server, where the development placeholders are refused: secrets
+# of the run's own (the data is dropped afterwards).
+SECRETS = {
+    "LABOR_CREDIT_SECRET_KEY": secrets.token_urlsafe(48),
+    "LABOR_CREDIT_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+}
 
 
 def server_url() -> str:
@@ -116,6 +124,7 @@ async def http_server(url: str, data_dir: Path) -> AsyncIterator[Server]:
     port = free_port()
     env = {
         **os.environ,
+        **SECRETS,
         "DATABASE_URL": url,
         "LABOR_CREDIT_LOG_LEVEL": "WARNING",
         "LABOR_CREDIT_DATA_DIR": str(data_dir),

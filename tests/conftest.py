@@ -11,7 +11,9 @@ restores it). Times of processes (leases, heartbeats) are on the database's cloc
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -43,6 +45,11 @@ from tests import declared_problems
 
 TEST_DATABASE = "labor_credit_test"
 PASSWORD = "correct-horse-battery"
+# The suite runs on a database server, so like any deployment it has secrets of its own (new each
+# run): the development placeholders are refused once DATABASE_URL is set (core.config).
+SECRET_KEY = secrets.token_urlsafe(48)
+DATA_KEY = base64.b64encode(os.urandom(32)).decode()
+SECRETS_ENV = {"LABOR_CREDIT_SECRET_KEY": SECRET_KEY, "LABOR_CREDIT_DATA_KEY": DATA_KEY}
 # The day the suite runs on, by the app's clock: a Thursday, a working day (2026's notice).
 PINNED_AT = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -103,11 +110,16 @@ async def fresh_database_url(database_url: str) -> AsyncIterator[str]:
         yield url
 
 
+def server_settings(database_url: str, **fields: Any) -> Settings:
+    """Settings for the database at `database_url`, with the suite's secrets."""
+    values: dict[str, Any] = {"environment": "test", "secret_key": SECRET_KEY, "data_key": DATA_KEY}
+    return Settings(**{**values, "database_url": database_url, **fields})
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(
-        environment="test",
-        database_url=database_url,
+    return server_settings(
+        database_url,
         login_max_failures=3,
         max_body_bytes=64 * 1024,
         # the tests' sessions share one connection (one transaction rolled back per test); the

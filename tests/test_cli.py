@@ -18,6 +18,7 @@ from app.accounts import auth
 from app.core.config import get_settings
 from app.employers import uscc
 from app.models.employer import SubjectType
+from tests.conftest import SECRETS_ENV
 
 Cli = Callable[..., Awaitable[str]]
 
@@ -26,6 +27,8 @@ Cli = Callable[..., Awaitable[str]]
 async def database(fresh_database_url, monkeypatch) -> AsyncIterator[str]:
     """Point the CLI (get_settings / DATABASE_URL) at a throwaway database."""
     monkeypatch.setenv("DATABASE_URL", fresh_database_url)
+    for name, value in SECRETS_ENV.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield fresh_database_url
     get_settings.cache_clear()

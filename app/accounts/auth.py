@@ -24,6 +24,7 @@ from app.accounts.errors import (
     SignInsThrottled,
     TokenExpired,
     TokenInvalid,
+    TokenRevoked,
 )
 from app.audit import service as audit
 from app.core.actors import Actor
@@ -38,8 +39,21 @@ log = logging.getLogger(__name__)
 _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
 JWT_ALGORITHM = "HS256"
+CLAIMS = ("sub", "iat", "exp", "gen")  # every token this service issues has them
+CLOCK_SKEW_SECONDS = 60  # a token issued this far in the future still counts (replicas' clocks)
 KEY_PREFIX = "lc_"
 WRONG = Text("用户名或密码错误", "wrong username or password")
+# What a refused token is told: fixed texts, never the JWT library's words (the log has the why).
+TOKEN_INVALID = Text(
+    "令牌无效：不是本服务签发的，或已被改动",
+    "invalid token: not issued by this service, or altered",
+)
+TOKEN_EXPIRED = Text("令牌已过期，请重新登录", "the token has expired: sign in again")
+TOKEN_REVOKED = Text(
+    "令牌签发之后，账号的密码被修改或重设，或账号被停用过：请重新登录",
+    "since this token was issued the account's password was changed or reset, or the account "
+    "was disabled: sign in again",
+)
 
 
 def hash_password(password: str) -> str:
@@ -109,11 +123,13 @@ async def _audit_failure(
 
 
 def issue_token(user: User, settings: Settings, clock: Clock) -> str:
-    """A JWT for `user`, issued now by the app's clock and valid for `token_minutes`."""
+    """A JWT for `user`, issued now by the app's clock, valid for `token_minutes` and until the
+    account's token generation moves on (a password change or reset, disabling)."""
     now = clock.now()
     claims = {
         "sub": str(user.id),
         "role": user.role,
+        "gen": user.token_generation,
         "iat": now,
         "exp": now + timedelta(minutes=settings.token_minutes),
     }
@@ -128,23 +144,7 @@ async def actor_from_token(
     clock: Clock,
     request_id: str | None,
 ) -> Actor:
-    try:
-        # The signature and the claims here; the expiry below, by the app's clock: PyJWT would
-        # judge it by the wall clock.
-        claims = jwt.decode(
-            token,
-            settings.secret_key.get_secret_value(),
-            algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
-        )
-        user_id = uuid.UUID(claims["sub"])
-        _check_expiry(claims["exp"], clock)
-    except jwt.ExpiredSignatureError as exc:
-        raise TokenExpired(Text("令牌已过期，请重新登录", f"invalid token: {exc}")) from exc
-    except (jwt.PyJWTError, ValueError) as exc:
-        raise TokenInvalid(
-            Text("令牌无效：不是本服务签发的，或已被改动", f"invalid token: {exc}")
-        ) from exc
+    user_id, generation = _check_claims(token, settings, clock)
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
         raise AccountInactive(
@@ -153,6 +153,9 @@ async def actor_from_token(
                 "the account behind this token is disabled or gone",
             )
         )
+    if generation != user.token_generation:
+        log.warning("token refused: superseded", extra={"user_id": str(user.id)})
+        raise TokenRevoked(TOKEN_REVOKED)
     return Actor(
         kind="user",
         id=user.id,
@@ -163,14 +166,44 @@ async def actor_from_token(
     )
 
 
-def _check_expiry(exp: Any, clock: Clock) -> None:
-    """RFC 7519 §4.1.4: refused on or after `exp` (a NumericDate), as PyJWT would do it."""
+def _check_claims(token: str, settings: Settings, clock: Clock) -> tuple[uuid.UUID, int]:
+    """The account and token generation a token names, once its signature and times hold.
+
+    The times are judged by the app's clock (PyJWT would judge them by the wall clock): issued
+    no later than now (give or take CLOCK_SKEW_SECONDS), lasting no longer than `token_minutes`
+    (a token signed with the right key but a longer life was not issued here), and refused on or
+    after `exp` (RFC 7519 §4.1.4)."""
     try:
-        expires = int(exp)
-    except (TypeError, ValueError):
-        raise jwt.DecodeError("Expiration Time claim (exp) must be an integer.") from None
-    if expires <= int(clock.now().timestamp()):
-        raise jwt.ExpiredSignatureError("Signature has expired")
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[JWT_ALGORITHM],
+            options={"require": list(CLAIMS), "verify_exp": False, "verify_iat": False},
+        )
+        user_id = uuid.UUID(str(claims["sub"]))
+        issued, expires, generation = (_integer(claims[name]) for name in ("iat", "exp", "gen"))
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise _invalid(f"{type(exc).__name__}: {exc}") from None
+    now = int(clock.now().timestamp())
+    if issued > now + CLOCK_SKEW_SECONDS:
+        raise _invalid(f"issued {issued - now} s in the future")
+    if not 0 < expires - issued <= settings.token_minutes * 60:
+        raise _invalid(f"lasts {expires - issued} s, not up to {settings.token_minutes} min")
+    if expires <= now:
+        raise TokenExpired(TOKEN_EXPIRED)
+    return user_id, generation
+
+
+def _integer(value: Any) -> int:
+    """A NumericDate or counter as this service writes it: a whole number."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def _invalid(reason: str) -> TokenInvalid:
+    log.warning("token refused: invalid", extra={"reason": reason})
+    return TokenInvalid(TOKEN_INVALID)
 
 
 def new_api_key() -> tuple[str, str, str]:

@@ -51,8 +51,11 @@ class TokenInvalid(Unauthorized):
     slug = "token-invalid"
     title = Text("令牌无效", "Invalid token")
     about = Text(
-        "Bearer 令牌不是本服务签发的、已被篡改或格式不对。",
-        "The Bearer token was not issued by this service, was altered, or is malformed.",
+        "Bearer 令牌不是本服务签发的、已被篡改或格式不对：缺少本服务签发时总有的声明（sub、iat、"
+        "exp、gen），签发时间在将来，或有效期长于 LABOR_CREDIT_TOKEN_MINUTES。",
+        "The Bearer token was not issued by this service, was altered, or is malformed: it lacks "
+        "a claim this service always issues (sub, iat, exp, gen), was issued in the future, or "
+        "lasts longer than LABOR_CREDIT_TOKEN_MINUTES.",
     )
     remedy = Text(
         "用 POST /api/v1/auth/token 重新登录，发送新的令牌。",
@@ -69,6 +72,20 @@ class TokenExpired(Unauthorized):
     )
     remedy = Text(
         "用 POST /api/v1/auth/token 重新登录。", "Sign in again with POST /api/v1/auth/token."
+    )
+
+
+class TokenRevoked(Unauthorized):
+    slug = "token-revoked"
+    title = Text("令牌已失效", "Token revoked")
+    about = Text(
+        "这个令牌签发之后，账号的密码被修改或重设，或账号被停用过：之前签发的令牌全部失效。",
+        "Since the token was issued the account's password was changed or reset, or the "
+        "account was disabled: every token issued before that has ended.",
+    )
+    remedy = Text(
+        "用新密码通过 POST /api/v1/auth/token 重新登录。",
+        "Sign in again with the new password: POST /api/v1/auth/token.",
     )
 
 

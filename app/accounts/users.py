@@ -130,6 +130,8 @@ async def update(
     if password:
         user.password_hash = auth.hash_password(password)
         changes["password"] = {"old": "***", "new": "***"}
+    if password or (before["is_active"] and not user.is_active):
+        end_sessions(user, changes)
     user.updated_at = clock.now()
     await session.flush()
     await audit.record(
@@ -141,6 +143,13 @@ async def update(
         changes=changes,
     )
     return user
+
+
+def end_sessions(user: User, changes: audit.Changes) -> None:
+    """Every token issued to `user` so far stops working (auth checks the generation it carries),
+    whenever it was issued: a counter, not a time, so even one issued the same second ends."""
+    changes["token_generation"] = {"old": user.token_generation, "new": user.token_generation + 1}
+    user.token_generation += 1
 
 
 async def _check_employer(session: AsyncSession, employer_id: uuid.UUID | None) -> None:

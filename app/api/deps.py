@@ -17,6 +17,7 @@ from app.accounts.errors import (
     ClientRevoked,
     TokenExpired,
     TokenInvalid,
+    TokenRevoked,
 )
 from app.core import access
 from app.core.access import ClientScopeMissing, ForbiddenRole, Permission, SignInRequired
@@ -134,6 +135,7 @@ GUARDED = (
     SignInRequired,
     TokenInvalid,
     TokenExpired,
+    TokenRevoked,
     AccountInactive,
     ApiKeyInvalid,
     ClientRevoked,

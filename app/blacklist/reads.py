@@ -85,13 +85,24 @@ async def public(
         .order_by(col(BlacklistPerson.entry_id), col(BlacklistPerson.position))
     )
     persons: dict[uuid.UUID, list[ResponsiblePersonPublic]] = {i: [] for i in ids}
-    key = settings.data_key.get_secret_value()
+    keys = personal_data.keyring(settings)
     for person in rows:
-        number = person.id_number_masked
+        number, unreadable = person.id_number_masked, list[str]()
         if actor.role == Role.admin:
-            number = personal_data.decrypt(person.id_number_enc, key)
+            plain = personal_data.reveal(
+                person.id_number_enc,
+                keys=keys,
+                column=personal_data.LISTED_PERSON_ID_NUMBER,
+                row_id=person.id,
+            )
+            if plain is None:
+                unreadable.append("id_number")
+            else:
+                number = plain
         persons[person.entry_id].append(
-            ResponsiblePersonPublic(name=person.name, role=person.role, id_number=number)
+            ResponsiblePersonPublic(
+                name=person.name, role=person.role, id_number=number, unreadable_fields=unreadable
+            )
         )
     on = clock.today()
     return [

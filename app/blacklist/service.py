@@ -116,18 +116,25 @@ def _persons(
     entry: BlacklistEntry, data: BlacklistEntryCreate, settings: Settings
 ) -> list[BlacklistPerson]:
     """The responsible persons listed with the unit; ID numbers encrypted at rest (Art 8)."""
-    key = settings.data_key.get_secret_value()
-    return [
-        BlacklistPerson(
-            entry_id=entry.id,
-            position=index,
-            name=person.name,
-            role=person.role,
-            id_number_enc=personal_data.encrypt(person.id_number.upper(), key),
-            id_number_masked=personal_data.mask_id_number(person.id_number.upper()),
+    keys = personal_data.keyring(settings)
+    listed = []
+    for index, person in enumerate(data.responsible_persons):
+        row_id, number = uuid.uuid4(), person.id_number.upper()
+        sealed = personal_data.encrypt(
+            number, keys=keys, column=personal_data.LISTED_PERSON_ID_NUMBER, row_id=row_id
         )
-        for index, person in enumerate(data.responsible_persons)
-    ]
+        listed.append(
+            BlacklistPerson(
+                id=row_id,
+                entry_id=entry.id,
+                position=index,
+                name=person.name,
+                role=person.role,
+                id_number_enc=sealed,
+                id_number_masked=personal_data.mask_id_number(number),
+            )
+        )
+    return listed
 
 
 async def create(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import date
 from decimal import Decimal
@@ -9,12 +11,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Values that only make sense on a developer's machine; refused anywhere else.
+# Values that only make sense on a developer's machine, on the embedded database; refused as soon
+# as DATABASE_URL names a server, whatever LABOR_CREDIT_ENVIRONMENT says.
 DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"
 DEVELOPMENT_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleS0zMmJ5dGU="  # base64 of 32 bytes
+SECRET_MIN_BYTES = 32
+DATA_KEY_BYTES = 32  # AES-256-GCM
+MAX_KEY_VERSION = 65535  # two bytes in each ciphertext's header (core.personal_data)
 
 _MONTH_DAY = re.compile(r"[0-9]{2}-[0-9]{2}")  # calendar_warning_from
 
@@ -33,10 +46,24 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".data"), description="embedded database and files")
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
-    secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET), min_length=32)
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_SECRET),
+        description="signs the JWTs: 32+ random characters",
+    )
     data_key: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_DATA_KEY),
-        description="base64 of 32 bytes: AES-GCM key for personal data at rest",
+        description="base64 of 32 bytes: the AES-GCM key personal data is encrypted with now",
+    )
+    data_key_version: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_KEY_VERSION,
+        description="the version of data_key, written into every ciphertext it makes",
+    )
+    data_keys_retired: SecretStr = Field(
+        default=SecretStr(""),
+        description="older data keys, still read until `labor-credit rotate-data-key` has "
+        "re-encrypted everything: version:base64,version:base64",
     )
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
@@ -164,14 +191,64 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a day of every year") from None
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _a_long_secret(cls, value: SecretStr) -> SecretStr:
+        length = len(value.get_secret_value().encode())
+        if length < SECRET_MIN_BYTES:
+            raise ValueError(
+                f"LABOR_CREDIT_SECRET_KEY is {length} bytes long: it must be at least "
+                f"{SECRET_MIN_BYTES} random characters (e.g. `openssl rand -base64 48`)"
+            )
+        return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _a_data_key(cls, value: SecretStr) -> SecretStr:
+        _data_key(value.get_secret_value(), "LABOR_CREDIT_DATA_KEY")
+        return value
+
+    @field_validator("data_keys_retired")
+    @classmethod
+    def _retired_data_keys(cls, value: SecretStr) -> SecretStr:
+        _parse_retired(value.get_secret_value())
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production":
-            if self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
-                raise ValueError("LABOR_CREDIT_SECRET_KEY must be set outside development")
-            if self.data_key.get_secret_value() == DEVELOPMENT_DATA_KEY:
-                raise ValueError("LABOR_CREDIT_DATA_KEY must be set outside development")
+        """The placeholders are public (they are in this file): a service whose data outlives a
+        developer's machine (a database server) or that says it is production refuses them."""
+        if self.embedded and self.environment != "production":
+            return self
+        where = "with DATABASE_URL set" if not self.embedded else "in production"
+        if self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
+            raise ValueError(
+                f"LABOR_CREDIT_SECRET_KEY is the development placeholder, refused {where}: "
+                "set 32+ random characters (e.g. `openssl rand -base64 48`)"
+            )
+        if self.data_key.get_secret_value() == DEVELOPMENT_DATA_KEY:
+            raise ValueError(
+                f"LABOR_CREDIT_DATA_KEY is the development placeholder, refused {where}: "
+                "set base64 of 32 random bytes (e.g. `openssl rand -base64 32`)"
+            )
         return self
+
+    @model_validator(mode="after")
+    def _current_data_key_not_retired(self) -> Settings:
+        if self.data_key_version in _parse_retired(self.data_keys_retired.get_secret_value()):
+            raise ValueError(
+                f"LABOR_CREDIT_DATA_KEYS_RETIRED holds version {self.data_key_version}, the "
+                "version of the current key (LABOR_CREDIT_DATA_KEY_VERSION)"
+            )
+        return self
+
+    def data_keys(self) -> tuple[int, dict[int, bytes]]:
+        """The current data key's version, and every key still read (the current one too)."""
+        keys = _parse_retired(self.data_keys_retired.get_secret_value())
+        keys[self.data_key_version] = _data_key(
+            self.data_key.get_secret_value(), "LABOR_CREDIT_DATA_KEY"
+        )
+        return self.data_key_version, keys
 
     def calendar_warning_date(self, year: int) -> date:
         """The day of `year` from which the calendar's lacking `year + 1` is a warning."""
@@ -191,6 +268,64 @@ class Settings(BaseSettings):
         return self.data_dir / "imports"
 
 
+def _data_key(text: str, variable: str) -> bytes:
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(
+            f"{variable} is not base64: it must be base64 of {DATA_KEY_BYTES} random bytes "
+            "(e.g. `openssl rand -base64 32`)"
+        ) from None
+    if len(key) != DATA_KEY_BYTES:
+        raise ValueError(
+            f"{variable} is base64 of {len(key)} bytes: it must be base64 of exactly "
+            f"{DATA_KEY_BYTES} (e.g. `openssl rand -base64 32`)"
+        )
+    return key
+
+
+def _parse_retired(text: str) -> dict[int, bytes]:
+    """`version:base64,version:base64` (spaces and empty entries ignored) -> {version: key}."""
+    keys: dict[int, bytes] = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        version, colon, key = entry.partition(":")
+        if not colon or not version.strip().isdigit():
+            raise ValueError(
+                "LABOR_CREDIT_DATA_KEYS_RETIRED: each entry is version:base64, e.g. 1:<key>"
+            )
+        number = int(version)
+        if not 1 <= number <= MAX_KEY_VERSION or number in keys:
+            raise ValueError(
+                f"LABOR_CREDIT_DATA_KEYS_RETIRED: version {number} is repeated or not between 1 "
+                f"and {MAX_KEY_VERSION}"
+            )
+        keys[number] = _data_key(key.strip(), f"LABOR_CREDIT_DATA_KEYS_RETIRED (version {number})")
+    return keys
+
+
+class SettingsRefused(Exception):
+    """Settings the service will not start with; the message names each variable, never its
+    value (a refused value may be a secret)."""
+
+
+def _variable(field: str) -> str:
+    return "DATABASE_URL" if field == "database_url" else f"LABOR_CREDIT_{field.upper()}"
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors(include_input=False, include_url=False):
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        variable = _variable(str(problem["loc"][0])) if problem["loc"] else ""
+        named = not variable or message.startswith(variable)
+        lines.append(f"  {message}" if named else f"  {variable}: {message}")
+    return "the settings are refused:\n" + "\n".join(lines)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment (and .env); SettingsRefused names what is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsRefused(_describe(exc)) from None

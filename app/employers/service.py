@@ -67,16 +67,19 @@ def etag(employer: Employer) -> str:
 
 
 def to_public(employer: Employer, *, actor: Actor, settings: Settings) -> EmployerPublic:
-    """Personal data is shown in full to admins only (Art 8: no leaking of personal privacy)."""
-    key = settings.data_key.get_secret_value()
-    id_number, phone = employer.legal_representative_id_number_masked, employer.contact_phone_masked
+    """Personal data is shown in full to admins only (Art 8: no leaking of personal privacy); a
+    ciphertext that does not decrypt for this row shows masked and is named in
+    `unreadable_fields` (never another row's number)."""
+    shown = {
+        "legal_representative_id_number": employer.legal_representative_id_number_masked,
+        "contact_phone": employer.contact_phone_masked,
+    }
+    unreadable: list[str] = []
     if actor.role == Role.admin:
-        if employer.legal_representative_id_number_enc:
-            id_number = personal_data.decrypt(employer.legal_representative_id_number_enc, key)
-        if employer.contact_phone_enc:
-            phone = personal_data.decrypt(employer.contact_phone_enc, key)
+        plain, unreadable = _personal_plain(employer, settings)
+        shown.update({field: text for field, text in plain.items() if text is not None})
     return EmployerPublic.model_validate(
-        employer, update={"legal_representative_id_number": id_number, "contact_phone": phone}
+        employer, update={**shown, "unreadable_fields": unreadable}
     )
 
 
@@ -256,11 +259,11 @@ async def update(
     for key in _PLAIN_FIELDS:
         if key in values:
             setattr(employer, key, values[key])
-    personal_before = _personal_plain(employer, settings)
+    personal_before, _ = _personal_plain(employer, settings)  # an unreadable one: changed
     _set_personal_data(employer, values, settings)
     changes = audit.diff(before, _audited(employer))
-    for field, old in personal_before.items():
-        if field in values and values[field] != old and field not in changes:
+    for field in ("legal_representative_id_number", "contact_phone"):
+        if field in values and values[field] != personal_before.get(field) and field not in changes:
             masked = _audited(employer)[field]  # same mask, different number: still a change
             changes[field] = {"old": masked, "new": masked}
     if changes:
@@ -279,29 +282,48 @@ async def update(
 
 
 def _set_personal_data(employer: Employer, values: dict[str, Any], settings: Settings) -> None:
-    key = settings.data_key.get_secret_value()
+    keys = personal_data.keyring(settings)
+
+    def sealed(column: personal_data.Column, plain: str | None) -> bytes | None:
+        if not plain:
+            return None
+        return personal_data.encrypt(plain, keys=keys, column=column, row_id=employer.id)
+
     if "legal_representative_id_number" in values:
         raw = values["legal_representative_id_number"]
         raw = raw.upper() if raw else None
-        employer.legal_representative_id_number_enc = (
-            personal_data.encrypt(raw, key) if raw else None
-        )
+        employer.legal_representative_id_number_enc = sealed(personal_data.EMPLOYER_ID_NUMBER, raw)
         employer.legal_representative_id_number_masked = (
             personal_data.mask_id_number(raw) if raw else None
         )
     if "contact_phone" in values:
         phone = values["contact_phone"]
-        employer.contact_phone_enc = personal_data.encrypt(phone, key) if phone else None
+        employer.contact_phone_enc = sealed(personal_data.EMPLOYER_PHONE, phone)
         employer.contact_phone_masked = personal_data.mask_phone(phone) if phone else None
 
 
-def _personal_plain(employer: Employer, settings: Settings) -> dict[str, str | None]:
-    key = settings.data_key.get_secret_value()
-    blobs = {
-        "legal_representative_id_number": employer.legal_representative_id_number_enc,
-        "contact_phone": employer.contact_phone_enc,
-    }
-    return {f: personal_data.decrypt(b, key) if b else None for f, b in blobs.items()}
+def _personal_plain(
+    employer: Employer, settings: Settings
+) -> tuple[dict[str, str | None], list[str]]:
+    """Each personal field's plain text (None when empty), and the fields whose ciphertext does
+    not decrypt for this row (left out of the first)."""
+    keys = personal_data.keyring(settings)
+    plain: dict[str, str | None] = {}
+    unreadable = []
+    for column, blob in (
+        (personal_data.EMPLOYER_ID_NUMBER, employer.legal_representative_id_number_enc),
+        (personal_data.EMPLOYER_PHONE, employer.contact_phone_enc),
+    ):
+        text = (
+            None
+            if blob is None
+            else personal_data.reveal(blob, keys=keys, column=column, row_id=employer.id)
+        )
+        if blob is not None and text is None:
+            unreadable.append(column.field)
+        else:
+            plain[column.field] = text
+    return plain, unreadable
 
 
 def _audited(employer: Employer) -> dict[str, Any]:

@@ -200,6 +200,12 @@ class ResponsiblePersonPublic(SQLModel):
     name: str
     role: PartyRole
     id_number: str = Field(description="masked (1411**********1234) except for admins")
+    unreadable_fields: list[str] = Field(
+        default_factory=list,
+        description="`id_number` when its stored ciphertext does not decrypt for this person "
+        "(moved from another row, altered, or under a key no longer configured): shown masked, "
+        "even to admins; the service logs it",
+    )
 
 
 class BlacklistEntryCreate(BlacklistEntryBase, RequestModel):

@@ -155,6 +155,12 @@ class EmployerPublic(EmployerBase):
         default=None, description="masked (1411**********1234) except for admins"
     )
     contact_phone: str | None = Field(default=None, description="masked except for admins")
+    unreadable_fields: list[str] = Field(
+        default_factory=list,
+        description="personal data whose stored ciphertext does not decrypt for this employer "
+        "(moved from another row, altered, or under a key no longer configured): shown masked, "
+        "even to admins; the service logs it",
+    )
     checksum_exception: bool
     version: int
     created_at: datetime

@@ -50,6 +50,9 @@ class User(UserBase, table=True):
     role: Role = Field(sa_type=sa.String(16))
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
+    # Carried in each token (`gen`): a password change or reset, or disabling the account, counts
+    # it up and so ends every token issued before, to the request.
+    token_generation: int = Field(default=0)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 

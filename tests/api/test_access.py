@@ -23,7 +23,6 @@ from starlette.routing import Mount
 
 from app.api.deps import require
 from app.core.access import ROLES, SCOPES, Permission
-from app.core.config import Settings
 from app.grading import apply
 from app.grading import service as grading
 from app.main import create_app
@@ -33,7 +32,7 @@ from app.models.employer import Employer
 from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
 from app.models.problem import PROBLEM_BASE
 from app.models.user import Role
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, server_settings
 from tests.grading.support import Spec, actor_of, add_record
 
 PUBLIC_PATHS = {
@@ -74,7 +73,7 @@ def _permission(dependant: Dependant) -> Permission | None:
 
 
 def _endpoints() -> list[Endpoint]:
-    app = create_app(Settings(environment="test", database_url="postgresql://unused/unused"))
+    app = create_app(server_settings("postgresql://unused/unused"))
     found = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route

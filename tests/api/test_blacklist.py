@@ -275,13 +275,14 @@ async def test_id_numbers_are_encrypted_and_masked_except_for_admins(
     ]  # fmt: skip
     raw = (
         await session.execute(
-            text("SELECT id_number_enc, id_number_masked FROM blacklist_persons "
+            text("SELECT id_number_enc, id_number_masked, id FROM blacklist_persons "
                  "WHERE entry_id = :id ORDER BY position"),
             {"id": uuid.UUID(entry["id"])},
         )
     ).first()  # fmt: skip
     assert raw is not None and ID_NUMBER.encode() not in raw[0]
-    assert personal_data.decrypt(raw[0], settings.data_key.get_secret_value()) == ID_NUMBER
+    keys, column = personal_data.keyring(settings), personal_data.LISTED_PERSON_ID_NUMBER
+    assert personal_data.decrypt(raw[0], keys=keys, column=column, row_id=raw[2]) == ID_NUMBER
     admin_view = (await client.get(f"{BASE}/{entry['id']}", headers=staff[Role.admin])).json()
     assert admin_view["responsible_persons"][0]["id_number"] == ID_NUMBER
     own_headers = await headers_for(Role.employer, employer_id=employer.id)

@@ -148,6 +148,7 @@ async def test_change_role_and_reset_password(client, admin, make_user, connecti
         "role": {"old": "inspector", "new": "reviewer"},
         "full_name": {"old": "测试inspector", "new": "李审核"},
         "password": {"old": "***", "new": "***"},
+        "token_generation": {"old": 0, "new": 1},  # the tokens issued before it ended
     }
 
 

@@ -84,7 +84,9 @@ async def get_user(
     summary="修改账号 / Change an account",
     description="Rename, change role, disable (`is_active: false`) or reset the password, with "
     "`If-Match: <ETag>` of `GET /users/{id}` (428 `if-match-required` without it, 412 "
-    "`stale-etag` when stale). The answer's `ETag` is the account's new one.",
+    "`stale-etag` when stale). The answer's `ETag` is the account's new one. A new password, or "
+    "disabling, ends every token issued to the account before it (401 `token-revoked`), the "
+    "admin's own when they change their own password.",
     responses=problems(
         *GUARDED,
         *WITH_BODY,
@@ -105,7 +107,8 @@ async def update_user(
     actor: Admin,
     if_match: IfMatch = None,
 ) -> UserPublic:
-    """仅管理员。改名、改角色、停用（`is_active: false`）或重置密码。"""
+    """仅管理员。改名、改角色、停用（`is_active: false`）或重置密码；重置密码或停用后，
+    此前签发给该账号的令牌全部失效。"""
     user = await users.update(
         session=session, user_id=user_id, data=data, if_match=if_match, actor=actor, clock=clock
     )
