@@ -69,7 +69,15 @@ def serve(args: argparse.Namespace) -> None:
     # On the embedded database the scheduler runs in this process (same leader lock).
     in_process = settings.embedded if args.scheduler is None else args.scheduler
     app = create_app(settings, clock=Clock(settings.timezone), run_scheduler=in_process)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    # our JSON logs and access log; no `Server: uvicorn` telling a prober what answers
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
 
 
 def _read(settings: Any, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
