@@ -229,9 +229,10 @@ TAGS: list[dict[str, str]] = [
     ),
     _tag(
         "operations",
-        zh="运维：存活检查、就绪检查和 Prometheus 指标，不需登录，供负载均衡和监控使用。",
-        en="Operations: liveness, readiness and Prometheus metrics, without sign-in, for load "
-        "balancers and monitoring.",
+        zh="运维：存活检查和就绪检查（不需登录，供负载均衡使用），以及 Prometheus 指标（只对允许的"
+        "网络和持监控令牌的抓取开放）。",
+        en="Operations: liveness and readiness without sign-in, for load balancers; Prometheus "
+        "metrics for the allowed networks and scrapes carrying the metrics token.",
     ),
 ]
 

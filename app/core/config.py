@@ -6,10 +6,18 @@ import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that only make sense on a developer's machine; refused anywhere else.
@@ -144,6 +152,16 @@ class Settings(BaseSettings):
     )
     grading_notices_minutes: int = Field(default=10, ge=1, description="notice windows closing")
     art17_cron: str = Field(default="30 1 * * *", description="daily Art 17 re-grading")
+
+    # /metrics (docs/operations.md): its gauges are county figures. A scrape from these networks
+    # is let in (an empty list: none); from anywhere with `Authorization: Bearer <token>`.
+    metrics_allowed_networks: tuple[IPvAnyNetwork, ...] = Field(
+        default=(IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")),
+        description="networks that may scrape /metrics without the token; default this machine",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, min_length=24, description="a scrape from anywhere sends it as a Bearer token"
+    )
 
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
