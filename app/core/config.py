@@ -20,6 +20,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core import file_types
+
 # Values that only make sense on a developer's machine; refused anywhere else.
 DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"
 DEVELOPMENT_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleS0zMmJ5dGU="  # base64 of 32 bytes
@@ -165,6 +167,17 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
+
+    @field_validator("attachment_content_types")
+    @classmethod
+    def _only_checked_types(cls, value: frozenset[str]) -> frozenset[str]:
+        """An evidence file's content is checked against its declared type: a type with no
+        check (core.file_types) would be taken on its word."""
+        unchecked = sorted(value - file_types.CHECKED_TYPES)
+        if unchecked:
+            checked = ", ".join(sorted(file_types.CHECKED_TYPES))
+            raise ValueError(f"no content check for {', '.join(unchecked)}; checked: {checked}")
+        return value
 
     @field_validator("calendar_warning_from")
     @classmethod
