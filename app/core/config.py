@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from app.core import file_types
 
@@ -39,6 +41,11 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "LABOR_CREDIT_DATABASE_URL"),
         description="postgresql://user:password@host:port/db; unset = embedded PostgreSQL",
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description="the password of DATABASE_URL's user, given apart from the URL (compose.yaml): "
+        "quoted into it here, so any character (@, /, :, %) is safe",
     )
     data_dir: Path = Field(default=Path(".data"), description="embedded database and files")
     db_pool_size: int = Field(default=10, ge=1, le=200)
@@ -198,6 +205,25 @@ class Settings(BaseSettings):
                 raise ValueError("LABOR_CREDIT_SECRET_KEY must be set outside development")
             if self.data_key.get_secret_value() == DEVELOPMENT_DATA_KEY:
                 raise ValueError("LABOR_CREDIT_DATA_KEY must be set outside development")
+        return self
+
+    @model_validator(mode="after")
+    def _password_into_the_url(self) -> Settings:
+        """A password pasted into a URL breaks it at its first `@` or `/`: given apart, it is
+        quoted into the URL."""
+        if self.database_password is None:
+            return self
+        if self.database_url is None:
+            raise ValueError("LABOR_CREDIT_DATABASE_PASSWORD is set but DATABASE_URL is not")
+        try:
+            url = make_url(self.database_url)
+        except ArgumentError as exc:
+            raise ValueError(f"DATABASE_URL is not a database URL: {exc}") from None
+        if url.password is not None:
+            raise ValueError("DATABASE_URL holds a password and LABOR_CREDIT_DATABASE_PASSWORD "
+                             "is set too: give it once")  # fmt: skip
+        password = self.database_password.get_secret_value()
+        self.database_url = url.set(password=password).render_as_string(hide_password=False)
         return self
 
     def calendar_warning_date(self, year: int) -> date:
