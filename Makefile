@@ -8,7 +8,7 @@ help:
 	@echo "make run    start the service on the embedded PostgreSQL with demo data"
 	@echo "make test   lint + typecheck-client + the whole test suite on real PostgreSQL"
 	@echo "make test-dates  the suite with the process clock moved to other days"
-	@echo "make lint   ruff + mypy + the import layers (import-linter)"
+	@echo "make lint   ruff + mypy + the import layers (import-linter) + hadolint (Dockerfile)"
 	@echo "make typecheck-client  a TypeScript client generated from the OpenAPI document must"
 	@echo "            type-check a usage file with tsc --strict (needs node and npm)"
 	@echo "make bench  performance benchmarks (ratios against same-run baselines)"
@@ -26,6 +26,7 @@ lint: env
 	$(RUN) ruff format --check app tests alembic bench
 	$(RUN) mypy app bench
 	$(RUN) lint-imports
+	$(RUN) hadolint Dockerfile
 
 # The OpenAPI document as a contract: openapi-typescript (pinned in clients/typescript) turns it
 # into types, and usage.ts, which reads fields of every kind of list's items, must compile with

@@ -69,7 +69,15 @@ def serve(args: argparse.Namespace) -> None:
     # On the embedded database the scheduler runs in this process (same leader lock).
     in_process = settings.embedded if args.scheduler is None else args.scheduler
     app = create_app(settings, clock=Clock(settings.timezone), run_scheduler=in_process)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    # our JSON logs and access log; no `Server: uvicorn` telling a prober what answers
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
 
 
 def _read(settings: Any, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -112,6 +120,13 @@ def scheduler(args: argparse.Namespace) -> None:
     from app.scheduler import serve_forever
 
     settings = get_settings()
+    if settings.embedded and not args.embedded:
+        sys.exit(
+            "error: labor-credit scheduler needs DATABASE_URL, the database the api serves from; "
+            "without it, it would start an embedded database of its own, empty, and lead that. "
+            "On the embedded database `labor-credit serve` runs the scheduler in its own process; "
+            "`labor-credit scheduler --embedded` runs one on the embedded database all the same."
+        )
     configure_logging(settings.log_level)
     url = database_url(settings)
     migrations.upgrade(url)
@@ -426,7 +441,15 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("openapi", help="write the OpenAPI document (no database needed)")
     p.add_argument("--out", default="-", help="the file to write (default: standard output)")
     p.set_defaults(func=openapi)
-    p = sub.add_parser("scheduler", help="run scheduled jobs (one instance leads, others stand by)")
+    p = sub.add_parser(
+        "scheduler",
+        help="run scheduled jobs (one instance leads, others stand by); needs DATABASE_URL",
+    )
+    p.add_argument(
+        "--embedded",
+        action="store_true",
+        help="without DATABASE_URL, run on the embedded database (refused otherwise)",
+    )
     p.set_defaults(func=scheduler)
     p = sub.add_parser("migrate", help="bring the schema to a revision (default head)")
     p.add_argument("revision", nargs="?", default="head")

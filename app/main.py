@@ -38,6 +38,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_engine, database_url, session_factory
 from app.core.observability import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.problem_json import install_error_handlers
+from app.core.security_headers import SecurityHeadersMiddleware
 from app.models.intake import IntakeRecord
 from app.scheduler import SchedulerInstance
 
@@ -88,6 +89,9 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    # Outside every layer, Starlette's last-resort error handler too: a 500 carries them as well.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build_stack())  # type: ignore[method-assign]
 
     api = api_router(prefix="/api/v1")
     for module in (auth, users, clients, employers, audit_events, stats, calendar, intake, imports):

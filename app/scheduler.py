@@ -147,6 +147,8 @@ class SchedulerInstance:
                 pid=os.getpid(),
                 is_leader=self.is_leader,
             )
+            if self.is_leader:
+                await jobs.forget_dead_instances(session=session, settings=self.settings)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -314,3 +314,22 @@ async def test_openapi_writes_the_served_document_without_a_database(client, tmp
     assert json.loads(out.read_text(encoding="utf-8")) == served
     cli.main(["openapi"])  # to standard output by default
     assert json.loads(capsys.readouterr().out) == served
+
+
+def test_scheduler_without_a_database_url_refuses(monkeypatch, tmp_path, capsys):
+    """It would start an embedded database of its own, empty, and report itself leader of it:
+    the scheduler of a service on a PostgreSQL server that forgot DATABASE_URL."""
+    for name in ("DATABASE_URL", "LABOR_CREDIT_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LABOR_CREDIT_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # no .env of the working tree
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["scheduler"])
+    finally:
+        get_settings.cache_clear()
+    message = str(exit_.value.code)
+    assert exit_.value.code not in (0, None)
+    assert "DATABASE_URL" in message and "--embedded" in message
+    assert list(tmp_path.iterdir()) == []  # no embedded server was started

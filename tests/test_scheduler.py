@@ -146,3 +146,59 @@ async def test_stats_show_the_leader(client, headers_for, session):
     assert r.json()["leader"] == "host:1:abc"
     r = await client.get("/api/v1/stats/scheduler", headers=await headers_for(Role.employer))
     assert r.status_code == 403
+
+
+async def _beat_at(session, instance_id: str, seconds_ago: float, *, leader: bool) -> None:  # type: ignore[no-untyped-def]
+    from app.core import jobs
+
+    await jobs.heartbeat(
+        session=session, instance_id=instance_id, hostname="host", pid=1, is_leader=leader
+    )
+    await session.execute(
+        text(
+            "UPDATE scheduler_heartbeats SET beat_at = now() - make_interval(secs => :s) "
+            "WHERE instance_id = :i"
+        ),
+        {"s": seconds_ago, "i": instance_id},
+    )
+
+
+async def test_stats_flag_silent_instances_stale_and_forget_the_long_dead(
+    client, headers_for, session, settings
+):
+    """Defaults: a beat each 15 s (a standby's poll: 5 s); stale after 3 beats; gone after 1 h."""
+    from app.models.user import Role
+
+    await _beat_at(session, "host:1:dead-leader", 60, leader=True)  # killed: no last beat
+    await _beat_at(session, "host:2:standby", 5, leader=False)
+    await _beat_at(session, "host:3:long-gone", 2 * 3600, leader=False)
+    r = await client.get("/api/v1/stats/scheduler", headers=await headers_for(Role.auditor))
+    assert r.status_code == 200, r.text
+    shown = {i["instance_id"]: i["stale"] for i in r.json()["instances"]}
+    assert shown == {"host:1:dead-leader": True, "host:2:standby": False}
+    assert r.json()["leader"] is None  # a stale leader leads nothing
+    assert r.json()["stale_after_seconds"] == 3 * settings.scheduler_heartbeat_seconds
+
+
+async def test_the_leader_prunes_the_long_dead(
+    scratch_engine: AsyncEngine, fast_settings: Settings, clock: Clock
+):
+    from app.core.db import session_factory
+
+    async with session_factory(scratch_engine)() as session, session.begin():
+        await _beat_at(session, "host:4:long-gone", 2 * 3600, leader=True)
+        await _beat_at(session, "host:5:lately", 60, leader=False)
+    instance = SchedulerInstance(scratch_engine, fast_settings, clock=clock, jobs=[])
+    stop = asyncio.Event()
+    task = asyncio.create_task(instance.run(stop))
+    try:
+        await wait_until(lambda: instance.is_leader)
+        await asyncio.sleep(0.3)  # a beat or two
+    finally:
+        stop.set()
+        await task
+    async with scratch_engine.connect() as conn:
+        kept = (await conn.execute(text("SELECT instance_id FROM scheduler_heartbeats"))).all()
+    kept_ids = {row[0] for row in kept}
+    assert "host:4:long-gone" not in kept_ids
+    assert {"host:5:lately", instance.instance_id} <= kept_ids

@@ -5,6 +5,7 @@ offline; schemas FastAPI cannot see; and what the routes answer beyond their bod
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from app.core.errors import (
     UnsupportedMediaType,
     problems,
 )
+from app.core.security_headers import inline_source
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
@@ -52,6 +54,9 @@ DESCRIPTION = """
   和替换已载入年份的 `PUT /calendar/{year}`，须在 `If-Match` 中带上读取时响应头的 `ETag`
   （缺少为 428，已被他人修改为 412）；
   载入尚未载入的年份不需要 `If-Match`（`If-None-Match: *` 表示仅在仍未载入时载入）。
+* **响应头**：每个响应都带 `X-Content-Type-Options: nosniff`、`X-Frame-Options: DENY` 和
+  `Content-Security-Policy`（`frame-ancestors 'none'`，不能被其他网站嵌入）；`/api` 下的响应
+  另带 `Cache-Control: no-store`（其中有个人信息，任何缓存都不应保存）。
 
 The Wenshui county human resources and social security bureau's system of record for employers'
 labour-security credit (文水县用人单位劳动保障信用分级分类监管办法, 文人社字〔2022〕46号): it keeps
@@ -80,6 +85,9 @@ interviews (约谈) of C units.
   rule set versions; and `PUT /calendar/{year}` replacing a loaded year) need `If-Match` with
   the `ETag` of what you read (428 when missing, 412 when someone changed it since); loading a
   year not loaded yet needs none (`If-None-Match: *`: only if it is still not loaded).
+* **Headers on every answer**: `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and a
+  `Content-Security-Policy` (`frame-ancestors 'none'`: no other site frames it); answers under
+  `/api` also carry `Cache-Control: no-store` (they hold personal data: no cache keeps them).
 * **Errors** name their problem type: `type` is `/problems/<slug>` on this service, whose page
   says when it happens and what to do (`/problems` lists them all).
 """
@@ -221,9 +229,10 @@ TAGS: list[dict[str, str]] = [
     ),
     _tag(
         "operations",
-        zh="运维：存活检查、就绪检查和 Prometheus 指标，不需登录，供负载均衡和监控使用。",
-        en="Operations: liveness, readiness and Prometheus metrics, without sign-in, for load "
-        "balancers and monitoring.",
+        zh="运维：存活检查和就绪检查（不需登录，供负载均衡使用），以及 Prometheus 指标（只对允许的"
+        "网络和持监控令牌的抓取开放）。",
+        en="Operations: liveness and readiness without sign-in, for load balancers; Prometheus "
+        "metrics for the allowed networks and scrapes carrying the metrics token.",
     ),
 ]
 
@@ -375,12 +384,13 @@ def _declare(schema: dict[str, Any]) -> None:
 
 
 def mount_offline_docs(app: FastAPI) -> None:
-    """Swagger UI and ReDoc from assets in the package: they work on a network with no internet."""
+    """Swagger UI and ReDoc from assets in the package: they work on a network with no internet,
+    and each page's Content-Security-Policy lets it load nothing else. (ReDoc's bundle drew its
+    maker's logo from cdn.redoc.ly whatever its options say: that element is cut out of the copy
+    in app/static, the one change made to it.)"""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+    swagger_ui_page = _Page(
+        get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=f"{app.title} — API",
             swagger_js_url="/static/swagger-ui-bundle.js",
@@ -388,13 +398,42 @@ def mount_offline_docs(app: FastAPI) -> None:
             swagger_favicon_url="/static/favicon.svg",
             swagger_ui_parameters={"validatorUrl": None},  # no call to an outside validator
         )
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
+    )
+    redoc_page = _Page(
+        get_redoc_html(
             openapi_url="/openapi.json",
             title=f"{app.title} — ReDoc",
             redoc_js_url="/static/redoc.standalone.js",
             redoc_favicon_url="/static/favicon.svg",
             with_google_fonts=False,
         )
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return swagger_ui_page.response()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return redoc_page.response()
+
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+class _Page:
+    """A docs page, built once, with a policy allowing only this service's assets: its own
+    inline script by hash; inline styles (both libraries write style elements as they render);
+    images from here or data: URIs (their icons); ReDoc's search worker, started from a blob."""
+
+    def __init__(self, page: HTMLResponse) -> None:
+        self.html = bytes(page.body).decode()
+        scripts = " ".join(inline_source(s) for s in _INLINE_SCRIPT.findall(self.html))
+        self.policy = (
+            f"default-src 'none'; script-src 'self' {scripts}".rstrip()
+            + "; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+            "worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        )
+
+    def response(self) -> HTMLResponse:  # a new one each time: the layers below add headers
+        return HTMLResponse(self.html, headers={"Content-Security-Policy": self.policy})

@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from app.core.errors import AppError, declared
+from app.core.security_headers import inline_source
 from app.models.problem import PROBLEM_BASE, Bilingual, ProblemType
 
 _STYLE = """
@@ -20,6 +21,9 @@ h2{font-size:1.1rem;margin-top:1.6rem}table{border-collapse:collapse;width:100%}
 td,th{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
 code{font-family:ui-monospace,monospace}
 """
+
+# The page's one inline style, and nothing else, may load (security_headers: nothing by default).
+POLICY = f"default-src 'none'; style-src {inline_source(_STYLE)}; frame-ancestors 'none'"
 
 
 def operations_by_slug(openapi: dict[str, Any]) -> dict[str, list[str]]:

@@ -8,18 +8,24 @@ import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 
 from pydantic import (
     AliasChoices,
     Field,
+    IPvAnyNetwork,
     SecretStr,
     ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from app.core import file_types
 
 # Values that only make sense on a developer's machine, on the embedded database; refused as soon
 # as DATABASE_URL names a server, whatever LABOR_CREDIT_ENVIRONMENT says.
@@ -42,6 +48,11 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "LABOR_CREDIT_DATABASE_URL"),
         description="postgresql://user:password@host:port/db; unset = embedded PostgreSQL",
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description="the password of DATABASE_URL's user, given apart from the URL (compose.yaml): "
+        "quoted into it here, so any character (@, /, :, %) is safe",
     )
     data_dir: Path = Field(default=Path(".data"), description="embedded database and files")
     db_pool_size: int = Field(default=10, ge=1, le=200)
@@ -176,8 +187,29 @@ class Settings(BaseSettings):
     grading_notices_minutes: int = Field(default=10, ge=1, description="notice windows closing")
     art17_cron: str = Field(default="30 1 * * *", description="daily Art 17 re-grading")
 
+    # /metrics (docs/operations.md): its gauges are county figures. A scrape from these networks
+    # is let in (an empty list: none); from anywhere with `Authorization: Bearer <token>`.
+    metrics_allowed_networks: tuple[IPvAnyNetwork, ...] = Field(
+        default=(IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")),
+        description="networks that may scrape /metrics without the token; default this machine",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, min_length=24, description="a scrape from anywhere sends it as a Bearer token"
+    )
+
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
+
+    @field_validator("attachment_content_types")
+    @classmethod
+    def _only_checked_types(cls, value: frozenset[str]) -> frozenset[str]:
+        """An evidence file's content is checked against its declared type: a type with no
+        check (core.file_types) would be taken on its word."""
+        unchecked = sorted(value - file_types.CHECKED_TYPES)
+        if unchecked:
+            checked = ", ".join(sorted(file_types.CHECKED_TYPES))
+            raise ValueError(f"no content check for {', '.join(unchecked)}; checked: {checked}")
+        return value
 
     @field_validator("calendar_warning_from")
     @classmethod
@@ -249,6 +281,25 @@ class Settings(BaseSettings):
             self.data_key.get_secret_value(), "LABOR_CREDIT_DATA_KEY"
         )
         return self.data_key_version, keys
+
+    @model_validator(mode="after")
+    def _password_into_the_url(self) -> Settings:
+        """A password pasted into a URL breaks it at its first `@` or `/`: given apart, it is
+        quoted into the URL."""
+        if self.database_password is None:
+            return self
+        if self.database_url is None:
+            raise ValueError("LABOR_CREDIT_DATABASE_PASSWORD is set but DATABASE_URL is not")
+        try:
+            url = make_url(self.database_url)
+        except ArgumentError as exc:
+            raise ValueError(f"DATABASE_URL is not a database URL: {exc}") from None
+        if url.password is not None:
+            raise ValueError("DATABASE_URL holds a password and LABOR_CREDIT_DATABASE_PASSWORD "
+                             "is set too: give it once")  # fmt: skip
+        password = self.database_password.get_secret_value()
+        self.database_url = url.set(password=password).render_as_string(hide_password=False)
+        return self
 
     def calendar_warning_date(self, year: int) -> date:
         """The day of `year` from which the calendar's lacking `year + 1` is a warning."""

@@ -18,18 +18,20 @@ from datetime import datetime, timedelta
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, text, update
+from sqlalchemy import delete, func, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.core.clock import Clock
 from app.core.config import Settings
+from app.core.db import database_now
 from app.models.scheduler import (
     JobRun,
     JobRunPublic,
     RunOutcome,
     SchedulerHeartbeat,
+    SchedulerInstancePublic,
     SchedulerStatus,
 )
 
@@ -234,23 +236,57 @@ async def heartbeat(
     )
 
 
-async def status(*, session: AsyncSession, runs: int = 20) -> SchedulerStatus:
-    instances = list(
-        (
-            await session.scalars(
-                select(SchedulerHeartbeat)
-                .order_by(col(SchedulerHeartbeat.beat_at).desc())
-                .limit(20)
-            )
-        ).all()
+# An instance that missed this many beats is stale: killed (no last beat), or cut off from the
+# database. Every instance beats at least once per the longer of the two intervals.
+STALE_AFTER_BEATS = 3
+# A stale instance is forgotten (left out of the status, its row deleted by the leader) once it
+# has been silent this long: every restart is a new instance, and the table would only grow.
+FORGOTTEN_AFTER = timedelta(hours=1)
+
+
+def stale_after(settings: Settings) -> timedelta:
+    beat = max(settings.scheduler_heartbeat_seconds, settings.scheduler_poll_seconds)
+    return timedelta(seconds=STALE_AFTER_BEATS * beat)
+
+
+def forgotten_after(settings: Settings) -> timedelta:
+    return max(FORGOTTEN_AFTER, stale_after(settings))
+
+
+async def forget_dead_instances(*, session: AsyncSession, settings: Settings) -> None:
+    """The leader's housekeeping: delete the rows of instances silent for `forgotten_after`."""
+    await session.execute(
+        delete(SchedulerHeartbeat).where(
+            col(SchedulerHeartbeat.beat_at) < func.now() - forgotten_after(settings)
+        )
     )
+
+
+async def status(*, session: AsyncSession, settings: Settings, runs: int = 20) -> SchedulerStatus:
+    """The instances heard from lately, on the database's clock (where their beats are written),
+    each flagged stale when silent for `stale_after`; the leader is a leader that is not."""
+    now = await database_now(session)
+    heard = (
+        await session.scalars(
+            select(SchedulerHeartbeat)
+            .where(col(SchedulerHeartbeat.beat_at) >= now - forgotten_after(settings))
+            .order_by(col(SchedulerHeartbeat.beat_at).desc())
+            .limit(20)
+        )
+    ).all()
+    silent_since = now - stale_after(settings)
+    instances = [
+        SchedulerInstancePublic.model_validate(i, update={"stale": i.beat_at < silent_since})
+        for i in heard
+    ]
     recent = (
         await session.scalars(select(JobRun).order_by(col(JobRun.started_at).desc()).limit(runs))
     ).all()
-    leaders = [i for i in instances if i.is_leader]
+    leaders = [i for i in instances if i.is_leader and not i.stale]
     return SchedulerStatus(
         leader=leaders[0].instance_id if leaders else None,
         last_heartbeat_at=instances[0].beat_at if instances else None,
+        stale_after_seconds=stale_after(settings).total_seconds(),
         instances=instances,
         recent_runs=[JobRunPublic.model_validate(r) for r in recent],
     )

@@ -59,8 +59,29 @@ class JobRunPublic(JobRunBase):
     finished_at: datetime | None
 
 
+class SchedulerInstancePublic(SQLModel):
+    instance_id: str
+    hostname: str
+    pid: int
+    is_leader: bool = Field(description="what the instance last said; a stale one leads nothing")
+    started_at: datetime
+    beat_at: datetime
+    stale: bool = Field(
+        description="no heartbeat for `stale_after_seconds`: the instance died or lost the "
+        "database (it is forgotten an hour after its last heartbeat)"
+    )
+
+
 class SchedulerStatus(SQLModel):
-    leader: str | None = Field(description="instance id of the active scheduler, if any")
+    leader: str | None = Field(
+        description="instance id of the active scheduler: a leader that is not stale; none if "
+        "no scheduler leads"
+    )
     last_heartbeat_at: datetime | None
-    instances: list[SchedulerHeartbeat]
+    stale_after_seconds: float = Field(
+        description="an instance silent this long is stale: three beats (the leader beats each "
+        "LABOR_CREDIT_SCHEDULER_HEARTBEAT_SECONDS, a standby each "
+        "LABOR_CREDIT_SCHEDULER_POLL_SECONDS)"
+    )
+    instances: list[SchedulerInstancePublic]
     recent_runs: list[JobRunPublic]

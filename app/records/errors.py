@@ -186,9 +186,13 @@ class AttachmentContentMismatch(AppError):
     status, slug = 415, "attachment-content-mismatch"
     title = Text("文件内容与声明的类型不符", "Content not the declared type")
     about = Text(
-        "文件开头的字节不是它声明的类型（例如声明 application/pdf 的文件不以 %PDF- 开头）。",
-        "The file's first bytes are not of the type it declares (a file declared "
-        "application/pdf that does not start with %PDF-, say).",
+        "文件的内容不是它声明的类型：PDF、PNG、JPEG 看文件开头的签名；Word、Excel（.doc、.xls）"
+        "须是 OLE2 复合文档并含 WordDocument 或 Workbook 数据流；.docx、.xlsx 须是含 "
+        "[Content_Types].xml 和 word/ 或 xl/ 的 ZIP 包；OFD 须是含 OFD.xml 的 ZIP 包。",
+        "The file's content is not of the type it declares: PDF, PNG and JPEG by their "
+        "signatures; Word and Excel (.doc, .xls) must be OLE2 compound files holding a "
+        "WordDocument or Workbook stream; .docx and .xlsx ZIP packages holding "
+        "[Content_Types].xml and word/ or xl/ parts; OFD a ZIP package holding OFD.xml.",
     )
     remedy = Text(
         "上传真实的文件，并声明它真实的类型。", "Upload the real file and declare its real type."

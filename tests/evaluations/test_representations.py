@@ -297,3 +297,15 @@ async def test_an_a_grade_takes_no_representation(  # type: ignore[no-untyped-de
     )  # fmt: skip
     shown = (await client.get(f"{BASE}/{final_a.id}/representations", headers=own)).json()
     assert (shown["open"], shown["statements"], shown["attachments"]) == (False, [], [])
+
+
+async def test_a_file_that_is_not_what_it_declares_is_refused(  # type: ignore[no-untyped-def]
+    client, settings, app, tmp_path, notice, as_
+):
+    """An HTML page declared a Word document (tests/records/test_evidence_types.py: each type)."""
+    app.state.settings = settings.model_copy(update={"attachments_dir": tmp_path})
+    page = {"file": ("整改报告.doc", b"<html><body>rectified</body></html>", "application/msword")}
+    url = f"{BASE}/{notice.id}/representations/attachments"
+    body = assert_problem(await client.post(url, files=page, headers=as_("account")), 415)
+    assert body["type"].endswith("/attachment-content-mismatch")
+    assert (await client.get(url, headers=as_("account"))).json()["items"] == []

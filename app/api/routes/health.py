@@ -1,4 +1,5 @@
-"""Operations: liveness, readiness and Prometheus metrics (outside /api/v1, no login)."""
+"""Operations: liveness, readiness and Prometheus metrics (outside /api/v1, no login; metrics for
+allowed networks or the metrics token: api/metrics_access.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import SettingsDep, TodayDep
+from app.api.metrics_access import AllowedScraper, MetricsAddressRefused, MetricsTokenRequired
 from app.api.routing import api_router
 from app.calendar import coverage
 from app.core.config import Settings
@@ -99,11 +101,17 @@ async def _calendar(request: Request, today: date, settings: Settings) -> Calend
     response_class=Response,
     description="Request counts and latency by route template; database pool use; "
     "`calendar_next_year_missing` (1 from LABOR_CREDIT_CALENDAR_WARNING_FROM while next year's "
-    "working-day calendar is not loaded), refreshed at each scrape.",
-    responses=problems(InvalidRequest),
+    "working-day calendar is not loaded), refreshed at each scrape. Open to scrapes from "
+    "LABOR_CREDIT_METRICS_ALLOWED_NETWORKS (default: this machine only) and, when "
+    "LABOR_CREDIT_METRICS_TOKEN is set, to any that sends it as `Authorization: Bearer`; "
+    "others get 401 `metrics-token-required` (a token is set) or 403 `metrics-address-refused`.",
+    responses=problems(InvalidRequest, MetricsTokenRequired, MetricsAddressRefused),
 )
-async def metrics(request: Request, today: TodayDep, settings: SettingsDep) -> Response:
-    """按路由统计的请求数和耗时、数据库连接池使用情况、次年工作日历是否未载入。"""
+async def metrics(
+    request: Request, today: TodayDep, settings: SettingsDep, scraper: AllowedScraper
+) -> Response:
+    """按路由统计的请求数和耗时、数据库连接池使用情况、次年工作日历是否未载入。只对允许的网络
+    （默认只有本机）和带有监控令牌的抓取开放。"""
     # a database that does not answer leaves the gauge as last computed; /readyz reports it
     with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
         async with asyncio.timeout(CALENDAR_REFRESH_SECONDS):

@@ -41,7 +41,7 @@ async def list_problem_types(request: Request) -> Response | ProblemTypes:
     found = _described(request)
     if problem_pages.wants_json(request.headers.get("accept")):
         return ProblemTypes(items=found)
-    return HTMLResponse(problem_pages.index(found))
+    return _html(problem_pages.index(found))
 
 
 @router.get(
@@ -61,4 +61,8 @@ async def get_problem_type(slug: str, request: Request) -> Response | ProblemTyp
         raise DoesNotExist(Text(f"问题类型 {slug} 不存在", f"problem type {slug} does not exist"))
     if problem_pages.wants_json(request.headers.get("accept")):
         return found
-    return HTMLResponse(problem_pages.page(found))
+    return _html(problem_pages.page(found))
+
+
+def _html(page: str) -> HTMLResponse:
+    return HTMLResponse(page, headers={"Content-Security-Policy": problem_pages.POLICY})

@@ -44,7 +44,7 @@ Collector = Annotated[Actor, Depends(require(Permission.credit_records_write))]
     "draft (its collector or a reviewer) and on a verified record (any inspector or reviewer) — "
     "evidence never changes the record's content; superseded or revoked versions take none "
     "(409). Too large: 413; a type not in the allowed list, or content that is not what it "
-    "claims (PDF, PNG, JPEG are checked): 415.",
+    "claims (every type is checked: signatures, the OLE2 or ZIP package's parts): 415.",
     responses=problems(
         *GUARDED,
         *WITH_BODY,

@@ -25,13 +25,19 @@ router = api_router(prefix="/stats", tags=["stats"], responses=problems(*GUARDED
     "/scheduler",
     summary="定时任务运行状况 / Scheduler health",
     description="The active scheduler instance, the last heartbeat of each instance and "
-    "the outcome of recent job runs (yearly grading, deadlines, pushes, audit check).",
+    "the outcome of recent job runs (yearly grading, deadlines, pushes, audit check). An "
+    "instance silent for `stale_after_seconds` (three beats) is `stale` — killed, or cut off "
+    "from the database — and a stale leader is no `leader`; an instance silent for an hour is "
+    "left out (and its row deleted by the leader).",
 )
 async def scheduler_status(
-    session: SessionDep, actor: Annotated[Actor, Depends(require(Permission.stats_read))]
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Annotated[Actor, Depends(require(Permission.stats_read))],
 ) -> SchedulerStatus:
-    """当前主调度实例、各实例的最后心跳和近期任务运行结果。"""
-    return await jobs.status(session=session)
+    """当前主调度实例、各实例的最后心跳和近期任务运行结果。超过三次心跳没有消息的实例标为
+    stale（已停止或与数据库断开），不算主实例；超过一小时没有消息的不再列出。"""
+    return await jobs.status(session=session, settings=settings)
 
 
 @router.get(
