@@ -26,7 +26,7 @@ from app.core.config import Settings
 from app.core.db import create_engine, session_factory
 from app.grading import runs as grading_runs
 from bench import grading_data
-from bench.harness import plain, scratch_database
+from bench.harness import AUDIT_KEY, plain, scratch_database
 
 CYCLE = 2025
 THRESHOLD = 3  # C condition 1: investigated and punished three or more times in the cycle
@@ -220,7 +220,9 @@ async def _measure_run(url: str, *, runs: int = 2) -> dict[str, Any]:
     first runs (the grades are cleared between them, as the bare SQL's table is), the first
     warming caches. Its evaluations are checked against the bare SQL's grades, so the two did
     the same work."""
-    settings = Settings(environment="development", database_url=url, log_level="WARNING")
+    settings = Settings(
+        environment="development", database_url=url, audit_key=AUDIT_KEY, log_level="WARNING"
+    )
     engine = create_engine(url, pool_size=settings.grading_workers + 1)
     factory = session_factory(engine)
     clock = Clock(settings.timezone)

@@ -22,6 +22,8 @@ from app.core.db import start_embedded_postgres
 from app.employers import uscc
 
 DIVISION = "141121"
+# A scratch database is not the embedded one, so the placeholder audit key is refused there.
+AUDIT_KEY = "bench-audit-key-for-scratch-databases-only"
 
 
 def server_url() -> str:
@@ -120,6 +122,7 @@ async def http_server(url: str, data_dir: Path) -> AsyncIterator[Server]:
         "LABOR_CREDIT_LOG_LEVEL": "WARNING",
         "LABOR_CREDIT_DATA_DIR": str(data_dir),
         "LABOR_CREDIT_MAX_BODY_BYTES": str(64 << 20),
+        "LABOR_CREDIT_AUDIT_KEY": AUDIT_KEY,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

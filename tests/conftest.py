@@ -45,6 +45,8 @@ TEST_DATABASE = "labor_credit_test"
 PASSWORD = "correct-horse-battery"
 # The day the suite runs on, by the app's clock: a Thursday, a working day (2026's notice).
 PINNED_AT = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# The suite's audit key: its own database is not the embedded one, where the placeholder goes.
+AUDIT_KEY = "test-suite-audit-key-not-for-production"
 
 
 def _server_url() -> str:
@@ -104,10 +106,13 @@ async def fresh_database_url(database_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
+        audit_key=AUDIT_KEY,
+        # never the working tree's: a test that writes checkpoints uses a file of its own
+        audit_checkpoints_file=tmp_path_factory.mktemp("audit") / "none-written.jsonl",
         login_max_failures=3,
         max_body_bytes=64 * 1024,
         # the tests' sessions share one connection (one transaction rolled back per test); the

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Values that only make sense on a developer's machine; refused anywhere else.
 DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"
 DEVELOPMENT_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleS0zMmJ5dGU="  # base64 of 32 bytes
+DEVELOPMENT_AUDIT_KEY = "development-only-audit-key-change-me-0123456789"
 
 _MONTH_DAY = re.compile(r"[0-9]{2}-[0-9]{2}")  # calendar_warning_from
 
@@ -46,7 +47,17 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="legal dates and cron schedules")
     scheduler_poll_seconds: float = Field(default=5.0, gt=0, description="standby retry")
     scheduler_heartbeat_seconds: float = Field(default=15.0, gt=0)
-    audit_check_cron: str = Field(default="30 3 * * *", description="daily audit chain check")
+    audit_check_cron: str = Field(
+        default="30 3 * * *", description="daily audit check and signed checkpoint"
+    )
+    # Art 8: the audit trail's checkpoints are signed (HMAC-SHA256) with a key the database never
+    # holds, so whoever can rewrite the database cannot forge one (app.audit.checkpoints).
+    audit_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_AUDIT_KEY), min_length=32)
+    audit_checkpoints_file: Path | None = Field(
+        default=None,
+        description="JSON lines of signed audit checkpoints; unset = "
+        "<data_dir>/audit-checkpoints.jsonl",
+    )
 
     # Working days (docs/law.md §8): the State Council publishes year N's holiday notice around
     # November of N-1, and a deadline in a year the calendar lacks is refused. From this day of
@@ -167,6 +178,14 @@ class Settings(BaseSettings):
                 raise ValueError("LABOR_CREDIT_SECRET_KEY must be set outside development")
             if self.data_key.get_secret_value() == DEVELOPMENT_DATA_KEY:
                 raise ValueError("LABOR_CREDIT_DATA_KEY must be set outside development")
+        # The audit key anchors the trail outside the database: a database of its own (not the
+        # embedded one) never runs on the placeholder, whatever the environment says.
+        placeholder_audit_key = self.audit_key.get_secret_value() == DEVELOPMENT_AUDIT_KEY
+        if placeholder_audit_key and (self.environment == "production" or not self.embedded):
+            raise ValueError(
+                "LABOR_CREDIT_AUDIT_KEY must be set (32+ characters) unless on the embedded "
+                "database"
+            )
         return self
 
     def calendar_warning_date(self, year: int) -> date:
@@ -180,6 +199,10 @@ class Settings(BaseSettings):
     @property
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"
+
+    @property
+    def audit_checkpoints_path(self) -> Path:
+        return self.audit_checkpoints_file or self.data_dir / "audit-checkpoints.jsonl"
 
     @property
     def imports_path(self) -> Path:

@@ -33,7 +33,7 @@ from app.models.employer import Employer
 from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
 from app.models.problem import PROBLEM_BASE
 from app.models.user import Role
-from tests.conftest import assert_problem
+from tests.conftest import AUDIT_KEY, assert_problem
 from tests.grading.support import Spec, actor_of, add_record
 
 PUBLIC_PATHS = {
@@ -76,7 +76,10 @@ def _permission(dependant: Dependant) -> Permission | None:
 
 
 def _endpoints() -> list[Endpoint]:
-    app = create_app(Settings(environment="test", database_url="postgresql://unused/unused"))
+    unused = Settings(
+        environment="test", database_url="postgresql://unused/unused", audit_key=AUDIT_KEY
+    )
+    app = create_app(unused)
     found = []
     for context in iter_route_contexts(app.routes):
         route = context.original_route

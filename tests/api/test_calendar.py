@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
 from app.models.problem import PROBLEM_BASE
 from app.models.user import Role
-from tests.conftest import assert_problem
+from tests.conftest import AUDIT_KEY, assert_problem
 
 URL = "/api/v1/calendar"
 PROBLEMS = PROBLEM_BASE
@@ -491,7 +491,8 @@ async def test_the_notice_of_another_year_is_a_422_naming_each_line(client, head
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "LABOR_CREDIT_ENVIRONMENT": "test"}
+    env = {**os.environ, "DATABASE_URL": database_url, "LABOR_CREDIT_ENVIRONMENT": "test",
+           "LABOR_CREDIT_AUDIT_KEY": AUDIT_KEY}  # fmt: skip
     command = [sys.executable, "-c", "from app.cli import main; main()", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 

@@ -24,7 +24,7 @@ from app.grading import runs as grading_runs
 from app.models.grading_run import GradingRun
 from bench import grading, grading_data
 from bench.harness import plain
-from tests.conftest import throwaway_database
+from tests.conftest import AUDIT_KEY, throwaway_database
 
 EMPLOYERS = 400
 CYCLE = grading.CYCLE
@@ -54,8 +54,9 @@ async def factory(graded_url: str) -> AsyncIterator[async_sessionmaker[AsyncSess
 
 def _settings(url: str, **changes: object) -> Settings:
     return Settings(
-        environment="test", database_url=url, grading_workers=3, grading_slice_employers=37
-    ).model_copy(update=changes)
+        environment="test", database_url=url, audit_key=AUDIT_KEY, grading_workers=3,
+        grading_slice_employers=37,
+    ).model_copy(update=changes)  # fmt: skip
 
 
 async def _start(factory: async_sessionmaker[AsyncSession], clock: Clock) -> GradingRun:
