@@ -76,30 +76,31 @@ $$
 
 # The evaluations one grading statement wrote have ids sharing a 96-bit prefix (a statement's
 # UUIDv7s, see app.core.db.ordered_ids) and nothing else lies between its first and last: the
-# statement's audit event names them by that range and their count, and this digest of what
-# grading wrote, each row in a self-delimiting binary form (fixed-width ids and numbers,
-# length-prefixed text, arrays in their binary form, a byte for NULL or not), in id order. The
-# columns that a grade's later life changes (status, deadlines, supersession) are not in it.
-# Read by an index range scan, already in id order (a sorted subquery feeds the aggregate).
+# statement's audit event names them by that range, their count, what all of them share (cycle,
+# origin, rule set version, grading run) and this digest of what grading wrote in each, in id
+# order. Each row in a self-delimiting binary form: fixed-width ids, the two one-letter grades
+# as their code points (0 for an empty one), arrays in their binary form (lengths included; the
+# rule ids are ASCII, the same bytes in any client encoding), a byte for NULL or not. What a
+# grade's later life changes (status, deadlines, supersession) is not in it. Kept to a few cheap
+# operations per row: a grading run digests every evaluation it writes. Read by an index range
+# scan, already in id order (a sorted subquery feeds the aggregate).
 EVALUATIONS_DIGEST = """
-CREATE FUNCTION evaluations_digest(first_id uuid, last_id uuid, OUT written bigint, OUT digest text)
+CREATE FUNCTION evaluations_digest(
+  first_id uuid, last_id uuid, cycle int, origin text, rule_set_version int, grading_run_id uuid,
+  OUT written bigint, OUT strays bigint, OUT digest text)
 LANGUAGE sql STABLE AS $$
-  SELECT count(*), encode(sha256(coalesce(string_agg(item, ''::bytea), ''::bytea)), 'hex')
-  FROM (
-    SELECT uuid_send(v.id) || uuid_send(v.employer_id) || int4send(v.cycle)
-        || int4send(v.rule_set_version)
-        || int4send(octet_length(v.grade)) || convert_to(v.grade, 'UTF8')
-        || int4send(octet_length(v.computed_grade)) || convert_to(v.computed_grade, 'UTF8')
-        || int4send(octet_length(v.origin)) || convert_to(v.origin, 'UTF8')
-        || coalesce('\\x01'::bytea || array_send(v.fired_rules), '\\x00'::bytea)
-        || coalesce('\\x01'::bytea || array_send(v.evidence_counts), '\\x00'::bytea)
-        || coalesce('\\x01'::bytea || array_send(v.evidence_ids), '\\x00'::bytea)
-        || coalesce('\\x01'::bytea || uuid_send(v.supersedes_id), '\\x00'::bytea)
-        || coalesce('\\x01'::bytea || uuid_send(v.grading_run_id), '\\x00'::bytea) AS item
-    FROM evaluations v
-    WHERE v.id BETWEEN first_id AND last_id
-    ORDER BY v.id
-  ) rows
+  SELECT count(*),
+         count(*) FILTER (WHERE (v.cycle, v.origin, v.rule_set_version, v.grading_run_id)
+                                IS DISTINCT FROM ($3, $4, $5, $6)),
+         encode(sha256(coalesce(string_agg(
+           uuid_send(v.id) || uuid_send(v.employer_id)
+           || int8send(CAST(ascii(v.grade) AS bigint) << 32 | ascii(v.computed_grade))
+           || array_send(v.fired_rules)
+           || coalesce('\\x01'::bytea || array_send(v.evidence_counts), '\\x00'::bytea)
+           || coalesce('\\x01'::bytea || array_send(v.evidence_ids), '\\x00'::bytea)
+           || coalesce('\\x01'::bytea || uuid_send(v.supersedes_id), '\\x00'::bytea),
+           ''::bytea), ''::bytea)), 'hex')
+  FROM (SELECT * FROM evaluations WHERE id BETWEEN $1 AND $2 ORDER BY id) v
 $$
 """
 
@@ -128,7 +129,7 @@ def downgrade() -> None:
         $$
         """
     )
-    op.execute("DROP FUNCTION evaluations_digest(uuid, uuid)")
+    op.execute("DROP FUNCTION evaluations_digest(uuid, uuid, int, text, int, uuid)")
     op.execute(AUDIT_CHAIN_V1)
     op.execute("DROP FUNCTION audit_event_hash(text, audit_events)")
     op.execute("DROP FUNCTION audit_event_digest_v2(text, audit_events)")

@@ -10,6 +10,7 @@ which the verification recomputes.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from typing import Any
@@ -123,17 +124,22 @@ async def list_(
     return pagination.page(rows, limit, lambda e: [e.seq])
 
 
-_EVALUATIONS_DIGEST = text("SELECT written, digest FROM evaluations_digest(:first_id, :last_id)")
+_EVALUATIONS_DIGEST = text(
+    "SELECT written, strays, digest FROM evaluations_digest(CAST(:first_id AS uuid), "
+    "CAST(:last_id AS uuid), CAST(:cycle AS int), CAST(:origin AS text), "
+    "CAST(:rule_set_version AS int), CAST(:grading_run_id AS uuid))"
+)
 
 
-async def evaluations_written(
-    *, session: AsyncSession, first_id: uuid.UUID, last_id: uuid.UUID
-) -> EvaluationsWritten:
-    """The evaluations between `first_id` and `last_id` (one grading statement's), as stored."""
-    row = (
-        await session.execute(_EVALUATIONS_DIGEST, {"first_id": first_id, "last_id": last_id})
-    ).one()
-    return EvaluationsWritten(first_id, last_id, row.written, row.digest)
+async def evaluations_digest(*, session: AsyncSession, named: EvaluationsWritten) -> Any:
+    """The evaluations in `named`'s range as stored now: how many (`written`), how many of them
+    do not share its cycle, origin, rule set version and run (`strays`), and their `digest`."""
+    params = {
+        "first_id": named.first_id, "last_id": named.last_id, "cycle": named.cycle,
+        "origin": named.origin, "rule_set_version": named.rule_set_version,
+        "grading_run_id": named.grading_run_id,
+    }  # fmt: skip
+    return (await session.execute(_EVALUATIONS_DIGEST, params)).one()
 
 
 async def record_evaluations_written(
@@ -148,10 +154,10 @@ async def record_evaluations_written(
 ) -> None:
     """One event for the evaluations a grading statement wrote, however many."""
     named = {
+        **dataclasses.asdict(written),
         "first_id": str(written.first_id),
         "last_id": str(written.last_id),
-        "count": written.count,
-        "digest": written.digest,
+        "grading_run_id": str(written.grading_run_id) if written.grading_run_id else None,
     }
     await record(
         session=session, actor=actor, action=action, resource_type=resource_type,

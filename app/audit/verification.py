@@ -27,6 +27,7 @@ from app.models.audit import (
     GENESIS_HASH,
     ChainVerification,
     Checkpoint,
+    EvaluationsWritten,
     Finding,
     FindingKind,
     UnreadableCheckpoint,
@@ -54,10 +55,13 @@ _BATCHES = text(
 )
 _RECOMPUTED = text(
     """
-    SELECT b.seq, d.written, d.digest
-    FROM unnest(CAST(:seqs AS bigint[]), CAST(:firsts AS uuid[]), CAST(:lasts AS uuid[]))
-         AS b(seq, first_id, last_id)
-    CROSS JOIN LATERAL evaluations_digest(b.first_id, b.last_id) d
+    SELECT b.seq, d.written, d.strays, d.digest
+    FROM unnest(CAST(:seqs AS bigint[]), CAST(:firsts AS uuid[]), CAST(:lasts AS uuid[]),
+                CAST(:cycles AS int[]), CAST(:origins AS text[]), CAST(:versions AS int[]),
+                CAST(:runs AS uuid[]))
+         AS b(seq, first_id, last_id, cycle, origin, rule_set_version, grading_run_id)
+    CROSS JOIN LATERAL evaluations_digest(
+        b.first_id, b.last_id, b.cycle, b.origin, b.rule_set_version, b.grading_run_id) d
     """
 )
 
@@ -253,8 +257,12 @@ async def _grade_findings(session: AsyncSession) -> tuple[int, list[Finding]]:
         return 0, []
     params = {
         "seqs": [row.seq for row, _ in batches],
-        "firsts": [named["first_id"] for _, named in batches],
-        "lasts": [named["last_id"] for _, named in batches],
+        "firsts": [named.first_id for _, named in batches],
+        "lasts": [named.last_id for _, named in batches],
+        "cycles": [named.cycle for _, named in batches],
+        "origins": [named.origin for _, named in batches],
+        "versions": [named.rule_set_version for _, named in batches],
+        "runs": [named.grading_run_id for _, named in batches],
     }
     found = {r.seq: r for r in await session.execute(_RECOMPUTED, params)}
     findings = [
@@ -265,34 +273,45 @@ async def _grade_findings(session: AsyncSession) -> tuple[int, list[Finding]]:
     return len(batches), findings
 
 
-def _named(written: Any) -> dict[str, Any] | None:
-    """The range, count and digest an event names (None if it names none in that form: the
-    chain check reports an event whose content changed)."""
+def _named(written: Any) -> EvaluationsWritten | None:
+    """What an event names as written (None if not in that form: the chain check reports an
+    event whose content changed)."""
     try:
-        return {
-            "first_id": uuid.UUID(str(written["first_id"])),
-            "last_id": uuid.UUID(str(written["last_id"])),
-            "count": int(written["count"]),
-            "digest": str(written["digest"]),
-        }
+        run = written["grading_run_id"]
+        return EvaluationsWritten(
+            first_id=uuid.UUID(str(written["first_id"])),
+            last_id=uuid.UUID(str(written["last_id"])),
+            cycle=int(written["cycle"]),
+            origin=str(written["origin"]),
+            rule_set_version=int(written["rule_set_version"]),
+            grading_run_id=uuid.UUID(str(run)) if run is not None else None,
+            count=int(written["count"]),
+            digest=str(written["digest"]),
+        )
     except (KeyError, TypeError, ValueError):
         return None
 
 
-def _grades_held(row: Any, named: dict[str, Any], now: Any) -> Finding | None:
-    count = named["count"]
+def _grades_held(row: Any, named: EvaluationsWritten, now: Any) -> Finding | None:
+    count = named.count
     wrote = (
         f"the {count} evaluations that event seq {row.seq} ({row.action}) wrote "
-        f"({named['first_id']}..{named['last_id']})"
+        f"({named.first_id}..{named.last_id})"
     )
     if now.written < count:
         kind, reason = FindingKind.grades_missing, f"{count - now.written} of {wrote} are gone"
     elif now.written > count:
         kind = FindingKind.grades_added
         reason = f"{now.written - count} evaluations were inserted among {wrote}"
-    elif now.digest != named["digest"]:
+    elif now.digest != named.digest:
         kind = FindingKind.grades_changed
         reason = f"{wrote} were changed since: their digest no longer matches"
+    elif now.strays:
+        kind = FindingKind.grades_changed
+        reason = (
+            f"{wrote} were changed since: {now.strays} no longer carry its cycle, origin, rule "
+            "set version or grading run"
+        )
     else:
         return None
     return Finding(kind=kind, seq=row.seq, event_id=row.id, reason=reason)

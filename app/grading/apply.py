@@ -10,7 +10,7 @@ before only the deciding rules were recorded, with its lesser rules too, is the 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -191,15 +191,21 @@ async def apply(
         raise RuntimeError(f"{replacing} evaluations to replace but {superseded} were superseded")
     if applied.changed:
         assert prefix is not None
-        applied.written = await _written(session, prefix, applied.changed)
+        shared = {"cycle": cycle, "origin": policy.origin.value, "rule_set_version": spec.version,
+                  "grading_run_id": run_id}  # fmt: skip
+        applied.written = await _written(session, prefix, applied.changed, shared)
     return applied
 
 
-async def _written(session: AsyncSession, prefix: str, changed: int) -> EvaluationsWritten:
+async def _written(
+    session: AsyncSession, prefix: str, changed: int, shared: dict[str, Any]
+) -> EvaluationsWritten:
     """The statement's evaluations as stored, found by the prefix of their ids (`ordered_ids`):
     its range holds them and no other row (no per-row cost in the statement itself)."""
     first_id, last_id = uuid.UUID(prefix + "10000000"), uuid.UUID(prefix + "ffffffff")
-    written = await audit.evaluations_written(session=session, first_id=first_id, last_id=last_id)
-    if written.count != changed:  # not what the statement wrote: never commit
-        raise RuntimeError(f"{changed} evaluations written but {written.count} in their range")
-    return written
+    named = EvaluationsWritten(first_id=first_id, last_id=last_id, count=changed, digest="",
+                               **shared)  # fmt: skip
+    stored = await audit.evaluations_digest(session=session, named=named)
+    if (stored.written, stored.strays) != (changed, 0):  # not what it wrote: never commit
+        raise RuntimeError(f"{changed} evaluations written but {stored.written} in their range")
+    return replace(named, digest=stored.digest)

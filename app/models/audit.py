@@ -95,10 +95,15 @@ class UnreadableCheckpoint:
 @dataclass(frozen=True)
 class EvaluationsWritten:
     """The evaluations one grading statement wrote: the range of their ids (nothing else lies in
-    it), how many, and the digest of their content (`evaluations_digest`, migration 0020)."""
+    it), what all of them share, how many, and the digest of what each holds
+    (`evaluations_digest`, migration 0020)."""
 
     first_id: uuid.UUID
     last_id: uuid.UUID
+    cycle: int
+    origin: str
+    rule_set_version: int
+    grading_run_id: uuid.UUID | None
     count: int
     digest: str
 

@@ -217,6 +217,14 @@ async def test_an_evaluation_edited_after_its_batch_event(  # type: ignore[no-un
     assert (await _verified(client, auditor))["grade_batches_checked"] == 1
 
     await connection.execute(text("ALTER TABLE evaluations DISABLE TRIGGER ALL"))
+    await connection.execute(  # what the whole batch shares, changed for one of them
+        text("UPDATE evaluations SET cycle = 2024 WHERE employer_id = :e"), {"e": employers[0]}
+    )
+    result = await _verified(client, auditor)
+    assert _found(result) == [("grades_changed", batch.seq)]
+    assert result["reason"].endswith(
+        "were changed since: 1 no longer carry its cycle, origin, rule set version or grading run"
+    )
     await connection.execute(
         text("UPDATE evaluations SET grade = 'C', computed_grade = 'C' WHERE employer_id = :e"),
         {"e": employers[1]},
