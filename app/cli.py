@@ -1,5 +1,5 @@
-"""The `labor-credit` command: serve, migrate, accounts, clients, audit check, demo data, the
-OpenAPI document, data key rotation."""
+"""The `labor-credit` command: serve, migrate, accounts, clients, audit check and checkpoints,
+demo data, the OpenAPI document, data key rotation."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import clients, users
+from app.audit import checkpoints, verification
 from app.audit import service as audit
 from app.calendar import notice
 from app.calendar import service as working_days
@@ -169,10 +170,30 @@ def create_client(args: argparse.Namespace) -> None:
 
 
 def audit_verify(args: argparse.Namespace) -> None:
-    result = _run_in_session(lambda s: audit.verify_chain(session=s))
+    """The trail against the checkpoints file's checkpoints and those of the files given."""
+    settings = get_settings()
+    kept = checkpoints.read(settings)
+    for file in args.checkpoints:
+        try:
+            kept += checkpoints.parse(Path(file).read_text(encoding="utf-8"), file)
+        except OSError as exc:
+            sys.exit(f"error: cannot read {file}: {exc.strerror}")
+    result = _run_in_session(
+        lambda s: verification.verify(session=s, settings=settings, checkpoints=kept)
+    )
     print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
     if not result.intact:
         sys.exit(1)
+
+
+def audit_checkpoint(args: argparse.Namespace) -> None:
+    """Sign the trail's head now; append it to the checkpoints file and print it."""
+    settings = get_settings()
+    now = Clock(settings.timezone).now()
+    checkpoint = _run_in_session(lambda s: checkpoints.take(session=s, settings=settings, now=now))
+    path = checkpoints.export(checkpoint, settings)
+    print(checkpoints.line(checkpoint))
+    print(f"appended to {path}", file=sys.stderr)
 
 
 def demo_seed(args: argparse.Namespace) -> None:
@@ -472,7 +493,20 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=create_client)
     p = sub.add_parser("audit", help="audit trail tools")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="walk the hash chain").set_defaults(func=audit_verify)
+    p = audit_sub.add_parser(
+        "verify", help="check the chain, the signed checkpoints and the grades; exit 1 if not"
+    )
+    p.add_argument(
+        "--checkpoints",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="checkpoints an auditor kept (JSON lines), besides the checkpoints file's; repeatable",
+    )
+    p.set_defaults(func=audit_verify)
+    audit_sub.add_parser(
+        "checkpoint", help="sign the trail's head now, append it to the checkpoints file"
+    ).set_defaults(func=audit_checkpoint)
     p = sub.add_parser("import", help="import credit records from a CSV or XLSX file")
     p.add_argument("file")
     p.add_argument("--user", required=True, help="the inspector or reviewer who collects them")

@@ -167,6 +167,7 @@ def _settings(url: str) -> Settings:
         log_level="WARNING",
         secret_key=SECRETS["LABOR_CREDIT_SECRET_KEY"],
         data_key=SECRETS["LABOR_CREDIT_DATA_KEY"],
+        audit_key=SECRETS["LABOR_CREDIT_AUDIT_KEY"],
     )
 
 

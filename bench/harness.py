@@ -29,6 +29,7 @@ DIVISION = "141121"
 SECRETS = {
     "LABOR_CREDIT_SECRET_KEY": secrets.token_urlsafe(48),
     "LABOR_CREDIT_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+    "LABOR_CREDIT_AUDIT_KEY": secrets.token_urlsafe(48),
 }
 
 

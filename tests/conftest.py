@@ -49,7 +49,13 @@ PASSWORD = "correct-horse-battery"
 # run): the development placeholders are refused once DATABASE_URL is set (core.config).
 SECRET_KEY = secrets.token_urlsafe(48)
 DATA_KEY = base64.b64encode(os.urandom(32)).decode()
-SECRETS_ENV = {"LABOR_CREDIT_SECRET_KEY": SECRET_KEY, "LABOR_CREDIT_DATA_KEY": DATA_KEY}
+# The audit key anchors the trail's checkpoints outside the database (app.audit.checkpoints).
+AUDIT_KEY = secrets.token_urlsafe(48)
+SECRETS_ENV = {
+    "LABOR_CREDIT_SECRET_KEY": SECRET_KEY,
+    "LABOR_CREDIT_DATA_KEY": DATA_KEY,
+    "LABOR_CREDIT_AUDIT_KEY": AUDIT_KEY,
+}
 # The day the suite runs on, by the app's clock: a Thursday, a working day (2026's notice).
 PINNED_AT = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -112,14 +118,21 @@ async def fresh_database_url(database_url: str) -> AsyncIterator[str]:
 
 def server_settings(database_url: str, **fields: Any) -> Settings:
     """Settings for the database at `database_url`, with the suite's secrets."""
-    values: dict[str, Any] = {"environment": "test", "secret_key": SECRET_KEY, "data_key": DATA_KEY}
+    values: dict[str, Any] = {
+        "environment": "test",
+        "secret_key": SECRET_KEY,
+        "data_key": DATA_KEY,
+        "audit_key": AUDIT_KEY,
+    }
     return Settings(**{**values, "database_url": database_url, **fields})
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return server_settings(
         database_url,
+        # never the working tree's: a test that writes checkpoints uses a file of its own
+        audit_checkpoints_file=tmp_path_factory.mktemp("audit") / "none-written.jsonl",
         login_max_failures=3,
         max_body_bytes=64 * 1024,
         # the tests' sessions share one connection (one transaction rolled back per test); the

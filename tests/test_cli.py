@@ -24,11 +24,13 @@ Cli = Callable[..., Awaitable[str]]
 
 
 @pytest.fixture
-async def database(fresh_database_url, monkeypatch) -> AsyncIterator[str]:
-    """Point the CLI (get_settings / DATABASE_URL) at a throwaway database."""
+async def database(fresh_database_url, monkeypatch, tmp_path) -> AsyncIterator[str]:
+    """Point the CLI (get_settings / DATABASE_URL) at a throwaway database, with an audit key
+    and a checkpoints file of its own."""
     monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     for name, value in SECRETS_ENV.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LABOR_CREDIT_AUDIT_CHECKPOINTS_FILE", str(tmp_path / "checkpoints.jsonl"))
     get_settings.cache_clear()
     yield fresh_database_url
     get_settings.cache_clear()
@@ -157,6 +159,41 @@ async def test_audit_verify_exit_codes(labor_credit, database):
     broken = json.loads(cli_output_of(exit_))
     assert broken["intact"] is False
     assert broken["first_broken_seq"] == seqs[1]
+
+
+async def test_audit_checkpoint_then_a_deleted_tail(labor_credit, database, tmp_path, capsys):
+    for name in ("one.user", "two.user", "three.user"):
+        await labor_credit(
+            "create-user", "--username", name, "--role", "auditor", "--password", "long-enough-1"
+        )
+    line = (await labor_credit("audit", "checkpoint")).strip()
+    signed = json.loads(line)
+    seqs = [r["seq"] for r in await fetch(database, "SELECT seq FROM audit_events ORDER BY seq")]
+    assert (signed["seq"], signed["count"]) == (seqs[-1], 3) and len(signed["signature"]) == 64
+    kept = Path(get_settings().audit_checkpoints_path)
+    assert kept.read_text().splitlines() == [line]  # noqa: ASYNC240  (where an auditor copies it)
+    auditors_copy = tmp_path / "kept-by-the-auditor.jsonl"
+    auditors_copy.write_text(line + "\n")
+    kept.unlink()  # noqa: ASYNC240  (the service's file gone too: the auditor's copy tells)
+
+    conn = await asyncpg.connect(database)
+    try:  # the newest event deleted behind the triggers' back
+        await conn.execute("ALTER TABLE audit_events DISABLE TRIGGER ALL")
+        await conn.execute("DELETE FROM audit_events WHERE seq = $1", seqs[-1])
+        await conn.execute("ALTER TABLE audit_events ENABLE TRIGGER ALL")
+    finally:
+        await conn.close()
+    assert json.loads(await labor_credit("audit", "verify"))["intact"] is True  # chain alone
+
+    with pytest.raises(SystemExit) as exit_:
+        await labor_credit("audit", "verify", "--checkpoints", str(auditors_copy))
+    assert exit_.value.code == 1
+    found = json.loads(cli_output_of(exit_))
+    print(f"labor-credit audit verify: {cli_output_of(exit_)}")
+    assert [f["kind"] for f in found["findings"]] == ["tail_deleted"]
+    assert found["reason"].startswith(
+        f"events deleted from the end: the trail ends at seq {seqs[-2]}, but the checkpoint of "
+    )
 
 
 def cli_output_of(exit_: pytest.ExceptionInfo[SystemExit]) -> str:

@@ -85,6 +85,7 @@ def test_the_composed_settings_reach_the_database_with_the_password_whole(monkey
         "POSTGRES_PASSWORD": password,
         "LABOR_CREDIT_SECRET_KEY": secrets.token_urlsafe(48),
         "LABOR_CREDIT_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "LABOR_CREDIT_AUDIT_KEY": secrets.token_urlsafe(48),
     }
     services = compose()["services"]
     assert interpolated(services["db"]["environment"]["POSTGRES_PASSWORD"], variables) == password

@@ -209,9 +209,11 @@ TAGS: list[dict[str, str]] = [
     ),
     _tag(
         "audit",
-        zh="审计日志（第八条）：每次写入的操作人、内容和时间，及其哈希链校验。管理员和审计员查看。",
-        en="The audit trail (Art 8): who wrote what and when, and the check of its hash chain. "
-        "Admins and auditors read it.",
+        zh="审计日志（第八条）：每次写入的操作人、内容和时间，及其校验：哈希链、以数据库不掌握的密钥签名的"
+        "检查点、评价批次的摘要。管理员和审计员查看。",
+        en="The audit trail (Art 8): who wrote what and when, and its verification: the hash "
+        "chain, checkpoints signed with a key the database does not hold, the digests of "
+        "grading batches. Admins and auditors read it.",
     ),
     _tag(
         "vocabularies",

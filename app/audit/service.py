@@ -1,12 +1,16 @@
 """Audit trail (Art 8): every write records who changed what, in the writer's transaction.
 
 The database assigns each event its sequence number and chains it to the previous one
-(sha256 over the previous hash and the event's content) under an advisory lock, so the chain
-is one line even with many writers; UPDATE, DELETE and TRUNCATE on the table are refused.
+(sha256 over the previous hash and the event's content as canonical JSON) under an advisory
+lock, so the chain is one line even with many writers; UPDATE, DELETE and TRUNCATE on the table
+are refused. A grading statement writes thousands of evaluations at once: its one event names
+them by their range of ids and carries the digest of their content (`evaluations_written`),
+which the verification recomputes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime
 from typing import Any
@@ -18,9 +22,10 @@ from sqlmodel import col, select
 from app.core import pagination
 from app.core.actors import Actor
 from app.core.db import bulk_insert
-from app.models.audit import AuditEvent, ChainVerification
+from app.models.audit import AuditEvent, EvaluationsWritten
 
 Changes = dict[str, dict[str, Any]]
+WRITTEN = "evaluations_written"  # the key of `changes` naming a grading statement's evaluations
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> Changes:
@@ -119,37 +124,42 @@ async def list_(
     return pagination.page(rows, limit, lambda e: [e.seq])
 
 
-_VERIFY = text(
-    """
-    SELECT seq, id, prev_hash, hash,
-           lag(hash) OVER (ORDER BY seq) AS expected_prev,
-           audit_event_digest(prev_hash, e) AS recomputed
-    FROM audit_events e
-    ORDER BY seq
-    """
+_EVALUATIONS_DIGEST = text(
+    "SELECT written, strays, digest FROM evaluations_digest(CAST(:first_id AS uuid), "
+    "CAST(:last_id AS uuid), CAST(:cycle AS int), CAST(:origin AS text), "
+    "CAST(:rule_set_version AS int), CAST(:grading_run_id AS uuid))"
 )
 
 
-async def verify_chain(*, session: AsyncSession) -> ChainVerification:
-    """Walk the chain in order; report the first event whose link or content does not hold."""
-    checked = 0
-    genesis = "0" * 64
-    result = await session.stream(_VERIFY)
-    async for row in result:
-        checked += 1
-        expected_prev = row.expected_prev or genesis
-        reason = None
-        if row.prev_hash != expected_prev:
-            reason = "previous-hash link does not match the event before it"
-        elif row.hash != row.recomputed:
-            reason = "stored hash does not match the event's content"
-        if reason:
-            await result.close()
-            return ChainVerification(
-                intact=False,
-                checked=checked,
-                first_broken_seq=row.seq,
-                first_broken_id=row.id,
-                reason=reason,
-            )
-    return ChainVerification(intact=True, checked=checked)
+async def evaluations_digest(*, session: AsyncSession, named: EvaluationsWritten) -> Any:
+    """The evaluations in `named`'s range as stored now: how many (`written`), how many of them
+    do not share its cycle, origin, rule set version and run (`strays`), and their `digest`."""
+    params = {
+        "first_id": named.first_id, "last_id": named.last_id, "cycle": named.cycle,
+        "origin": named.origin, "rule_set_version": named.rule_set_version,
+        "grading_run_id": named.grading_run_id,
+    }  # fmt: skip
+    return (await session.execute(_EVALUATIONS_DIGEST, params)).one()
+
+
+async def record_evaluations_written(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    resource_type: str,
+    resource_id: uuid.UUID | None,
+    written: EvaluationsWritten,
+    details: dict[str, Any],
+) -> None:
+    """One event for the evaluations a grading statement wrote, however many."""
+    named = {
+        **dataclasses.asdict(written),
+        "first_id": str(written.first_id),
+        "last_id": str(written.last_id),
+        "grading_run_id": str(written.grading_run_id) if written.grading_run_id else None,
+    }
+    await record(
+        session=session, actor=actor, action=action, resource_type=resource_type,
+        resource_id=resource_id, changes=created({**details, WRITTEN: named}),
+    )  # fmt: skip

@@ -34,6 +34,7 @@ DEVELOPMENT_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleS0zMmJ5dGU="  # base64 
 SECRET_MIN_BYTES = 32
 DATA_KEY_BYTES = 32  # AES-256-GCM
 MAX_KEY_VERSION = 65535  # two bytes in each ciphertext's header (core.personal_data)
+DEVELOPMENT_AUDIT_KEY = "development-only-audit-key-change-me-0123456789"
 
 _MONTH_DAY = re.compile(r"[0-9]{2}-[0-9]{2}")  # calendar_warning_from
 
@@ -88,7 +89,17 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="legal dates and cron schedules")
     scheduler_poll_seconds: float = Field(default=5.0, gt=0, description="standby retry")
     scheduler_heartbeat_seconds: float = Field(default=15.0, gt=0)
-    audit_check_cron: str = Field(default="30 3 * * *", description="daily audit chain check")
+    audit_check_cron: str = Field(
+        default="30 3 * * *", description="daily audit check and signed checkpoint"
+    )
+    # Art 8: the audit trail's checkpoints are signed (HMAC-SHA256) with a key the database never
+    # holds, so whoever can rewrite the database cannot forge one (app.audit.checkpoints).
+    audit_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_AUDIT_KEY), min_length=32)
+    audit_checkpoints_file: Path | None = Field(
+        default=None,
+        description="JSON lines of signed audit checkpoints; unset = "
+        "<data_dir>/audit-checkpoints.jsonl",
+    )
 
     # Working days (docs/law.md §8): the State Council publishes year N's holiday notice around
     # November of N-1, and a deadline in a year the calendar lacks is refused. From this day of
@@ -263,6 +274,12 @@ class Settings(BaseSettings):
                 f"LABOR_CREDIT_DATA_KEY is the development placeholder, refused {where}: "
                 "set base64 of 32 random bytes (e.g. `openssl rand -base64 32`)"
             )
+        if self.audit_key.get_secret_value() == DEVELOPMENT_AUDIT_KEY:
+            # the audit key anchors the trail outside the database (app.audit.checkpoints)
+            raise ValueError(
+                f"LABOR_CREDIT_AUDIT_KEY is the development placeholder, refused {where}: "
+                "set 32+ random characters (e.g. `openssl rand -base64 48`)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -312,6 +329,10 @@ class Settings(BaseSettings):
     @property
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"
+
+    @property
+    def audit_checkpoints_path(self) -> Path:
+        return self.audit_checkpoints_file or self.data_dir / "audit-checkpoints.jsonl"
 
     @property
     def imports_path(self) -> Path:

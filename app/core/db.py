@@ -215,6 +215,13 @@ def ordered_ids(counter: str) -> str:
     return f"CAST({_STATEMENT_MILLISECONDS} || :id_tail || to_hex(nextval('{counter}')) AS uuid)"
 
 
+def ordered_id_prefix() -> str:
+    """The 24 hex digits every id of the statement begins with (`ordered_ids`), as the statement
+    computes them: its ids are this prefix followed by 10000000..ffffffff, and no other
+    statement's lie between."""
+    return f"({_STATEMENT_MILLISECONDS} || :id_tail)"
+
+
 def ordered_id_tail() -> str:
     """Bits 48..95 of the UUIDv7s of one statement (version, random, variant, random), as 12 hex
     digits (see `ordered_ids`)."""

@@ -3,23 +3,26 @@ evaluations superseded and inserted in the same statement (a grading run's slice
 re-grade, an Art 17 re-grade alike). An employer whose outcome — computed grade and fired
 rules — did not change is left untouched, so re-grading is idempotent (an evaluation stored
 before only the deciding rules were recorded, with its lesser rules too, is the same outcome:
-`rules.SAME_RULES`).
+`rules.SAME_RULES`). What a statement wrote comes back as its range of ids with their digest
+(`Applied.written`), which the caller's one audit event records (Art 8), whatever the count.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit
 from app.calendar import service as working_days
-from app.core.db import ordered_id_tail, ordered_ids
+from app.core.db import ordered_id_prefix, ordered_id_tail, ordered_ids
 from app.grading import facts
 from app.grading.rules import Spec, compile_sql
+from app.models.audit import EvaluationsWritten
 from app.models.evaluation import EvaluationOrigin
 
 GRADING_LOCK = 7310  # advisory lock namespace (two-int form): grades of one cycle
@@ -30,6 +33,7 @@ class Applied:
     graded: int = 0
     changed: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    written: EvaluationsWritten | None = None  # None when nothing was written
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ _STATEMENT = """
     )
     SELECT grade, count(*) AS graded, count(*) FILTER (WHERE changed) AS changed,
            count(*) FILTER (WHERE changed AND current_id IS NOT NULL) AS replacing,
-           (SELECT count(*) FROM superseded) AS superseded
+           (SELECT count(*) FROM superseded) AS superseded, {id_prefix} AS id_prefix
     FROM graded GROUP BY grade
 """
 
@@ -155,6 +159,7 @@ async def apply(
         evidence_ids=compiled.evidence_ids,
         facts=facts.sql(employers, policy.mode, bounded=bounded),
         new_id=ordered_ids("evaluation_id_counter"),
+        id_prefix=ordered_id_prefix(),
         employers=employers,
         # a slice reads its range of uq_evaluations_current, not every current evaluation
         current_within="AND cur.employer_id BETWEEN :first_id AND :last_id" if bounded else "",
@@ -173,13 +178,36 @@ async def apply(
         "id_tail": ordered_id_tail(),
     }
     applied, replacing, superseded = Applied(counts={"A": 0, "B": 0, "C": 0}), 0, 0
+    prefix = None
     rows = await session.execute(text(statement), params)
-    for grade, graded, changed, replacing_of_grade, superseded_total in rows:
+    for grade, graded, changed, replacing_of_grade, superseded_total, id_prefix in rows:
         applied.counts[grade] = graded
         applied.graded += graded
         applied.changed += changed
         replacing += replacing_of_grade
         superseded = superseded_total  # the same total on every row
+        prefix = id_prefix  # the same on every row
     if superseded != replacing:  # a changed outcome was not written: never commit
         raise RuntimeError(f"{replacing} evaluations to replace but {superseded} were superseded")
+    if applied.changed:
+        assert prefix is not None
+        shared = {"cycle": cycle, "origin": policy.origin.value, "rule_set_version": spec.version,
+                  "grading_run_id": run_id}  # fmt: skip
+        applied.written = await _written(session, prefix, applied.changed, shared)
     return applied
+
+
+async def _written(
+    session: AsyncSession, prefix: str, changed: int, shared: dict[str, Any]
+) -> EvaluationsWritten:
+    """The statement's evaluations as stored, found by the prefix of their ids (`ordered_ids`):
+    its range holds them and no other row. Read back once by an index range scan: the grading
+    statement itself computes nothing more per row (measured on 200,000 employers, the digest
+    adds about a tenth to a grading run)."""
+    first_id, last_id = uuid.UUID(prefix + "10000000"), uuid.UUID(prefix + "ffffffff")
+    named = EvaluationsWritten(first_id=first_id, last_id=last_id, count=changed, digest="",
+                               **shared)  # fmt: skip
+    stored = await audit.evaluations_digest(session=session, named=named)
+    if (stored.written, stored.strays) != (changed, 0):  # not what it wrote: never commit
+        raise RuntimeError(f"{changed} evaluations written but {stored.written} in their range")
+    return replace(named, digest=stored.digest)

@@ -47,6 +47,7 @@ from app.models.grading_run import GradingRun, GradingRunSlice, RunStatus, count
 
 log = logging.getLogger(__name__)
 Factory = async_sessionmaker[AsyncSession]
+RUN_ACTOR = Actor(kind="system", name="grading_run")
 
 LOWEST_ID = uuid.UUID(int=0)
 HIGHEST_ID = uuid.UUID(int=(1 << 128) - 1)
@@ -367,6 +368,14 @@ async def _grade_next_slice(
         text(_PROGRESS),
         {"run_id": grading_run.id, "graded": applied.graded, "changed": applied.changed, **counts},
     )
+    if applied.written is not None:  # last: the chain's lock is then held only to the commit
+        details = {"slice": piece.seq, "cycle": grading_run.cycle, "rule_set_version": spec.version,
+                   "graded": applied.graded, "changed": applied.changed}  # fmt: skip
+        await audit.record_evaluations_written(
+            session=session, actor=RUN_ACTOR, action="grading_run.slice",
+            resource_type="grading_run", resource_id=grading_run.id, written=applied.written,
+            details=details,
+        )  # fmt: skip
     return True
 
 
@@ -384,7 +393,7 @@ async def _close(
         action = f"grading_run.{status.value}"
         changes = {"done": found.done, "changed": found.changed, "counts": found.counts}
         await audit.record(
-            session=session, actor=Actor(kind="system", name="grading_run"), action=action,
+            session=session, actor=RUN_ACTOR, action=action,
             resource_type="grading_run", resource_id=run_id, changes=audit.created(changes),
         )  # fmt: skip
         return found

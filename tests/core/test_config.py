@@ -127,7 +127,13 @@ def test_the_embedded_database_runs_with_the_placeholders_outside_production() -
 
 def test_a_server_runs_with_real_secrets_in_any_environment() -> None:
     for environment in ENVIRONMENTS:
-        Settings(environment=environment, database_url=SERVER, secret_key=SECRET, data_key=DATA_KEY)
+        Settings(
+            environment=environment,
+            database_url=SERVER,
+            secret_key=SECRET,
+            data_key=DATA_KEY,
+            audit_key=SECRET,
+        )
 
 
 def test_retired_data_keys_are_read_by_version_beside_the_current_one() -> None:

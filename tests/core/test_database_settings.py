@@ -19,6 +19,7 @@ URL = "postgresql://labor@db:5432/labor_credit"
 SECRETS = {
     "secret_key": secrets.token_urlsafe(48),
     "data_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+    "audit_key": secrets.token_urlsafe(48),
 }
 PASSWORDS = ["p@ss/w:rd", "a%2Fb#c?d", "@@//::", "sp ace+plus", "ü&=;[]"]
 

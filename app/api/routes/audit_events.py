@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.api.deps import GUARDED, SessionDep, require
+from app.api.deps import GUARDED, WITH_BODY, SessionDep, SettingsDep, require
 from app.api.routing import api_router
+from app.audit import checkpoints, verification
 from app.audit import service as audit
 from app.core.access import Permission
 from app.core.actors import Actor
 from app.core.errors import problems
 from app.core.pagination import CursorInvalid
-from app.models.audit import AuditEventPublic, ChainVerification
+from app.models.audit import AuditEventPublic, ChainVerification, CheckpointsGiven
 from app.models.base import Instant, Page
 
 router = api_router(prefix="/audit-events", tags=["audit"], responses=problems(*GUARDED))
@@ -54,13 +56,45 @@ async def list_audit_events(
     return Page(items=[AuditEventPublic.model_validate(e) for e in rows], next_cursor=next_cursor)
 
 
+_VERIFIES = (
+    "Recomputes every event's hash in order, under the digest it was written with (Art 8: no "
+    "tampering), and reports what does not hold: an event whose content or link to its "
+    "predecessor changed (an edit, a deletion, a reordering); against every signed checkpoint "
+    "(the trail's head seq, hash and count, signed with a key the database does not hold), a "
+    "trail ending before a checkpoint (its tail deleted), a hash other than the signed one (the "
+    "chain recomputed after an edit) or another count of events; a checkpoint whose signature "
+    "fails (forged); and, for every grading statement's event, evaluations changed, deleted or "
+    "inserted since (their digest recomputed). `intact` is true when nothing was found."
+)
+
+
 @router.get(
     "/verification",
-    summary="校验审计日志哈希链 / Verify the hash chain",
-    description="Recomputes every event's hash in order (Art 8: no tampering) and "
-    "reports the first event whose content or link to its predecessor does not hold.",
+    summary="校验审计日志 / Verify the audit trail",
+    description=_VERIFIES + " Checks the checkpoints in the service's checkpoints file.",
 )
-async def verify_audit_chain(session: SessionDep, actor: Auditor) -> ChainVerification:
-    """按顺序重新计算每条审计事件的哈希（第八条：不得篡改），报告第一条内容或与前一条的链接不符
-    的事件。"""
-    return await audit.verify_chain(session=session)
+async def verify_audit_chain(
+    session: SessionDep, settings: SettingsDep, actor: Auditor
+) -> ChainVerification:
+    """按顺序以各事件写入时的摘要算法重算其哈希（第八条：不得篡改），并对照服务的检查点文件中的每个签名
+    检查点：报告被改、被删、被重排的事件，末尾被删或哈希链被重算，伪造的检查点，以及评价批次中被改动
+    的评价结果。"""
+    kept = await asyncio.to_thread(checkpoints.read, settings)
+    return await verification.verify(session=session, settings=settings, checkpoints=kept)
+
+
+@router.post(
+    "/verification",
+    summary="对照审计员保存的检查点校验 / Verify against checkpoints an auditor kept",
+    description=_VERIFIES
+    + " Checks the checkpoints sent, as they were exported (one JSON object each), and those "
+    "in the service's checkpoints file. Reads only: nothing is written.",
+    responses=problems(*GUARDED, *WITH_BODY),
+)
+async def verify_audit_chain_against(
+    body: CheckpointsGiven, session: SessionDep, settings: SettingsDep, actor: Auditor
+) -> ChainVerification:
+    """同上，并对照请求中审计员自行保存的检查点（与导出的格式相同）。只读，不写入任何内容。"""
+    kept = await asyncio.to_thread(checkpoints.read, settings)
+    given: list[checkpoints.Kept] = [*kept, *body.checkpoints]
+    return await verification.verify(session=session, settings=settings, checkpoints=given)
