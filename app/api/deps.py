@@ -25,7 +25,12 @@ from app.core.actors import PUBLIC, Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.db import request_session
-from app.core.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from app.core.errors import (
+    InvalidRequest,
+    MalformedRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -111,7 +116,8 @@ GUARDED = (
     ForbiddenRole,
     ClientScopeMissing,
 )
-# ...and with a body, one of the wrong media type or too large.
-WITH_BODY = (UnsupportedMediaType, PayloadTooLarge)
+# ...and with a body, one that cannot be parsed (not UTF-8, a broken multipart form), of the
+# wrong media type or too large.
+WITH_BODY = (MalformedRequest, UnsupportedMediaType, PayloadTooLarge)
 
 IfMatch = Annotated[str | None, Header(description="the ETag from the last GET; 412 if stale")]

@@ -1,7 +1,7 @@
 """The OpenAPI document as a contract a generated client can rely on: every list's items are
 typed; the headers the routes send (ETag, Location, Retry-After) are declared where they are
-sent; every operation taking a body declares 413 and 415, every one taking If-Match 412 and
-428."""
+sent; every operation taking a body declares 400, 413 and 415, every one taking If-Match 412
+and 428."""
 
 from __future__ import annotations
 
@@ -217,7 +217,7 @@ async def test_every_etag_and_location_sent_is_declared(  # type: ignore[no-unty
     assert declared - seen == set()
 
 
-async def test_every_operation_taking_a_body_declares_413_and_415(client):  # type: ignore[no-untyped-def]
+async def test_every_operation_taking_a_body_declares_400_413_and_415(client):  # type: ignore[no-untyped-def]
     document = await _document(client)
     taking = [
         (f"{method.upper()} {path}", operation["responses"])
@@ -229,7 +229,7 @@ async def test_every_operation_taking_a_body_declares_413_and_415(client):  # ty
     lacking = [
         f"{name} {status}"
         for name, responses in taking
-        for status in ("413", "415")
+        for status in ("400", "413", "415")
         if "application/problem+json" not in responses.get(status, {}).get("content", {})
     ]
     assert lacking == []
