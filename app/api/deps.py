@@ -120,4 +120,11 @@ GUARDED = (
 # wrong media type or too large.
 WITH_BODY = (MalformedRequest, UnsupportedMediaType, PayloadTooLarge)
 
+# An evidence file comes back in the content type it was uploaded with, one of
+# LABOR_CREDIT_ATTACHMENT_CONTENT_TYPES (a setting, so the document names no list).
+EVIDENCE_FILE = {
+    "description": "the file as uploaded, in its own content type",
+    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+}
+
 IfMatch = Annotated[str | None, Header(description="the ETag from the last GET; 412 if stale")]
