@@ -236,14 +236,18 @@ LONG_PHONE = "+" + "1" * 20
 
 
 async def test_a_phone_longer_than_20_characters_is_422_naming_it(client, inspector):
-    response = await client.post(EMPLOYERS, json=employer_body(contact_phone=LONG_PHONE),
-                                 headers=inspector)  # fmt: skip
-    assert [e["loc"] for e in assert_problem(response, 422)["errors"]] == [["body", "contact_phone"]]
+    def refused(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+        return [e["loc"] for e in assert_problem(response, 422)["errors"]]
+
+    long = employer_body(contact_phone=LONG_PHONE)
+    assert refused(await client.post(EMPLOYERS, json=long, headers=inspector)) == [
+        ["body", "contact_phone"]
+    ]
     created = await client.post(EMPLOYERS, json=employer_body(), headers=inspector)
     url = f"{EMPLOYERS}/{created.json()['id']}"
-    response = await client.patch(url, json={"contact_phone": LONG_PHONE},
-                                  headers={**inspector, "If-Match": created.headers["ETag"]})  # fmt: skip
-    assert [e["loc"] for e in assert_problem(response, 422)["errors"]] == [["body", "contact_phone"]]
+    headers = {**inspector, "If-Match": created.headers["ETag"]}
+    patched = await client.patch(url, json={"contact_phone": LONG_PHONE}, headers=headers)
+    assert refused(patched) == [["body", "contact_phone"]]
 
 
 # --- reading and searching ----------------------------------------------------------------
