@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from pydantic import ConfigDict
+from pydantic.json_schema import JsonDict
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -382,7 +383,7 @@ class CreditRecord(CreditRecordBase, table=True):
 
 
 # A verified record's content as collected (the example of the OpenAPI document).
-RECORD_EXAMPLE = {
+RECORD_EXAMPLE: JsonDict = {
     "employer_id": EXAMPLE_EMPLOYER_ID,
     "category": "dishonesty",
     "source": "complaint",
