@@ -25,7 +25,12 @@ from app.core.actors import PUBLIC, Actor
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.db import request_session
-from app.core.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from app.core.errors import (
+    InvalidRequest,
+    MalformedRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -142,7 +147,15 @@ GUARDED = (
     ForbiddenRole,
     ClientScopeMissing,
 )
-# ...and with a body, one of the wrong media type or too large.
-WITH_BODY = (UnsupportedMediaType, PayloadTooLarge)
+# ...and with a body, one that cannot be parsed (not UTF-8, a broken multipart form), of the
+# wrong media type or too large.
+WITH_BODY = (MalformedRequest, UnsupportedMediaType, PayloadTooLarge)
+
+# An evidence file comes back in the content type it was uploaded with, one of
+# LABOR_CREDIT_ATTACHMENT_CONTENT_TYPES (a setting, so the document names no list).
+EVIDENCE_FILE = {
+    "description": "the file as uploaded, in its own content type",
+    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+}
 
 IfMatch = Annotated[str | None, Header(description="the ETag from the last GET; 412 if stale")]

@@ -20,6 +20,11 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+# The employer's id in the OpenAPI document's example bodies: a real one is the id of a registered
+# employer (POST /api/v1/employers answers it), which `make fuzz` draws from the demo county.
+EXAMPLE_EMPLOYER_ID = "0196b2a4-3c1d-7e8f-9a0b-1c2d3e4f5a6b"
+
+
 def id_field() -> Any:
     return Field(default_factory=uuid.uuid4, primary_key=True)
 

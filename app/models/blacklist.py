@@ -21,9 +21,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.base import (
+    EXAMPLE_EMPLOYER_ID,
+    RequestModel,
+    id_field,
+    optional_timestamp_field,
+    timestamp_field,
+)
 from app.models.employer import ID_NUMBER_PATTERN
 from app.models.labels import LabelledEnum
 
@@ -192,7 +199,8 @@ class ResponsiblePersonCreate(RequestModel):
     role: PartyRole
     id_number: str = Field(
         description="居民身份证号码; personal data",
-        schema_extra={"pattern": ID_NUMBER_PATTERN},  # sqlmodel's `regex` is not enforced
+        # sqlmodel's `regex` is not enforced
+        schema_extra={"pattern": ID_NUMBER_PATTERN, "examples": ["141121198505052345"]},
     )
 
 
@@ -209,6 +217,32 @@ class ResponsiblePersonPublic(SQLModel):
 
 
 class BlacklistEntryCreate(BlacklistEntryBase, RequestModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "employer_id": EXAMPLE_EMPLOYER_ID,
+                    "decision_number": "文人社失惩字〔2026〕2号",
+                    "listed_on": "2026-11-20",
+                    "payment_order_number": "文人社监令字〔2026〕7号",
+                    "payment_deadline": "2026-10-20",
+                    "amount_owed": "86000.50",
+                    "workers_affected": 12,
+                    "ground": "arrears_over_threshold",
+                    "facts": "拖欠12名农民工工资，经责令限期支付逾期未付",
+                    "responsible_persons": [
+                        {
+                            "name": "张建国",
+                            "role": "legal_representative",
+                            "id_number": "141121199001011234",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
     responsible_persons: list[ResponsiblePersonCreate] = Field(min_length=1, max_length=20)
 
 
@@ -223,7 +257,11 @@ class BlacklistEntryUpdate(RequestModel):
 
 class BlacklistRemovalCreate(RequestModel):
     kind: RemovalKind
-    reason: str = Field(min_length=1, max_length=900)
+    reason: str = Field(
+        min_length=1,
+        max_length=900,
+        schema_extra={"examples": ["已足额支付拖欠工资并作出信用承诺"]},
+    )
     document: str = Field(
         min_length=1,
         max_length=200,

@@ -7,10 +7,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
+from pydantic.json_schema import JsonDict
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.base import (
+    EXAMPLE_EMPLOYER_ID,
+    RequestModel,
+    id_field,
+    optional_timestamp_field,
+    timestamp_field,
+)
 from app.models.labels import LabelledEnum
 
 
@@ -374,7 +382,30 @@ class CreditRecord(CreditRecordBase, table=True):
     updated_at: datetime = timestamp_field()
 
 
+# A verified record's content as collected (the example of the OpenAPI document).
+RECORD_EXAMPLE: JsonDict = {
+    "employer_id": EXAMPLE_EMPLOYER_ID,
+    "category": "dishonesty",
+    "source": "complaint",
+    "kind": "wages",
+    "occurred_date": "2026-02-20",
+    "title": "拖欠12名农民工工资",
+    "issuing_authority": "文水县人力资源和社会保障局",
+    "issuing_authority_uscc": "11141121012345671P",
+    "decision_number": "文人社监罚字〔2026〕12号",
+    "decision_date": "2026-03-10",
+    "penalty_category": "fine",
+    "fine_amount": "20000.00",
+    "punished": True,
+    "serious_conditions": ["refused_to_perform"],
+    "severity": "serious",
+    "rectification": {"ordered_date": "2026-03-10"},
+}
+
+
 class CreditRecordCreate(CreditRecordBase, RequestModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [RECORD_EXAMPLE]})
+
     rectification: Rectification | None = None
 
 
@@ -412,17 +443,28 @@ class CorrectionCreate(CreditRecordCreate):
     """The full content of the new version, and why the old one was wrong: a draft correction
     until a second person verifies it."""
 
-    reason: str = Field(min_length=1, max_length=1000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{**RECORD_EXAMPLE, "reason": "原记录的发生日期录入错误"}]},
+    )
+
+    reason: str = Field(
+        min_length=1, max_length=1000, schema_extra={"examples": ["原记录的发生日期录入错误"]}
+    )
 
 
 class WithdrawalCreate(RequestModel):
     """Why a draft correction is taken back (its proposer) or turned down (a reviewer)."""
 
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: str = Field(
+        min_length=1, max_length=1000, schema_extra={"examples": ["更正依据的处罚决定书号有误"]}
+    )
 
 
 class RevocationCreate(RequestModel):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: str = Field(
+        min_length=1, max_length=1000, schema_extra={"examples": ["处罚决定经行政复议被撤销"]}
+    )
     revoking_document: str = Field(
         min_length=1, max_length=200, schema_extra={"examples": ["文人社撤字〔2026〕3号"]}
     )

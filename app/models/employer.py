@@ -47,6 +47,7 @@ class EmployerStatus(LabelledEnum):
 
 ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9Xx]$"
 PHONE_PATTERN = r"^\+?[0-9-]{7,20}$"
+PHONE_MAX = 20  # the masked copy keeps the length: employers.contact_phone_masked is 20 long
 INDUSTRY_PATTERN = r"^[A-T]([0-9]{2,4})?$"  # GB/T 4754: section letter, optional class digits
 # Patterns go in as schema_extra `pattern`: sqlmodel passes `regex` to pydantic 2, which ignores it.
 
@@ -111,7 +112,9 @@ class EmployerCreate(EmployerBase, RequestModel):
     legal_representative_id_number: str | None = Field(
         default=None, schema_extra={"pattern": ID_NUMBER_PATTERN}
     )
-    contact_phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
+    contact_phone: str | None = Field(
+        default=None, max_length=PHONE_MAX, schema_extra={"pattern": PHONE_PATTERN}
+    )
     checksum_exception: bool = Field(
         default=False,
         description="reviewer only, with a reason: register a real code that fails the "
@@ -142,7 +145,9 @@ class EmployerUpdate(RequestModel):
         default=None, max_length=5, schema_extra={"pattern": INDUSTRY_PATTERN}
     )
     address: str | None = Field(default=None, max_length=300)
-    contact_phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
+    contact_phone: str | None = Field(
+        default=None, max_length=PHONE_MAX, schema_extra={"pattern": PHONE_PATTERN}
+    )
     employee_count: int | None = Field(default=None, ge=0, le=10_000_000)
     status: EmployerStatus | None = None
 

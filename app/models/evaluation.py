@@ -209,7 +209,12 @@ class RepresentationPublic(SQLModel):
 class DecisionCreate(RequestModel):
     outcome: DecisionOutcome
     grade: Grade | None = Field(default=None, description="with `change`: the grade decided")
-    reason: str | None = Field(default=None, max_length=2000, description="required to change")
+    reason: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="required to change",
+        schema_extra={"examples": ["陈述申辩成立：拖欠工资在评价期内已足额支付"]},
+    )
 
 
 class RecordSummary(SQLModel):

@@ -15,11 +15,11 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models.base import RequestModel, id_field, timestamp_field
+from app.models.base import EXAMPLE_EMPLOYER_ID, RequestModel, id_field, timestamp_field
 from app.models.blacklist import PartyRole
 
 OfficerName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -57,7 +57,11 @@ class InterviewBase(SQLModel):
         schema_extra={"examples": ["拖欠农民工工资问题"]},
     )
     location: str | None = Field(default=None, max_length=200)
-    summary: str = Field(min_length=1, max_length=2000)
+    summary: str = Field(
+        min_length=1,
+        max_length=2000,
+        schema_extra={"examples": ["告知评为C级的原因及后果，要求限期整改"]},
+    )
     commitments: str | None = Field(
         default=None, max_length=1500, description="what the unit committed to (整改承诺)"
     )
@@ -88,7 +92,26 @@ class Interview(InterviewBase, table=True):
 
 
 class InterviewCreate(InterviewBase, InterviewPeople, RequestModel):
-    pass
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "employer_id": EXAMPLE_EMPLOYER_ID,
+                    "interviewed_on": "2026-11-20",
+                    "subject": "拖欠农民工工资问题",
+                    "location": "县人社局三楼会议室",
+                    "persons": [
+                        {"name": "张建国", "role": "legal_representative"},
+                        {"name": "王强", "role": "directly_responsible", "position": "项目经理"},
+                    ],
+                    "officers": ["李文斌", "张海燕"],
+                    "summary": "告知评为C级的原因及后果，要求限期整改",
+                    "commitments": "30日内足额支付拖欠工资",
+                }
+            ]
+        },
+    )
 
 
 class InterviewPublic(InterviewBase, InterviewPeople):

@@ -89,7 +89,11 @@ class RepresentationStatement(SQLModel, table=True):
 class RepresentationCreate(RequestModel):
     """陈述申辩: one statement of the employer's case against a proposed C."""
 
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = Field(
+        min_length=1,
+        max_length=4000,
+        schema_extra={"examples": ["拖欠工资已于评价前全部支付，附银行转账凭证，请求不评为C级"]},
+    )
     channel: RepresentationChannel | None = Field(
         default=None,
         description="staff filing for the employer: how the employer made its case (`in_person`, "

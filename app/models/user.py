@@ -58,7 +58,9 @@ class User(UserBase, table=True):
 
 
 class UserCreate(UserBase, RequestModel):
-    password: str = Field(min_length=10, max_length=128)
+    password: str = Field(
+        min_length=10, max_length=128, schema_extra={"examples": ["wenshui-2026-Q4"]}
+    )
 
     @model_validator(mode="after")
     def _bound_iff_employer(self) -> UserCreate:

@@ -1,7 +1,7 @@
 """The OpenAPI document as a contract a generated client can rely on: every list's items are
 typed; the headers the routes send (ETag, Location, Retry-After) are declared where they are
-sent; every operation taking a body declares 413 and 415, every one taking If-Match 412 and
-428."""
+sent; every operation taking a body declares 400, 413 and 415, every one taking If-Match 412
+and 428."""
 
 from __future__ import annotations
 
@@ -217,7 +217,7 @@ async def test_every_etag_and_location_sent_is_declared(  # type: ignore[no-unty
     assert declared - seen == set()
 
 
-async def test_every_operation_taking_a_body_declares_413_and_415(client):  # type: ignore[no-untyped-def]
+async def test_every_operation_taking_a_body_declares_400_413_and_415(client):  # type: ignore[no-untyped-def]
     document = await _document(client)
     taking = [
         (f"{method.upper()} {path}", operation["responses"])
@@ -229,7 +229,7 @@ async def test_every_operation_taking_a_body_declares_413_and_415(client):  # ty
     lacking = [
         f"{name} {status}"
         for name, responses in taking
-        for status in ("413", "415")
+        for status in ("400", "413", "415")
         if "application/problem+json" not in responses.get(status, {}).get("content", {})
     ]
     assert lacking == []
@@ -261,3 +261,42 @@ async def test_if_match_operations_declare_412_and_428_and_429_declares_retry_af
         (name, op["responses"]["429"]) for name, op in operations if "429" in op["responses"]
     ]
     assert limited and all("Retry-After" in r.get("headers", {}) for _, r in limited)
+
+
+def _media_ranges(document: dict[str, Any], method: str, path: str) -> list[str]:
+    return list(document["paths"][path][method]["responses"]["200"].get("content", {}))
+
+
+def _within(content_type: str, media_range: str) -> bool:
+    kind, _, sub = media_range.partition("/")
+    sent_kind, _, sent_sub = content_type.split(";")[0].strip().partition("/")
+    return kind in ("*", sent_kind) and sub in ("*", sent_sub)
+
+
+async def test_a_download_answers_a_content_type_it_declares(  # type: ignore[no-untyped-def]
+    app, client, settings, headers_for, make_employer, tmp_path
+):
+    """Found by `make fuzz`: evidence comes back in the type it was uploaded with (a PDF as
+    application/pdf), which the document declared as application/octet-stream only."""
+    app.state.settings = settings.model_copy(update={"attachments_dir": tmp_path})
+    inspector = await headers_for(Role.inspector)
+    employer = await make_employer()
+    record = await client.post(
+        "/api/v1/credit-records", json=record_body(employer.id), headers=inspector
+    )
+    url = f"/api/v1/credit-records/{record.json()['id']}/attachments"
+    files = {"file": ("处罚决定书.pdf", PDF, "application/pdf")}
+    added = await client.post(url, files=files, headers=inspector)
+    assert added.status_code == 201, added.text
+    download = await client.get(f"{url}/{added.json()['id']}", headers=inspector)
+    assert download.headers["content-type"].startswith("application/pdf")
+    document = await _document(client)
+    record_file = "/api/v1/credit-records/{record_id}/attachments/{attachment_id}"
+    assert any(_within(download.headers["content-type"], r)
+               for r in _media_ranges(document, "get", record_file))  # fmt: skip
+    representation_file = (
+        "/api/v1/evaluations/{evaluation_id}/representations/attachments/{attachment_id}"
+    )
+    assert _media_ranges(document, "get", representation_file) == _media_ranges(
+        document, "get", record_file
+    )

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from app.api.deps import GUARDED, WITH_BODY, SessionDep, SettingsDep, require
+from app.api.deps import EVIDENCE_FILE, GUARDED, WITH_BODY, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -109,7 +109,7 @@ async def list_attachments(
     description="The file as uploaded, with its content type; `ETag` is its sha256.",
     response_class=FileResponse,
     responses={
-        200: {"content": {"application/octet-stream": {}}},
+        200: EVIDENCE_FILE,
         **problems(*GUARDED, DoesNotExist, EvidenceStaffOnly, EvidenceFileMissing),
     },
 )

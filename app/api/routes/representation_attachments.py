@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import Depends, File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import (
+    EVIDENCE_FILE,
+    GUARDED,
+    WITH_BODY,
+    ClockDep,
+    SessionDep,
+    SettingsDep,
+    require,
+)
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -111,9 +119,12 @@ async def list_representation_attachments(
     summary="下载陈述申辩的证据材料 / Download a representation's evidence file",
     description="The stored file with its original name and type.",
     response_class=FileResponse,
-    responses=problems(
-        *GUARDED, DoesNotExist, RepresentationAttachmentNotFound, RepresentationFileMissing
-    ),
+    responses={
+        200: EVIDENCE_FILE,
+        **problems(
+            *GUARDED, DoesNotExist, RepresentationAttachmentNotFound, RepresentationFileMissing
+        ),
+    },
 )
 async def download_representation_attachment(
     evaluation_id: uuid.UUID,
