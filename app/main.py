@@ -88,10 +88,8 @@ def create_app(
     app.state.migration_head = migrations.head()
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
-    # Outside every layer, Starlette's last-resort error handler too: a 500 carries them as well.
-    build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build_stack())  # type: ignore[method-assign]
+    app.add_middleware(RequestContextMiddleware)  # answers a 500 itself (core.failures)...
+    app.add_middleware(SecurityHeadersMiddleware)  # ...so the headers reach it too
 
     api = api_router(prefix="/api/v1")
     for module in (auth, users, clients, employers, audit_events, stats, calendar, intake, imports):

@@ -33,6 +33,7 @@ def _settings_env(url: str, data_dir: Path) -> dict[str, str]:
         "LABOR_CREDIT_DATA_DIR": str(data_dir),
         "LABOR_CREDIT_SECRET_KEY": secrets.token_urlsafe(48),
         "LABOR_CREDIT_DATA_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "LABOR_CREDIT_AUDIT_KEY": secrets.token_urlsafe(48),
         "LABOR_CREDIT_LOG_LEVEL": "WARNING",
         "LABOR_CREDIT_DB_POOL_SIZE": "4",
     }

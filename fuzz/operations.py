@@ -7,13 +7,13 @@ check instead of stopping at a 403 (which `tests/` covers for every permission).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from app.api.routing import guards
 from app.core import access
 from app.core.access import Permission
 from app.models.client import Scope
@@ -24,15 +24,8 @@ HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "PATCH"})
 
 def _permission(dependant: Dependant) -> Permission | None:
     """The permission of the route's `require(...)` check, if it has one."""
-    pending = [dependant]
-    while pending:
-        current = pending.pop()
-        pending.extend(current.dependencies)
-        if current.call is not None and inspect.isfunction(current.call):
-            found = inspect.getclosurevars(current.call).nonlocals.get("permission")
-            if isinstance(found, Permission):
-                return found
-    return None
+    found = guards(dependant)
+    return found[0].permission if found else None
 
 
 def _operations(app: FastAPI) -> Iterator[tuple[str, Permission | None]]:

@@ -97,6 +97,8 @@ def config(caller: Caller, budget: Budget) -> str:
 
 
 def run(caller: Caller, base_url: str, budget: Budget, workdir: Path) -> Outcome:
+    if not caller.operations:  # without --include-name schemathesis would run every operation
+        raise SystemExit(f"fuzzing: no operation is open to {caller.name}: is `require` read?")
     slug = "".join(c if c.isalnum() else "-" for c in caller.name)
     config_file = workdir / f"{slug}.toml"
     config_file.write_text(config(caller, budget), encoding="utf-8")

@@ -54,7 +54,7 @@ class CheckedRoute(APIRoute):
         # parameters these names miss, and a request using them would be refused, loudly.
         query_names = _declared(self.dependant, lambda d: d.query_params)
         form_names = _declared(self.dependant, lambda d: d.body_params) if takes_form else None
-        guards = _guards(self.dependant)
+        checks = guards(self.dependant)
 
         async def checked(request: Request) -> Response:
             media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -63,7 +63,7 @@ class CheckedRoute(APIRoute):
                 or "transfer-encoding" in request.headers
             )
             if has_body:  # who asks first: a stranger's body is refused unread
-                for guard in guards:
+                for guard in checks:
                     await guard.before_body(request)
             ok = media_type in FORM_TYPES if takes_form else _is_json(media_type)
             if self.body_field is not None and has_body and not ok:
@@ -85,8 +85,9 @@ class CheckedRoute(APIRoute):
         return checked
 
 
-def _guards(dependant: Dependant) -> list[require]:
-    """The access checks (`require`) among the route's dependencies."""
+def guards(dependant: Dependant) -> list[require]:
+    """The access checks (`require`) among a route's dependencies (also what tests/api/test_access
+    and the fuzzing gate read each route's permission from)."""
     found: list[require] = []
     pending = [dependant]
     while pending:

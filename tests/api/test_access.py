@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlmodel import select
 from starlette.routing import Mount
 
-from app.api.deps import require
+from app.api.routing import guards
 from app.core.access import ROLES, SCOPES, Permission
 from app.grading import apply
 from app.grading import service as grading
@@ -64,12 +64,8 @@ class Endpoint:
 
 def _permission(dependant: Dependant) -> Permission | None:
     """The Permission given to deps.require(...) somewhere in the route's dependencies."""
-    for dependency in dependant.dependencies:
-        if isinstance(dependency.call, require):
-            return dependency.call.permission
-        if (found := _permission(dependency)) is not None:
-            return found
-    return None
+    found = guards(dependant)
+    return found[0].permission if found else None
 
 
 def _endpoints() -> list[Endpoint]:

@@ -84,8 +84,8 @@ async def test_a_route_keeps_its_own_cache_control_and_policy(settings, clock):
 
 
 async def test_a_500_is_guarded_too(settings, clock):
-    """Starlette answers an unhandled error outside the app's middleware: the headers are added
-    outside that."""
+    """The request middleware answers an unhandled error (core.failures); the headers are added
+    outside it, so that answer carries them too."""
 
     async def explode() -> None:
         raise RuntimeError("boom")
