@@ -37,7 +37,8 @@ DESCRIPTION = """
 
 * **认证**：工作人员（管理员、劳动保障监察员、复核员、审计员）和用人单位账号以
   `POST /api/v1/auth/token`（OAuth2 密码模式表单）登录，取得 JWT 后发送
-  `Authorization: Bearer <token>`；连续输错密码会暂时锁定账号（429）。
+  `Authorization: Bearer <token>`；同一地址连续输错密码，这个地址须暂停一段时间（429），
+  账号不会被锁定。
   其他机构的系统和市信用信息共享平台等机器客户端发送 `X-API-Key`
   （密钥只显示一次、只存哈希、可吊销）。
   用人单位账号只能看到本单位的信息，其他单位的一律如同不存在（404）；
@@ -66,7 +67,8 @@ interviews (约谈) of C units.
 
 * **Sign in**: staff (admin, inspector, reviewer, auditor) and employer accounts with
   `POST /api/v1/auth/token` (OAuth2 password form), then send the JWT as
-  `Authorization: Bearer <token>`; repeated wrong passwords lock the account for a while (429).
+  `Authorization: Bearer <token>`; repeated wrong passwords hold the guessing address back for a
+  while (429); no account is ever locked.
   Machine clients (other agencies' systems, the city credit-sharing platform) send `X-API-Key`
   (shown once, stored hashed, revocable). An employer account sees only its own employer's file;
   another employer's answers as if it did not exist (404). Personal data is masked unless the
