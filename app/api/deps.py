@@ -59,6 +59,13 @@ def _today(clock: ClockDep) -> date:
 
 TodayDep = Annotated[date, Depends(_today)]
 
+
+def client_address(request: Request) -> str | None:
+    """The client's IP address as the server saw it: behind a reverse proxy, the one in
+    X-Forwarded-For when uvicorn's FORWARDED_ALLOW_IPS names the proxy (docs/operations.md)."""
+    return request.client.host if request.client else None
+
+
 _bearer = HTTPBearer(auto_error=False, description="JWT from POST /api/v1/auth/token")
 _api_key = APIKeyHeader(
     name="X-API-Key",

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.api.deps import SettingsDep
+from app.api.deps import SettingsDep, client_address
 from app.core.config import Settings
 from app.core.errors import Forbidden, Unauthorized
 from app.core.i18n import Text
@@ -100,8 +100,7 @@ async def _allowed_scraper(
     settings: SettingsDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_metrics_token)],
 ) -> None:
-    host = request.client.host if request.client else None
-    check(settings, host, bearer.credentials if bearer else None)
+    check(settings, client_address(request), bearer.credentials if bearer else None)
 
 
 AllowedScraper = Annotated[None, Depends(_allowed_scraper)]

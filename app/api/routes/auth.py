@@ -10,7 +10,15 @@ from pydantic import BaseModel, Field
 
 from app.accounts import auth
 from app.accounts.errors import InvalidCredentials, SignInsThrottled
-from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import (
+    GUARDED,
+    WITH_BODY,
+    ClockDep,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    require,
+)
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -59,7 +67,7 @@ async def issue_token(
         session=session,
         username=form.username,
         password=form.password,
-        address=request.client.host if request.client else "unknown",
+        address=client_address(request) or "unknown",
         settings=settings,
         clock=clock,
         request_id=request.state.request_id,
