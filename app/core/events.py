@@ -36,7 +36,7 @@ class Event:
     event_type: str
     subject_type: str
     subject_id: uuid.UUID
-    employer_id: uuid.UUID
+    employer_id: uuid.UUID | None  # None only for a grading run's event
     record_id: uuid.UUID | None
     payload: dict[str, Any]
 
@@ -61,7 +61,7 @@ def event(
     *,
     subject_type: EventSubject,
     subject_id: uuid.UUID,
-    employer_id: uuid.UUID,
+    employer_id: uuid.UUID | None,
     payload: dict[str, Any],
     record_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:

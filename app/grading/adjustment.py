@@ -27,6 +27,9 @@ from app.grading import apply, service
 from app.models.evaluation import EvaluationOrigin
 from app.models.event import CreditEventType
 
+# The facts of a grade: the records and the listings (not the grades, disclosures and objections
+# that follow from them, which are events too)
+INPUTS = frozenset(t.value for t in CreditEventType if t.value.startswith(("record.", "listing.")))
 UPGRADING = {
     CreditEventType.record_corrected.value,
     CreditEventType.record_revoked.value,
@@ -48,6 +51,7 @@ async def regrade_after(*, session: AsyncSession, events: Sequence[Event], clock
     today = clock.today()
     upgrade: dict[tuple[int, uuid.UUID], bool] = defaultdict(bool)
     for event in events:
+        assert event.employer_id is not None  # records and listings are one employer's
         for cycle in _cycles(event.payload.get("decision_date"), today):
             key = (cycle, event.employer_id)
             upgrade[key] = upgrade[key] or event.event_type in UPGRADING
@@ -61,6 +65,4 @@ async def regrade_after(*, session: AsyncSession, events: Sequence[Event], clock
         )
 
 
-CONSUMER = Consumer(
-    name="grading", types=frozenset(t.value for t in CreditEventType), handle=regrade_after
-)
+CONSUMER = Consumer(name="grading", types=INPUTS, handle=regrade_after)

@@ -27,6 +27,21 @@ class CreditEventType(LabelledEnum):
     listing_listed = "listing.listed", "列入名单", "unit listed"
     # a listing ended: early, at expiry, or its record revoked
     listing_removed = "listing.removed", "移出名单", "listing ended"
+    # a proposed C served with its representation deadline (拟评C级告知)
+    evaluation_noticed = "evaluation.noticed", "拟评C级告知", "proposed C served"
+    # an evaluation took effect; a grading run's own A and B grades are told by the run's event
+    evaluation_finalized = "evaluation.finalized", "等级生效", "grade took effect"
+    # a grading run wrote its grades (no employer: the run's final evaluations are its subject)
+    grading_run_completed = "grading_run.completed", "批量评价完成", "grading run completed"
+    disclosure_published = "disclosure.published", "失信信息公示", "disclosure published"
+    disclosure_updated = "disclosure.updated", "公示内容变更", "disclosure updated"
+    disclosure_withdrawn = "disclosure.withdrawn", "撤销公示", "disclosure withdrawn"
+    objection_filed = "objection.filed", "提出异议", "objection filed"
+    objection_accepted = "objection.accepted", "异议受理", "objection accepted"
+    objection_decided = "objection.decided", "异议处理决定", "objection decided"
+    repair_applied = "repair.applied", "申请信用修复", "repair applied for"
+    repair_accepted = "repair.accepted", "信用修复受理", "repair application accepted"
+    repair_decided = "repair.decided", "信用修复决定", "repair decided"
 
 
 class EventSubject(LabelledEnum):
@@ -35,6 +50,12 @@ class EventSubject(LabelledEnum):
     credit_record = "credit_record", "信用记录", "credit record"
     # a wage-arrears listing (record_id: its record)
     blacklist_entry = "blacklist_entry", "失信联合惩戒名单列入", "wage-arrears listing"
+    evaluation = "evaluation", "信用评价", "evaluation"
+    # no employer: `employer_id` is NULL for a run's event
+    grading_run = "grading_run", "批量评价", "grading run"
+    disclosure = "disclosure", "失信信息公示", "disclosure"
+    objection = "objection", "异议", "objection"
+    repair = "repair", "信用修复申请", "credit repair application"
 
 
 class CreditEvent(SQLModel, table=True):
@@ -50,6 +71,10 @@ class CreditEvent(SQLModel, table=True):
             "subject_type <> 'credit_record' OR (record_id IS NOT NULL AND subject_id = record_id)",
             name="record_subject",
         ),
+        # every event is about one employer, but a grading run's, which is about many
+        sa.CheckConstraint(
+            "employer_id IS NOT NULL OR subject_type = 'grading_run'", name="employer_subject"
+        ),
     )
 
     id: int | None = Field(
@@ -59,7 +84,7 @@ class CreditEvent(SQLModel, table=True):
     subject_type: EventSubject = Field(sa_type=sa.String(32))
     subject_id: uuid.UUID
     record_id: uuid.UUID | None = Field(default=None, foreign_key="credit_records.id")
-    employer_id: uuid.UUID = Field(foreign_key="employers.id")
+    employer_id: uuid.UUID | None = Field(default=None, foreign_key="employers.id")
     occurred_at: datetime = timestamp_field()
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
 
