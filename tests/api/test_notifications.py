@@ -15,10 +15,20 @@ ZH = {"Accept-Language": "zh-CN"}
 
 async def _told(session, clock, employer_id, n: int = 1) -> None:  # type: ignore[no-untyped-def]
     for i in range(n):
-        payload = {"objection_id": str(uuid.uuid4()), "handling": "in_house", "departments": [],
-                   "receipt_date": "2026-11-24", "due_date": f"2026-12-{i + 1:02d}"}  # fmt: skip
-        await emit(session, "objection.accepted", subject=EventSubject.objection,
-                   employer_id=employer_id, payload=payload)  # fmt: skip
+        payload = {
+            "objection_id": str(uuid.uuid4()),
+            "handling": "in_house",
+            "departments": [],
+            "receipt_date": "2026-11-24",
+            "due_date": f"2026-12-{i + 1:02d}",
+        }
+        await emit(
+            session,
+            "objection.accepted",
+            subject=EventSubject.objection,
+            employer_id=employer_id,
+            payload=payload,
+        )
     await consume(session, clock)
 
 
@@ -40,8 +50,11 @@ async def test_an_employer_reads_only_its_own_and_marks_it_read_once(
     assert english["title"] == "Objection accepted" and "by 2026-12-01" in english["body"]
 
     staff = await headers_for(Role.inspector)
-    theirs = (await client.get("/api/v1/notifications", headers=staff,
-                               params={"employer_id": str(other.id)})).json()["items"]  # fmt: skip
+    theirs = (
+        await client.get(
+            "/api/v1/notifications", headers=staff, params={"employer_id": str(other.id)}
+        )
+    ).json()["items"]
     response = await client.get(f"/api/v1/notifications/{theirs[0]['id']}", headers=account)
     body = assert_problem(response, 404)
     assert body["detail"] == f"notification {theirs[0]['id']} does not exist"
@@ -65,8 +78,11 @@ async def test_staff_see_what_was_sent_and_when_it_was_read_but_do_not_mark_it(
     employer = await make_employer()
     await _told(session, clock, employer.id)
     staff = await headers_for(Role.reviewer)
-    [sent] = (await client.get("/api/v1/notifications", headers=staff,
-                               params={"employer_id": str(employer.id)})).json()["items"]  # fmt: skip
+    [sent] = (
+        await client.get(
+            "/api/v1/notifications", headers=staff, params={"employer_id": str(employer.id)}
+        )
+    ).json()["items"]
     assert sent["created_at"] and sent["read_at"] is None
     [inbox] = sent["deliveries"]
     assert inbox["channel"] == "api" and inbox["status"] == "sent" and inbox["sent_at"]
@@ -80,11 +96,17 @@ async def test_staff_see_what_was_sent_and_when_it_was_read_but_do_not_mark_it(
     await client.post(f"/api/v1/notifications/{sent['id']}/read", headers=account)
     seen = (await client.get(f"/api/v1/notifications/{sent['id']}", headers=staff)).json()
     assert seen["read_at"] is not None and seen["read_by"] is not None
-    read = await client.get("/api/v1/notifications", headers=staff,
-                            params={"employer_id": str(employer.id), "unread": False})  # fmt: skip
+    read = await client.get(
+        "/api/v1/notifications",
+        headers=staff,
+        params={"employer_id": str(employer.id), "unread": False},
+    )
     assert [n["id"] for n in read.json()["items"]] == [sent["id"]]
-    by_kind = await client.get("/api/v1/notifications", headers=staff,
-                               params={"employer_id": str(employer.id), "kind": "grade_final"})  # fmt: skip
+    by_kind = await client.get(
+        "/api/v1/notifications",
+        headers=staff,
+        params={"employer_id": str(employer.id), "kind": "grade_final"},
+    )
     assert by_kind.json()["items"] == []
 
 

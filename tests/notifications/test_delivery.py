@@ -74,9 +74,12 @@ async def _notice(session, clock, employer_id):  # type: ignore[no-untyped-def]
         "served_on": "2026-11-26",
     }
     await emit(
-        session, "evaluation.noticed", subject=EventSubject.evaluation,
-        employer_id=employer_id, payload=payload,
-    )  # fmt: skip
+        session,
+        "evaluation.noticed",
+        subject=EventSubject.evaluation,
+        employer_id=employer_id,
+        payload=payload,
+    )
     await consume(session, clock)
 
 
@@ -122,8 +125,10 @@ async def test_a_failing_channel_retries_with_backoff_and_the_notice_stays_reada
     delivery = await _delivery(session, sms.name)
     # out of attempts: kept, failed, shown to staff; no further try
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (
-        DeliveryStatus.failed, 3, None,
-    )  # fmt: skip
+        DeliveryStatus.failed,
+        3,
+        None,
+    )
     assert sms.tried == 3
 
     # never lost: the employer reads it in the inbox, staff see the failed channel
@@ -132,8 +137,11 @@ async def test_a_failing_channel_retries_with_backoff_and_the_notice_stays_reada
     inbox = (await client.get("/api/v1/notifications", headers=chinese)).json()["items"]
     assert [n["title"] for n in inbox] == ["拟评C级告知（2025年度）"]
     staff = await headers_for(Role.inspector)
-    [seen] = (await client.get("/api/v1/notifications", headers=staff,
-                               params={"employer_id": str(employer.id)})).json()["items"]  # fmt: skip
+    [seen] = (
+        await client.get(
+            "/api/v1/notifications", headers=staff, params={"employer_id": str(employer.id)}
+        )
+    ).json()["items"]
     by_channel = {d["channel"]: d for d in seen["deliveries"]}
     assert by_channel["api"]["status"] == "sent"
     assert by_channel[sms.name]["status"] == "failed"
@@ -162,11 +170,12 @@ async def test_a_working_channel_sends_once_and_a_new_channel_sends_only_new_not
 
 def test_backoff_doubles_up_to_the_cap_then_stops(settings):
     kept = settings.model_copy(
-        update={"notification_retry_seconds": 60, "notification_retry_max_seconds": 300,
-                "notification_max_attempts": 5}
-    )  # fmt: skip
+        update={
+            "notification_retry_seconds": 60,
+            "notification_retry_max_seconds": 300,
+            "notification_max_attempts": 5,
+        }
+    )
     now = PINNED_AT
     waits = [jobs.next_attempt(kept, n, now) for n in range(1, 6)]
-    assert [(w - now).total_seconds() if w else None for w in waits] == [
-        60, 120, 240, 300, None
-    ]  # fmt: skip
+    assert [(w - now).total_seconds() if w else None for w in waits] == [60, 120, 240, 300, None]
