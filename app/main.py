@@ -23,6 +23,7 @@ from app.api.routes import (
     imports,
     intake,
     interviews,
+    notifications,
     problems,
     record_attachments,
     representation_attachments,
@@ -104,6 +105,7 @@ def create_app(
     api.include_router(evaluations.router)
     api.include_router(evaluations.employer_router)
     api.include_router(grading_runs.router)
+    api.include_router(notifications.router)
     api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)

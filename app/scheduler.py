@@ -38,6 +38,8 @@ from app.grading import adjustment
 from app.grading import jobs as grading
 from app.intake import jobs as intake
 from app.models.scheduler import SchedulerHeartbeat
+from app.notifications import consumer as notifications
+from app.notifications import jobs as notification_jobs
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 CONSUMERS: list[Consumer] = [
     revocation.CONSUMER,  # a revoked listing record ends its wage-arrears listing
     adjustment.CONSUMER,  # Art 10: a verified, corrected or revoked record re-grades its employer
+    notifications.CONSUMER,  # issue 13 §4: what an employer must be told of, told
 ]
 
 
@@ -59,6 +62,8 @@ def all_jobs(settings: Settings) -> list[Job]:
         *grading.jobs(settings),
         *evaluations.jobs(settings),
         *(events.job(consumer, settings.events_seconds) for consumer in CONSUMERS),
+        # the notifications the consumer wrote, sent through the channels besides the inbox
+        *notification_jobs.jobs(settings),
         *audit.jobs(settings),
     ]
     return [*listed, jobs.retries(listed)]

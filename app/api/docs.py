@@ -168,6 +168,17 @@ TAGS: list[dict[str, str]] = [
         "an employer account sees its own.",
     ),
     _tag(
+        "notifications",
+        zh="通知：用人单位须被告知的事项（拟评C级告知及陈述申辩期限、信用等级生效、失信信息公示及"
+        "信用修复条件、异议和信用修复的受理与决定），附事实和期限。用人单位查看本单位的通知并标为"
+        "已读；工作人员查看发送、各渠道送达和阅读情况。",
+        en="Notifications: what an employer must be told of (a proposed C with its "
+        "representation deadline, a grade in force, a disclosure with its repair conditions, an "
+        "objection's or a repair's acceptance and decision), with the facts and the deadline. "
+        "An employer reads its own and marks them read; staff see what was sent, each channel's "
+        "delivery and when it was read.",
+    ),
+    _tag(
         "reports",
         zh="用人单位信用概况：现行信用等级及说明、待决的拟评C级告知、信用记录汇总和历次评价等级。"
         "工作人员和本用人单位查看。",

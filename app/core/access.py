@@ -45,6 +45,8 @@ class Permission(StrEnum):
     evaluations_decide = "evaluations:decide"
     grading_runs_read = "grading_runs:read"
     grading_runs_write = "grading_runs:write"
+    notifications_read = "notifications:read"
+    notifications_mark_read = "notifications:mark_read"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -85,6 +87,10 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.evaluations_decide: frozenset({Role.reviewer}),
     Permission.grading_runs_read: STAFF,
     Permission.grading_runs_write: frozenset({Role.reviewer, Role.admin}),
+    # an employer reads its own notices; staff see what was sent and when it was read
+    Permission.notifications_read: STAFF | {Role.employer},
+    # only the employer's own account marks its notice read
+    Permission.notifications_mark_read: frozenset({Role.employer}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
@@ -128,6 +134,8 @@ ACTIONS: dict[Permission, Text] = {
     Permission.evaluations_decide: Text("决定信用等级", "deciding grades"),
     Permission.grading_runs_read: Text("查看评价批次", "reading grading runs"),
     Permission.grading_runs_write: Text("发起评价批次", "starting grading runs"),
+    Permission.notifications_read: Text("查看通知", "reading notifications"),
+    Permission.notifications_mark_read: Text("将通知标为已读", "marking a notification read"),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

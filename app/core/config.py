@@ -198,6 +198,26 @@ class Settings(BaseSettings):
     grading_notices_minutes: int = Field(default=10, ge=1, description="notice windows closing")
     art17_cron: str = Field(default="30 1 * * *", description="daily Art 17 re-grading")
 
+    # Notifications (app.notifications): the in-app inbox (`api`) is always on; other channels
+    # (SMS, mail, when implemented and registered) deliver from the first time they are enabled
+    # here, each delivery retried with exponential backoff until sent or out of attempts.
+    notification_channels: tuple[str, ...] = Field(
+        default=("api",), description="delivery channels besides the always-on inbox `api`"
+    )
+    notification_delivery_seconds: float = Field(
+        default=30.0, gt=0, description="how often due deliveries are sent"
+    )
+    notification_delivery_batch: int = Field(default=200, ge=1, le=10_000)
+    notification_retry_seconds: int = Field(
+        default=60, ge=1, description="the wait after a first failed delivery, doubled each time"
+    )
+    notification_retry_max_seconds: int = Field(
+        default=6 * 3600, ge=1, description="the longest wait between two attempts"
+    )
+    notification_max_attempts: int = Field(
+        default=12, ge=1, description="a delivery given up after this many failures stays shown"
+    )
+
     # /metrics (docs/operations.md): its gauges are county figures. A scrape from these networks
     # is let in (an empty list: none); from anywhere with `Authorization: Bearer <token>`.
     metrics_allowed_networks: tuple[IPvAnyNetwork, ...] = Field(

@@ -30,10 +30,12 @@ from app.models.client import DEFAULT_SCOPES, ClientSource
 from app.models.credit_record import RecordKind
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
+from app.models.event import EventSubject
 from app.models.problem import PROBLEM_BASE
 from app.models.user import Role
 from tests.conftest import assert_problem, server_settings
 from tests.grading.support import Spec, actor_of, add_record
+from tests.notifications import support as notifications
 
 PUBLIC_PATHS = {
     ("GET", "/healthz"),
@@ -247,6 +249,9 @@ def test_the_walk_finds_every_employer_facing_route_family():
         "GET /api/v1/evaluations/{evaluation_id}/representations/attachments/{attachment_id}",
         "GET /api/v1/interviews",
         "GET /api/v1/interviews/{interview_id}",
+        "GET /api/v1/notifications",
+        "GET /api/v1/notifications/{notification_id}",
+        "POST /api/v1/notifications/{notification_id}/read",
         *REQUEST_BODIES,
         *STAFF_ONLY,
     }
@@ -335,6 +340,16 @@ def employer_file(session, settings, clock, today, client, app, tmp_path, make_u
             case ("interview_id",):
                 interview = _interview(employer.id, today)
                 return await created("/api/v1/interviews", Role.inspector, json=interview)
+            case ("notification_id",):  # told of a final grade, as its event is consumed
+                payload = {"cycle": 2025, "grade": "B", "effective_from": today.isoformat(),
+                           "previous_grade": None, "origin": "batch"}  # fmt: skip
+                await notifications.emit(
+                    session, "evaluation.finalized", subject=EventSubject.evaluation,
+                    employer_id=employer.id, payload=payload,
+                )  # fmt: skip
+                await notifications.consume(session, clock)
+                found = await notifications.only(session, employer_id=employer.id)
+                return str(found.id)
         raise AssertionError(f"{names}: say here how an employer's file holds one")
 
     async def thing(employer: Employer, names: Thing) -> str:
