@@ -23,6 +23,7 @@ from app.api.routes import (
     imports,
     intake,
     interviews,
+    objections,
     problems,
     record_attachments,
     representation_attachments,
@@ -104,6 +105,8 @@ def create_app(
     api.include_router(evaluations.router)
     api.include_router(evaluations.employer_router)
     api.include_router(grading_runs.router)
+    api.include_router(objections.router)
+    api.include_router(objections.stats_router)
     api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -38,6 +38,7 @@ from app.grading import adjustment
 from app.grading import jobs as grading
 from app.intake import jobs as intake
 from app.models.scheduler import SchedulerHeartbeat
+from app.objections import jobs as objections
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def all_jobs(settings: Settings) -> list[Job]:
         *blacklist.jobs(settings),
         *grading.jobs(settings),
         *evaluations.jobs(settings),
+        *objections.jobs(settings),
         *(events.job(consumer, settings.events_seconds) for consumer in CONSUMERS),
         *audit.jobs(settings),
     ]

@@ -45,6 +45,9 @@ class Permission(StrEnum):
     evaluations_decide = "evaluations:decide"
     grading_runs_read = "grading_runs:read"
     grading_runs_write = "grading_runs:write"
+    objections_read = "objections:read"
+    objections_file = "objections:file"
+    objections_decide = "objections:decide"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -85,6 +88,12 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.evaluations_decide: frozenset({Role.reviewer}),
     Permission.grading_runs_read: STAFF,
     Permission.grading_runs_write: frozenset({Role.reviewer, Role.admin}),
+    # Art 15: employers read and follow only their own objections
+    Permission.objections_read: STAFF | {Role.employer},
+    # the employer's own account, or staff entering a walk-in or a letter
+    Permission.objections_file: frozenset({Role.employer, Role.inspector, Role.reviewer}),
+    # Art 16: acceptance (its deadline class) and the decision
+    Permission.objections_decide: frozenset({Role.reviewer}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
@@ -128,6 +137,9 @@ ACTIONS: dict[Permission, Text] = {
     Permission.evaluations_decide: Text("决定信用等级", "deciding grades"),
     Permission.grading_runs_read: Text("查看评价批次", "reading grading runs"),
     Permission.grading_runs_write: Text("发起评价批次", "starting grading runs"),
+    Permission.objections_read: Text("查看异议", "reading objections"),
+    Permission.objections_file: Text("提出异议", "filing objections"),
+    Permission.objections_decide: Text("受理和处理异议", "accepting and deciding objections"),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

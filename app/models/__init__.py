@@ -12,6 +12,7 @@ from app.models.grading_run import GradingRun, GradingRunSlice
 from app.models.import_job import ImportJob, ImportRowError, ImportRowResult
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
+from app.models.objection import Objection, ObjectionAttachment
 from app.models.record_attachment import RecordAttachment
 from app.models.representation import RepresentationStatement
 from app.models.representation_attachment import RepresentationAttachment
@@ -42,6 +43,8 @@ __all__ = [
     "IntakeItem",
     "Interview",
     "JobRun",
+    "Objection",
+    "ObjectionAttachment",
     "RecordAttachment",
     "RepresentationAttachment",
     "RepresentationStatement",
