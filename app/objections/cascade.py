@@ -63,7 +63,7 @@ async def decide(
     if objection.status != ObjectionStatus.accepted:
         raise ObjectionNotAccepted(
             Text(
-                zh=f"异议 {objection.id} {objection.status.zh}：处理决定针对已受理、未处理的异议",
+                zh=f"异议 {objection.id} {ObjectionStatus(objection.status).zh}：处理决定针对已受理、未处理的异议",
                 en=f"objection {objection.id} is {objection.status}: a decision is made on an "
                 "accepted objection not yet decided",
             ),
@@ -112,7 +112,7 @@ async def _unchanged(session: AsyncSession, objection: Objection) -> service.Tar
         )
         assert record is not None
         if record.status != RecordStatus.verified:
-            raise _changed(objection, record.status.zh, str(record.status),
+            raise _changed(objection, RecordStatus(record.status).zh, str(record.status),
                            record.superseded_by_id)  # fmt: skip
         return service.Target(record.employer_id, record.record_key, record=record)
     evaluation = await session.get(
@@ -120,7 +120,7 @@ async def _unchanged(session: AsyncSession, objection: Objection) -> service.Tar
     )
     assert evaluation is not None  # a disclosure item is refused at filing, for now
     if evaluation.status == EvaluationStatus.superseded:
-        raise _changed(objection, evaluation.status.zh, str(evaluation.status),
+        raise _changed(objection, EvaluationStatus(evaluation.status).zh, str(evaluation.status),
                        evaluation.superseded_by)  # fmt: skip
     return service.Target(evaluation.employer_id, evaluation.id, evaluation=evaluation)
 
@@ -128,7 +128,7 @@ async def _unchanged(session: AsyncSession, objection: Objection) -> service.Tar
 def _changed(
     objection: Objection, status_zh: str, status: str, current: uuid.UUID | None
 ) -> ObjectionTargetChanged:
-    what = objection.target_type
+    what = ObjectionTarget(objection.target_type)
     extra = {"current_id": str(current)} if current else {}
     return ObjectionTargetChanged(
         Text(

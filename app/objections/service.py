@@ -70,7 +70,7 @@ async def file(
     if already is not None:
         raise ObjectionAlreadyOpen(
             Text(
-                zh=f"该对象已有未办结的异议 {already.id}（{already.status.zh}，"
+                zh=f"该对象已有未办结的异议 {already.id}（{ObjectionStatus(already.status).zh}，"
                 f"收到日期{already.receipt_date}）",
                 en=f"objection {already.id} on it is open ({already.status}, received "
                 f"{already.receipt_date})",
@@ -151,7 +151,7 @@ async def resolve(
         )
         assert record is not None
         if record.status != RecordStatus.verified:
-            raise _not_current(Text("信用记录", "credit record"), target_id, record.status.zh,
+            raise _not_current(Text("信用记录", "credit record"), target_id, RecordStatus(record.status).zh,
                                str(record.status), record.superseded_by_id)  # fmt: skip
         return Target(record.employer_id, record.record_key, record=record)
     if target_type == ObjectionTarget.evaluation:
@@ -161,7 +161,7 @@ async def resolve(
         )
         assert evaluation is not None
         if evaluation.status == EvaluationStatus.superseded:
-            raise _not_current(Text("评价", "evaluation"), target_id, evaluation.status.zh,
+            raise _not_current(Text("评价", "evaluation"), target_id, EvaluationStatus(evaluation.status).zh,
                                str(evaluation.status), evaluation.superseded_by)  # fmt: skip
         return Target(evaluation.employer_id, evaluation.id, evaluation=evaluation)
     raise ObjectionTargetUnavailable(
@@ -201,7 +201,7 @@ async def accept(
     if objection.status != ObjectionStatus.filed:
         raise ObjectionNotFiled(
             Text(
-                zh=f"异议 {objection.id} {objection.status.zh}，不在待受理状态",
+                zh=f"异议 {objection.id} {ObjectionStatus(objection.status).zh}，不在待受理状态",
                 en=f"objection {objection.id} is {objection.status}, not awaiting acceptance",
             ),
             objection_status=str(objection.status),
