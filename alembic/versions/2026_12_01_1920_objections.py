@@ -78,7 +78,8 @@ def upgrade() -> None:
             name=op.f("ck_objections_departments"),
         ),
         sa.CheckConstraint(
-            "(status = 'decided') = (outcome IS NOT NULL AND decided_at IS NOT NULL AND decided_on IS NOT NULL AND decision_reasons IS NOT NULL)",
+            "(status = 'decided') = (outcome IS NOT NULL AND decided_at IS NOT NULL "
+            "AND decided_on IS NOT NULL AND decision_reasons IS NOT NULL)",
             name=op.f("ck_objections_decided"),
         ),
         sa.CheckConstraint(

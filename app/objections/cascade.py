@@ -63,7 +63,8 @@ async def decide(
     if objection.status != ObjectionStatus.accepted:
         raise ObjectionNotAccepted(
             Text(
-                zh=f"异议 {objection.id} {ObjectionStatus(objection.status).zh}：处理决定针对已受理、未处理的异议",
+                zh=f"异议 {objection.id} {ObjectionStatus(objection.status).zh}：处理决定针对"
+                "已受理、未处理的异议",
                 en=f"objection {objection.id} is {objection.status}: a decision is made on an "
                 "accepted objection not yet decided",
             ),

@@ -151,8 +151,9 @@ async def resolve(
         )
         assert record is not None
         if record.status != RecordStatus.verified:
-            raise _not_current(Text("信用记录", "credit record"), target_id, RecordStatus(record.status).zh,
-                               str(record.status), record.superseded_by_id)  # fmt: skip
+            status = RecordStatus(record.status)
+            what = Text("信用记录", "credit record")
+            raise _not_current(what, target_id, status.zh, str(status), record.superseded_by_id)
         return Target(record.employer_id, record.record_key, record=record)
     if target_type == ObjectionTarget.evaluation:
         await evaluation_reads.get(session=session, evaluation_id=target_id, actor=actor)
@@ -161,8 +162,9 @@ async def resolve(
         )
         assert evaluation is not None
         if evaluation.status == EvaluationStatus.superseded:
-            raise _not_current(Text("评价", "evaluation"), target_id, EvaluationStatus(evaluation.status).zh,
-                               str(evaluation.status), evaluation.superseded_by)  # fmt: skip
+            status_zh, superseded_by = EvaluationStatus.superseded.zh, evaluation.superseded_by
+            what = Text("评价", "evaluation")
+            raise _not_current(what, target_id, status_zh, "superseded", superseded_by)
         return Target(evaluation.employer_id, evaluation.id, evaluation=evaluation)
     raise ObjectionTargetUnavailable(
         ["body", "target_type"],

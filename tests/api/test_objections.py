@@ -283,8 +283,8 @@ async def test_the_push_is_due_five_working_days_after_the_decision(
     case = await make_case(session, settings, app, make_employer, make_user)
     body = await filed(client, case.account, objection(case.record_id))
     await accepted(client, case.staff, body["id"])
-    decision = {"outcome": "partly_upheld", "reasons": "部分事实有误",
-                "revocation": {"reason": "复议撤销", "revoking_document": "文人社撤字〔2026〕9号"}}  # fmt: skip
+    revocation = {"reason": "复议撤销", "revoking_document": "文人社撤字〔2026〕9号"}
+    decision = {"outcome": "partly_upheld", "reasons": "部分事实有误", "revocation": revocation}
     response = await client.post(f"{BASE}/{body['id']}/decision", json=decision, headers=case.staff)
     assert response.status_code == 200, response.text
     assert response.json()["push_due_date"] == "2026-05-11"
@@ -317,7 +317,10 @@ async def test_what_a_decision_carries_must_fit_its_outcome(client, session, cas
     before = await snapshot(session, case.employer.id)
     for bad, loc in (
         ({"outcome": "upheld", "reasons": "成立"}, "correction"),
-        ({"outcome": "rejected", "reasons": "不成立", "correction": _corrected(case)}, "correction"),
+        (
+            {"outcome": "rejected", "reasons": "不成立", "correction": _corrected(case)},
+            "correction",
+        ),
     ):
         problem = assert_problem(await client.post(url, json=bad, headers=case.staff), 422)
         assert problem["type"].endswith("/objection-decision-remedy")

@@ -69,7 +69,9 @@ def objection(target_id: uuid.UUID, target_type: str = "record", **over: Any) ->
 
 
 def by_staff(target_id: uuid.UUID, received: date, **over: Any) -> dict[str, Any]:
-    return objection(target_id, **{"receipt_date": received.isoformat(), "channel": "letter", **over})
+    return objection(
+        target_id, **{"receipt_date": received.isoformat(), "channel": "letter", **over}
+    )
 
 
 async def filed(client: httpx.AsyncClient, headers: dict[str, str], body: dict) -> dict:
