@@ -73,6 +73,7 @@ def test_every_job_is_declared_by_its_stage(settings) -> None:  # type: ignore[n
         "art17_regrade", "serve_notices", "close_notices", "grading_events", "blacklist_events",
         "audit_chain_check",
         "calendar_coverage_check",
+        "date_objection_deadlines", "objection_deadlines",
         "retry_failed_runs",
     } == set(names)  # fmt: skip
 

@@ -63,7 +63,7 @@ from app.records.errors import (
 )
 
 router = api_router(prefix="/objections", tags=["objections"], responses=problems(*GUARDED))
-stats_router = api_router(prefix="/stats", tags=["stats"], responses=problems(*GUARDED))
+stats_router = api_router(prefix="/stats", tags=["objections"], responses=problems(*GUARDED))
 Reader = Annotated[Actor, Depends(require(Permission.objections_read))]
 Filer = Annotated[Actor, Depends(require(Permission.objections_file))]
 Reviewer = Annotated[Actor, Depends(require(Permission.objections_decide))]
