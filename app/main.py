@@ -24,6 +24,7 @@ from app.api.routes import (
     intake,
     interviews,
     notifications,
+    objections,
     problems,
     record_attachments,
     representation_attachments,
@@ -105,6 +106,8 @@ def create_app(
     api.include_router(evaluations.router)
     api.include_router(evaluations.employer_router)
     api.include_router(grading_runs.router)
+    api.include_router(objections.router)
+    api.include_router(objections.stats_router)
     api.include_router(notifications.router)
     api.include_router(vocabularies.router)
     app.include_router(api)

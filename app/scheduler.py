@@ -40,6 +40,7 @@ from app.intake import jobs as intake
 from app.models.scheduler import SchedulerHeartbeat
 from app.notifications import consumer as notifications
 from app.notifications import jobs as notification_jobs
+from app.objections import jobs as objections
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def all_jobs(settings: Settings) -> list[Job]:
         *blacklist.jobs(settings),
         *grading.jobs(settings),
         *evaluations.jobs(settings),
+        *objections.jobs(settings),
         *(events.job(consumer, settings.events_seconds) for consumer in CONSUMERS),
         # the notifications the consumer wrote, sent through the channels besides the inbox
         *notification_jobs.jobs(settings),

@@ -179,6 +179,17 @@ TAGS: list[dict[str, str]] = [
         "delivery and when it was read.",
     ),
     _tag(
+        "objections",
+        zh="异议（第十五条、第十六条）：用人单位对信用记录、评价或公示事项提出异议（工作人员代为录入"
+        "当面或书面异议），复核员受理（3或10个工作日）并作出处理决定；异议成立的，同一事务中更正或"
+        "撤销记录、重新评价、更新公示，5个工作日内推送。用人单位只能看到本单位的异议及其期限。",
+        en="Objections (Art 15, 16): an employer contests a record, an evaluation or a disclosure "
+        "item (staff enter a walk-in or a letter); a reviewer accepts it (3 or 10 working days) "
+        "and decides; an upheld one corrects or revokes the record, re-grades and updates the "
+        "disclosure in one transaction, the push due within 5 working days. An employer sees "
+        "its own objections and their deadlines.",
+    ),
+    _tag(
         "reports",
         zh="用人单位信用概况：现行信用等级及说明、待决的拟评C级告知、信用记录汇总和历次评价等级。"
         "工作人员和本用人单位查看。",

@@ -47,6 +47,9 @@ class Permission(StrEnum):
     grading_runs_write = "grading_runs:write"
     notifications_read = "notifications:read"
     notifications_mark_read = "notifications:mark_read"
+    objections_read = "objections:read"
+    objections_file = "objections:file"
+    objections_decide = "objections:decide"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -91,6 +94,12 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.notifications_read: STAFF | {Role.employer},
     # only the employer's own account marks its notice read
     Permission.notifications_mark_read: frozenset({Role.employer}),
+    # Art 15: employers read and follow only their own objections
+    Permission.objections_read: STAFF | {Role.employer},
+    # the employer's own account, or staff entering a walk-in or a letter
+    Permission.objections_file: frozenset({Role.employer, Role.inspector, Role.reviewer}),
+    # Art 16: acceptance (its deadline class) and the decision
+    Permission.objections_decide: frozenset({Role.reviewer}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
@@ -136,6 +145,9 @@ ACTIONS: dict[Permission, Text] = {
     Permission.grading_runs_write: Text("发起评价批次", "starting grading runs"),
     Permission.notifications_read: Text("查看通知", "reading notifications"),
     Permission.notifications_mark_read: Text("将通知标为已读", "marking a notification read"),
+    Permission.objections_read: Text("查看异议", "reading objections"),
+    Permission.objections_file: Text("提出异议", "filing objections"),
+    Permission.objections_decide: Text("受理和处理异议", "accepting and deciding objections"),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

@@ -197,6 +197,11 @@ class Settings(BaseSettings):
     )
     grading_notices_minutes: int = Field(default=10, ge=1, description="notice windows closing")
     art17_cron: str = Field(default="30 1 * * *", description="daily Art 17 re-grading")
+    # Art 16: objections due within this many working days show as "due soon"
+    objections_due_soon_working_days: int = Field(default=2, ge=1, le=30)
+    objections_deadlines_cron: str = Field(
+        default="0 8 * * *", description="daily log of objections due today, soon and overdue"
+    )
 
     # Notifications (app.notifications): the in-app inbox (`api`) is always on; other channels
     # (SMS, mail, when implemented and registered) deliver from the first time they are enabled

@@ -13,6 +13,7 @@ from app.models.import_job import ImportJob, ImportRowError, ImportRowResult
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
 from app.models.notification import Notification, NotificationChannel, NotificationDelivery
+from app.models.objection import Objection, ObjectionAttachment
 from app.models.record_attachment import RecordAttachment
 from app.models.representation import RepresentationStatement
 from app.models.representation_attachment import RepresentationAttachment
@@ -46,6 +47,8 @@ __all__ = [
     "Notification",
     "NotificationChannel",
     "NotificationDelivery",
+    "Objection",
+    "ObjectionAttachment",
     "RecordAttachment",
     "RepresentationAttachment",
     "RepresentationStatement",

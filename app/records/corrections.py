@@ -45,6 +45,8 @@ from app.records.errors import (
 
 # why a pending correction is withdrawn when its record's trusted source replaces the record
 REPLACED_BY_SOURCE = "withdrawn: the record's trusted source sent a new version"
+# ... or when an objection's decision corrects the record
+DECIDED_BY_OBJECTION = "withdrawn: an objection's decision corrected the record"
 
 
 async def correct(
@@ -196,6 +198,31 @@ async def replace_by_source(
     return await _supersede(session, record, content, actor, settings, clock, reason=reason)
 
 
+async def correct_by_decision(
+    *,
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    content: CreditRecordCreate,
+    reason: str,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> CreditRecord:
+    """An upheld objection's correction (Art 16): version N+1 verified at once by the deciding
+    reviewer (the decision is the second person's check), N superseded, `record.corrected`
+    emitted; a correction of N still pending is withdrawn, as its content is decided now."""
+    record = await _locked(session, record_id)
+    _must_be_in_force(record)
+    await _check_replacement(session, record, content, clock)
+    pending = await _pending(session, record)
+    if pending is not None:
+        draft = await _locked(session, pending.id)
+        await _withdraw(session, draft, actor, clock, reason=DECIDED_BY_OBJECTION)
+    return await _supersede(
+        session, record, content, actor, settings, clock, reason=reason, verified_by=actor.id
+    )
+
+
 async def _edit_by_source(
     session: AsyncSession,
     record: CreditRecord,
@@ -255,8 +282,10 @@ async def _supersede(
     clock: Clock,
     *,
     reason: str,
+    verified_by: uuid.UUID | None = None,
 ) -> CreditRecord:
-    """A trusted source's new version N+1, verified at once; N superseded, linked both ways."""
+    """A trusted source's new version N+1 (or an objection decision's, `verified_by` its
+    reviewer), verified at once; N superseded, linked both ways."""
     person = actor.id if actor.kind == "user" else None
     now = clock.now()  # a record's times all come from the clock (`create_many` stamps them)
     new = CreditRecord(
@@ -268,7 +297,8 @@ async def _supersede(
         supersedes_id=old.id,
         correction_reason=reason,
         collected_by=person,
-        verified_by=None,  # verified by its trusted source, as a trusted source's new record
+        # None: verified by its trusted source, as a trusted source's new record
+        verified_by=verified_by,
         verified_at=now,
         created_at=now,
         updated_at=now,

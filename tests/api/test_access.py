@@ -209,6 +209,9 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/evaluations/{evaluation_id}/representations/attachments": {
         "files": {"file": ("整改凭证.pdf", PDF, "application/pdf")}
     },
+    "POST /api/v1/objections/{objection_id}/attachments": {
+        "files": {"file": ("复议决定书.pdf", PDF, "application/pdf")}
+    },
 }
 CHILD_LABOUR = Spec(serious=["child_or_forced_labour"], kind=RecordKind.child_labour)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -252,6 +255,10 @@ def test_the_walk_finds_every_employer_facing_route_family():
         "GET /api/v1/notifications",
         "GET /api/v1/notifications/{notification_id}",
         "POST /api/v1/notifications/{notification_id}/read",
+        "GET /api/v1/objections",
+        "GET /api/v1/objections/{objection_id}",
+        "GET /api/v1/objections/{objection_id}/attachments",
+        "GET /api/v1/objections/{objection_id}/attachments/{attachment_id}",
         *REQUEST_BODIES,
         *STAFF_ONLY,
     }
@@ -337,6 +344,16 @@ def employer_file(session, settings, clock, today, client, app, tmp_path, make_u
                 verified = await client.post(url, headers=await headers_for(Role.reviewer))
                 assert verified.status_code == 200, verified.text
                 return entry_id
+            case ("objection_id",):  # a letter entered by staff against its record
+                record_id = await thing(employer, ("record_id",))
+                letter = {"target_type": "record", "target_id": record_id, "channel": "letter",
+                          "reason_category": "error", "statement": "记录有误",
+                          "receipt_date": today.isoformat()}  # fmt: skip
+                return await created("/api/v1/objections", Role.inspector, json=letter)
+            case ("objection_id", "attachment_id"):
+                objection_id = await thing(employer, names[:1])
+                url = f"/api/v1/objections/{objection_id}/attachments"
+                return await created(url, Role.inspector, **evidence)
             case ("interview_id",):
                 interview = _interview(employer.id, today)
                 return await created("/api/v1/interviews", Role.inspector, json=interview)

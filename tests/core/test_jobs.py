@@ -74,6 +74,7 @@ def test_every_job_is_declared_by_its_stage(settings) -> None:  # type: ignore[n
         "audit_chain_check",
         "calendar_coverage_check",
         "notifications_events", "notification_deliveries",
+        "date_objection_deadlines", "objection_deadlines",
         "retry_failed_runs",
     } == set(names)  # fmt: skip
 

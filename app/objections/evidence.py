@@ -1,0 +1,119 @@
+"""Evidence filed with an objection: files outside the database under their sha256, like record
+and representation attachments, each with who filed it (the employer's account, or staff for a
+walk-in or a letter) and when; taken until the decision, read by whoever may read the objection."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.core import pagination
+from app.core.actors import Actor
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.core.i18n import Text
+from app.models.objection import (
+    ObjectionAttachment,
+    ObjectionAttachmentPublic,
+    ObjectionStatus,
+)
+from app.objections import reads, service
+from app.objections.problems import (
+    ObjectionAttachmentNotFound,
+    ObjectionClosed,
+    ObjectionFileMissing,
+)
+from app.records import evidence as evidence_files
+
+
+async def add(
+    *,
+    session: AsyncSession,
+    objection_id: uuid.UUID,
+    file_name: str | None,
+    content_type: str | None,
+    data: bytes,
+    actor: Actor,
+    settings: Settings,
+    clock: Clock,
+) -> tuple[ObjectionAttachmentPublic, bool]:
+    """The attachment and whether it is new (the same file on the same objection is kept once)."""
+    objection = await service.locked(session, objection_id, actor)
+    if objection.status == ObjectionStatus.decided:
+        raise ObjectionClosed(
+            Text(
+                zh=f"异议 {objection.id} 已于{objection.decided_on}作出处理决定，不再接受材料",
+                en=f"objection {objection.id} was decided on {objection.decided_on}: it takes "
+                "no more files",
+            )
+        )
+    attachment, created = await evidence_files.attach(
+        session=session, model=ObjectionAttachment, owner={"objection_id": objection.id},
+        audited_as=("objection.attachment_add", "objection"), file_name=file_name,
+        content_type=content_type, data=data, actor=actor, settings=settings,
+        fields={"uploader_role": actor.role, "uploaded_at": clock.now()},
+    )  # fmt: skip
+    [shown] = await to_public(session=session, attachments=[attachment], actor=actor)
+    return shown, created
+
+
+async def list_(
+    *, session: AsyncSession, objection_id: uuid.UUID, actor: Actor, limit: int, cursor: str | None
+) -> tuple[list[ObjectionAttachment], str | None]:
+    """In the order filed, a keyset page of `limit`."""
+    await reads.get(session=session, objection_id=objection_id, actor=actor)
+    query = select(ObjectionAttachment).where(ObjectionAttachment.objection_id == objection_id)
+    if cursor:
+        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
+        key = func.row(ObjectionAttachment.uploaded_at, ObjectionAttachment.id)
+        query = query.where(key > func.row(at, after_id))
+    order = (col(ObjectionAttachment.uploaded_at), col(ObjectionAttachment.id))
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda a: [a.uploaded_at.isoformat(), str(a.id)])
+
+
+async def to_public(
+    *, session: AsyncSession, attachments: Sequence[ObjectionAttachment], actor: Actor
+) -> list[ObjectionAttachmentPublic]:
+    known = await reads.names(session, (a.uploaded_by for a in attachments))
+    return [
+        ObjectionAttachmentPublic.model_validate(
+            a, update={"filed_by": reads.filer(actor, a.uploaded_by, a.uploader_role, known)}
+        )
+        for a in attachments
+    ]
+
+
+async def get(
+    *,
+    session: AsyncSession,
+    objection_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    actor: Actor,
+    settings: Settings,
+) -> tuple[ObjectionAttachment, Path]:
+    await reads.get(session=session, objection_id=objection_id, actor=actor)
+    attachment = await session.get(ObjectionAttachment, attachment_id)
+    if attachment is None or attachment.objection_id != objection_id:
+        raise ObjectionAttachmentNotFound(
+            Text(
+                zh=f"异议 {objection_id} 的材料 {attachment_id} 不存在",
+                en=f"attachment {attachment_id} of objection {objection_id} does not exist",
+            )
+        )
+    path = evidence_files.path_of(attachment.sha256, settings)
+    if not await asyncio.to_thread(path.is_file):
+        raise ObjectionFileMissing(
+            Text(
+                zh=f"材料 {attachment_id}（{attachment.file_name}）的文件不在附件存储中",
+                en=f"the file of attachment {attachment_id} ({attachment.file_name}) is missing "
+                "from storage",
+            )
+        )
+    return attachment, path
