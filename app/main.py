@@ -16,6 +16,7 @@ from app.api.routes import (
     calendar,
     clients,
     credit_records,
+    disclosures,
     employers,
     evaluations,
     grading_runs,
@@ -104,6 +105,7 @@ def create_app(
     api.include_router(evaluations.router)
     api.include_router(evaluations.employer_router)
     api.include_router(grading_runs.router)
+    api.include_router(disclosures.router)
     api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)
