@@ -22,7 +22,7 @@ from app.calendar import service as working_days
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.i18n import Text
-from app.evaluations import reads
+from app.evaluations import events, reads
 from app.evaluations.problems import (
     DeciderCollectedEvidence,
     DecisionGradeRequired,
@@ -163,6 +163,7 @@ async def decide_notice(
     if data.outcome == DecisionOutcome.confirm:
         evaluation.status, evaluation.effective_from = EvaluationStatus.final, today
         await session.flush()
+        await events.finalized(session=session, evaluation_ids=[evaluation.id])
         await _audit(session, actor, "evaluation.confirm", evaluation.id, {"grade": "C"})
         return evaluation
     return await _change(session, evaluation, data, actor, now, today)
@@ -242,6 +243,7 @@ async def _change(
     await session.flush()  # the notice steps aside before the new evaluation becomes current
     session.add(changed)
     await session.flush()
+    await events.finalized(session=session, evaluation_ids=[changed.id])
     await _audit(
         session, actor, "evaluation.change", notice.id,
         {"grade": data.grade.value, "reason": data.reason, "superseded_by": str(changed.id)},
@@ -281,6 +283,7 @@ async def serve_awaiting_notices(*, session: AsyncSession, today: date) -> int:
             (notice.id, {"served_on": today.isoformat(), "deadline": deadline.isoformat()})
         )
     await session.flush()
+    await events.noticed(session=session, evaluation_ids=[i for i, _ in served], served_on=today)
     await audit.record_many(
         session=session,
         actor=Actor(kind="system", name="notice_windows"),
@@ -309,6 +312,7 @@ async def close_notices(*, session: AsyncSession, today: date) -> int:
         .returning(col(Evaluation.id))
     )
     ids = list(rows.scalars())
+    await events.finalized(session=session, evaluation_ids=ids)
     await audit.record_many(
         session=session,
         actor=Actor(kind="system", name="notice_windows"),

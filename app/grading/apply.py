@@ -58,6 +58,11 @@ def _changed(policy: Policy, same_rules: str) -> str:
     return " AND ".join(guards)
 
 
+# Each changed outcome is announced in the event log (`models.event`, docs/architecture.md): a
+# served notice, and a final grade — but a grading run announces its own A and B grades once, as
+# the run's event (`runs`), unless they replace a C: a million events would cost a run more than
+# its grades. A notice awaiting the calendar is announced when it is served.
+#
 # The INSERT takes a replaced evaluation's employer only once `superseded` has updated that
 # evaluation (it reads the UPDATE's RETURNING), so the partial unique index never sees two
 # current evaluations; every changed outcome is written when every evaluation it replaces was
@@ -68,7 +73,7 @@ _STATEMENT = """
     WITH graded AS MATERIALIZED (
         SELECT g.employer_id, g.grade, g.fired, g.evidence_counts, g.evidence_ids,
                {new_id} AS new_id,
-               cur.id AS current_id,
+               cur.id AS current_id, cur.grade AS current_grade,
                CASE WHEN g.grade = 'C' AND NOT coalesce(
                         cur.status = 'final' AND cur.grade = 'C', false)
                     THEN 'notice' ELSE 'final' END AS status,
@@ -112,6 +117,25 @@ _STATEMENT = """
         FROM graded g
         WHERE g.changed
           AND (g.current_id IS NULL OR g.current_id IN (SELECT id FROM superseded))
+    ),
+    announced AS (
+        INSERT INTO credit_events (event_type, subject_type, subject_id, employer_id, payload)
+        SELECT CASE WHEN status = 'notice' THEN 'evaluation.noticed'
+                    ELSE 'evaluation.finalized' END,
+               'evaluation', new_id, employer_id,
+               CASE WHEN status = 'notice' THEN jsonb_build_object(
+                        'cycle', CAST(:cycle AS integer), 'grade', grade,
+                        'representation_deadline', CAST(:deadline AS date),
+                        'served_on', CAST(:today AS date))
+                    ELSE jsonb_build_object(
+                        'cycle', CAST(:cycle AS integer), 'grade', grade,
+                        'effective_from', CAST(:today AS date), 'previous_grade', current_grade,
+                        'origin', CAST(:origin AS text)) END
+        FROM graded g
+        WHERE g.changed
+          AND (g.current_id IS NULL OR g.current_id IN (SELECT id FROM superseded))
+          AND CASE WHEN status = 'notice' THEN CAST(:deadline AS date) IS NOT NULL
+                   ELSE CAST(:every_final AS boolean) OR grade = 'C' OR current_grade = 'C' END
     )
     SELECT grade, count(*) AS graded, count(*) FILTER (WHERE changed) AS changed,
            count(*) FILTER (WHERE changed AND current_id IS NOT NULL) AS replacing,
@@ -175,6 +199,7 @@ async def apply(
         "deadline": deadline,
         "today": today,
         "run_id": run_id,
+        "every_final": run_id is None,
         "id_tail": ordered_id_tail(),
     }
     applied, replacing, superseded = Applied(counts={"A": 0, "B": 0, "C": 0}), 0, 0

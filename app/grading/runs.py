@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import pagination
+from app.core import events, pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
@@ -43,6 +43,7 @@ from app.grading.errors import (
 from app.grading.rules import Spec
 from app.models.employer import Employer
 from app.models.evaluation import EvaluationOrigin
+from app.models.event import CreditEventType, EventSubject
 from app.models.grading_run import GradingRun, GradingRunSlice, RunStatus, counts_template
 
 log = logging.getLogger(__name__)
@@ -396,6 +397,12 @@ async def _close(
             session=session, actor=RUN_ACTOR, action=action,
             resource_type="grading_run", resource_id=run_id, changes=audit.created(changes),
         )  # fmt: skip
+        if found.changed:  # its A and B grades are announced once, by the run (`apply`)
+            await events.emit(session=session, events=[events.event(
+                CreditEventType.grading_run_completed.value,
+                subject_type=EventSubject.grading_run, subject_id=run_id, employer_id=None,
+                payload={"cycle": found.cycle, "run_id": str(run_id), "status": status.value},
+            )])  # fmt: skip
         return found
 
 

@@ -100,6 +100,7 @@ async def test_workers_grade_every_slice_once(graded_url, factory, clock):  # ty
     assert (finished.done, finished.changed) == (EMPLOYERS, EMPLOYERS)
     assert sum(finished.counts.values()) == EMPLOYERS
     assert await _outcome(graded_url) == (EMPLOYERS, EMPLOYERS, 0)
+    assert await _announced(graded_url, run.id) == (1, finished.counts["C"])
 
     again = await _start(factory, clock)
     rerun = await grading_runs.run(factory=factory, run_id=again.id, settings=settings, clock=clock)
@@ -107,6 +108,27 @@ async def test_workers_grade_every_slice_once(graded_url, factory, clock):  # ty
         "finished", EMPLOYERS, 0,
     )  # fmt: skip
     assert rerun.counts == finished.counts
+    assert await _announced(graded_url, again.id) == (0, 0)  # it changed nothing
+
+
+async def _announced(url: str, run_id: uuid.UUID) -> tuple[int, int]:
+    """(the run's own events, the per-employer events of its evaluations): its A and B grades
+    are announced once, by the run; each C is announced as a notice."""
+    conn = await asyncpg.connect(plain(url))
+    try:
+        own = await conn.fetchval(
+            "SELECT count(*) FROM credit_events WHERE event_type = 'grading_run.completed' "
+            "AND subject_id = $1 AND employer_id IS NULL",
+            run_id,
+        )
+        each = await conn.fetchval(
+            "SELECT count(*) FROM credit_events c JOIN evaluations e ON e.id = c.subject_id "
+            "WHERE c.subject_type = 'evaluation' AND e.grading_run_id = $1",
+            run_id,
+        )
+        return own, each
+    finally:
+        await conn.close()
 
 
 async def test_a_slice_gives_its_evaluations_ordered_uuid7_ids(graded_url, factory, clock):  # type: ignore[no-untyped-def]
