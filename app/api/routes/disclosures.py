@@ -52,7 +52,7 @@ def _matches(if_none_match: str, etag: str) -> bool:
     responses={
         200: {"model": DisclosurePage, "description": "a keyset page of disclosures"},
         **NOT_MODIFIED,
-        **problems(CursorInvalid),
+        **problems(InvalidRequest, CursorInvalid),
     },
     description="Art 14: the C units' disclosures, newest publication first: `q` a fragment "
     "of the unit's full name, `uscc` its code, `town` its town (searched, never shown), "
