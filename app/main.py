@@ -26,6 +26,7 @@ from app.api.routes import (
     interviews,
     problems,
     record_attachments,
+    repairs,
     representation_attachments,
     rule_sets,
     stats,
@@ -106,6 +107,7 @@ def create_app(
     api.include_router(evaluations.employer_router)
     api.include_router(grading_runs.router)
     api.include_router(disclosures.router)
+    api.include_router(repairs.router)
     api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)

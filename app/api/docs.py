@@ -327,6 +327,7 @@ SENT_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/grading-runs"): ("Location",),
     ("get", "/api/v1/disclosures"): ("ETag",),
     ("get", "/api/v1/disclosures/{disclosure_id}"): ("ETag",),
+    ("post", "/api/v1/disclosures/{disclosure_id}/repairs"): ("Location",),
 }
 
 HEADERS: dict[str, dict[str, Any]] = {

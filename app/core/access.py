@@ -45,6 +45,9 @@ class Permission(StrEnum):
     evaluations_decide = "evaluations:decide"
     grading_runs_read = "grading_runs:read"
     grading_runs_write = "grading_runs:write"
+    repairs_read = "repairs:read"
+    repairs_apply = "repairs:apply"
+    repairs_decide = "repairs:decide"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -85,6 +88,10 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.evaluations_decide: frozenset({Role.reviewer}),
     Permission.grading_runs_read: STAFF,
     Permission.grading_runs_write: frozenset({Role.reviewer, Role.admin}),
+    # 信用修复: the employer applies for its own items and reads its own applications
+    Permission.repairs_read: STAFF | {Role.employer},
+    Permission.repairs_apply: frozenset({Role.employer}),
+    Permission.repairs_decide: frozenset({Role.reviewer}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
@@ -128,6 +135,9 @@ ACTIONS: dict[Permission, Text] = {
     Permission.evaluations_decide: Text("决定信用等级", "deciding grades"),
     Permission.grading_runs_read: Text("查看评价批次", "reading grading runs"),
     Permission.grading_runs_write: Text("发起评价批次", "starting grading runs"),
+    Permission.repairs_read: Text("查看信用修复申请", "reading credit repair applications"),
+    Permission.repairs_apply: Text("申请信用修复", "applying for credit repair"),
+    Permission.repairs_decide: Text("受理和决定信用修复", "accepting and deciding credit repair"),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

@@ -122,7 +122,7 @@ class RepairItemNotPublished(Conflict):
     remedy = Text("无需申请。", "Nothing to apply for.")
 
     def __init__(self, item_id: uuid.UUID, reason: ItemEnd | None, ended_on: date | None) -> None:
-        why = reason or ItemEnd.expired
+        why = ItemEnd(reason) if reason else ItemEnd.expired
         super().__init__(
             Text(
                 f"事项 {item_id} 已于 {ended_on} 结束公示（{why.zh}），不能申请信用修复",
@@ -190,6 +190,7 @@ class RepairWrongState(Conflict):
     remedy = Text("查看申请的 status。", "Check the application's status.")
 
     def __init__(self, repair_id: uuid.UUID, status: RepairStatus, doing: Text) -> None:
+        status = RepairStatus(status)
         super().__init__(
             Text(
                 f"信用修复申请 {repair_id} 的状态为{status.zh}，不能{doing.zh}",

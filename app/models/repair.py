@@ -11,10 +11,17 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from pydantic import model_validator
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
+from app.models.base import (
+    RequestModel,
+    id_field,
+    optional_timestamp_field,
+    refusal,
+    timestamp_field,
+)
 from app.models.labels import LabelledEnum
 
 
@@ -135,6 +142,14 @@ class RepairDecisionCreate(RequestModel):
     )
     note: str | None = Field(default=None, max_length=2000)
 
+    @model_validator(mode="after")
+    def _reasons_with_refusal(self) -> RepairDecisionCreate:
+        if self.outcome == RepairOutcome.refused and not self.reasons:
+            raise refusal("不予修复须在 reasons 中列明不满足的条件", "a refusal names its reasons")
+        if self.outcome == RepairOutcome.approved and self.reasons:
+            raise refusal("准予修复时 reasons 应为空", "an approval takes no reasons")
+        return self
+
 
 class RepairPublic(SQLModel):
     id: uuid.UUID
@@ -175,3 +190,8 @@ class RepairOption(SQLModel):
     repair_available_from: date
     open_application_id: uuid.UUID | None
     how: str = Field(description="how to apply, in the request's language")
+
+
+class RepairOptions(SQLModel):
+    disclosure_id: uuid.UUID
+    items: list[RepairOption]
