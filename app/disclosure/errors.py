@@ -77,20 +77,6 @@ class TooManyPublicRequests(TooManyRequests):
 # --- credit repair ------------------------------------------------------------------------------
 
 
-class RepairNotFound(NotFound):
-    slug = "repair-not-found"
-    title = Text("信用修复申请不存在", "Repair application not found")
-    about = Text("没有这一信用修复申请。", "There is no credit repair application with this id.")
-    remedy = Text("请核对申请编号。", "Check the application's id.")
-
-    def __init__(self, repair_id: uuid.UUID) -> None:
-        super().__init__(
-            Text(
-                f"信用修复申请 {repair_id} 不存在", f"repair application {repair_id} does not exist"
-            )
-        )
-
-
 class RepairItemNotFound(NotFound):
     slug = "repair-item-not-found"
     title = Text("公示事项不存在", "Disclosed item not found")

@@ -31,7 +31,6 @@ from app.disclosure.errors import (
     RepairConditionsUnmet,
     RepairItemNotFound,
     RepairItemNotPublished,
-    RepairNotFound,
     RepairTooEarly,
     RepairWrongState,
 )
@@ -192,11 +191,13 @@ async def decide(
     return repair
 
 
+def _missing(repair_id: uuid.UUID) -> Text:
+    return Text(f"信用修复申请 {repair_id}", f"repair application {repair_id}")
+
+
 async def _locked(session: AsyncSession, repair_id: uuid.UUID, actor: Actor) -> RepairApplication:
     repair = await session.get(RepairApplication, repair_id, with_for_update=True)
-    if repair is None or not access.sees(actor, repair.employer_id):
-        raise RepairNotFound(repair_id)
-    return repair
+    return access.visible(actor, repair, missing=_missing(repair_id))
 
 
 def _day(value: Any) -> str | None:
@@ -223,9 +224,7 @@ async def _emit(
 
 async def get(*, session: AsyncSession, repair_id: uuid.UUID, actor: Actor) -> RepairApplication:
     repair = await session.get(RepairApplication, repair_id)
-    if repair is None or not access.sees(actor, repair.employer_id):
-        raise RepairNotFound(repair_id)
-    return repair
+    return access.visible(actor, repair, missing=_missing(repair_id))
 
 
 async def list_(

@@ -20,7 +20,6 @@ from app.disclosure.errors import (
     RepairConditionsUnmet,
     RepairItemNotFound,
     RepairItemNotPublished,
-    RepairNotFound,
     RepairTooEarly,
     RepairWrongState,
 )
@@ -134,7 +133,7 @@ async def list_repairs(
     "/repairs/{repair_id}",
     summary="查看信用修复申请 / Read a repair application",
     description="With its due dates (null while the calendar lacks the year).",
-    responses=problems(*GUARDED, RepairNotFound),
+    responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_repair(repair_id: uuid.UUID, session: SessionDep, actor: Reader) -> RepairPublic:
     """信用修复申请及其受理、决定期限。"""
@@ -148,7 +147,7 @@ async def get_repair(repair_id: uuid.UUID, session: SessionDep, actor: Reader) -
     "`repair-wrong-state` otherwise); the decision is due within 5 working days "
     "(`decision_due_date`, setting `repair_decision_working_days`; null while the calendar "
     "lacks the year).",
-    responses=problems(*GUARDED, *WITH_BODY, RepairNotFound, RepairWrongState),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, RepairWrongState),
 )
 async def accept_repair(
     repair_id: uuid.UUID,
@@ -174,9 +173,7 @@ async def accept_repair(
     "(`minimum_period`, `not_corrected`, `penalty_not_performed`, `no_commitment`). Only an "
     "accepted application (409 `repair-wrong-state`). A repair never changes the grade: the "
     "penalty stays a fact of its cycle.",
-    responses=problems(
-        *GUARDED, *WITH_BODY, RepairNotFound, RepairWrongState, RepairConditionsUnmet
-    ),
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, RepairWrongState, RepairConditionsUnmet),
 )
 async def decide_repair(
     repair_id: uuid.UUID,
