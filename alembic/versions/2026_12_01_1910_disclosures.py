@@ -45,7 +45,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "(status = 'published' AND withdrawn_at IS NULL AND withdrawal_reason IS NULL) OR (status = 'withdrawn' AND withdrawn_at IS NOT NULL AND withdrawal_reason IS NOT NULL)",
+            "(status = 'published' AND withdrawn_at IS NULL AND withdrawal_reason IS NULL) OR "
+            "(status = 'withdrawn' AND withdrawn_at IS NOT NULL AND withdrawal_reason IS NOT NULL)",
             name=op.f("ck_disclosures_withdrawal"),
         ),
         sa.CheckConstraint(
@@ -199,7 +200,8 @@ def upgrade() -> None:
             name=op.f("ck_repair_applications_accepted"),
         ),
         sa.CheckConstraint(
-            "status IN ('applied', 'accepted') OR (decided_on IS NOT NULL AND decided_by IS NOT NULL)",
+            "status IN ('applied', 'accepted') OR "
+            "(decided_on IS NOT NULL AND decided_by IS NOT NULL)",
             name=op.f("ck_repair_applications_decided"),
         ),
         sa.CheckConstraint(
