@@ -16,6 +16,7 @@ from app.api.routes import (
     calendar,
     clients,
     credit_records,
+    disclosures,
     employers,
     evaluations,
     grading_runs,
@@ -27,6 +28,7 @@ from app.api.routes import (
     objections,
     problems,
     record_attachments,
+    repairs,
     representation_attachments,
     rule_sets,
     stats,
@@ -109,6 +111,8 @@ def create_app(
     api.include_router(objections.router)
     api.include_router(objections.stats_router)
     api.include_router(notifications.router)
+    api.include_router(disclosures.router)
+    api.include_router(repairs.router)
     api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -33,6 +33,8 @@ from app.core.config import Settings
 from app.core.db import AdvisoryLock, session_factory
 from app.core.events import Consumer
 from app.core.jobs import Context, Job, run_job
+from app.disclosure import consumer as disclosure_consumer
+from app.disclosure import jobs as disclosure
 from app.evaluations import jobs as evaluations
 from app.grading import adjustment
 from app.grading import jobs as grading
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 CONSUMERS: list[Consumer] = [
     revocation.CONSUMER,  # a revoked listing record ends its wage-arrears listing
     adjustment.CONSUMER,  # Art 10: a verified, corrected or revoked record re-grades its employer
+    disclosure_consumer.CONSUMER,  # Art 14: a grade, record or listing reflects the C list
     notifications.CONSUMER,  # issue 13 §4: what an employer must be told of, told
 ]
 
@@ -63,6 +66,7 @@ def all_jobs(settings: Settings) -> list[Job]:
         *grading.jobs(settings),
         *evaluations.jobs(settings),
         *objections.jobs(settings),
+        *disclosure.jobs(settings),
         *(events.job(consumer, settings.events_seconds) for consumer in CONSUMERS),
         # the notifications the consumer wrote, sent through the channels besides the inbox
         *notification_jobs.jobs(settings),

@@ -190,6 +190,24 @@ TAGS: list[dict[str, str]] = [
         "its own objections and their deadlines.",
     ),
     _tag(
+        "disclosures",
+        zh="失信信息公示（第十四条）：C级用人单位的单位全称、统一社会信用代码、法定代表人或负责人，"
+        "及每项失信信息的处罚日期、决定书文号、违法行为、处罚依据、处罚结果、失信等级、黄黑名单情况"
+        "和公示截止期。公开查询，无需登录，按客户端地址限速；不含任何个人信息。",
+        en="Public disclosure of C units (Art 14): full name, USCC, legal representative, and "
+        "per dishonesty item the penalty date, decision number, violation, legal basis, result, "
+        "dishonesty level, yellow/black list status and publication end date. Open to all, no "
+        "sign-in, rate-limited per client address; nothing personal.",
+    ),
+    _tag(
+        "credit repair",
+        zh="信用修复（国家发展改革委令第36号）：用人单位对已公示的失信信息申请提前结束公示；"
+        "审核员在2个工作日内受理、受理后5个工作日内决定。修复不改变该周期的信用等级。",
+        en="Credit repair (信用修复): an employer asks for a disclosed item's publication to end "
+        "early; a reviewer accepts within 2 working days and decides within 5 of acceptance. "
+        "A repair does not change the cycle's grade.",
+    ),
+    _tag(
         "reports",
         zh="用人单位信用概况：现行信用等级及说明、待决的拟评C级告知、信用记录汇总和历次评价等级。"
         "工作人员和本用人单位查看。",
@@ -329,6 +347,9 @@ SENT_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/rule-sets/{version}"): ("ETag",),
     ("patch", "/api/v1/rule-sets/{version}"): ("ETag",),
     ("post", "/api/v1/grading-runs"): ("Location",),
+    ("get", "/api/v1/disclosures"): ("ETag",),
+    ("get", "/api/v1/disclosures/{disclosure_id}"): ("ETag",),
+    ("post", "/api/v1/disclosures/{disclosure_id}/repairs"): ("Location",),
 }
 
 HEADERS: dict[str, dict[str, Any]] = {

@@ -50,6 +50,9 @@ class Permission(StrEnum):
     objections_read = "objections:read"
     objections_file = "objections:file"
     objections_decide = "objections:decide"
+    repairs_read = "repairs:read"
+    repairs_apply = "repairs:apply"
+    repairs_decide = "repairs:decide"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -100,6 +103,10 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.objections_file: frozenset({Role.employer, Role.inspector, Role.reviewer}),
     # Art 16: acceptance (its deadline class) and the decision
     Permission.objections_decide: frozenset({Role.reviewer}),
+    # 信用修复: the employer applies for its own items and reads its own applications
+    Permission.repairs_read: STAFF | {Role.employer},
+    Permission.repairs_apply: frozenset({Role.employer}),
+    Permission.repairs_decide: frozenset({Role.reviewer}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
@@ -148,6 +155,9 @@ ACTIONS: dict[Permission, Text] = {
     Permission.objections_read: Text("查看异议", "reading objections"),
     Permission.objections_file: Text("提出异议", "filing objections"),
     Permission.objections_decide: Text("受理和处理异议", "accepting and deciding objections"),
+    Permission.repairs_read: Text("查看信用修复申请", "reading credit repair applications"),
+    Permission.repairs_apply: Text("申请信用修复", "applying for credit repair"),
+    Permission.repairs_decide: Text("受理和决定信用修复", "accepting and deciding credit repair"),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

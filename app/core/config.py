@@ -140,6 +140,25 @@ class Settings(BaseSettings):
         }
     )
 
+    # Public disclosure (Art 14, docs/law.md §5): a C unit is on the black list (严重失信名单) when
+    # it is on the wage-arrears list and/or has a serious item in the cycle (each a setting: the
+    # county's own definition is unknown); otherwise on the yellow list (重点关注名单).
+    disclosure_black_on_listing: bool = True
+    disclosure_black_on_serious_item: bool = True
+    disclosure_expiry_cron: str = Field(
+        default="10 0 * * *", description="daily end of items past their publication end date"
+    )
+    # The public routes (/disclosures): requests per minute per client address, a token bucket
+    # held in each process (N replicas allow N times as much); 0 = no limit.
+    public_rate_per_minute: int = Field(default=120, ge=0)
+    # Credit repair (信用修复, 国家发展改革委令第36号, docs/law.md §11): the minimum publication
+    # before an item may be repaired, from its decision date, and the bureau's working days to
+    # accept an application and to decide it once accepted.
+    repair_months_general: int = Field(default=3, ge=0, le=12)
+    repair_months_serious: int = Field(default=12, ge=0, le=36)
+    repair_acceptance_working_days: int = Field(default=2, ge=1, le=30)
+    repair_decision_working_days: int = Field(default=5, ge=1, le=30)
+
     # Wage-arrears joint-punishment list (人社部令第45号, docs/law.md §7). The arrears threshold is
     # the province's amount for the crime of refusing to pay wages (national band for one worker:
     # 5,000-20,000 yuan); a listing on that ground below it is refused. Unknown for Shanxi.

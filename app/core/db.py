@@ -40,6 +40,7 @@ class AdvisoryLock(IntEnum):
     MIGRATION = 7_310_001
     SCHEDULER = 7_310_002
     AUDIT_CHAIN = 7_310_003  # also named in the audit trigger (see the first migration)
+    DISCLOSURE = 7_310_004  # with the employer's hash: one reflection of an employer at a time
 
 
 def async_url(url: str) -> URL:

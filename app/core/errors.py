@@ -89,6 +89,12 @@ class Conflict(AppError):
     status = 409
 
 
+class Gone(AppError):
+    """A thing that existed and was ended, never deleted (a withdrawn disclosure)."""
+
+    status = 410
+
+
 class PreconditionFailed(AppError):
     status = 412
 

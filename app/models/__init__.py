@@ -5,6 +5,7 @@ from app.models.blacklist import BlacklistEntry, BlacklistPerson
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.client import ApiClient
 from app.models.credit_record import CreditRecord
+from app.models.disclosure import Disclosure, DisclosureItem
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation
 from app.models.event import ConsumedEvent, CreditEvent, EventConsumer
@@ -15,6 +16,7 @@ from app.models.interview import Interview
 from app.models.notification import Notification, NotificationChannel, NotificationDelivery
 from app.models.objection import Objection, ObjectionAttachment
 from app.models.record_attachment import RecordAttachment
+from app.models.repair import RepairApplication
 from app.models.representation import RepresentationStatement
 from app.models.representation_attachment import RepresentationAttachment
 from app.models.rule_set import RuleSet
@@ -32,6 +34,8 @@ __all__ = [
     "ConsumedEvent",
     "CreditEvent",
     "CreditRecord",
+    "Disclosure",
+    "DisclosureItem",
     "Employer",
     "Evaluation",
     "EventConsumer",
@@ -50,6 +54,7 @@ __all__ = [
     "Objection",
     "ObjectionAttachment",
     "RecordAttachment",
+    "RepairApplication",
     "RepresentationAttachment",
     "RepresentationStatement",
     "RuleSet",

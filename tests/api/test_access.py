@@ -23,6 +23,7 @@ from starlette.routing import Mount
 
 from app.api.routing import guards
 from app.core.access import ROLES, SCOPES, Permission
+from app.disclosure import service as disclosure_service
 from app.grading import apply
 from app.grading import service as grading
 from app.main import create_app
@@ -34,6 +35,7 @@ from app.models.event import EventSubject
 from app.models.problem import PROBLEM_BASE
 from app.models.user import Role
 from tests.conftest import assert_problem, server_settings
+from tests.disclosure import support as disclosure_support
 from tests.grading.support import Spec, actor_of, add_record
 from tests.notifications import support as notifications
 
@@ -50,6 +52,8 @@ PUBLIC_PATHS = {
     ("GET", "/api/v1/vocabularies/{name}"),
     ("GET", "/problems"),  # every problem type's page: a refusal's `type` resolves to it
     ("GET", "/problems/{slug}"),
+    ("GET", "/api/v1/disclosures"),  # the public C list (Art 14): no sign-in
+    ("GET", "/api/v1/disclosures/{disclosure_id}"),
 }
 
 
@@ -91,6 +95,8 @@ def test_every_api_route_but_sign_in_and_the_vocabularies_requires_a_permission(
         "POST /api/v1/auth/token",
         "GET /api/v1/vocabularies",
         "GET /api/v1/vocabularies/{name}",
+        "GET /api/v1/disclosures",
+        "GET /api/v1/disclosures/{disclosure_id}",
     }
 
 
@@ -212,7 +218,10 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/objections/{objection_id}/attachments": {
         "files": {"file": ("复议决定书.pdf", PDF, "application/pdf")}
     },
+    # built from the filled ids (`_ask`): the item of the disclosure named
+    "POST /api/v1/disclosures/{disclosure_id}/repairs": {"json": {"statement": "已整改"}},
 }
+ITEM_OF = {"POST /api/v1/disclosures/{disclosure_id}/repairs"}
 CHILD_LABOUR = Spec(serious=["child_or_forced_labour"], kind=RecordKind.child_labour)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -230,7 +239,8 @@ def _filters_by_employer(endpoint: Endpoint) -> bool:
 EMPLOYER_SCOPED = [
     e
     for e in ENDPOINTS
-    if _allowed(Role.employer.value, e.permission)
+    if e.permission is not None  # the public C list is no one's file: everyone reads it
+    and _allowed(Role.employer.value, e.permission)
     and (_owned_parameters(e) or _filters_by_employer(e))
 ]
 
@@ -354,6 +364,31 @@ def employer_file(session, settings, clock, today, client, app, tmp_path, make_u
                 objection_id = await thing(employer, names[:1])
                 url = f"/api/v1/objections/{objection_id}/attachments"
                 return await created(url, Role.inspector, **evidence)
+            case ("disclosure_id",):  # published from a final C, its item repairable today
+                people = await disclosure_support.staff(make_user)
+                found = await disclosure_support.add_record(
+                    session, settings, clock, employer.id, people
+                )
+                await disclosure_support.final_evaluation(session, employer.id, evidence=[found.id])
+                await disclosure_service.reflect(
+                    session=session, employer_id=employer.id, clock=clock, settings=settings
+                )
+                [disclosure] = await disclosure_support.disclosures_of(session, employer.id)
+                [item] = await disclosure_support.items_of(session, disclosure.id)
+                made[employer.id, ("item_id",)] = str(item.id)
+                return str(disclosure.id)
+            case ("item_id",):
+                await thing(employer, ("disclosure_id",))
+                return made[employer.id, ("item_id",)]
+            case ("repair_id",):
+                disclosure_id = await thing(employer, ("disclosure_id",))
+                body = {"item_id": await thing(employer, ("item_id",)), "statement": "已整改"}
+                own = await headers_for(Role.employer, employer_id=employer.id)
+                response = await client.post(
+                    f"/api/v1/disclosures/{disclosure_id}/repairs", json=body, headers=own
+                )
+                assert response.status_code == 201, response.text
+                return str(response.json()["id"])
             case ("interview_id",):
                 interview = _interview(employer.id, today)
                 return await created("/api/v1/interviews", Role.inspector, json=interview)
@@ -384,6 +419,8 @@ async def _ask(client, endpoint: Endpoint, headers: dict[str, str], fill) -> htt
     params = {"employer_id": await fill(("employer_id",))} if _filters_by_employer(endpoint) else {}
     url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], endpoint.path)
     request = REQUEST_BODIES.get(str(endpoint), {})
+    if str(endpoint) in ITEM_OF:
+        request = {"json": {**request["json"], "item_id": await fill(("item_id",))}}
     assert endpoint.route.body_field is None or request, f"{endpoint}: add it to REQUEST_BODIES"
     return await client.request(endpoint.method, url, params=params, headers=headers, **request)
 

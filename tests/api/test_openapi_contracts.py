@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import add_months
+from app.disclosure import service as disclosure_service
 from app.models.user import Role, User
 from tests.api.test_blacklist import body as listing_body
 from tests.api.test_calendar import NOTICES
@@ -21,6 +23,7 @@ from tests.api.test_credit_records import body as record_body
 from tests.api.test_evaluations import CHILD_LABOUR, current, graded
 from tests.api.test_interviews import body as interview_body
 from tests.conftest import new_uscc
+from tests.disclosure import support as disclosure_support
 from tests.grading.support import actor_of, add_record
 
 
@@ -174,6 +177,22 @@ async def _exercise_every_header_sending_route(  # type: ignore[no-untyped-def]
     filed = f"/api/v1/evaluations/{notice.id}/representations/attachments"
     on_file = await ok(await client.post(filed, files=upload, headers=inspector), 201)
     await ok(await client.get(f"{filed}/{on_file.json()['id']}", headers=reviewer))
+
+    # the public C list (ETag) and a repair application (Location)
+    disclosed = await make_employer()
+    people = await disclosure_support.staff(partial(make_user_of, session))
+    record = await disclosure_support.add_record(session, settings, clock, disclosed.id, people)
+    await disclosure_support.final_evaluation(session, disclosed.id, evidence=[record.id])
+    await disclosure_service.reflect(
+        session=session, employer_id=disclosed.id, clock=clock, settings=settings
+    )
+    page = await ok(await client.get("/api/v1/disclosures", params={"uscc": disclosed.uscc}))
+    [shown] = page.json()["items"]
+    await ok(await client.get(f"/api/v1/disclosures/{shown['id']}"))
+    own = await headers_for(Role.employer, employer_id=disclosed.id)
+    repair = {"item_id": shown["items"][0]["id"], "statement": "已整改"}
+    await ok(await client.post(f"/api/v1/disclosures/{shown['id']}/repairs", json=repair,
+                               headers=own), 201)  # fmt: skip
 
 
 async def test_every_etag_and_location_sent_is_declared(  # type: ignore[no-untyped-def]

@@ -71,7 +71,7 @@ def test_every_job_is_declared_by_its_stage(settings) -> None:  # type: ignore[n
     assert {
         "resume_imports", "blacklist_expiry", "yearly_grading", "resume_grading_runs",
         "art17_regrade", "serve_notices", "close_notices", "grading_events", "blacklist_events",
-        "audit_chain_check",
+        "audit_chain_check", "disclosure_expiry", "disclosure_events",
         "calendar_coverage_check",
         "notifications_events", "notification_deliveries",
         "date_objection_deadlines", "objection_deadlines",
