@@ -1,6 +1,6 @@
 """The disclosure's consumer of the event log (`core.events`): a change of grade, record or
 listing reflects the employer's disclosure (`service.reflect`, idempotent, once per employer of
-the batch). Objections, a higher layer, call `reflect` and `mark_disputed` in their own
+the batch). Objections, a higher layer, call `reflect` in their own
 transaction instead; a repair decision reflects in its own, and its event is consumed too
 (harmless: nothing left to change)."""
 

@@ -11,17 +11,20 @@ item) or revoked, when its publication end date has passed, or when a repair is 
 item that expired or was repaired never comes back in that cycle. The disclosure is withdrawn
 (never deleted) when the unit leaves C (`grade_changed`: a final evaluation that is not C, or a
 C of a later cycle, which gets its own disclosure) or when no item remains (`items_ended`). A C
-with nothing to show publishes nothing. Every change bumps `version`, is audited, and emits
+with nothing to show publishes nothing. An item is flagged as disputed (异议标注) exactly while an
+objection against it, its record or its evaluation is open: objections reflect the disclosure
+when they are filed and decided. Every change bumps `version`, is audited, and emits
 `disclosure.published` / `updated` / `withdrawn` (INTERFACES.md) for the push and notifications.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, text, update
+from sqlalchemy import or_, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -43,6 +46,7 @@ from app.models.disclosure import (
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation, EvaluationStatus
 from app.models.event import CreditEventType, EventSubject
+from app.models.objection import Objection, ObjectionStatus, ObjectionTarget
 
 ACTOR = actors.system("disclosure")
 
@@ -138,7 +142,7 @@ async def _sync(
         return  # a C with nothing to show publishes nothing
     listed = await _listed(session, employer_id)
     items = await _current_items(session, current)
-    disputed_keys = await _disputed_keys(session, employer_id, evaluation.cycle)
+    disputed = await _disputed(session, employer_id)
     changed = False
     if current is None:
         current = Disclosure(
@@ -166,7 +170,12 @@ async def _sync(
     have = {i.record_id for i in items if i.ended_on is None}
     for record in records:
         if record.id not in have:
-            session.add(_item(current.id, record, record.record_key in disputed_keys, settings))
+            session.add(_item(current.id, record, settings))
+            changed = True
+    await session.flush()
+    for item in await _current_items(session, current):  # flagged while an objection is open
+        if item.disputed != (flag := disputed.flags(item, evaluation.id)):
+            item.disputed = flag
             changed = True
     await session.flush()
     shown = [i for i in await _current_items(session, current) if i.ended_on is None]
@@ -207,9 +216,7 @@ async def _sync(
         )  # fmt: skip
 
 
-def _item(
-    disclosure_id: uuid.UUID, record: CreditRecord, disputed: bool, settings: Settings
-) -> DisclosureItem:
+def _item(disclosure_id: uuid.UUID, record: CreditRecord, settings: Settings) -> DisclosureItem:
     assert record.severity is not None  # rules.SHOWN
     decided = rules.penalty_date(record)
     return DisclosureItem(
@@ -224,7 +231,6 @@ def _item(
         severity=record.severity,
         publication_end_date=rules.publication_end_date(record, settings),
         repair_available_from=rules.repair_available_from(record.severity, decided, settings),
-        disputed=disputed,
     )
 
 
@@ -254,15 +260,37 @@ async def _current_items(
     return list(found.all())
 
 
-async def _disputed_keys(session: AsyncSession, employer_id: uuid.UUID, cycle: int) -> set[Any]:
-    """Records still flagged disputed in an item of the cycle: a new version keeps the flag."""
-    found = await session.scalars(
-        select(DisclosureItem.record_key)
-        .join(Disclosure, col(Disclosure.id) == DisclosureItem.disclosure_id)
-        .where(Disclosure.employer_id == employer_id, Disclosure.cycle == cycle)
-        .where(col(DisclosureItem.disputed).is_(True))
+@dataclass(frozen=True)
+class _Disputed:
+    """What the employer's open objections contest (异议标注): records (every version, by key),
+    evaluations and single items."""
+
+    record_keys: frozenset[uuid.UUID]
+    evaluation_ids: frozenset[uuid.UUID]
+    item_ids: frozenset[uuid.UUID]
+
+    def flags(self, item: DisclosureItem, evaluation_id: uuid.UUID) -> bool:
+        return (
+            item.record_key in self.record_keys
+            or evaluation_id in self.evaluation_ids
+            or item.id in self.item_ids
+        )
+
+
+async def _disputed(session: AsyncSession, employer_id: uuid.UUID) -> _Disputed:
+    rows = (
+        await session.execute(
+            select(Objection.target_type, Objection.target_id, Objection.target_key)
+            .where(Objection.employer_id == employer_id)
+            .where(col(Objection.status).in_([ObjectionStatus.filed, ObjectionStatus.accepted]))
+        )
+    ).all()
+    of = {kind: {(t_id, key) for k, t_id, key in rows if k == kind} for kind in ObjectionTarget}
+    return _Disputed(
+        record_keys=frozenset(key for _, key in of[ObjectionTarget.record]),
+        evaluation_ids=frozenset(t_id for t_id, _ in of[ObjectionTarget.evaluation]),
+        item_ids=frozenset(t_id for t_id, _ in of[ObjectionTarget.disclosure_item]),
     )
-    return set(found.all())
 
 
 async def _listed(session: AsyncSession, employer_id: uuid.UUID) -> bool:
@@ -333,59 +361,3 @@ async def _emit(
             )
         ],
     )
-
-
-async def mark_disputed(
-    *,
-    session: AsyncSession,
-    employer_id: uuid.UUID,
-    record_key: uuid.UUID | None = None,
-    evaluation_id: uuid.UUID | None = None,
-    item_id: uuid.UUID | None = None,
-    disputed: bool,
-) -> None:
-    """Flag (or unflag) as disputed (异议标注) the employer's published items of the record
-    (all versions: record_key), of the evaluation (every item of the disclosure made from it),
-    or the one item."""
-    targets = [
-        *([col(DisclosureItem.record_key) == record_key] if record_key else []),
-        *([col(Disclosure.evaluation_id) == evaluation_id] if evaluation_id else []),
-        *([col(DisclosureItem.id) == item_id] if item_id else []),
-    ]
-    if not targets:
-        raise ValueError("mark_disputed needs record_key, evaluation_id or item_id")
-    ids = (
-        select(DisclosureItem.id)
-        .join(Disclosure, col(Disclosure.id) == DisclosureItem.disclosure_id)
-        .where(Disclosure.employer_id == employer_id)
-        .where(col(DisclosureItem.disputed).is_not(disputed))
-        .where(or_(*targets))
-    )
-    changed = (
-        (
-            await session.execute(
-                update(DisclosureItem)
-                .where(col(DisclosureItem.id).in_(ids))
-                .values(disputed=disputed)
-                .returning(col(DisclosureItem.disclosure_id))
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for disclosure_id in sorted(set(changed)):
-        disclosure = await session.get_one(Disclosure, disclosure_id)
-        await session.refresh(disclosure)
-        if disclosure.status != DisclosureStatus.published:
-            continue
-        disclosure.version += 1
-        await session.flush()
-        found = await session.scalars(
-            select(DisclosureItem)
-            .where(DisclosureItem.disclosure_id == disclosure_id)
-            .where(col(DisclosureItem.ended_on).is_(None))
-            .execution_options(populate_existing=True)
-        )
-        await _emit(
-            session, CreditEventType.disclosure_updated, disclosure, _items_payload(list(found))
-        )

@@ -28,6 +28,7 @@ from app.disclosure import service as disclosure
 from app.grading import apply
 from app.grading import service as grading
 from app.models.credit_record import CreditRecord, RecordStatus
+from app.models.disclosure import DisclosureItem, ItemEnd
 from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
 from app.models.event import CreditEventType
 from app.models.objection import (
@@ -91,9 +92,11 @@ async def decide(
         objection.result_record_id = result.id if result is not None else None
         await session.flush()
         await _regrade(session, target, result, today)
-    await service.disputed(session, objection, target, flag=False)
-    if upholds:
-        await disclosure.reflect(session=session, employer_id=objection.employer_id, clock=clock)
+    # the record, the grade and the open objections as they now are: items updated or withdrawn,
+    # and no longer flagged as disputed by this objection
+    await disclosure.reflect(
+        session=session, employer_id=objection.employer_id, clock=clock, settings=settings
+    )
     payload = {
         "objection_id": str(objection.id), "outcome": data.outcome.value,
         "reasons": data.reasons, "decided_on": today.isoformat(),
@@ -107,6 +110,19 @@ async def decide(
 
 async def _unchanged(session: AsyncSession, objection: Objection) -> service.Target:
     """The target as filed, locked; 409 if it changed since (corrected, revoked, superseded)."""
+    if objection.target_type == ObjectionTarget.disclosure_item:
+        item = await session.get(
+            DisclosureItem, objection.target_id, with_for_update=True, populate_existing=True
+        )
+        assert item is not None
+        record = await session.get(
+            CreditRecord, item.record_id, with_for_update=True, populate_existing=True
+        )
+        assert record is not None
+        if item.ended_on is not None or record.status != RecordStatus.verified:
+            status = ItemEnd(item.end_reason) if item.end_reason else RecordStatus(record.status)
+            raise _changed(objection, status.zh, str(status), record.superseded_by_id)
+        return service.Target(record.employer_id, item.id, record=record, item=item)
     if objection.target_type == ObjectionTarget.record:
         record = await session.get(
             CreditRecord, objection.target_id, with_for_update=True, populate_existing=True
@@ -119,7 +135,7 @@ async def _unchanged(session: AsyncSession, objection: Objection) -> service.Tar
     evaluation = await session.get(
         Evaluation, objection.target_id, with_for_update=True, populate_existing=True
     )
-    assert evaluation is not None  # a disclosure item is refused at filing, for now
+    assert evaluation is not None
     if evaluation.status == EvaluationStatus.superseded:
         raise _changed(objection, EvaluationStatus(evaluation.status).zh, str(evaluation.status),
                        evaluation.superseded_by)  # fmt: skip

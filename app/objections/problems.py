@@ -38,20 +38,6 @@ class ObjectionTargetNotCurrent(Conflict):
     )
 
 
-class ObjectionTargetUnavailable(InvalidField):
-    slug = "objection-target-unavailable"
-    title = Text("暂不受理对公示事项的异议", "Objections to disclosure items not yet available")
-    about = Text(
-        "对公示事项提出异议的功能尚未开通：公示模块上线后受理。",
-        "Objecting to a disclosure item is not available yet: it is once the disclosure "
-        "module is in service.",
-    )
-    remedy = Text(
-        "对公示事项所依据的信用记录（target_type=record）或评价提出异议。",
-        "Object to the record (`target_type: record`) or the evaluation the item rests on.",
-    )
-
-
 class ObjectionStaffField(InvalidField):
     slug = "objection-staff-field"
     title = Text("该字段由工作人员填写", "A field staff fill in")

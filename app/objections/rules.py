@@ -21,6 +21,8 @@ HANDLING_DAYS = {ObjectionHandling.in_house: 3, ObjectionHandling.departments: 1
 # Art 16: the corrected record is pushed to the city platform within 5 working days of the decision
 PUSH_DAYS = 5
 UPHOLDING = (ObjectionOutcome.upheld, ObjectionOutcome.partly_upheld)
+# decided on the record: a disclosure item shows a record, which the decision corrects or revokes
+ON_RECORD = (ObjectionTarget.record, ObjectionTarget.disclosure_item)
 
 
 def departments(data: AcceptanceCreate) -> list[str]:
@@ -50,18 +52,19 @@ def check_remedy(target: ObjectionTarget, data: ObjectionDecisionCreate) -> None
     """What the decision carries fits its target and outcome (DecisionRemedy otherwise)."""
     given = [name for name in ("correction", "revocation") if getattr(data, name) is not None]
     upholds = data.outcome in UPHOLDING
-    if upholds and target == ObjectionTarget.record and len(given) != 1:
+    on_record = target in ON_RECORD
+    if upholds and on_record and len(given) != 1:
         loc = given[1] if given else "correction"
         raise DecisionRemedy(
             ["body", loc],
             Text(
-                zh="对信用记录的异议成立或部分成立，须给出 correction（更正后的完整内容）或 "
-                "revocation（撤销）之一",
-                en="upholding an objection to a record takes one of `correction` (the whole "
-                "new content) or `revocation`",
+                zh="对信用记录（或其公示事项）的异议成立或部分成立，须给出 correction（更正后的"
+                "完整内容）或 revocation（撤销）之一",
+                en="upholding an objection to a record (or its disclosure item) takes one of "
+                "`correction` (the whole new content) or `revocation`",
             ),
         )
-    if given and not (upholds and target == ObjectionTarget.record):
+    if given and not (upholds and on_record):
         what = (
             Text("异议不成立", "a rejection")
             if not upholds

@@ -1,8 +1,8 @@
 """Objections (Art 15, 16): filing and acceptance. The decision and its one-transaction cascade
 are in `cascade`, deadlines in `deadlines`, evidence files in `evidence`, reads in `reads`.
 
-An employer files against its own verified record in force, its current evaluation (or, once
-disclosure is in service, a published item), received today, online; staff enter a walk-in or a
+An employer files against its own verified record in force, its current evaluation or a
+published item of its disclosure, received today, online; staff enter a walk-in or a
 letter with the day it was received. Filing flags the target as disputed (异议标注) on the public
 list. A reviewer accepts it, saying whether the bureau settles it itself (3 working days from
 receipt) or other departments verify (10): the deadline is counted on the calendar, and waits,
@@ -20,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.calendar import service as working_days
-from app.core import events
+from app.core import access, events
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.i18n import Text
 from app.disclosure import service as disclosure
 from app.evaluations import reads as evaluation_reads
 from app.models.credit_record import CreditRecord, RecordStatus
+from app.models.disclosure import Disclosure, DisclosureItem, DisclosureStatus
 from app.models.evaluation import Evaluation, EvaluationStatus
 from app.models.event import CreditEventType, EventSubject
 from app.models.objection import (
@@ -45,7 +46,6 @@ from app.objections.problems import (
     ObjectionReceiptRequired,
     ObjectionStaffField,
     ObjectionTargetNotCurrent,
-    ObjectionTargetUnavailable,
 )
 from app.records import reads as record_reads
 
@@ -56,8 +56,9 @@ class Target:
 
     employer_id: uuid.UUID
     key: uuid.UUID  # one open objection per key: a record's key (all versions), else the id
-    record: CreditRecord | None = None
+    record: CreditRecord | None = None  # a disclosure item's: the version it shows
     evaluation: Evaluation | None = None
+    item: DisclosureItem | None = None
 
 
 async def file(
@@ -86,7 +87,8 @@ async def file(
     )  # fmt: skip
     session.add(objection)
     await session.flush()
-    await disputed(session, objection, target, flag=True)
+    # 异议标注: the items it contests are flagged on the public list while it is open
+    await disclosure.reflect(session=session, employer_id=target.employer_id, clock=clock)
     payload = {
         "objection_id": str(objection.id), "target_type": data.target_type.value,
         "target_id": str(data.target_id), "receipt_date": receipt_date.isoformat(),
@@ -166,14 +168,36 @@ async def resolve(
             what = Text("评价", "evaluation")
             raise _not_current(what, target_id, status_zh, "superseded", superseded_by)
         return Target(evaluation.employer_id, evaluation.id, evaluation=evaluation)
-    raise ObjectionTargetUnavailable(
-        ["body", "target_type"],
-        Text(
-            zh="暂不受理对公示事项（disclosure_item）的异议：请对其所依据的信用记录或评价提出",
-            en="objections to a disclosure item are not available yet: object to the record "
-            "or the evaluation it rests on",
-        ),
+    return await _item(session, target_id, actor)
+
+
+async def _item(session: AsyncSession, item_id: uuid.UUID, actor: Actor) -> Target:
+    """A published item the actor sees, still shown: its record (the version shown) is what a
+    decision corrects or revokes; one open objection per item."""
+    item = await session.get(DisclosureItem, item_id, with_for_update=True)
+    shown_in = (
+        await session.get(Disclosure, item.disclosure_id, with_for_update=True) if item else None
     )
+    what = Text("公示事项", "disclosure item")
+    published = access.visible(
+        actor, shown_in, missing=Text(f"{what.zh} {item_id}", f"{what.en} {item_id}")
+    )
+    assert item is not None
+    if published.status != DisclosureStatus.published or item.ended_on is not None:
+        status = Text("已撤销公示", "withdrawn") if item.ended_on is None else Text(
+            "已结束公示", "ended")  # fmt: skip
+        raise ObjectionTargetNotCurrent(
+            Text(
+                zh=f"{what.zh} {item_id} {status.zh}，不受理异议",
+                en=f"{what.en} {item_id} is {status.en}: it takes no objection",
+            ),
+            target_status="ended" if item.ended_on else "withdrawn",
+        )
+    record = await session.get(
+        CreditRecord, item.record_id, with_for_update=True, populate_existing=True
+    )
+    assert record is not None
+    return Target(published.employer_id, item.id, record=record, item=item)
 
 
 def _not_current(
@@ -237,22 +261,6 @@ async def locked(session: AsyncSession, objection_id: uuid.UUID, actor: Actor) -
     )
     assert objection is not None
     return objection
-
-
-async def disputed(
-    session: AsyncSession, objection: Objection, target: Target, *, flag: bool
-) -> None:
-    """The target's published items flagged (or no longer) as disputed (异议标注, Art 14)."""
-    where: dict[str, Any] = {}
-    if target.record is not None:
-        where["record_key"] = target.record.record_key
-    elif target.evaluation is not None:
-        where["evaluation_id"] = target.evaluation.id
-    else:
-        where["item_id"] = objection.target_id
-    await disclosure.mark_disputed(
-        session=session, employer_id=objection.employer_id, disputed=flag, **where
-    )
 
 
 async def emit(

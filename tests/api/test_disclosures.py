@@ -126,7 +126,9 @@ async def test_a_withdrawn_disclosure_is_410_with_when_and_why_in_chinese_by_def
     assert_problem(missing, 404)
 
 
-async def test_etag_and_if_none_match(client, session, settings, clock, make_employer, make_user):
+async def test_etag_and_if_none_match(
+    client, session, settings, clock, make_employer, make_user, headers_for
+):
     employer = await make_employer()
     people = await staff(make_user)
     await _published(session, settings, clock, employer.id, people)
@@ -142,10 +144,10 @@ async def test_etag_and_if_none_match(client, session, settings, clock, make_emp
     assert (
         await client.get(url, headers={"If-None-Match": one.headers["ETag"]})
     ).status_code == 304
-    await service.mark_disputed(
-        session=session, employer_id=employer.id, item_id=disclosure["items"][0]["id"],
-        disputed=True,
-    )  # fmt: skip
+    own = await headers_for(Role.employer, employer_id=employer.id)
+    contest = {"target_type": "disclosure_item", "target_id": disclosure["items"][0]["id"],
+               "reason_category": "error", "statement": "处罚决定已撤销"}  # fmt: skip
+    assert (await client.post("/api/v1/objections", json=contest, headers=own)).status_code == 201
     changed = await client.get(url, headers={"If-None-Match": one.headers["ETag"]})
     assert changed.status_code == 200 and changed.json()["items"][0]["disputed"] is True
 

@@ -148,11 +148,10 @@ async def test_staff_give_a_receipt_date_not_in_the_future_and_a_channel(client,
     assert problem["errors"][0]["loc"] == ["body", "channel"]
 
 
-async def test_a_disclosure_item_is_refused_as_not_yet_available(client, case):
+async def test_another_employer_s_disclosure_item_is_absent(client, case):
     body = objection(uuid.uuid4(), target_type="disclosure_item")
-    problem = assert_problem(await client.post(BASE, json=body, headers=case.account), 422)
-    assert problem["type"].endswith("/objection-target-unavailable")
-    assert problem["errors"][0]["loc"] == ["body", "target_type"]
+    problem = assert_problem(await client.post(BASE, json=body, headers=case.account), 404)
+    assert problem["type"].endswith("/not-found")
 
 
 async def test_an_inspector_may_enter_an_objection_but_not_accept_it(

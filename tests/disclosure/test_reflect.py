@@ -12,6 +12,14 @@ from app.disclosure import consumer, service
 from app.models.credit_record import RevocationCreate
 from app.models.evaluation import EvaluationStatus
 from app.models.event import CreditEvent, EventSubject
+from app.models.objection import (
+    Objection,
+    ObjectionChannel,
+    ObjectionReason,
+    ObjectionStatus,
+    ObjectionTarget,
+)
+from app.models.user import Role
 from app.records import service as credit_records
 from tests.disclosure.support import (
     add_record,
@@ -155,7 +163,7 @@ async def test_items_past_their_end_are_ended_by_the_job_and_the_disclosure_with
     assert item.end_reason == "expired"
 
 
-async def test_mark_disputed_flags_the_record_s_items(
+async def test_an_open_objection_flags_the_record_s_items_while_it_is_open(
     session, settings, clock, make_employer, make_user
 ):
     employer = await make_employer()
@@ -163,11 +171,24 @@ async def test_mark_disputed_flags_the_record_s_items(
     record = await add_record(session, settings, clock, employer.id, people)
     await final_evaluation(session, employer.id, evidence=[record.id])
     await service.reflect(session=session, employer_id=employer.id, clock=clock, settings=settings)
-    await service.mark_disputed(
-        session=session, employer_id=employer.id, record_key=record.record_key, disputed=True
-    )
+    contest = Objection(
+        employer_id=employer.id, target_type=ObjectionTarget.record, target_id=record.id,
+        target_key=record.record_key, reason_category=ObjectionReason.error, statement="有误",
+        channel=ObjectionChannel.letter, receipt_date=date(2026, 11, 20),
+        status=ObjectionStatus.filed, filer_role=Role.inspector,
+    )  # fmt: skip
+    session.add(contest)
+    await session.flush()
+    await service.reflect(session=session, employer_id=employer.id, clock=clock, settings=settings)
     [disclosure] = await disclosures_of(session, employer.id)
     [item] = await items_of(session, disclosure.id)
     assert item.disputed and disclosure.version == 2
+    await service.reflect(session=session, employer_id=employer.id, clock=clock, settings=settings)
+    await session.delete(contest)  # as if never filed: nothing open flags the item
+    await session.flush()
+    await service.reflect(session=session, employer_id=employer.id, clock=clock, settings=settings)
+    await session.refresh(item)
+    await session.refresh(disclosure)
+    assert not item.disputed and disclosure.version == 3
     kinds = [e.event_type for e in await _events(session, employer.id)]
-    assert kinds == ["disclosure.published", "disclosure.updated"]
+    assert kinds == ["disclosure.published", "disclosure.updated", "disclosure.updated"]

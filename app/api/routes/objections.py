@@ -52,7 +52,6 @@ from app.objections.problems import (
     ObjectionStaffField,
     ObjectionTargetChanged,
     ObjectionTargetNotCurrent,
-    ObjectionTargetUnavailable,
 )
 from app.records.errors import (
     AttachmentContentMismatch,
@@ -74,7 +73,7 @@ Reviewer = Annotated[Actor, Depends(require(Permission.objections_decide))]
     status_code=201,
     summary="提出异议 / File an objection",
     description="Art 15: against a credit record (the verified version in force), an evaluation "
-    "(current) or a disclosure item (not yet available: 422 `objection-target-unavailable`), "
+    "(current) or a published disclosure item (decided on the record it shows), "
     "for an error, an omission, a trade secret or privacy. The employer's own account files "
     "its own (received today, online; `receipt_date` and `channel` are refused, 422 "
     "`objection-staff-field`); staff enter a walk-in or a letter with `receipt_date` (not after "
@@ -88,7 +87,6 @@ Reviewer = Annotated[Actor, Depends(require(Permission.objections_decide))]
         DoesNotExist,
         ObjectionAlreadyOpen,
         ObjectionTargetNotCurrent,
-        ObjectionTargetUnavailable,
         ObjectionStaffField,
         ObjectionReceiptRequired,
     ),
