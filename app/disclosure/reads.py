@@ -3,7 +3,9 @@ docs/architecture.md performance), and exactly the Art 14 fields: the unit's ful
 and legal representative; per item the penalty date, decision number, violation, legal basis,
 result, dishonesty level and list status (with their Chinese labels, as the city platform and
 信用中国 show them), publication end date and the disputed flag. Never the town, an ID number, a
-phone, an address, an attachment or a free-text field (description, facts, remarks).
+phone, an address, an attachment or a free-text field (description, facts, remarks); an ID
+number or phone number a clerk typed into a shown text was removed when the item was written
+(`rules.scrub`).
 
 An item past its publication end date is never shown, even before the daily job ends it: the
 queries filter by today on the clock; a disclosure with no item left reads as withdrawn.

@@ -3,6 +3,7 @@ item says, its dates, the unit's list status, and what a repair still lacks."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -41,8 +42,28 @@ def repair_available_from(severity: Severity, decided: date, settings: Settings)
     return add_months(decided, months)
 
 
+# What a clerk may have typed into a shown text that identifies a person: a resident ID number
+# (18 characters, or the old 15 digits), a mobile or a landline number. Removed from every text
+# an item shows (its violation, legal basis and result), which the law names and clerks write.
+_PERSONAL = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])"  # 身份证号
+    r"|(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)"  # 手机号
+    r"|(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)"  # 固定电话
+)
+REMOVED = "［个人信息已隐去］"
+
+
+def scrub(text: str | None) -> str | None:
+    """`text` without ID numbers and phone numbers (Art 14: nothing personal is published)."""
+    return None if text is None else _PERSONAL.sub(REMOVED, text)
+
+
 def violation(record: Any) -> str:
-    return str(record.violation_type or record.title)[:200]
+    return str(scrub(str(record.violation_type or record.title)))[:200]
+
+
+def legal_basis(record: Any) -> str | None:
+    return scrub(record.legal_basis)
 
 
 def result(record: Any) -> str | None:
@@ -51,8 +72,8 @@ def result(record: Any) -> str | None:
     if record.penalty_category:
         parts.append(PenaltyCategory(record.penalty_category).zh)
     if record.penalty_content:
-        parts.append(str(record.penalty_content))
-    return "：".join(parts) if parts else None
+        parts.append(str(scrub(record.penalty_content)))
+    return "：".join(parts)[:2100] if parts else None
 
 
 def list_status(*, listed: bool, serious_item: bool, settings: Settings) -> ListStatus:

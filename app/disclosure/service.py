@@ -226,7 +226,7 @@ def _item(disclosure_id: uuid.UUID, record: CreditRecord, settings: Settings) ->
         penalty_date=decided,
         decision_number=record.decision_number,
         violation=rules.violation(record),
-        legal_basis=record.legal_basis,
+        legal_basis=rules.legal_basis(record),
         result=rules.result(record),
         severity=record.severity,
         publication_end_date=rules.publication_end_date(record, settings),

@@ -85,6 +85,32 @@ async def test_the_list_shows_exactly_the_art_14_fields_and_nothing_personal(
         assert "凤城镇" not in response.text  # the town is searched, never shown
 
 
+async def test_an_id_number_or_phone_typed_into_a_shown_text_is_removed(
+    client, session, settings, clock, make_employer, make_user
+):
+    """The violation, legal basis and result are shown (Art 14) and written by clerks: a person's
+    ID number or phone typed into them is removed before publication."""
+    employer = await make_employer(name="文水县隐去测试有限公司")
+    people = await staff(make_user)
+    await _published(
+        session, settings, clock, employer.id, people,
+        violation_type=f"拖欠王某（身份证{ID_NUMBER}）工资",
+        legal_basis="《保障农民工工资支付条例》第五十四条（举报电话0358-1234567）",
+        penalty_content=f"罚款2万元，联系人电话{PHONE}、+86 139-1234-5678",
+    )  # fmt: skip
+    [disclosure] = (await client.get("/api/v1/disclosures", params={"q": "隐去测试"})).json()[
+        "items"
+    ]
+    [item] = disclosure["items"]
+    assert item["violation"] == "拖欠王某（身份证［个人信息已隐去］）工资"
+    assert (
+        item["legal_basis"] == "《保障农民工工资支付条例》第五十四条（举报电话［个人信息已隐去］）"
+    )
+    assert item["result"] == "罚款：罚款2万元，联系人电话［个人信息已隐去］、［个人信息已隐去］"
+    for secret in (*SECRETS, "1234567", "139-1234-5678"):
+        assert secret not in str(disclosure)
+
+
 async def test_a_light_item_is_not_shown_and_an_item_past_its_end_never_is(
     app, client, session, settings, clock, make_employer, make_user
 ):

@@ -61,7 +61,8 @@ def _matches(if_none_match: str, etag: str) -> bool:
     "date, decision number, violation, legal basis, result, dishonesty level (一般/严重; "
     "light items are not published) and list status with their Chinese labels, the "
     "publication end date and `disputed` (异议标注). An item past its end date is never "
-    "shown. No sign-in; `ETag` / `If-None-Match` (304); a per-address rate limit "
+    "shown; an ID number or phone number typed into a shown text is replaced by "
+    "［个人信息已隐去］. No sign-in; `ETag` / `If-None-Match` (304); a per-address rate limit "
     "(429 `too-many-requests`, `Retry-After`; setting `public_rate_per_minute`, per process).",
 )
 async def list_disclosures(
