@@ -1,5 +1,6 @@
 """Running the simulator: in the foreground (`labor-credit platform-sim`) or, for tests, on a
-free port in a background thread (`running`)."""
+free port in a background thread (`running`; `running_app` does the same for any ASGI app, e.g.
+a test's receiver of receipt callbacks)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -17,10 +19,8 @@ from app.integrations.platform_sim.state import Platform, SimConfig
 STARTUP_SECONDS = 10.0
 
 
-def _server(config: SimConfig) -> tuple[uvicorn.Server, Platform]:
-    app = build_app(config)
-    platform: Platform = app.state.platform
-    server = uvicorn.Server(
+def _server(app: Any) -> uvicorn.Server:
+    return uvicorn.Server(
         uvicorn.Config(
             app,
             log_level="warning",
@@ -30,12 +30,11 @@ def _server(config: SimConfig) -> tuple[uvicorn.Server, Platform]:
             loop="asyncio",
         )
     )
-    return server, platform
 
 
 def serve(config: SimConfig, *, host: str, port: int) -> None:
-    """Serve until interrupted."""
-    server, _ = _server(config)
+    """Serve until interrupted (SIGINT, SIGTERM)."""
+    server = _server(build_app(config))
     server.config.host, server.config.port = host, port
     server.run()
 
@@ -49,26 +48,35 @@ class Running:
 
 
 @contextmanager
-def running(config: SimConfig, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[Running]:
-    """The simulator on `port` (0: a free one) until the block ends."""
+def running_app(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """`app` served on `port` (0: a free one) in a background thread until the block ends;
+    yields its base URL."""
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listening.bind((host, port))
-    server, platform = _server(config)
+    server = _server(app)
     thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [listening]}, name="platform-sim", daemon=True
+        target=server.run, kwargs={"sockets": [listening]}, name="asgi-in-thread", daemon=True
     )
     thread.start()
     deadline = time.monotonic() + STARTUP_SECONDS
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
             listening.close()
-            raise RuntimeError("the platform simulator did not start")
+            raise RuntimeError("the server did not start")
         time.sleep(0.01)
     try:
-        bound_port = listening.getsockname()[1]
-        yield Running(f"http://{host}:{bound_port}", platform)
+        yield f"http://{host}:{listening.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(STARTUP_SECONDS)
         listening.close()
+
+
+@contextmanager
+def running(config: SimConfig, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[Running]:
+    """The simulator on `port` (0: a free one) in a background thread until the block ends."""
+    app = build_app(config)
+    with running_app(app, host=host, port=port) as url:
+        yield Running(url, app.state.platform)
