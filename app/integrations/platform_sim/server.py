@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -41,17 +41,21 @@ def build_app(config: SimConfig) -> Starlette:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def messages(request: Request) -> Response:
-        if platform.faults.latency_ms:
-            await asyncio.sleep(platform.faults.latency_ms / 1000)
+        try:
+            body = await request.body()
+        except ClientDisconnect:
+            return Response(status_code=400)
         refused = platform.before_verifying()
         if refused is not None:
-            return _answer(refused)
-        body = await request.body()
-        answer, callback = platform.receive(dict(request.headers), body)
-        if callback is not None:
-            task = asyncio.create_task(_call_back(config, clients[0], callback))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+            answer = refused
+        else:
+            answer, callback = platform.receive(dict(request.headers), body)
+            if callback is not None:
+                task = asyncio.create_task(_call_back(config, clients[0], callback))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        if platform.faults.latency_ms:  # a slow answer: the message is taken all the same
+            await asyncio.sleep(platform.faults.latency_ms / 1000)
         return _answer(answer)
 
     async def received(request: Request) -> Response:
