@@ -125,7 +125,8 @@ def _start_platform_sim(settings: Any, port: int) -> tuple[subprocess.Popen[byte
         port = probe.getsockname()[1]
     secret, url = signing.new_secret(), f"http://127.0.0.1:{port}"
     env = {**os.environ, PLATFORM_SIM_SECRETS_ENV: secret}
-    command = [sys.executable, "-m", "app.cli", "platform-sim", "--port", str(port)]
+    command = [sys.executable, "-m", "app.cli", "platform-sim", "--port", str(port),
+               "--parent-pid", str(os.getpid())]  # fmt: skip
     child = subprocess.Popen(command, env=env)
     deadline = time.monotonic() + PLATFORM_SIM_STARTUP_SECONDS
     while True:
@@ -187,7 +188,7 @@ def platform_sim(args: argparse.Namespace) -> None:
         f"POST /reset (receipts: {args.receipts})",
         flush=True,
     )
-    serve_simulator(config, host=args.host, port=args.port)
+    serve_simulator(config, host=args.host, port=args.port, parent_pid=args.parent_pid)
 
 
 def _read(settings: Any, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -588,6 +589,7 @@ def _parser() -> argparse.ArgumentParser:
         f"default: {PLATFORM_SIM_SECRETS_ENV}, space-separated",
     )
     p.add_argument("--new-secret", action="store_true", help="print a fresh secret and exit")
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when it is gone
     p.add_argument("--receipts", choices=["sync", "callback"], default="sync")
     p.add_argument("--callback-url", help="e.g. http://127.0.0.1:8000/api/v1/platform/receipts")
     p.add_argument("--callback-secret", metavar="WHSEC", help="signs the receipt callbacks")

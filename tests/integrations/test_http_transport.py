@@ -223,8 +223,12 @@ async def test_the_transport_the_settings_choose(tmp_path: Path) -> None:
     secret = signing.new_secret()
     async with httpx.AsyncClient() as client:
         assert platform_client.transport(Settings(environment="test"), client) is None
-        http = Settings(environment="test", platform_transport="http",
-                        platform_url="https://platform.example", platform_secrets=[secret])  # fmt: skip
+        http = Settings(
+            environment="test",
+            platform_transport="http",
+            platform_url="https://platform.example",
+            platform_secrets=[secret],
+        )
         assert isinstance(platform_client.transport(http, client), HttpTransport)
         files = Settings(environment="test", platform_transport="file",
                          platform_files_dir=tmp_path, platform_secrets=[secret])  # fmt: skip

@@ -79,7 +79,9 @@ def test_no_personal_data_travels() -> None:
 
 def test_every_field_carries_its_chinese_label() -> None:
     for name, field in DoublePublicityRecord.model_fields.items():
-        assert field.description and any("\u4e00" <= ch <= "\u9fff" for ch in field.description), name
+        assert field.description and any("\u4e00" <= ch <= "\u9fff" for ch in field.description), (
+            name
+        )
 
 
 def test_a_record_read_back_from_json_converts_the_same() -> None:
@@ -114,7 +116,9 @@ def test_a_float_fine_or_one_finer_than_a_fen_is_refused() -> None:
         ten_thousand_yuan(Decimal("NaN"))
 
 
-def test_a_sole_trader_is_a_个体工商户_and_a_record_without_penalty_fields_is_mostly_empty() -> None:
+def test_a_sole_trader_is_a_个体工商户_and_a_record_without_penalty_fields_is_mostly_empty() -> (
+    None
+):
     employer = {"name": "文水县李记面馆", "uscc": "92141121MA0K5678Y1",
                 "subject_type": "individual_economic_organisation"}  # fmt: skip
     record = DoublePublicityRecord.from_record({}, employer)

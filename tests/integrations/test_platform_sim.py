@@ -315,7 +315,8 @@ async def test_callback_receipts_are_signed_and_retried_while_the_service_is_dow
             sent = message()
             assert await transport.send([sent]) == [Outcome("awaiting_receipt")]
             await _until(lambda: receiver.receipts)
-            (webhook_id, receipt), = receiver.receipts
+            ((webhook_id, receipt),) = receiver.receipts
+            assert webhook_id != str(sent.message_id)  # the callback is a webhook of its own
             assert receipt.message_id == sent.message_id and receipt.status == "accepted"
             assert receiver.calls == 3
             (callback,) = (await _received(http, sim))["callbacks"]  # type: ignore[misc]

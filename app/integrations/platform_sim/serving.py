@@ -4,6 +4,7 @@ a test's receiver of receipt callbacks)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -32,10 +33,20 @@ def _server(app: Any) -> uvicorn.Server:
     )
 
 
-def serve(config: SimConfig, *, host: str, port: int) -> None:
-    """Serve until interrupted (SIGINT, SIGTERM)."""
+def serve(config: SimConfig, *, host: str, port: int, parent_pid: int | None = None) -> None:
+    """Serve until interrupted (SIGINT, SIGTERM), or until the process `parent_pid` is gone
+    (`serve --platform-sim` starts it so: it must not outlive the service)."""
     server = _server(build_app(config))
     server.config.host, server.config.port = host, port
+    if parent_pid is not None:
+
+        def watch() -> None:
+            while not server.should_exit:
+                if os.getppid() != parent_pid:  # re-parented: the service is gone
+                    server.should_exit = True
+                time.sleep(0.5)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     server.run()
 
 
