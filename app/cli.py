@@ -49,30 +49,24 @@ def _run_in_session(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
 
 
 def serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from app.core.observability import configure_logging
-    from app.main import create_app
-
     settings = get_settings()
     simulator = None
-    if args.platform_sim:
+    if args.platform_sim:  # make run: the city platform's simulator beside the service
         simulator, settings = _start_platform_sim(settings, args.platform_sim_port)
     try:
-        _serve(args, settings, uvicorn.run, create_app, configure_logging)
-    finally:
+        _serve(args, settings)
+    finally:  # (killed by SIGTERM, the simulator sees its parent gone and stops by itself)
         if simulator is not None:
             simulator.terminate()
             simulator.wait(timeout=10)
 
 
-def _serve(
-    args: argparse.Namespace,
-    settings: Any,
-    run: Callable[..., None],
-    create_app: Callable[..., Any],
-    configure_logging: Callable[[str], None],
-) -> None:
+def _serve(args: argparse.Namespace, settings: Any) -> None:
+    import uvicorn
+
+    from app.core.observability import configure_logging
+    from app.main import create_app
+
     configure_logging(settings.log_level)
     migrations.upgrade(database_url(settings))
     base = f"http://{args.host}:{args.port}"
@@ -91,7 +85,7 @@ def _serve(
     in_process = settings.embedded if args.scheduler is None else args.scheduler
     app = create_app(settings, clock=Clock(settings.timezone), run_scheduler=in_process)
     # our JSON logs and access log; no `Server: uvicorn` telling a prober what answers
-    run(
+    uvicorn.run(
         app,
         host=args.host,
         port=args.port,
