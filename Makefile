@@ -5,7 +5,8 @@ RUN := $(UV) run --frozen
 .PHONY: run test test-dates lint typecheck-client format bench fuzz env help
 
 help:
-	@echo "make run    start the service on the embedded PostgreSQL with demo data"
+	@echo "make run    start the service on the embedded PostgreSQL with demo data, and the city"
+	@echo "            platform simulator beside it (the pushes arrive there: its /received)"
 	@echo "make test   lint + typecheck-client + the whole test suite on real PostgreSQL"
 	@echo "make test-dates  the suite with the process clock moved to other days"
 	@echo "make lint   ruff + mypy + the import layers (import-linter) + hadolint (Dockerfile)"
@@ -21,7 +22,7 @@ env:
 
 run: env
 	$(RUN) labor-credit demo-seed
-	$(RUN) labor-credit serve $(ARGS)
+	$(RUN) labor-credit serve --platform-sim $(ARGS)
 
 lint: env
 	$(RUN) ruff check app tests alembic bench fuzz

@@ -1,5 +1,5 @@
 """The `labor-credit` command: serve, migrate, accounts, clients, audit check and checkpoints,
-demo data, the OpenAPI document, data key rotation."""
+demo data, the OpenAPI document, data key rotation, the city platform's simulator."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import argparse
 import asyncio
 import getpass
 import json
+import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -47,12 +49,24 @@ def _run_in_session(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
 
 
 def serve(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    simulator = None
+    if args.platform_sim:  # make run: the city platform's simulator beside the service
+        simulator, settings = _start_platform_sim(settings, args.platform_sim_port)
+    try:
+        _serve(args, settings)
+    finally:  # (killed by SIGTERM, the simulator sees its parent gone and stops by itself)
+        if simulator is not None:
+            simulator.terminate()
+            simulator.wait(timeout=10)
+
+
+def _serve(args: argparse.Namespace, settings: Any) -> None:
     import uvicorn
 
     from app.core.observability import configure_logging
     from app.main import create_app
 
-    settings = get_settings()
     configure_logging(settings.log_level)
     migrations.upgrade(database_url(settings))
     base = f"http://{args.host}:{args.port}"
@@ -79,6 +93,96 @@ def serve(args: argparse.Namespace) -> None:
         access_log=False,
         server_header=False,
     )
+
+
+PLATFORM_SIM_SECRETS_ENV = "LABOR_CREDIT_PLATFORM_SIM_SECRETS"  # space-separated whsec_ secrets
+PLATFORM_SIM_STARTUP_SECONDS = 30.0
+
+
+def _start_platform_sim(settings: Any, port: int) -> tuple[subprocess.Popen[bytes], Any]:
+    """`serve --platform-sim` (make run): the simulator in a child process on `port` (or a free
+    one when it is taken) with a fresh secret, and the settings that push to it."""
+    import os
+    import socket
+
+    import httpx
+
+    from app.integrations.platform import signing
+
+    if settings.environment == "production":
+        sys.exit("error: --platform-sim is for development: production pushes to the real one")
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    secret, url = signing.new_secret(), f"http://127.0.0.1:{port}"
+    env = {**os.environ, PLATFORM_SIM_SECRETS_ENV: secret}
+    command = [sys.executable, "-m", "app.cli", "platform-sim", "--port", str(port),
+               "--parent-pid", str(os.getpid())]  # fmt: skip
+    child = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + PLATFORM_SIM_STARTUP_SECONDS
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).is_success:
+                break
+        except httpx.TransportError:
+            pass
+        if child.poll() is not None or time.monotonic() > deadline:
+            child.kill()
+            sys.exit("error: the platform simulator did not start (see its output above)")
+        time.sleep(0.2)
+    os.environ.update(
+        LABOR_CREDIT_PLATFORM_TRANSPORT="http",
+        LABOR_CREDIT_PLATFORM_URL=url,
+        LABOR_CREDIT_PLATFORM_SECRETS=json.dumps([secret]),
+    )
+    get_settings.cache_clear()  # every later reader sees the simulator's settings
+    print(
+        f"city platform simulator on {url} (pushes arrive there):\n"
+        f"  what it received:      {url}/received\n  faults:                {url}/faults",
+        flush=True,
+    )
+    return child, get_settings()
+
+
+def platform_sim(args: argparse.Namespace) -> None:
+    """The city platform's simulator, in the foreground."""
+    import os
+
+    from app.core.observability import configure_logging
+    from app.integrations.platform import signing
+    from app.integrations.platform_sim.serving import serve as serve_simulator
+    from app.integrations.platform_sim.state import SimConfig
+
+    if args.new_secret:
+        print(signing.new_secret())
+        return
+    secrets = args.secret or os.environ.get(PLATFORM_SIM_SECRETS_ENV, "").split()
+    if not secrets:
+        sys.exit(f"error: give --secret whsec_... (or {PLATFORM_SIM_SECRETS_ENV}); "
+                 "--new-secret prints a fresh one")  # fmt: skip
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    config = SimConfig(
+        secrets=tuple(secrets),
+        receipts=args.receipts,
+        callback_url=args.callback_url,
+        callback_secret=args.callback_secret,
+        callback_api_key=args.callback_api_key
+        or os.environ.get("LABOR_CREDIT_PLATFORM_SIM_API_KEY"),
+        callback_attempts=args.callback_attempts,
+        tolerance_seconds=args.tolerance,
+        clock=Clock(settings.timezone),
+    )
+    url = f"http://{args.host}:{args.port}"
+    print(
+        f"platform simulator on {url}: POST /messages, GET /received, POST/DELETE /faults, "
+        f"POST /reset (receipts: {args.receipts})",
+        flush=True,
+    )
+    serve_simulator(config, host=args.host, port=args.port, parent_pid=args.parent_pid)
 
 
 def _read(settings: Any, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -458,7 +562,41 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="run the scheduler in-process (default: only on the embedded database)",
     )
+    p.add_argument(
+        "--platform-sim",
+        action="store_true",
+        help="start the city platform's simulator beside it and push to it (development)",
+    )
+    p.add_argument("--platform-sim-port", type=int, default=8600, help="(a free one if taken)")
     p.set_defaults(func=serve)
+    p = sub.add_parser(
+        "platform-sim", help="the city credit-sharing platform's simulator (development, tests)"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8600)
+    p.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="WHSEC",
+        help=f"a whsec_<base64> secret messages are signed with; repeatable (a rotation); "
+        f"default: {PLATFORM_SIM_SECRETS_ENV}, space-separated",
+    )
+    p.add_argument("--new-secret", action="store_true", help="print a fresh secret and exit")
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # stop when it is gone
+    p.add_argument("--receipts", choices=["sync", "callback"], default="sync")
+    p.add_argument("--callback-url", help="e.g. http://127.0.0.1:8000/api/v1/platform/receipts")
+    p.add_argument("--callback-secret", metavar="WHSEC", help="signs the receipt callbacks")
+    p.add_argument(
+        "--callback-api-key",
+        help="X-API-Key of the callbacks (a city_platform client's key; "
+        "default LABOR_CREDIT_PLATFORM_SIM_API_KEY)",
+    )
+    p.add_argument("--callback-attempts", type=_positive, default=5)
+    p.add_argument(
+        "--tolerance", type=_positive, default=300, help="seconds a webhook-timestamp may be off"
+    )
+    p.set_defaults(func=platform_sim)
     p = sub.add_parser("openapi", help="write the OpenAPI document (no database needed)")
     p.add_argument("--out", default="-", help="the file to write (default: standard output)")
     p.set_defaults(func=openapi)

@@ -11,6 +11,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -18,6 +19,7 @@ from pydantic import (
     IPvAnyNetwork,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -35,6 +37,10 @@ SECRET_MIN_BYTES = 32
 DATA_KEY_BYTES = 32  # AES-256-GCM
 MAX_KEY_VERSION = 65535  # two bytes in each ciphertext's header (core.personal_data)
 DEVELOPMENT_AUDIT_KEY = "development-only-audit-key-change-me-0123456789"
+
+# Standard Webhooks secrets (the city platform's, app.integrations.platform.signing)
+WEBHOOK_SECRET_PREFIX = "whsec_"
+WEBHOOK_SECRET_BYTES = (24, 64)  # the spec's bounds of a key
 
 _MONTH_DAY = re.compile(r"[0-9]{2}-[0-9]{2}")  # calendar_warning_from
 
@@ -242,6 +248,33 @@ class Settings(BaseSettings):
         default=12, ge=1, description="a delivery given up after this many failures stays shown"
     )
 
+    # The city credit-sharing platform (Art 7, 16; app.integrations.platform, docs/operations.md
+    # "The city platform"). Its interface is unpublished, so: how messages travel (`none`: they
+    # queue in the outbox, nothing is sent), where to, and the Standard Webhooks secrets
+    # (`whsec_<base64>`) every message is signed with, all of them during a rotation.
+    platform_transport: Literal["none", "http", "file"] = Field(
+        default="none", description="none (messages queue), http (POST), file (packages)"
+    )
+    platform_url: str | None = Field(
+        default=None, description="base URL: messages are POSTed to <platform_url>/messages"
+    )
+    platform_secrets: list[str] = Field(
+        default_factory=list,
+        description="whsec_<base64> secrets; each signs every message (one v1 entry each)",
+    )
+    platform_callback_secrets: list[str] = Field(
+        default_factory=list,
+        description="whsec_<base64> secrets the platform's receipt callbacks are verified with",
+    )
+    platform_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=120)
+    platform_read_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    platform_files_dir: Path | None = Field(
+        default=None, description="file transport: where packages are written"
+    )
+    platform_receipts_dir: Path | None = Field(
+        default=None, description="file transport: receipt files; unset = <files_dir>/receipts"
+    )
+
     # /metrics (docs/operations.md): its gauges are county figures. A scrape from these networks
     # is let in (an empty list: none); from anywhere with `Authorization: Bearer <token>`.
     metrics_allowed_networks: tuple[IPvAnyNetwork, ...] = Field(
@@ -326,6 +359,65 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("platform_secrets", "platform_callback_secrets")
+    @classmethod
+    def _webhook_secrets(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        variable = _variable(str(info.field_name))
+        for number, secret in enumerate(value, 1):
+            try:
+                webhook_secret_key(secret)
+            except ValueError as exc:  # the message names the rule, never the value
+                raise ValueError(f"{variable}: entry {number}: {exc}") from None
+        if len(set(value)) != len(value):
+            raise ValueError(f"{variable} holds a secret twice")
+        return value
+
+    @field_validator("platform_url")
+    @classmethod
+    def _a_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+            raise ValueError("an http(s) base URL without query or fragment, e.g. "
+                             "https://platform.example/api")  # fmt: skip
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _platform_transport_complete(self) -> Settings:
+        """A transport chosen is a transport usable: what it needs is set, and (off the
+        embedded database, or in production) no clear-text HTTP to another machine."""
+        if self.platform_transport == "none":
+            return self
+        if not self.platform_secrets:
+            raise ValueError(
+                f"LABOR_CREDIT_PLATFORM_SECRETS is empty, and the {self.platform_transport} "
+                "transport signs every message: set a JSON list of whsec_<base64> secrets"
+            )
+        if self.platform_transport == "file":
+            if self.platform_files_dir is None:
+                raise ValueError(
+                    "LABOR_CREDIT_PLATFORM_FILES_DIR is unset, and the file transport writes there"
+                )
+            return self
+        if self.platform_url is None:
+            raise ValueError(
+                "LABOR_CREDIT_PLATFORM_URL is unset, and the http transport POSTs to it"
+            )
+        url = urlsplit(self.platform_url)
+        loopback = url.hostname in ("localhost", "127.0.0.1", "::1")
+        if (
+            url.scheme == "http"
+            and not loopback
+            and not (self.embedded and self.environment != "production")
+        ):
+            where = "with DATABASE_URL set" if not self.embedded else "in production"
+            raise ValueError(
+                f"LABOR_CREDIT_PLATFORM_URL is clear-text http to another machine, refused "
+                f"{where}: use https"
+            )
+        return self
+
     @model_validator(mode="after")
     def _current_data_key_not_retired(self) -> Settings:
         if self.data_key_version in _parse_retired(self.data_keys_retired.get_secret_value()):
@@ -379,6 +471,13 @@ class Settings(BaseSettings):
         return self.audit_checkpoints_file or self.data_dir / "audit-checkpoints.jsonl"
 
     @property
+    def platform_receipts_path(self) -> Path:
+        """The file transport's receipt folder."""
+        if self.platform_receipts_dir is not None:
+            return self.platform_receipts_dir
+        return (self.platform_files_dir or self.data_dir / "platform") / "receipts"
+
+    @property
     def imports_path(self) -> Path:
         """Uploaded import files, kept so an interrupted import can resume."""
         return self.data_dir / "imports"
@@ -417,6 +516,25 @@ def _parse_retired(text: str) -> dict[int, bytes]:
             )
         keys[number] = _data_key(key.strip(), f"LABOR_CREDIT_DATA_KEYS_RETIRED (version {number})")
     return keys
+
+
+def webhook_secret_key(secret: str) -> bytes:
+    """The key of a `whsec_<base64>` secret; ValueError naming the rule (never the value)."""
+    if not secret.startswith(WEBHOOK_SECRET_PREFIX):
+        raise ValueError(f"a secret is {WEBHOOK_SECRET_PREFIX}<base64>: this one lacks the prefix")
+    try:
+        key = base64.b64decode(secret.removeprefix(WEBHOOK_SECRET_PREFIX), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(
+            f"a secret is {WEBHOOK_SECRET_PREFIX}<base64>: this one is not base64"
+        ) from None
+    low, high = WEBHOOK_SECRET_BYTES
+    if not low <= len(key) <= high:
+        raise ValueError(
+            f"a secret's key is {low} to {high} bytes, this one {len(key)} "
+            "(`labor-credit platform-sim --new-secret` prints a fresh secret)"
+        )
+    return key
 
 
 class SettingsRefused(Exception):
