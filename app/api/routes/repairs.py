@@ -15,6 +15,7 @@ from app.api.deps import (
     ClockDep,
     SessionDep,
     SettingsDep,
+    evidence_file,
     require,
 )
 from app.api.routing import api_router
@@ -293,5 +294,4 @@ async def download_repair_attachment(
         session=session, repair_id=repair_id, attachment_id=attachment_id, actor=actor,
         settings=settings,
     )  # fmt: skip
-    return FileResponse(path, media_type=attachment.content_type, filename=attachment.file_name,
-                        headers={"ETag": f'"{attachment.sha256}"'})  # fmt: skip
+    return evidence_file(attachment, path)
