@@ -1,5 +1,6 @@
 """disclosures (Art 14): the public C list, one per employer and cycle, its items (one per
 published dishonesty record), and credit repair applications (信用修复, 国家发展改革委令第36号)
+with their evidence files, append-only like the others
 
 Revision ID: 0024_disclosures
 Revises: 0025_objections
@@ -17,6 +18,16 @@ revision: str = "0024_disclosures"
 down_revision: str | None = "0025_objections"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Evidence is append-only, as for record, representation and objection attachments (Art 8).
+REFUSE_CHANGE = """
+CREATE FUNCTION repair_attachments_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'repair attachments are append-only (Art 8): % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
 
 
 def upgrade() -> None:
@@ -250,9 +261,49 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("status IN ('applied', 'accepted')"),
     )
+    op.create_table(
+        "repair_attachments",
+        sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("repair_id", sa.Uuid(), nullable=False),
+        sa.Column("uploaded_by", sa.Uuid(), nullable=True),
+        sa.Column(
+            "uploaded_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["repair_id"],
+            ["repair_applications.id"],
+            name=op.f("fk_repair_attachments_repair_id_repair_applications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by"], ["users.id"], name=op.f("fk_repair_attachments_uploaded_by_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_repair_attachments")),
+        sa.UniqueConstraint(
+            "repair_id", "sha256", name=op.f("uq_repair_attachments_repair_id_sha256")
+        ),
+    )
+    op.execute(REFUSE_CHANGE)
+    op.execute(
+        "CREATE TRIGGER repair_attachments_immutable BEFORE UPDATE OR DELETE "
+        "ON repair_attachments FOR EACH ROW EXECUTE FUNCTION repair_attachments_refuse_change()"
+    )
+    op.execute(
+        "CREATE TRIGGER repair_attachments_no_truncate BEFORE TRUNCATE "
+        "ON repair_attachments FOR EACH STATEMENT "
+        "EXECUTE FUNCTION repair_attachments_refuse_change()"
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("repair_attachments")  # drops its triggers too
+    op.execute("DROP FUNCTION repair_attachments_refuse_change()")
     op.drop_table("repair_applications")
     op.drop_table("disclosure_items")
     op.drop_table("disclosures")

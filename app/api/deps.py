@@ -4,9 +4,11 @@ access checks."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.responses import FileResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +33,7 @@ from app.core.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from app.models.record_attachment import RecordAttachmentBase
 
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
@@ -164,5 +167,16 @@ EVIDENCE_FILE = {
     "description": "the file as uploaded, in its own content type",
     "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
 }
+
+
+def evidence_file(attachment: RecordAttachmentBase, path: Path) -> FileResponse:
+    """An evidence file as uploaded: its name and content type; `ETag` is its sha256."""
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        filename=attachment.file_name,
+        headers={"ETag": f'"{attachment.sha256}"'},
+    )
+
 
 IfMatch = Annotated[str | None, Header(description="the ETag from the last GET; 412 if stale")]

@@ -208,3 +208,28 @@ class RepairConditionsUnmet(Conflict):
             ),
             failing=[str(c) for c in failing],
         )
+
+
+class RepairClosed(Conflict):
+    slug = "repair-closed"
+    title = Text("修复申请已决定", "The repair application is decided")
+    about = Text(
+        "信用修复申请只在待受理或待决定时接受证据材料；决定作出后不再接受。",
+        "A repair application takes evidence files while it awaits acceptance or a decision; "
+        "once decided, no more.",
+    )
+    remedy = Text(
+        "不予修复的，可在补齐条件后重新申请并附上材料。",
+        "After a refusal, apply again once the conditions are met, with the files.",
+    )
+
+    def __init__(self, repair_id: uuid.UUID, status: RepairStatus, decided_on: date | None) -> None:
+        status = RepairStatus(status)
+        super().__init__(
+            Text(
+                f"信用修复申请 {repair_id} 已于{decided_on}决定（{status.zh}），不再接受材料",
+                f"repair application {repair_id} was decided ({status.en}) on {decided_on}: it "
+                "takes no more files",
+            ),
+            repair_status=str(status),
+        )

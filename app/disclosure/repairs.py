@@ -4,8 +4,8 @@ decides (5 working days of acceptance); approval ends the item (`repaired`) and 
 disclosure, which is withdrawn if nothing remains. A repair does NOT change the grade: the
 penalty stays a fact of the cycle (a grade changes only through its records, Art 10, 17).
 Due dates are None while the calendar lacks the year they reach into: the application waits,
-visibly, never on a guessed holiday. Evidence is a list of document references (files are
-handed to the bureau; the record attachments' upload is not reused here).
+visibly, never on a guessed holiday. Evidence: document references on the application, and
+files filed with it while it is open (repair_evidence); the decision's audit entry counts them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import literal, tuple_
+from sqlalchemy import func, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -44,6 +44,8 @@ from app.models.disclosure import (
 from app.models.event import CreditEventType, EventSubject
 from app.models.repair import (
     RepairApplication,
+    RepairAttachment,
+    RepairAttachmentPublic,
     RepairCreate,
     RepairDecisionCreate,
     RepairOption,
@@ -126,7 +128,7 @@ async def apply(
 async def accept(
     *, session: AsyncSession, repair_id: uuid.UUID, actor: Actor, settings: Settings, clock: Clock
 ) -> RepairApplication:
-    repair = await _locked(session, repair_id, actor)
+    repair = await locked(session, repair_id, actor)
     if repair.status != RepairStatus.applied:
         raise RepairWrongState(repair.id, repair.status, Text("受理", "accepted"))
     today = clock.today()
@@ -151,7 +153,7 @@ async def decide(
     *, session: AsyncSession, repair_id: uuid.UUID, data: RepairDecisionCreate, actor: Actor,
     settings: Settings, clock: Clock,
 ) -> RepairApplication:  # fmt: skip
-    repair = await _locked(session, repair_id, actor)
+    repair = await locked(session, repair_id, actor)
     if repair.status != RepairStatus.accepted:
         raise RepairWrongState(repair.id, repair.status, Text("决定", "decided"))
     today = clock.today()
@@ -179,10 +181,17 @@ async def decide(
         "outcome": str(data.outcome), "reasons": [r.zh for r in data.reasons],
         "decided_on": today.isoformat(),
     })  # fmt: skip
+    attachments = await session.scalar(
+        select(func.count()).where(RepairAttachment.repair_id == repair.id)
+    )
     await audit.record(
         session=session, actor=actor, action="repair.decide", resource_type="repair",
         resource_id=repair.id,
-        changes=audit.diff({"status": "accepted"}, {"status": str(repair.status)}),
+        changes={
+            **audit.diff({"status": "accepted"}, {"status": str(repair.status)}),
+            # the evidence files the decision was made on (none can be added after it)
+            "attachments": {"old": None, "new": attachments},
+        },
     )  # fmt: skip
     if data.outcome == RepairOutcome.approved:
         await service.reflect(
@@ -195,7 +204,7 @@ def _missing(repair_id: uuid.UUID) -> Text:
     return Text(f"信用修复申请 {repair_id}", f"repair application {repair_id}")
 
 
-async def _locked(session: AsyncSession, repair_id: uuid.UUID, actor: Actor) -> RepairApplication:
+async def locked(session: AsyncSession, repair_id: uuid.UUID, actor: Actor) -> RepairApplication:
     repair = await session.get(RepairApplication, repair_id, with_for_update=True)
     return access.visible(actor, repair, missing=_missing(repair_id))
 
@@ -249,18 +258,27 @@ async def list_(
 
 
 async def public(*, session: AsyncSession, repairs: list[RepairApplication]) -> list[RepairPublic]:
+    ids = [r.id for r in repairs]
     items = {
         i.id: i
         for i in await session.scalars(
             select(DisclosureItem).where(col(DisclosureItem.id).in_([r.item_id for r in repairs]))
         )
     }
+    files: dict[uuid.UUID, list[RepairAttachmentPublic]] = {id_: [] for id_ in ids}
+    for a in await session.scalars(
+        select(RepairAttachment)
+        .where(col(RepairAttachment.repair_id).in_(ids))
+        .order_by(col(RepairAttachment.uploaded_at), col(RepairAttachment.id))
+    ):
+        files[a.repair_id].append(RepairAttachmentPublic.model_validate(a))
     return [
-        RepairPublic.model_validate(
-            r, update={"repair_available_from": items[r.item_id].repair_available_from}
-        )
+        RepairPublic.model_validate(r, update={
+            "repair_available_from": items[r.item_id].repair_available_from,
+            "attachments": files[r.id],
+        })
         for r in repairs
-    ]
+    ]  # fmt: skip
 
 
 async def options(

@@ -6,7 +6,6 @@ that the bureau filed it, not which staff member (their names are not the employ
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -17,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
@@ -246,16 +244,10 @@ async def list_(
 ) -> tuple[list[RepresentationAttachment], str | None]:
     """In the order filed, a keyset page of `limit`."""
     await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
-    query = select(RepresentationAttachment).where(
-        RepresentationAttachment.evaluation_id == evaluation_id
-    )
-    if cursor:
-        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
-        key = func.row(RepresentationAttachment.uploaded_at, RepresentationAttachment.id)
-        query = query.where(key > func.row(at, after_id))
-    order = (col(RepresentationAttachment.uploaded_at), col(RepresentationAttachment.id))
-    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
-    return pagination.page(rows, limit, lambda a: [a.uploaded_at.isoformat(), str(a.id)])
+    return await evidence_files.page(
+        session=session, model=RepresentationAttachment, owner={"evaluation_id": evaluation_id},
+        limit=limit, cursor=cursor,
+    )  # fmt: skip
 
 
 async def to_public(
@@ -283,21 +275,9 @@ async def get(
     settings: Settings,
 ) -> tuple[RepresentationAttachment, Path]:
     await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
-    attachment = await session.get(RepresentationAttachment, attachment_id)
-    if attachment is None or attachment.evaluation_id != evaluation_id:
-        raise RepresentationAttachmentNotFound(
-            Text(
-                zh=f"评价{evaluation_id}的陈述申辩材料{attachment_id}不存在",
-                en=f"attachment {attachment_id} of evaluation {evaluation_id} does not exist",
-            )
-        )
-    path = evidence_files.path_of(attachment.sha256, settings)
-    if not await asyncio.to_thread(path.is_file):
-        raise RepresentationFileMissing(
-            Text(
-                zh=f"材料{attachment_id}（{attachment.file_name}）的文件不在附件存储中",
-                en=f"the file of attachment {attachment_id} ({attachment.file_name}) is missing "
-                "from storage",
-            )
-        )
-    return attachment, path
+    return await evidence_files.stored(
+        session=session, model=RepresentationAttachment, owner={"evaluation_id": evaluation_id},
+        attachment_id=attachment_id, settings=settings,
+        of=Text(f"评价 {evaluation_id}", f"evaluation {evaluation_id}"),
+        not_found=RepresentationAttachmentNotFound, file_missing=RepresentationFileMissing,
+    )  # fmt: skip

@@ -16,7 +16,7 @@ from app.models.interview import Interview
 from app.models.notification import Notification, NotificationChannel, NotificationDelivery
 from app.models.objection import Objection, ObjectionAttachment
 from app.models.record_attachment import RecordAttachment
-from app.models.repair import RepairApplication
+from app.models.repair import RepairApplication, RepairAttachment
 from app.models.representation import RepresentationStatement
 from app.models.representation_attachment import RepresentationAttachment
 from app.models.rule_set import RuleSet
@@ -55,6 +55,7 @@ __all__ = [
     "ObjectionAttachment",
     "RecordAttachment",
     "RepairApplication",
+    "RepairAttachment",
     "RepresentationAttachment",
     "RepresentationStatement",
     "RuleSet",

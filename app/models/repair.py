@@ -3,6 +3,8 @@
 An employer asks for one disclosed item's publication to end early: applied -> accepted (within
 2 working days) -> approved or refused (within 5 working days of acceptance). Approval ends the
 item (end_reason repaired); the grade of the cycle is left as it is (the penalty stays a fact).
+Evidence files (repair_attachments) are filed by the employer's account while the application
+is open, outside the database under their sha256 like every attachment, and never changed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app.models.base import (
     timestamp_field,
 )
 from app.models.labels import LabelledEnum
+from app.models.record_attachment import RecordAttachmentBase as EvidenceFileBase
 
 
 class RepairStatus(LabelledEnum):
@@ -106,6 +109,23 @@ class RepairApplication(SQLModel, table=True):
     decided_at: datetime | None = optional_timestamp_field()
 
 
+class RepairAttachment(EvidenceFileBase, table=True):
+    __tablename__ = "repair_attachments"
+    __table_args__ = (sa.UniqueConstraint("repair_id", "sha256"),)
+
+    id: uuid.UUID = id_field()
+    repair_id: uuid.UUID = Field(foreign_key="repair_applications.id")
+    uploaded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    uploaded_at: datetime = timestamp_field()
+
+
+class RepairAttachmentPublic(EvidenceFileBase):
+    id: uuid.UUID
+    repair_id: uuid.UUID
+    uploaded_by: uuid.UUID | None = Field(description="the employer's account that filed it")
+    uploaded_at: datetime
+
+
 class RepairCreate(RequestModel):
     item_id: uuid.UUID = Field(description="the disclosed item whose publication should end")
     statement: str = Field(
@@ -126,8 +146,8 @@ class RepairCreate(RequestModel):
     evidence_references: list[str] = Field(
         default_factory=list,
         max_length=20,
-        description="references of the evidence documents (document numbers, receipts); files "
-        "are handed to the bureau, not uploaded here",
+        description="references of the evidence documents (document numbers, receipts); the "
+        "files themselves: POST /api/v1/repairs/{id}/attachments",
     )
 
 
@@ -178,6 +198,10 @@ class RepairPublic(SQLModel):
     decision_note: str | None
     repair_available_from: date = Field(
         description="两书同达: the first day the item's repair may be applied for"
+    )
+    attachments: list[RepairAttachmentPublic] = Field(
+        description="the evidence files filed, in the order filed (download: "
+        "GET /api/v1/repairs/{id}/attachments/{attachment_id})"
     )
 
 

@@ -4,16 +4,12 @@ walk-in or a letter) and when; taken until the decision, read by whoever may rea
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
-from app.core import pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
@@ -68,14 +64,10 @@ async def list_(
 ) -> tuple[list[ObjectionAttachment], str | None]:
     """In the order filed, a keyset page of `limit`."""
     await reads.get(session=session, objection_id=objection_id, actor=actor)
-    query = select(ObjectionAttachment).where(ObjectionAttachment.objection_id == objection_id)
-    if cursor:
-        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
-        key = func.row(ObjectionAttachment.uploaded_at, ObjectionAttachment.id)
-        query = query.where(key > func.row(at, after_id))
-    order = (col(ObjectionAttachment.uploaded_at), col(ObjectionAttachment.id))
-    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
-    return pagination.page(rows, limit, lambda a: [a.uploaded_at.isoformat(), str(a.id)])
+    return await evidence_files.page(
+        session=session, model=ObjectionAttachment, owner={"objection_id": objection_id},
+        limit=limit, cursor=cursor,
+    )  # fmt: skip
 
 
 async def to_public(
@@ -99,21 +91,8 @@ async def get(
     settings: Settings,
 ) -> tuple[ObjectionAttachment, Path]:
     await reads.get(session=session, objection_id=objection_id, actor=actor)
-    attachment = await session.get(ObjectionAttachment, attachment_id)
-    if attachment is None or attachment.objection_id != objection_id:
-        raise ObjectionAttachmentNotFound(
-            Text(
-                zh=f"异议 {objection_id} 的材料 {attachment_id} 不存在",
-                en=f"attachment {attachment_id} of objection {objection_id} does not exist",
-            )
-        )
-    path = evidence_files.path_of(attachment.sha256, settings)
-    if not await asyncio.to_thread(path.is_file):
-        raise ObjectionFileMissing(
-            Text(
-                zh=f"材料 {attachment_id}（{attachment.file_name}）的文件不在附件存储中",
-                en=f"the file of attachment {attachment_id} ({attachment.file_name}) is missing "
-                "from storage",
-            )
-        )
-    return attachment, path
+    return await evidence_files.stored(
+        session=session, model=ObjectionAttachment, owner={"objection_id": objection_id},
+        attachment_id=attachment_id, of=Text(f"异议 {objection_id}", f"objection {objection_id}"),
+        settings=settings, not_found=ObjectionAttachmentNotFound, file_missing=ObjectionFileMissing,
+    )  # fmt: skip

@@ -7,15 +7,11 @@ attachment rows are append-only in the database). Superseded and revoked version
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
-from app.core import pagination
 from app.core.actors import Actor
 from app.core.config import Settings
 from app.core.errors import DoesNotExist
@@ -27,7 +23,6 @@ from app.records import evidence as evidence_files
 from app.records import reads
 from app.records.errors import (
     EvidenceCollectorOnly,
-    EvidenceFileMissing,
     EvidenceStaffOnly,
     RecordNotCurrent,
 )
@@ -92,14 +87,10 @@ async def list_(
 ) -> tuple[list[RecordAttachment], str | None]:
     """In the order uploaded, a keyset page of `limit`."""
     await _readable(session, record_id, actor)
-    query = select(RecordAttachment).where(RecordAttachment.record_id == record_id)
-    if cursor:
-        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
-        key = func.row(RecordAttachment.uploaded_at, RecordAttachment.id)
-        query = query.where(key > func.row(at, after_id))
-    order = (col(RecordAttachment.uploaded_at), col(RecordAttachment.id))
-    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
-    return pagination.page(rows, limit, lambda a: [a.uploaded_at.isoformat(), str(a.id)])
+    return await evidence_files.page(
+        session=session, model=RecordAttachment, owner={"record_id": record_id}, limit=limit,
+        cursor=cursor,
+    )  # fmt: skip
 
 
 async def get(
@@ -111,20 +102,8 @@ async def get(
     settings: Settings,
 ) -> tuple[RecordAttachment, Path]:
     await _readable(session, record_id, actor)
-    attachment = await session.get(RecordAttachment, attachment_id)
-    if attachment is None or attachment.record_id != record_id:
-        raise DoesNotExist(
-            Text(
-                f"信用记录 {record_id} 没有证据材料 {attachment_id}",
-                f"attachment {attachment_id} of credit record {record_id} does not exist",
-            )
-        )
-    path = evidence_files.path_of(attachment.sha256, settings)
-    if not await asyncio.to_thread(path.is_file):
-        raise EvidenceFileMissing(
-            Text(
-                f"证据材料 {attachment_id} 的文件不在存储中",
-                f"the file of attachment {attachment_id} is missing from the store",
-            )
-        )
-    return attachment, path
+    return await evidence_files.stored(
+        session=session, model=RecordAttachment, owner={"record_id": record_id},
+        attachment_id=attachment_id, of=Text(f"信用记录 {record_id}", f"credit record {record_id}"),
+        settings=settings,
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Evidence files (record attachments, representation attachments) outside the database.
+"""Evidence files outside the database: the one way each owner's files (record, representation,
+objection and repair attachments) are checked, stored, listed and read back.
 
 Files are content-addressed (`<attachments dir>/<first two hex>/<sha256>`), so the same file
 kept twice is stored once. A file is written before its row; if the transaction then fails, an
@@ -15,17 +16,27 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from app.audit import service as audit
-from app.core import file_types
+from app.core import file_types, pagination
 from app.core.actors import Actor
 from app.core.config import Settings
+from app.core.errors import AppError, DoesNotExist
 from app.core.i18n import Text
-from app.records.errors import AttachmentContentMismatch, AttachmentTooLarge, AttachmentTypeRefused
+from app.models.record_attachment import RecordAttachmentBase
+from app.records.errors import (
+    AttachmentContentMismatch,
+    AttachmentTooLarge,
+    AttachmentTypeRefused,
+    EvidenceFileMissing,
+)
 
 Row = TypeVar("Row", bound=SQLModel)
+# an attachment table: the file's fields, its owner's id column, `id` and `uploaded_at`
+File = TypeVar("File", bound=RecordAttachmentBase)
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,57 @@ async def attach(
         ),
     )  # fmt: skip
     return row, True
+
+
+async def page(
+    *,
+    session: AsyncSession,
+    model: type[File],
+    owner: dict[str, Any],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[File], str | None]:
+    """`owner`'s files in the order uploaded, a keyset page of `limit`."""
+    uploaded_at, id_ = col(model.uploaded_at), col(model.id)  # type: ignore[attr-defined]
+    query = select(model).filter_by(**owner)
+    if cursor:
+        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
+        query = query.where(func.row(uploaded_at, id_) > func.row(at, after_id))
+    rows = list((await session.scalars(query.order_by(uploaded_at, id_).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda a: [a.uploaded_at.isoformat(), str(a.id)])  # type: ignore[attr-defined]
+
+
+async def stored(
+    *,
+    session: AsyncSession,
+    model: type[File],
+    owner: dict[str, Any],
+    attachment_id: uuid.UUID,
+    of: Text,
+    settings: Settings,
+    not_found: type[AppError] = DoesNotExist,
+    file_missing: type[AppError] = EvidenceFileMissing,
+) -> tuple[File, Path]:
+    """One of `owner`'s files (`of` names the owner: "objection <id>") and where its content
+    is; `not_found` when it is not one of them, `file_missing` when the store lost it."""
+    attachment = await session.get(model, attachment_id)
+    if attachment is None or any(getattr(attachment, k) != v for k, v in owner.items()):
+        raise not_found(
+            Text(
+                f"{of.zh} 的材料 {attachment_id} 不存在",
+                f"attachment {attachment_id} of {of.en} does not exist",
+            )
+        )
+    path = path_of(attachment.sha256, settings)
+    if not await asyncio.to_thread(path.is_file):
+        raise file_missing(
+            Text(
+                f"材料 {attachment_id}（{attachment.file_name}）的文件不在附件存储中",
+                f"the file of attachment {attachment_id} ({attachment.file_name}) is missing "
+                "from storage",
+            )
+        )
+    return attachment, path
 
 
 def _safe_name(file_name: str | None) -> str:

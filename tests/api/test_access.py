@@ -218,6 +218,9 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/objections/{objection_id}/attachments": {
         "files": {"file": ("复议决定书.pdf", PDF, "application/pdf")}
     },
+    "POST /api/v1/repairs/{repair_id}/attachments": {
+        "files": {"file": ("工资发放凭证.pdf", PDF, "application/pdf")}
+    },
     # built from the filled ids (`_ask`): the item of the disclosure named
     "POST /api/v1/disclosures/{disclosure_id}/repairs": {"json": {"statement": "已整改"}},
 }
@@ -269,6 +272,9 @@ def test_the_walk_finds_every_employer_facing_route_family():
         "GET /api/v1/objections/{objection_id}",
         "GET /api/v1/objections/{objection_id}/attachments",
         "GET /api/v1/objections/{objection_id}/attachments/{attachment_id}",
+        "GET /api/v1/repairs/{repair_id}",
+        "GET /api/v1/repairs/{repair_id}/attachments",
+        "GET /api/v1/repairs/{repair_id}/attachments/{attachment_id}",
         *REQUEST_BODIES,
         *STAFF_ONLY,
     }
@@ -307,8 +313,12 @@ def employer_file(session, settings, clock, today, client, app, tmp_path, make_u
     evidence = {"files": {"file": ("证据.pdf", PDF + b"staff", "application/pdf")}}
     made: dict[tuple[uuid.UUID, Thing], str] = {}
 
-    async def created(url: str, role: Role, **request: Any) -> str:
-        response = await client.post(url, headers=await headers_for(role), **request)
+    async def created(
+        url: str, role: Role, employer: Employer | None = None, **request: Any
+    ) -> str:
+        """Made by staff of `role`, or by `employer`'s own account (role employer)."""
+        bound = {"employer_id": employer.id} if employer is not None else {}
+        response = await client.post(url, headers=await headers_for(role, **bound), **request)
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
@@ -380,15 +390,15 @@ def employer_file(session, settings, clock, today, client, app, tmp_path, make_u
             case ("item_id",):
                 await thing(employer, ("disclosure_id",))
                 return made[employer.id, ("item_id",)]
-            case ("repair_id",):
+            case ("repair_id",):  # applied for by the employer's own account
                 disclosure_id = await thing(employer, ("disclosure_id",))
                 body = {"item_id": await thing(employer, ("item_id",)), "statement": "已整改"}
-                own = await headers_for(Role.employer, employer_id=employer.id)
-                response = await client.post(
-                    f"/api/v1/disclosures/{disclosure_id}/repairs", json=body, headers=own
-                )
-                assert response.status_code == 201, response.text
-                return str(response.json()["id"])
+                url = f"/api/v1/disclosures/{disclosure_id}/repairs"
+                return await created(url, Role.employer, employer, json=body)
+            case ("repair_id", "attachment_id"):  # filed by the employer, the applicant
+                repair_id = await thing(employer, names[:1])
+                url = f"/api/v1/repairs/{repair_id}/attachments"
+                return await created(url, Role.employer, employer, **evidence)
             case ("interview_id",):
                 interview = _interview(employer.id, today)
                 return await created("/api/v1/interviews", Role.inspector, json=interview)

@@ -3,14 +3,18 @@ refusal, each a precise problem that changes nothing."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from app.disclosure import service
+from app.models.audit import AuditEvent
 from app.models.evaluation import Evaluation
 from app.models.event import CreditEvent
-from app.models.repair import RepairApplication
+from app.models.repair import RepairApplication, RepairAttachment
 from app.models.user import Role
 from tests.conftest import assert_problem
 from tests.disclosure.support import add_record, final_evaluation, staff
@@ -209,3 +213,170 @@ async def test_an_ended_item_and_a_withdrawn_disclosure_are_refused(
     withdrawn = await client.post(url, headers=own, json={"item_id": second, **FULL})
     body = assert_problem(withdrawn, 410)
     assert body["reason"] == "grade_changed" and body["withdrawn_at"]
+
+
+# --- evidence files ----------------------------------------------------------------------------
+
+PDF = b"%PDF-1.7\n" + b"receipt " * 40
+
+
+async def _applied(client, session, settings, clock, make_employer, make_user, headers_for):
+    employer = await make_employer()
+    disclosure_id, [item_id] = await _disclosed(
+        client, session, settings, clock, employer.id, make_user, {}
+    )
+    own = await headers_for(Role.employer, employer_id=employer.id)
+    applied = await client.post(
+        f"/api/v1/disclosures/{disclosure_id}/repairs", headers=own,
+        json={"item_id": item_id, **FULL},
+    )  # fmt: skip
+    assert applied.status_code == 201, applied.text
+    return applied.json()["id"], own
+
+
+async def _attachments(session):
+    return await session.scalar(select(func.count()).select_from(RepairAttachment))
+
+
+@pytest.fixture
+def attachments_in_tmp(app, settings, tmp_path):  # type: ignore[no-untyped-def]
+    app.state.settings = settings.model_copy(
+        update={"attachments_dir": tmp_path, "attachment_max_bytes": 2048}
+    )
+    return tmp_path
+
+
+async def test_evidence_files_are_filed_while_open_and_read_by_staff_and_the_employer(
+    client, session, settings, clock, make_employer, make_user, headers_for, attachments_in_tmp
+):
+    repair_id, own = await _applied(
+        client, session, settings, clock, make_employer, make_user, headers_for
+    )
+    url = f"/api/v1/repairs/{repair_id}/attachments"
+    files = {"file": ("工资发放凭证.pdf", PDF, "application/pdf")}
+    added = await client.post(url, files=files, headers=own)
+    assert added.status_code == 201, added.text
+    digest = hashlib.sha256(PDF).hexdigest()
+    shown = added.json()
+    assert (shown["file_name"], shown["size_bytes"], shown["sha256"]) == (
+        "工资发放凭证.pdf", len(PDF), digest,
+    )  # fmt: skip
+    assert (attachments_in_tmp / digest[:2] / digest).read_bytes() == PDF
+    assert (await client.post(url, files=files, headers=own)).status_code == 200  # kept once
+
+    reviewer = await headers_for(Role.reviewer)
+    for reader in (own, reviewer, await headers_for(Role.inspector)):
+        listed = await client.get(url, headers=reader)
+        assert listed.status_code == 200, listed.text
+        assert [a["id"] for a in listed.json()["items"]] == [shown["id"]]
+        download = await client.get(f"{url}/{shown['id']}", headers=reader)
+        assert download.status_code == 200 and download.content == PDF
+        assert download.headers["content-type"] == "application/pdf"
+    repair = (await client.get(f"/api/v1/repairs/{repair_id}", headers=own)).json()
+    assert [a["id"] for a in repair["attachments"]] == [shown["id"]]
+    assert repair["attachments"][0]["uploaded_at"] == shown["uploaded_at"]
+    audited = await session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "repair.attachment_add", AuditEvent.resource_id == repair_id)
+    )
+    assert audited == 1
+
+    # still open once accepted; the decision's audit entry counts the files
+    await client.post(f"/api/v1/repairs/{repair_id}/acceptance", headers=reviewer, json={})
+    second = {"file": ("罚款缴款书.pdf", PDF + b"2", "application/pdf")}
+    assert (await client.post(url, files=second, headers=own)).status_code == 201
+    decided = await client.post(
+        f"/api/v1/repairs/{repair_id}/decision", headers=reviewer, json={"outcome": "approved"}
+    )
+    assert decided.status_code == 200, decided.text
+    assert len(decided.json()["attachments"]) == 2
+    changes = await session.scalar(
+        select(AuditEvent.changes).where(
+            AuditEvent.action == "repair.decide", AuditEvent.resource_id == repair_id
+        )
+    )
+    assert changes["attachments"] == {"old": None, "new": 2}
+
+    before = await _attachments(session)
+    late = await client.post(url, files={"file": ("c.pdf", PDF + b"3", "application/pdf")},
+                             headers=own)  # fmt: skip
+    body = assert_problem(late, 409)
+    assert body["type"].endswith("/repair-closed") and body["repair_status"] == "approved"
+    assert "takes no more files" in body["detail"]
+    assert await _attachments(session) == before
+
+
+async def test_every_refusal_of_an_evidence_file_changes_nothing(
+    client, session, settings, clock, make_employer, make_user, headers_for, attachments_in_tmp
+):
+    repair_id, own = await _applied(
+        client, session, settings, clock, make_employer, make_user, headers_for
+    )
+    url = f"/api/v1/repairs/{repair_id}/attachments"
+    before = await _attachments(session)
+
+    fake = await client.post(url, files={"file": ("x.pdf", b"not a pdf", "application/pdf")},
+                             headers=own)  # fmt: skip
+    body = assert_problem(fake, 415)
+    assert body["type"].endswith("/attachment-content-mismatch")
+    assert body["detail"] == "the file's content is not application/pdf as declared"
+    in_chinese = await client.post(
+        url, files={"file": ("x.pdf", b"not a pdf", "application/pdf")},
+        headers={**own, "Accept-Language": "zh"},
+    )  # fmt: skip
+    assert assert_problem(in_chinese, 415)["detail"] == "文件内容不是声明的 application/pdf"
+    exe = await client.post(url, files={"file": ("a.exe", b"MZ..", "application/x-msdownload")},
+                            headers=own)  # fmt: skip
+    assert assert_problem(exe, 415)["type"].endswith("/attachment-type-refused")
+    big = await client.post(url, files={"file": ("big.pdf", b"%PDF-" + b"x" * 4096,
+                                                 "application/pdf")}, headers=own)  # fmt: skip
+    body = assert_problem(big, 413)
+    assert body["type"].endswith("/attachment-too-large") and body["limit"] == 2048
+    assert "larger than the limit of 2048 bytes" in body["detail"]
+
+    staff = await client.post(url, files={"file": ("a.pdf", PDF, "application/pdf")},
+                              headers=await headers_for(Role.reviewer))  # fmt: skip
+    assert_problem(staff, 403)  # the employer files its own evidence
+    other = await headers_for(Role.employer)
+    theirs = await client.post(url, files={"file": ("a.pdf", PDF, "application/pdf")},
+                               headers=other)  # fmt: skip
+    assert "does not exist" in assert_problem(theirs, 404)["detail"]
+    assert await _attachments(session) == before
+
+    added = await client.post(url, files={"file": ("a.pdf", PDF, "application/pdf")}, headers=own)
+    assert added.status_code == 201, added.text
+    attachment_id = added.json()["id"]
+    assert_problem(await client.get(url, headers=other), 404)
+    assert_problem(await client.get(f"{url}/{attachment_id}", headers=other), 404)
+    unknown = await client.get(f"{url}/00000000-0000-4000-8000-000000000000", headers=own)
+    assert (
+        "attachment 00000000-0000-4000-8000-000000000000 of repair application"
+        in (assert_problem(unknown, 404)["detail"])
+    )
+    (attachments_in_tmp / added.json()["sha256"][:2] / added.json()["sha256"]).unlink()
+    missing = await client.get(f"{url}/{attachment_id}", headers=own)
+    assert assert_problem(missing, 404)["type"].endswith("/evidence-file-missing")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE repair_attachments SET file_name = 'x.pdf'",
+        "DELETE FROM repair_attachments",
+        "TRUNCATE repair_attachments",
+    ],
+)
+async def test_the_database_refuses_to_change_evidence_files(
+    client, session, settings, clock, make_employer, make_user, headers_for, attachments_in_tmp,
+    connection, statement,
+):  # fmt: skip
+    repair_id, own = await _applied(
+        client, session, settings, clock, make_employer, make_user, headers_for
+    )
+    url = f"/api/v1/repairs/{repair_id}/attachments"
+    added = await client.post(url, files={"file": ("a.pdf", PDF, "application/pdf")}, headers=own)
+    assert added.status_code == 201, added.text
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with connection.begin_nested():
+            await connection.execute(text(statement))

@@ -18,6 +18,7 @@ from app.api.deps import (
     SessionDep,
     SettingsDep,
     TodayDep,
+    evidence_file,
     require,
 )
 from app.api.routing import api_router
@@ -296,8 +297,7 @@ async def download_objection_attachment(
         session=session, objection_id=objection_id, attachment_id=attachment_id, actor=actor,
         settings=settings,
     )  # fmt: skip
-    return FileResponse(path, media_type=attachment.content_type, filename=attachment.file_name,
-                        headers={"ETag": f'"{attachment.sha256}"'})  # fmt: skip
+    return evidence_file(attachment, path)
 
 
 @stats_router.get(

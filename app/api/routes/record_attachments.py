@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import Depends, File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from app.api.deps import EVIDENCE_FILE, GUARDED, WITH_BODY, SessionDep, SettingsDep, require
+from app.api.deps import (
+    EVIDENCE_FILE,
+    GUARDED,
+    WITH_BODY,
+    SessionDep,
+    SettingsDep,
+    evidence_file,
+    require,
+)
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -128,9 +136,4 @@ async def download_attachment(
         actor=actor,
         settings=settings,
     )
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        filename=attachment.file_name,
-        headers={"ETag": f'"{attachment.sha256}"'},
-    )
+    return evidence_file(attachment, path)

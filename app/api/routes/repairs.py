@@ -1,22 +1,33 @@
-"""Credit repair (信用修复, 国家发展改革委令第36号): apply, accept, decide, read."""
+"""Credit repair (信用修复, 国家发展改革委令第36号): apply, file evidence, accept, decide, read."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, File, Query, Response, UploadFile
+from fastapi.responses import FileResponse
 
-from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import (
+    EVIDENCE_FILE,
+    GUARDED,
+    WITH_BODY,
+    ClockDep,
+    SessionDep,
+    SettingsDep,
+    evidence_file,
+    require,
+)
 from app.api.routing import api_router
 from app.core.access import EmployerAccountUnbound, Permission
 from app.core.actors import Actor
 from app.core.errors import DoesNotExist, problems
 from app.core.pagination import CursorInvalid
-from app.disclosure import repairs
+from app.disclosure import repair_evidence, repairs
 from app.disclosure.errors import (
     DisclosureWithdrawn,
     RepairAlreadyOpen,
+    RepairClosed,
     RepairConditionsUnmet,
     RepairItemNotFound,
     RepairItemNotPublished,
@@ -26,11 +37,18 @@ from app.disclosure.errors import (
 from app.models.base import Page
 from app.models.repair import (
     RepairAcceptanceCreate,
+    RepairAttachmentPublic,
     RepairCreate,
     RepairDecisionCreate,
     RepairOptions,
     RepairPublic,
     RepairStatus,
+)
+from app.records.errors import (
+    AttachmentContentMismatch,
+    AttachmentTooLarge,
+    AttachmentTypeRefused,
+    EvidenceFileMissing,
 )
 
 router = api_router(tags=["credit repair"], responses=problems(*GUARDED))
@@ -52,8 +70,9 @@ async def _one(session: SessionDep, repair: repairs.RepairApplication) -> Repair
     "early (国家发展改革委令第36号): from `repair_available_from` (decision date + 3 months for "
     "a general item, + 1 year for a serious one), with how the violation was corrected "
     "(`rectified_date`), the penalty performed (`penalty_performed_date`), evidence "
-    "(`evidence_references`: document numbers, receipts; files are handed to the bureau) and "
-    "a written credit commitment (`credit_commitment`, `commitment_text`). 409 "
+    "(`evidence_references`: document numbers, receipts; the files: POST "
+    "/repairs/{id}/attachments while the application is open) and a written credit "
+    "commitment (`credit_commitment`, `commitment_text`). 409 "
     "`repair-too-early` naming `available_from`, `repair-item-not-published` for an ended "
     "item, `repair-already-open` with `existing_id`; 410 for a withdrawn disclosure; another "
     "employer's disclosure is a 404. `acceptance_due_date`: 2 working days (null while the "
@@ -189,3 +208,90 @@ async def decide_repair(
         clock=clock,
     )  # fmt: skip
     return await _one(session, repair)
+
+
+@router.post(
+    "/repairs/{repair_id}/attachments",
+    status_code=201,
+    summary="上传信用修复证据材料 / File evidence with a repair application",
+    description="Multipart upload (`file`) by the employer's account, while the application "
+    "awaits acceptance or a decision (409 `repair-closed` once decided); another employer's "
+    "application is a 404. Stored outside the database under its sha256 and never changed; "
+    "the same file on the same application is kept once (200 with the existing one). Too "
+    "large (LABOR_CREDIT_ATTACHMENT_MAX_BYTES): 413 `attachment-too-large`; a type not allowed "
+    "(LABOR_CREDIT_ATTACHMENT_CONTENT_TYPES) or content that is not what it claims: 415 "
+    "`attachment-type-refused`, `attachment-content-mismatch`. Audited.",
+    responses=problems(
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        RepairClosed,
+        AttachmentTooLarge,
+        AttachmentTypeRefused,
+        AttachmentContentMismatch,
+    ),
+)
+async def add_repair_attachment(
+    repair_id: uuid.UUID,
+    file: Annotated[UploadFile, File(description="the evidence file")],
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: Applicant,
+) -> RepairAttachmentPublic:
+    """决定作出前，用人单位上传纠正失信行为、履行处罚的证据材料；同一申请的相同文件只存一次。"""
+    attachment, created = await repair_evidence.add(
+        session=session, repair_id=repair_id, file_name=file.filename,
+        content_type=file.content_type, data=await file.read(settings.attachment_max_bytes + 1),
+        actor=actor, settings=settings, clock=clock,
+    )  # fmt: skip
+    if not created:
+        response.status_code = 200
+    return RepairAttachmentPublic.model_validate(attachment)
+
+
+@router.get(
+    "/repairs/{repair_id}/attachments",
+    summary="信用修复证据材料列表 / List a repair application's evidence",
+    response_model=Page[RepairAttachmentPublic],
+    description="Staff and the employer itself (another employer's application is a 404), in "
+    "the order filed. Pass `next_cursor` back as `cursor`.",
+    responses=problems(*GUARDED, DoesNotExist, CursorInvalid),
+)
+async def list_repair_attachments(
+    repair_id: uuid.UUID,
+    session: SessionDep,
+    actor: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[RepairAttachmentPublic]:
+    """工作人员和申请单位本身可查看。"""
+    rows, next_cursor = await repair_evidence.list_(
+        session=session, repair_id=repair_id, actor=actor, limit=limit, cursor=cursor
+    )
+    items = [RepairAttachmentPublic.model_validate(a) for a in rows]
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/repairs/{repair_id}/attachments/{attachment_id}",
+    summary="下载信用修复证据材料 / Download a repair application's evidence file",
+    description="The stored file with its original name and type; staff and the employer "
+    "itself (another employer's is a 404).",
+    response_class=FileResponse,
+    responses={200: EVIDENCE_FILE, **problems(*GUARDED, DoesNotExist, EvidenceFileMissing)},
+)
+async def download_repair_attachment(
+    repair_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Reader,
+) -> FileResponse:
+    """按原文件名和类型返回所存文件。"""
+    attachment, path = await repair_evidence.get(
+        session=session, repair_id=repair_id, attachment_id=attachment_id, actor=actor,
+        settings=settings,
+    )  # fmt: skip
+    return evidence_file(attachment, path)

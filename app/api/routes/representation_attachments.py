@@ -15,6 +15,7 @@ from app.api.deps import (
     ClockDep,
     SessionDep,
     SettingsDep,
+    evidence_file,
     require,
 )
 from app.api.routing import api_router
@@ -141,5 +142,4 @@ async def download_representation_attachment(
         actor=actor,
         settings=settings,
     )
-    return FileResponse(path, media_type=attachment.content_type, filename=attachment.file_name,
-                        headers={"ETag": f'"{attachment.sha256}"'})  # fmt: skip
+    return evidence_file(attachment, path)
