@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import docs
+from app.api import docs, webhooks
 from app.api.routes import (
     audit_events,
     auth,
@@ -25,6 +25,7 @@ from app.api.routes import (
     interviews,
     notifications,
     objections,
+    platform,
     problems,
     record_attachments,
     representation_attachments,
@@ -109,6 +110,8 @@ def create_app(
     api.include_router(objections.router)
     api.include_router(objections.stats_router)
     api.include_router(notifications.router)
+    api.include_router(platform.router)
+    api.include_router(platform.stats_router)
     api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)
@@ -116,4 +119,5 @@ def create_app(
     docs.mount_offline_docs(app)
     docs.document_schemas(app, IntakeRecord)
     docs.document_responses(app)
+    webhooks.document(app)
     return app

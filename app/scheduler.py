@@ -41,6 +41,8 @@ from app.models.scheduler import SchedulerHeartbeat
 from app.notifications import consumer as notifications
 from app.notifications import jobs as notification_jobs
 from app.objections import jobs as objections
+from app.push import jobs as push
+from app.push import outbox
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ CONSUMERS: list[Consumer] = [
     revocation.CONSUMER,  # a revoked listing record ends its wage-arrears listing
     adjustment.CONSUMER,  # Art 10: a verified, corrected or revoked record re-grades its employer
     notifications.CONSUMER,  # issue 13 §4: what an employer must be told of, told
+    outbox.CONSUMER,  # Art 7, 16: what the city platform must learn of, into the push outbox
 ]
 
 
@@ -66,6 +69,8 @@ def all_jobs(settings: Settings) -> list[Job]:
         *(events.job(consumer, settings.events_seconds) for consumer in CONSUMERS),
         # the notifications the consumer wrote, sent through the channels besides the inbox
         *notification_jobs.jobs(settings),
+        # the outbox sent to the city platform, and each day's reconciliation
+        *push.jobs(settings),
         *audit.jobs(settings),
     ]
     return [*listed, jobs.retries(listed)]

@@ -50,6 +50,9 @@ class Permission(StrEnum):
     objections_read = "objections:read"
     objections_file = "objections:file"
     objections_decide = "objections:decide"
+    platform_deliveries_read = "platform_deliveries:read"
+    platform_deliveries_replay = "platform_deliveries:replay"
+    platform_receipts_write = "platform_receipts:write"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -100,12 +103,18 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.objections_file: frozenset({Role.employer, Role.inspector, Role.reviewer}),
     # Art 16: acceptance (its deadline class) and the decision
     Permission.objections_decide: frozenset({Role.reviewer}),
+    # the push to the city platform (Art 7): its outbox is read by admins and auditors, and an
+    # admin replays dead letters; receipts come from the platform's machine client only
+    Permission.platform_deliveries_read: frozenset({Role.admin, Role.auditor}),
+    Permission.platform_deliveries_replay: frozenset({Role.admin}),
+    Permission.platform_receipts_write: frozenset(),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
 SCOPES: dict[Permission, frozenset[Scope]] = {
     Permission.account_read: frozenset(Scope),  # any client may ask whom its key stands for
     Permission.intake_write: frozenset({Scope.intake}),
+    Permission.platform_receipts_write: frozenset({Scope.receipts}),
 }
 
 
@@ -148,6 +157,15 @@ ACTIONS: dict[Permission, Text] = {
     Permission.objections_read: Text("查看异议", "reading objections"),
     Permission.objections_file: Text("提出异议", "filing objections"),
     Permission.objections_decide: Text("受理和处理异议", "accepting and deciding objections"),
+    Permission.platform_deliveries_read: Text(
+        "查看推送到市平台的消息", "reading the deliveries to the city platform"
+    ),
+    Permission.platform_deliveries_replay: Text(
+        "重发推送到市平台的消息", "replaying deliveries to the city platform"
+    ),
+    Permission.platform_receipts_write: Text(
+        "报送市平台回执（平台接口）", "sending the city platform's receipts"
+    ),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

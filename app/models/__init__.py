@@ -14,6 +14,7 @@ from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
 from app.models.notification import Notification, NotificationChannel, NotificationDelivery
 from app.models.objection import Objection, ObjectionAttachment
+from app.models.push import PushBreaker, PushMessage, PushReconciliation, PushSequence
 from app.models.record_attachment import RecordAttachment
 from app.models.representation import RepresentationStatement
 from app.models.representation_attachment import RepresentationAttachment
@@ -49,6 +50,10 @@ __all__ = [
     "NotificationDelivery",
     "Objection",
     "ObjectionAttachment",
+    "PushBreaker",
+    "PushMessage",
+    "PushReconciliation",
+    "PushSequence",
     "RecordAttachment",
     "RepresentationAttachment",
     "RepresentationStatement",
