@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Body, FastAPI
 
@@ -144,9 +144,8 @@ def document(app: FastAPI) -> None:
 def _register(
     app: FastAPI, kind: MessageType, summary: str, description: str, examples: dict[str, Any]
 ) -> None:
-    async def message(
-        body: Annotated[Message, Body(openapi_examples=examples)],
-    ) -> Receipt:
+    # the default-value form: the annotation (a string here) names only module-level types
+    async def message(body: Message = Body(openapi_examples=examples)) -> Receipt:
         raise NotImplementedError  # documentation only: the platform receives it
 
     message.__name__ = f"platform_message_{kind.value}"

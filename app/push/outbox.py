@@ -126,7 +126,8 @@ async def _row(
     session: AsyncSession, event: Event, message: Message, clock: Clock
 ) -> dict[str, Any]:
     """The outbox row of `message`, its deadline counted when the law gives it (Art 16)."""
-    due_from = clock.local(message.occurred_at).date()
+    now = clock.now()
+    due_from = clock.local(now).date()  # the day the consumer learnt of it, on the app's clock
     due_days, due = None, None
     decided = rules.LEGAL_DEADLINE.get(event.event_type)
     if decided is not None:
@@ -146,7 +147,7 @@ async def _row(
         "body": message.model_dump(mode="json"),
         "status": PushStatus.pending.value,
         "attempts": 0,
-        "next_attempt_at": message.occurred_at,
+        "next_attempt_at": now,
         "due_from": due_from,
         "due_days": due_days,
         "due_date": due,
@@ -236,7 +237,7 @@ SELECT t.message_id, t.employer_id, r.base + t.n, 'upsert', 'evaluation', t.id, 
            'cycle', t.cycle, 'grade', t.grade,
            'effective_from', to_char(t.effective_from, 'YYYY-MM-DD'),
            'previous_grade', NULL, 'origin', t.origin, 'run_id', CAST(:run_text AS text))),
-       'pending', 0, :occurred_at, :due_from, NULL, NULL
+       'pending', 0, :now, :due_from, NULL, NULL
 FROM todo t
 JOIN reserved r ON r.employer_id = t.employer_id
 JOIN employers m ON m.id = t.employer_id
@@ -247,6 +248,7 @@ async def enqueue_run(*, session: AsyncSession, event: Event, clock: Clock) -> N
     """One upsert per final evaluation of the run (`grading_run.completed`), set-based."""
     run_id = uuid.UUID(str(event.payload.get("run_id") or event.subject_id))
     occurred = (await _occurred(session, [event.id]))[event.id]
+    now = clock.now()
     await session.execute(text(_RUN_COUNTERS), {"run_id": run_id})
     await session.execute(
         text(_RUN),
@@ -256,7 +258,8 @@ async def enqueue_run(*, session: AsyncSession, event: Event, clock: Clock) -> N
             "event_id": event.id,
             "occurred_at": occurred,
             "occurred_text": _INSTANT.dump_python(occurred, mode="json"),
-            "due_from": clock.local(occurred).date(),
+            "now": now,
+            "due_from": clock.local(now).date(),
         },
     )
 
