@@ -36,14 +36,19 @@ class RecordingTransport:
     """Answers each message with `answer` (default: accepted), or raises `fails` for the whole
     call; remembers every call's messages in order."""
 
-    def __init__(self, answer: Answer = accepted, *, delay: float = 0.0) -> None:
+    def __init__(
+        self, answer: Answer = accepted, *, delay: float = 0.0, log: list[Message] | None = None
+    ) -> None:
         self.answer = answer
         self.delay = delay
         self.calls: list[list[Message]] = []
+        self.log = log  # shared by several transports: the platform's arrival order
         self.fails: Exception | None = None
 
     async def send(self, messages: Sequence[Message]) -> list[Outcome]:
         self.calls.append(list(messages))
+        if self.log is not None:
+            self.log.extend(messages)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.fails is not None:
