@@ -148,6 +148,8 @@ async def _row(
         "status": PushStatus.pending.value,
         "attempts": 0,
         "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
         "due_from": due_from,
         "due_days": due_days,
         "due_date": due,
@@ -224,7 +226,7 @@ reserved AS (
 )
 INSERT INTO push_messages (id, employer_id, sequence, type, subject, subject_id, event_id,
                            occurred_at, body, status, attempts, next_attempt_at, due_from,
-                           due_days, due_date)
+                           due_days, due_date, created_at, updated_at)
 SELECT t.message_id, t.employer_id, r.base + t.n, 'upsert', 'evaluation', t.id, :event_id,
        :occurred_at,
        jsonb_build_object(
@@ -237,7 +239,7 @@ SELECT t.message_id, t.employer_id, r.base + t.n, 'upsert', 'evaluation', t.id, 
            'cycle', t.cycle, 'grade', t.grade,
            'effective_from', to_char(t.effective_from, 'YYYY-MM-DD'),
            'previous_grade', NULL, 'origin', t.origin, 'run_id', CAST(:run_text AS text))),
-       'pending', 0, :now, :due_from, NULL, NULL
+       'pending', 0, :now, :due_from, NULL, NULL, :now, :now
 FROM todo t
 JOIN reserved r ON r.employer_id = t.employer_id
 JOIN employers m ON m.id = t.employer_id

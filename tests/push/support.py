@@ -26,9 +26,11 @@ Answer = Callable[[Message], Outcome]
 
 def accepted(message: Message) -> Outcome:
     receipt = Receipt(
-        message_id=message.message_id, status="accepted",
-        acceptance_number=f"LL-{message.sequence:06d}", received_at=datetime.now(UTC),
-    )  # fmt: skip
+        message_id=message.message_id,
+        status="accepted",
+        acceptance_number=f"LL-{message.sequence:06d}",
+        received_at=datetime.now(UTC),
+    )
     return Outcome("accepted", receipt=receipt)
 
 
@@ -77,9 +79,13 @@ async def emit(
 ) -> uuid.UUID:
     subject_id = subject_id or record_id or uuid.uuid4()
     one = events.event(
-        event_type, subject_type=subject, subject_id=subject_id, employer_id=employer_id,
-        payload=payload, record_id=record_id,
-    )  # fmt: skip
+        event_type,
+        subject_type=subject,
+        subject_id=subject_id,
+        employer_id=employer_id,
+        payload=payload,
+        record_id=record_id,
+    )
     await events.emit(session=session, events=[one])
     return subject_id
 

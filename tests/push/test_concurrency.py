@@ -32,14 +32,24 @@ async def pushed_url(database_url: str) -> AsyncIterator[str]:
 async def _queued(factory: async_sessionmaker[AsyncSession], clock) -> None:  # type: ignore[no-untyped-def]
     async with factory() as session, session.begin():
         for n in range(EMPLOYERS):
-            employer = Employer(uscc=new_uscc(), name=f"并发测试{n}有限公司",
-                                subject_type="enterprise", legal_representative="张三",
-                                town="凤城镇", industry_code="C1311")  # type: ignore[arg-type]  # fmt: skip
+            employer = Employer(
+                uscc=new_uscc(),
+                name=f"并发测试{n}有限公司",
+                subject_type="enterprise",
+                legal_representative="张三",
+                town="凤城镇",
+                industry_code="C1311",
+            )  # type: ignore[arg-type]
             session.add(employer)
             await session.flush()
             for k in range(EACH):
-                await emit(session, "disclosure.updated", subject=S.disclosure,
-                           employer_id=employer.id, payload={"k": k, "id": str(uuid.uuid4())})  # fmt: skip
+                await emit(
+                    session,
+                    "disclosure.updated",
+                    subject=S.disclosure,
+                    employer_id=employer.id,
+                    payload={"k": k, "id": str(uuid.uuid4())},
+                )
         await consume(session, clock)
 
 
@@ -49,13 +59,21 @@ async def test_two_pushers_at_once_never_send_a_message_twice(pushed_url, clock)
     try:
         await _queued(session_factory(engines[0]), clock)
         log: list = []  # type: ignore[type-arg]
-        transports = [RecordingTransport(delay=0.01, log=log),
-                      RecordingTransport(delay=0.013, log=log)]  # fmt: skip
-        counts = await asyncio.gather(*(
-            sender.drain(factory=session_factory(engine), transport=transport,
-                         settings=settings, clock=clock)
-            for engine, transport in zip(engines[1:], transports, strict=True)
-        ))  # fmt: skip
+        transports = [
+            RecordingTransport(delay=0.01, log=log),
+            RecordingTransport(delay=0.013, log=log),
+        ]
+        counts = await asyncio.gather(
+            *(
+                sender.drain(
+                    factory=session_factory(engine),
+                    transport=transport,
+                    settings=settings,
+                    clock=clock,
+                )
+                for engine, transport in zip(engines[1:], transports, strict=True)
+            )
+        )
     finally:
         for engine in engines:
             await engine.dispose()

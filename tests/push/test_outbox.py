@@ -34,13 +34,19 @@ from tests.push.support import consume, emit, messages
 
 def _penalty(employer_id: uuid.UUID, **over: object) -> CreditRecordCreate:
     values: dict[str, object] = {
-        "employer_id": employer_id, "category": RecordCategory.dishonesty,
-        "source": RecordSource.inspection, "kind": RecordKind.wages,
-        "occurred_date": date(2026, 3, 1), "decision_date": date(2026, 3, 10),
-        "title": "拖欠12名农民工工资", "decision_number": "文人社监罚字〔2026〕12号",
-        "penalty_category": PenaltyCategory.fine, "fine_amount": Decimal("20000.00"),
-        "punished": True, "issuing_authority": "文水县人力资源和社会保障局",
-    }  # fmt: skip
+        "employer_id": employer_id,
+        "category": RecordCategory.dishonesty,
+        "source": RecordSource.inspection,
+        "kind": RecordKind.wages,
+        "occurred_date": date(2026, 3, 1),
+        "decision_date": date(2026, 3, 10),
+        "title": "拖欠12名农民工工资",
+        "decision_number": "文人社监罚字〔2026〕12号",
+        "penalty_category": PenaltyCategory.fine,
+        "fine_amount": Decimal("20000.00"),
+        "punished": True,
+        "issuing_authority": "文水县人力资源和社会保障局",
+    }
     values.update(over)
     return CreditRecordCreate(**values)  # type: ignore[arg-type]
 
@@ -55,17 +61,24 @@ async def test_a_catalogue_records_life_is_upsert_correct_withdraw_in_sequence(
     employer = await make_employer()
     collector, reviewer = await _people(make_user)
     first = await credit_records.create(
-        session=session, data=_penalty(employer.id), actor=collector, settings=settings,
+        session=session,
+        data=_penalty(employer.id),
+        actor=collector,
+        settings=settings,
         clock=clock,
-    )  # fmt: skip
+    )
     await credit_records.verify(session=session, record_id=first.id, actor=reviewer, clock=clock)
     fixed = CorrectionCreate(
         **_penalty(employer.id, fine_amount=Decimal("15000.50")).model_dump(), reason="罚款有误"
     )
     second = await corrections.correct(
-        session=session, record_id=first.id, data=fixed, actor=collector, settings=settings,
+        session=session,
+        record_id=first.id,
+        data=fixed,
+        actor=collector,
+        settings=settings,
         clock=clock,
-    )  # fmt: skip
+    )
     await corrections.verify(session=session, record_id=second.id, actor=reviewer, clock=clock)
     revocation = RevocationCreate(reason="复议撤销", revoking_document="文人社撤字〔2026〕1号")
     await credit_records.revoke(
@@ -73,16 +86,21 @@ async def test_a_catalogue_records_life_is_upsert_correct_withdraw_in_sequence(
     )
     # not in the catalogue (no decision number): never pushed
     other = await credit_records.create(
-        session=session, data=_penalty(employer.id, decision_number=None), actor=collector,
-        settings=settings, clock=clock,
-    )  # fmt: skip
+        session=session,
+        data=_penalty(employer.id, decision_number=None),
+        actor=collector,
+        settings=settings,
+        clock=clock,
+    )
     await credit_records.verify(session=session, record_id=other.id, actor=reviewer, clock=clock)
     await consume(session, clock)
 
     found = await messages(session, employer_id=employer.id)
     assert [(m.sequence, m.type, m.subject_id) for m in found] == [
-        (1, "upsert", first.id), (2, "correct", second.id), (3, "withdraw", second.id),
-    ]  # fmt: skip
+        (1, "upsert", first.id),
+        (2, "correct", second.id),
+        (3, "withdraw", second.id),
+    ]
     bodies = [Message.model_validate(m.body) for m in found]
     assert [b.message_id for b in bodies] == [m.id for m in found]
     assert bodies[0].employer.uscc == employer.uscc
@@ -96,20 +114,40 @@ async def test_an_event_consumed_again_adds_no_message_and_leaves_no_gap(
     session, clock, make_employer
 ):
     employer = await make_employer()
-    payload = {"cycle": 2025, "grade": "B", "effective_from": "2026-01-05",
-               "previous_grade": None, "origin": "batch"}  # fmt: skip
-    await emit(session, "evaluation.finalized", subject=S.evaluation, employer_id=employer.id,
-               payload=payload)  # fmt: skip
+    payload = {
+        "cycle": 2025,
+        "grade": "B",
+        "effective_from": "2026-01-05",
+        "previous_grade": None,
+        "origin": "batch",
+    }
+    await emit(
+        session,
+        "evaluation.finalized",
+        subject=S.evaluation,
+        employer_id=employer.id,
+        payload=payload,
+    )
     await consume(session, clock)
     await consume(session, clock, again=True)
-    await emit(session, "disclosure.withdrawn", subject=S.disclosure, employer_id=employer.id,
-               payload={"disclosure_id": str(uuid.uuid4()), "cycle": 2025,
-                        "reason": "grade_changed", "withdrawn_at": "2026-11-26T02:00:00Z"})  # fmt: skip
+    await emit(
+        session,
+        "disclosure.withdrawn",
+        subject=S.disclosure,
+        employer_id=employer.id,
+        payload={
+            "disclosure_id": str(uuid.uuid4()),
+            "cycle": 2025,
+            "reason": "grade_changed",
+            "withdrawn_at": "2026-11-26T02:00:00Z",
+        },
+    )
     await consume(session, clock)
     found = await messages(session, employer_id=employer.id)
     assert [(m.sequence, m.type, m.subject) for m in found] == [
-        (1, "upsert", "evaluation"), (2, "withdraw", "disclosure"),
-    ]  # fmt: skip
+        (1, "upsert", "evaluation"),
+        (2, "withdraw", "disclosure"),
+    ]
 
 
 async def test_a_refused_repair_is_not_pushed_an_approved_one_withdraws(
@@ -117,9 +155,19 @@ async def test_a_refused_repair_is_not_pushed_an_approved_one_withdraws(
 ):
     employer = await make_employer()
     for outcome in ("refused", "approved"):
-        await emit(session, "repair.decided", subject=S.repair, employer_id=employer.id,
-                   payload={"repair_id": str(uuid.uuid4()), "item_id": str(uuid.uuid4()),
-                            "outcome": outcome, "reasons": [], "decided_on": "2026-04-30"})  # fmt: skip
+        await emit(
+            session,
+            "repair.decided",
+            subject=S.repair,
+            employer_id=employer.id,
+            payload={
+                "repair_id": str(uuid.uuid4()),
+                "item_id": str(uuid.uuid4()),
+                "outcome": outcome,
+                "reasons": [],
+                "decided_on": "2026-04-30",
+            },
+        )
     await consume(session, clock)
     [message] = await messages(session, employer_id=employer.id)
     assert (message.type, message.subject, message.sequence) == ("withdraw", "repair", 1)
@@ -131,12 +179,32 @@ async def test_an_objection_decided_is_due_in_5_working_days_and_others_by_the_s
     session, settings, clock, make_employer
 ):
     employer = await make_employer()
-    await emit(session, "objection.decided", subject=S.objection, employer_id=employer.id,
-               payload={"objection_id": str(uuid.uuid4()), "outcome": "upheld", "reasons": "有误",
-                        "decided_on": "2026-02-13", "push_due_date": None, "record_id": None})  # fmt: skip
-    await emit(session, "disclosure.published", subject=S.disclosure, employer_id=employer.id,
-               payload={"disclosure_id": str(uuid.uuid4()), "cycle": 2025,
-                        "list_status": "yellow", "items": []})  # fmt: skip
+    await emit(
+        session,
+        "objection.decided",
+        subject=S.objection,
+        employer_id=employer.id,
+        payload={
+            "objection_id": str(uuid.uuid4()),
+            "outcome": "upheld",
+            "reasons": "有误",
+            "decided_on": "2026-02-13",
+            "push_due_date": None,
+            "record_id": None,
+        },
+    )
+    await emit(
+        session,
+        "disclosure.published",
+        subject=S.disclosure,
+        employer_id=employer.id,
+        payload={
+            "disclosure_id": str(uuid.uuid4()),
+            "cycle": 2025,
+            "list_status": "yellow",
+            "items": [],
+        },
+    )
     await consume(session, clock)
     decided, published = await messages(session, employer_id=employer.id)
     # Fri 13 Feb + 5 WD: Sat 14 (a make-up day), then 24..27 after the Spring Festival
@@ -149,9 +217,20 @@ async def test_an_objection_decided_is_due_in_5_working_days_and_others_by_the_s
 
 async def test_a_deadline_in_a_year_without_calendar_waits(session, settings, clock, make_employer):
     employer = await make_employer()
-    await emit(session, "objection.decided", subject=S.objection, employer_id=employer.id,
-               payload={"objection_id": str(uuid.uuid4()), "outcome": "upheld", "reasons": "有误",
-                        "decided_on": "2099-12-30", "push_due_date": None, "record_id": None})  # fmt: skip
+    await emit(
+        session,
+        "objection.decided",
+        subject=S.objection,
+        employer_id=employer.id,
+        payload={
+            "objection_id": str(uuid.uuid4()),
+            "outcome": "upheld",
+            "reasons": "有误",
+            "decided_on": "2099-12-30",
+            "push_due_date": None,
+            "record_id": None,
+        },
+    )
     await consume(session, clock)
     [message] = await messages(session, employer_id=employer.id)
     assert message.due_date is None and message.due_from == date(2099, 12, 30)
@@ -165,11 +244,19 @@ async def _run(session, make_employer, size: int):  # type: ignore[no-untyped-de
     employers = [await make_employer() for _ in range(size)]
     for n, employer in enumerate(employers):
         grade = "A" if n % 2 else "B"
-        session.add(Evaluation(
-            employer_id=employer.id, cycle=2025, grade=grade, computed_grade=grade,
-            status=EvaluationStatus.final, origin=EvaluationOrigin.batch, rule_set_version=1,
-            effective_from=date(2026, 1, 5), grading_run_id=run_id,
-        ))  # fmt: skip
+        session.add(
+            Evaluation(
+                employer_id=employer.id,
+                cycle=2025,
+                grade=grade,
+                computed_grade=grade,
+                status=EvaluationStatus.final,
+                origin=EvaluationOrigin.batch,
+                rule_set_version=1,
+                effective_from=date(2026, 1, 5),
+                grading_run_id=run_id,
+            )
+        )
     await session.flush()
     return run_id, employers
 
@@ -180,14 +267,38 @@ async def test_a_runs_grades_become_one_message_each_set_based_and_once(
     run_id, employers = await _run(session, make_employer, 30)
     # the first employer had a message already (sequence 1), and its grade its own event
     first = employers[0]
-    [own] = (await session.scalars(select(Evaluation).where(Evaluation.employer_id == first.id))).all()
-    await emit(session, "listing.removed", subject=S.blacklist_entry, employer_id=first.id,
-               payload={"status": "removed"})  # fmt: skip
-    await emit(session, "evaluation.finalized", subject=S.evaluation, subject_id=own.id,
-               employer_id=first.id, payload={"cycle": 2025, "grade": own.grade,
-               "effective_from": "2026-01-05", "previous_grade": "C", "origin": "batch"})  # fmt: skip
-    await emit(session, "grading_run.completed", subject=S.grading_run, subject_id=run_id,
-               employer_id=None, payload={"cycle": 2025, "run_id": str(run_id)})  # fmt: skip
+    [own] = (
+        await session.scalars(select(Evaluation).where(Evaluation.employer_id == first.id))
+    ).all()
+    await emit(
+        session,
+        "listing.removed",
+        subject=S.blacklist_entry,
+        employer_id=first.id,
+        payload={"status": "removed"},
+    )
+    await emit(
+        session,
+        "evaluation.finalized",
+        subject=S.evaluation,
+        subject_id=own.id,
+        employer_id=first.id,
+        payload={
+            "cycle": 2025,
+            "grade": own.grade,
+            "effective_from": "2026-01-05",
+            "previous_grade": "C",
+            "origin": "batch",
+        },
+    )
+    await emit(
+        session,
+        "grading_run.completed",
+        subject=S.grading_run,
+        subject_id=run_id,
+        employer_id=None,
+        payload={"cycle": 2025, "run_id": str(run_id)},
+    )
     await consume(session, clock)
     grades = await messages(session, subject="evaluation")
     assert len(grades) == 30
@@ -200,8 +311,14 @@ async def test_a_runs_grades_become_one_message_each_set_based_and_once(
     body = Message.model_validate(told.body)  # the database's JSON is a valid Message
     assert body.message_id == told.id and body.sequence == 1
     assert body.model_dump(mode="json") == told.body
-    assert body.data == {"cycle": 2025, "grade": "A", "effective_from": "2026-01-05",
-                         "previous_grade": None, "origin": "batch", "run_id": str(run_id)}  # fmt: skip
+    assert body.data == {
+        "cycle": 2025,
+        "grade": "A",
+        "effective_from": "2026-01-05",
+        "previous_grade": None,
+        "origin": "batch",
+        "run_id": str(run_id),
+    }
     assert body.employer.uscc == employers[1].uscc
 
     await consume(session, clock, again=True)

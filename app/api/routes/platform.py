@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 
-from app.api.deps import GUARDED, ClockDep, SessionDep, SettingsDep, require
+from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import Permission
 from app.core.actors import Actor
@@ -116,6 +116,7 @@ async def replay_delivery(
     description="Every dead (and rejected, unless `status` names one) message created in "
     "[`from`, `to`), of one employer if `employer_id` is given, back to pending with its "
     "attempts reset; each audited. Admins only.",
+    responses=problems(*GUARDED, *WITH_BODY),
 )
 async def replay_deliveries(
     data: ReplayRange, session: SessionDep, clock: ClockDep, actor: Replayer
@@ -134,7 +135,9 @@ async def replay_deliveries(
     "Webhooks layout with LABOR_CREDIT_PLATFORM_CALLBACK_SECRETS. Idempotent: the same receipt "
     "again answers `repeated: true` and changes nothing; a different one for a message with a "
     "receipt is a 409 `receipt-conflicts`.",
-    responses=problems(*GUARDED, DoesNotExist, ReceiptConflicts, ReceiptSignatureInvalid),
+    responses=problems(
+        *GUARDED, *WITH_BODY, DoesNotExist, ReceiptConflicts, ReceiptSignatureInvalid
+    ),
 )
 async def record_receipt(
     data: ReceiptIn, request: Request, session: SessionDep, settings: SettingsDep,
