@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 
 import httpx
 
@@ -105,6 +104,3 @@ def jobs(settings: Settings) -> list[Job]:
         every("push_deliver", settings.push_seconds, deliver),
         daily("push_reconciliation", settings.push_reconciliation_cron, reconcile, settings),
     ]
-
-
-__all__ = ["jobs", "push_once", "run_pusher", "timedelta"]

@@ -36,7 +36,6 @@ from app.integrations.platform.payloads import (
     DoublePublicityRecord,
     Employer,
     Message,
-    MessageType,
     Subject,
 )
 from app.models.push import PushMessage, PushStatus
@@ -295,6 +294,3 @@ async def schedule_deadlines(*, session: AsyncSession, settings: Settings) -> in
         )
         dated += result.rowcount  # type: ignore[attr-defined]
     return dated
-
-
-__all__ = ["CONSUMER", "MessageType", "enqueue", "enqueue_run", "schedule_deadlines"]

@@ -4,7 +4,7 @@ employer, overdue) in keyset pages, one delivery with its body, and the push's h
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Gauge
@@ -195,6 +195,3 @@ async def reconciliations(
     query = query.order_by(col(PushReconciliation.day).desc()).limit(limit + 1)
     rows = list((await session.scalars(query)).all())
     return pagination.page(rows, limit, lambda r: (r.day.isoformat(),))
-
-
-__all__ = ["UTC", "get", "list_", "stats"]

@@ -10,7 +10,6 @@ A 2xx without a receipt leaves the message `awaiting_receipt`; one still waiting
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -125,6 +124,3 @@ async def ingest(
             continue
         recorded += not done.repeated
     return recorded
-
-
-__all__ = ["ingest", "record", "uuid", "verify_callback"]

@@ -4,7 +4,6 @@ attempts reset, the same message id and sequence (the platform de-duplicates by 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,6 +87,3 @@ async def _audit(
         entries=[(i, {"status": {"old": status, "new": "pending"},
                       "last_error": {"old": error, "new": None}}) for i, status, error in replayed],
     )  # fmt: skip
-
-
-__all__ = ["datetime", "replay", "replay_range"]
