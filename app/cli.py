@@ -246,6 +246,41 @@ def scheduler(args: argparse.Namespace) -> None:
     asyncio.run(run())
 
 
+def pusher(args: argparse.Namespace) -> None:
+    """`labor-credit pusher`: push the outbox to the city platform until SIGTERM or SIGINT;
+    any number may run beside the scheduler's job (app.push.sender)."""
+    import signal
+
+    from app.core.observability import configure_logging
+    from app.push.jobs import run_pusher
+
+    settings = get_settings()
+    if settings.embedded and not args.embedded:
+        sys.exit(
+            "error: labor-credit pusher needs DATABASE_URL, the database the api serves from; "
+            "`labor-credit pusher --embedded` runs one on the embedded database all the same."
+        )
+    configure_logging(settings.log_level)
+    url = database_url(settings)
+    migrations.upgrade(url)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        engine = create_engine(url, pool_size=3)
+        try:
+            await run_pusher(
+                factory=session_factory(engine), settings=settings,
+                clock=Clock(settings.timezone), stop=stop,
+            )  # fmt: skip
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 def migrate(args: argparse.Namespace) -> None:
     migrations.upgrade(database_url(get_settings()), args.revision)
     print(f"database at {args.revision}")
@@ -610,6 +645,17 @@ def _parser() -> argparse.ArgumentParser:
         help="without DATABASE_URL, run on the embedded database (refused otherwise)",
     )
     p.set_defaults(func=scheduler)
+    p = sub.add_parser(
+        "pusher",
+        help="push the outbox to the city platform until stopped (several may run); "
+        "needs DATABASE_URL",
+    )
+    p.add_argument(
+        "--embedded",
+        action="store_true",
+        help="without DATABASE_URL, run on the embedded database (refused otherwise)",
+    )
+    p.set_defaults(func=pusher)
     p = sub.add_parser("migrate", help="bring the schema to a revision (default head)")
     p.add_argument("revision", nargs="?", default="head")
     p.set_defaults(func=migrate)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import docs
+from app.api import docs, webhooks
 from app.api.routes import (
     audit_events,
     auth,
@@ -26,6 +26,7 @@ from app.api.routes import (
     interviews,
     notifications,
     objections,
+    platform,
     problems,
     record_attachments,
     repairs,
@@ -113,6 +114,8 @@ def create_app(
     api.include_router(notifications.router)
     api.include_router(disclosures.router)
     api.include_router(repairs.router)
+    api.include_router(platform.router)
+    api.include_router(platform.stats_router)
     api.include_router(vocabularies.router)
     app.include_router(api)
     app.include_router(health.router)
@@ -120,4 +123,5 @@ def create_app(
     docs.mount_offline_docs(app)
     docs.document_schemas(app, IntakeRecord)
     docs.document_responses(app)
+    webhooks.document(app)
     return app

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -39,10 +40,13 @@ from app.evaluations import jobs as evaluations
 from app.grading import adjustment
 from app.grading import jobs as grading
 from app.intake import jobs as intake
+from app.integrations.platform import client as platform_client
 from app.models.scheduler import SchedulerHeartbeat
 from app.notifications import consumer as notifications
 from app.notifications import jobs as notification_jobs
 from app.objections import jobs as objections
+from app.push import jobs as push
+from app.push import outbox
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ CONSUMERS: list[Consumer] = [
     adjustment.CONSUMER,  # Art 10: a verified, corrected or revoked record re-grades its employer
     disclosure_consumer.CONSUMER,  # Art 14: a grade, record or listing reflects the C list
     notifications.CONSUMER,  # issue 13 §4: what an employer must be told of, told
+    outbox.CONSUMER,  # Art 7, 16: what the city platform must learn of, into the push outbox
 ]
 
 
@@ -70,6 +75,8 @@ def all_jobs(settings: Settings) -> list[Job]:
         *(events.job(consumer, settings.events_seconds) for consumer in CONSUMERS),
         # the notifications the consumer wrote, sent through the channels besides the inbox
         *notification_jobs.jobs(settings),
+        # the outbox sent to the city platform, and each day's reconciliation
+        *push.jobs(settings),
         *audit.jobs(settings),
     ]
     return [*listed, jobs.retries(listed)]
@@ -124,6 +131,8 @@ class SchedulerInstance:
         async with self.factory() as session, session.begin():
             await session.execute(update(SchedulerHeartbeat).values(is_leader=False))
         scheduler = AsyncIOScheduler(timezone=self.settings.timezone)
+        http = platform_client.http_client(self.settings)  # one client while it leads
+        context = dataclasses.replace(self.context, http=http)
         for job in self.jobs:
             scheduler.add_job(
                 run_job,
@@ -133,7 +142,7 @@ class SchedulerInstance:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=3600,
-                kwargs={"context": self.context},
+                kwargs={"context": context},
             )
         scheduler.start()
         try:
@@ -144,6 +153,7 @@ class SchedulerInstance:
                 await _wait(stop, self.settings.scheduler_heartbeat_seconds)
         finally:
             scheduler.shutdown(wait=False)
+            await http.aclose()
             self.is_leader = False
             # Close the lock's connection rather than return it to the pool still holding the lock.
             await lock_connection.invalidate()

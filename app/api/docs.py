@@ -208,6 +208,17 @@ TAGS: list[dict[str, str]] = [
         "A repair does not change the cycle's grade.",
     ),
     _tag(
+        "platform",
+        zh="推送到市信用信息共享平台（第七条、第十六条）：已核实的目录信息、信用等级、公示、异议处理"
+        "和信用修复结果，按用人单位依序号推送，签名、重试、死信重发、回执和每日对账。管理员和审计员"
+        "查看，管理员重发；平台以机器客户端报送回执。消息体见 OpenAPI 文档的 webhooks。",
+        en="The push to the city credit-sharing platform (Art 7, 16): verified catalogue "
+        "records, grades, disclosures, objection decisions and repairs, in order per employer, "
+        "signed, retried, dead-lettered and replayed, receipted and reconciled daily. Admins "
+        "and auditors read it, admins replay; the platform's machine client sends receipts. "
+        "The message bodies are in the OpenAPI document's `webhooks`.",
+    ),
+    _tag(
         "reports",
         zh="用人单位信用概况：现行信用等级及说明、待决的拟评C级告知、信用记录汇总和历次评价等级。"
         "工作人员和本用人单位查看。",

@@ -53,6 +53,9 @@ class Permission(StrEnum):
     repairs_read = "repairs:read"
     repairs_apply = "repairs:apply"
     repairs_decide = "repairs:decide"
+    platform_deliveries_read = "platform_deliveries:read"
+    platform_deliveries_replay = "platform_deliveries:replay"
+    platform_receipts_write = "platform_receipts:write"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -107,12 +110,18 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.repairs_read: STAFF | {Role.employer},
     Permission.repairs_apply: frozenset({Role.employer}),
     Permission.repairs_decide: frozenset({Role.reviewer}),
+    # the push to the city platform (Art 7): its outbox is read by admins and auditors, and an
+    # admin replays dead letters; receipts come from the platform's machine client only
+    Permission.platform_deliveries_read: frozenset({Role.admin, Role.auditor}),
+    Permission.platform_deliveries_replay: frozenset({Role.admin}),
+    Permission.platform_receipts_write: frozenset(),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
 SCOPES: dict[Permission, frozenset[Scope]] = {
     Permission.account_read: frozenset(Scope),  # any client may ask whom its key stands for
     Permission.intake_write: frozenset({Scope.intake}),
+    Permission.platform_receipts_write: frozenset({Scope.receipts}),
 }
 
 
@@ -158,6 +167,15 @@ ACTIONS: dict[Permission, Text] = {
     Permission.repairs_read: Text("查看信用修复申请", "reading credit repair applications"),
     Permission.repairs_apply: Text("申请信用修复", "applying for credit repair"),
     Permission.repairs_decide: Text("受理和决定信用修复", "accepting and deciding credit repair"),
+    Permission.platform_deliveries_read: Text(
+        "查看推送到市平台的消息", "reading the deliveries to the city platform"
+    ),
+    Permission.platform_deliveries_replay: Text(
+        "重发推送到市平台的消息", "replaying deliveries to the city platform"
+    ),
+    Permission.platform_receipts_write: Text(
+        "报送市平台回执（平台接口）", "sending the city platform's receipts"
+    ),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

@@ -274,6 +274,33 @@ class Settings(BaseSettings):
     platform_receipts_dir: Path | None = Field(
         default=None, description="file transport: receipt files; unset = <files_dir>/receipts"
     )
+    # The push to the city platform (app.push, issue 14): the pusher sends every `push_seconds`
+    # at most `push_batch` messages a round; a failed attempt is tried again after the next wait
+    # of the schedule (each +/- `push_jitter`, at least the platform's Retry-After), and after
+    # the last one the message is dead-lettered for an operator to replay.
+    push_seconds: float = Field(default=5.0, gt=0, description="how often the pusher runs")
+    push_batch: int = Field(default=100, ge=1, le=10_000, description="messages per round")
+    push_retry_schedule_seconds: list[int] = Field(
+        default=[10, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800],
+        min_length=1,
+        description="the waits after each failed attempt (about 23.7 h in all)",
+    )
+    push_jitter: float = Field(default=0.2, ge=0, lt=1, description="each wait +/- this share")
+    push_lease_seconds: int = Field(
+        default=300, ge=1, description="a claimed message not answered by then is sent again"
+    )
+    # Art 16 gives 5 working days after an objection or repair decision; the other types get this
+    push_due_working_days: int = Field(default=5, ge=1, le=60)
+    push_receipt_overdue_hours: int = Field(default=24, ge=1)
+    push_breaker_failures: int = Field(
+        default=5, ge=1, description="consecutive transport failures that open the breaker"
+    )
+    push_breaker_open_seconds: float = Field(
+        default=60.0, gt=0, description="how long an open breaker stops sending before a probe"
+    )
+    push_reconciliation_cron: str = Field(
+        default="15 0 * * *", description="daily reconciliation of yesterday's pushes"
+    )
 
     # /metrics (docs/operations.md): its gauges are county figures. A scrape from these networks
     # is let in (an empty list: none); from anywhere with `Authorization: Bearer <token>`.

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import httpx
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -43,12 +44,15 @@ SessionFactory = async_sessionmaker[AsyncSession]
 @dataclass(frozen=True)
 class Context:
     """What a job's work is handed: sessions to open (it commits its own bounded batches), the
-    settings, the app's clock, and which scheduler instance runs it (recorded with each run)."""
+    settings, the app's clock, which scheduler instance runs it (recorded with each run) and the
+    scheduler's HTTP client."""
 
     factory: SessionFactory
     settings: Settings
     clock: Clock
     instance_id: str = "local"
+    # the process's one HTTP client (the push to the city platform), open while it leads
+    http: httpx.AsyncClient | None = None
 
 
 # A job's work: returns a line for the run's record (None: nothing to report).

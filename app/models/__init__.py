@@ -15,6 +15,7 @@ from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
 from app.models.notification import Notification, NotificationChannel, NotificationDelivery
 from app.models.objection import Objection, ObjectionAttachment
+from app.models.push import PushBreaker, PushMessage, PushReconciliation, PushSequence
 from app.models.record_attachment import RecordAttachment
 from app.models.repair import RepairApplication, RepairAttachment
 from app.models.representation import RepresentationStatement
@@ -53,6 +54,10 @@ __all__ = [
     "NotificationDelivery",
     "Objection",
     "ObjectionAttachment",
+    "PushBreaker",
+    "PushMessage",
+    "PushReconciliation",
+    "PushSequence",
     "RecordAttachment",
     "RepairApplication",
     "RepairAttachment",

@@ -467,3 +467,24 @@ async def test_another_employers_file_is_as_absent_as_what_does_not_exist(
     assert (status, problem_type) == (404, PROBLEM_BASE + "not-found")
     assert detail.endswith(" <id> does not exist"), detail
     assert "404" in declared
+
+
+def test_the_push_is_read_by_admins_and_auditors_replayed_by_admins_receipted_by_the_platform():
+    """Issue 14: the outbox shows what went to the city platform (admins, auditors); only an
+    admin replays a dead letter; only the platform's machine client (scope receipts) sends
+    receipts — no staff role may forge one."""
+    assert ROLES[Permission.platform_deliveries_read] == {Role.admin, Role.auditor}
+    assert ROLES[Permission.platform_deliveries_replay] == {Role.admin}
+    assert ROLES[Permission.platform_receipts_write] == frozenset()
+    assert _allowed("client:city_platform", Permission.platform_receipts_write)
+    assert not _allowed("client:social_insurance", Permission.platform_receipts_write)
+    routes = {str(e): e.permission for e in ENDPOINTS if "/platform/" in e.path}
+    assert routes == {
+        "GET /api/v1/platform/deliveries": Permission.platform_deliveries_read,
+        "GET /api/v1/platform/deliveries/{message_id}": Permission.platform_deliveries_read,
+        "POST /api/v1/platform/deliveries/{message_id}/replay":
+            Permission.platform_deliveries_replay,
+        "POST /api/v1/platform/deliveries/replay": Permission.platform_deliveries_replay,
+        "GET /api/v1/platform/reconciliations": Permission.platform_deliveries_read,
+        "POST /api/v1/platform/receipts": Permission.platform_receipts_write,
+    }  # fmt: skip

@@ -21,6 +21,7 @@ from app.core.config import Settings
 from app.core.errors import InvalidRequest, problems
 from app.core.observability import POOL, REGISTRY
 from app.models.calendar import CalendarCoverage
+from app.push import reads as push_reads
 
 router = api_router(tags=["operations"], responses=problems(InvalidRequest))
 
@@ -89,6 +90,16 @@ async def readyz(
     )
 
 
+async def _push(request: Request, settings: Settings) -> None:
+    """The push_* gauges (app.push.reads), from the outbox as it stands."""
+    clock = request.app.state.clock
+    now = clock.now()
+    async with request.app.state.session_factory() as session:
+        await push_reads.stats(
+            session=session, settings=settings, now=now, today=clock.local(now).date()
+        )
+
+
 async def _calendar(request: Request, today: date, settings: Settings) -> CalendarCoverage:
     """Next year's calendar coverage (also sets its gauge), on a session of the app's factory."""
     async with request.app.state.session_factory() as session:
@@ -101,7 +112,8 @@ async def _calendar(request: Request, today: date, settings: Settings) -> Calend
     response_class=Response,
     description="Request counts and latency by route template; database pool use; "
     "`calendar_next_year_missing` (1 from LABOR_CREDIT_CALENDAR_WARNING_FROM while next year's "
-    "working-day calendar is not loaded), refreshed at each scrape. Open to scrapes from "
+    "working-day calendar is not loaded) and the push's `push_*` gauges, refreshed at each "
+    "scrape. Open to scrapes from "
     "LABOR_CREDIT_METRICS_ALLOWED_NETWORKS (default: this machine only) and, when "
     "LABOR_CREDIT_METRICS_TOKEN is set, to any that sends it as `Authorization: Bearer`; "
     "others get 401 `metrics-token-required` (a token is set) or 403 `metrics-address-refused`.",
@@ -116,6 +128,9 @@ async def metrics(
     with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
         async with asyncio.timeout(CALENDAR_REFRESH_SECONDS):
             await _calendar(request, today, settings)
+    with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
+        async with asyncio.timeout(CALENDAR_REFRESH_SECONDS):
+            await _push(request, settings)
     pool = request.app.state.engine.pool
     POOL.labels("checked_out").set(pool.checkedout())
     POOL.labels("idle").set(pool.checkedin())
