@@ -218,6 +218,7 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/objections/{objection_id}/attachments": {
         "files": {"file": ("复议决定书.pdf", PDF, "application/pdf")}
     },
+    "POST /api/v1/objections/{objection_id}/withdrawal": {"json": {"reason": "撤回异议"}},
     # built from the filled ids (`_ask`): the item of the disclosure named
     "POST /api/v1/disclosures/{disclosure_id}/repairs": {"json": {"statement": "已整改"}},
 }
@@ -269,6 +270,7 @@ def test_the_walk_finds_every_employer_facing_route_family():
         "GET /api/v1/objections/{objection_id}",
         "GET /api/v1/objections/{objection_id}/attachments",
         "GET /api/v1/objections/{objection_id}/attachments/{attachment_id}",
+        "POST /api/v1/objections/{objection_id}/withdrawal",
         *REQUEST_BODIES,
         *STAFF_ONLY,
     }
