@@ -564,8 +564,9 @@ async def test_a_decided_objection_cannot_be_withdrawn_nor_lapse(client, session
     assert await snapshot(session, case.employer.id) == before
 
 
-async def test_a_withdrawn_objection_is_closed_to_everything(client, session, settings, app, case,
-                                                            tmp_path):  # fmt: skip
+async def test_a_withdrawn_objection_is_closed_to_everything(
+    client, session, settings, app, case, tmp_path
+):
     app.state.settings = settings.model_copy(update={"attachments_dir": tmp_path})
     body = await filed(client, case.account, objection(case.record_id))
     url = f"{BASE}/{body['id']}"
@@ -576,11 +577,11 @@ async def test_a_withdrawn_objection_is_closed_to_everything(client, session, se
     files = {"file": ("复议决定书.pdf", PDF, "application/pdf")}
     late = await client.post(f"{url}/attachments", files=files, headers=case.account)
     assert assert_problem(late, 409)["type"].endswith("/objection-closed")
-    acceptance = await client.post(f"{url}/acceptance", json={"handling": "in_house"},
-                                   headers=case.staff)  # fmt: skip
+    in_house = {"handling": "in_house"}
+    acceptance = await client.post(f"{url}/acceptance", json=in_house, headers=case.staff)
     assert assert_problem(acceptance, 409)["type"].endswith("/objection-not-awaiting-acceptance")
-    decision = await client.post(f"{url}/decision", json={"outcome": "rejected", "reasons": "无误"},
-                                 headers=case.staff)  # fmt: skip
+    rejected = {"outcome": "rejected", "reasons": "无误"}
+    decision = await client.post(f"{url}/decision", json=rejected, headers=case.staff)
     assert assert_problem(decision, 409)["type"].endswith("/objection-not-accepted")
     assert await snapshot(session, case.employer.id) == before
 

@@ -207,8 +207,8 @@ async def test_a_withdrawn_objection_flags_the_item_no_more_and_the_employer_is_
     assert len(withdrawn) == 2
     assert all(n["title"] == "Objection withdrawn" for n in withdrawn)
     assert all(reason["reason"] in n["body"] for n in withdrawn)  # as sent, in Chinese
-    chinese = await client.get("/api/v1/notifications", headers={**case.account,
-                                                                 "Accept-Language": "zh"})  # fmt: skip
+    zh = {**case.account, "Accept-Language": "zh"}
+    chinese = await client.get("/api/v1/notifications", headers=zh)
     assert "异议已撤回" in {n["title"] for n in chinese.json()["items"]}
 
 
