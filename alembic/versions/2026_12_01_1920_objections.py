@@ -1,5 +1,6 @@
 """objections (Art 15, 16): one open objection per target, its acceptance with the working-day
-deadline, its decision with the push's due date; evidence files append-only like the others
+deadline, its decision with the push's due date, or its closure without one (withdrawn, or
+lapsed when its target changed); evidence files append-only like the others
 
 Revision ID: 0025_objections
 Revises: 0026_notifications
@@ -61,6 +62,10 @@ def upgrade() -> None:
         sa.Column("decided_on", sa.Date(), nullable=True),
         sa.Column("push_due_date", sa.Date(), nullable=True),
         sa.Column("result_record_id", sa.Uuid(), nullable=True),
+        sa.Column("closed_by", sa.Uuid(), nullable=True),
+        sa.Column("closer_role", sa.String(length=16), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closure_reason", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -83,8 +88,15 @@ def upgrade() -> None:
             name=op.f("ck_objections_decided"),
         ),
         sa.CheckConstraint(
-            "(status = 'filed') = (handling IS NULL AND accepted_at IS NULL)",
+            "CASE WHEN status = 'filed' THEN handling IS NULL AND accepted_at IS NULL "
+            "WHEN status IN ('accepted', 'decided') THEN handling IS NOT NULL AND accepted_at IS "
+            "NOT NULL ELSE (handling IS NULL) = (accepted_at IS NULL) END",
             name=op.f("ck_objections_accepted"),
+        ),
+        sa.CheckConstraint(
+            "(status IN ('withdrawn', 'lapsed')) = (closed_at IS NOT NULL AND closure_reason IS "
+            "NOT NULL)",
+            name=op.f("ck_objections_closed"),
         ),
         sa.CheckConstraint(
             "channel IN ('online', 'in_person', 'letter')", name=op.f("ck_objections_channel_known")
@@ -106,7 +118,8 @@ def upgrade() -> None:
             name=op.f("ck_objections_reason_known"),
         ),
         sa.CheckConstraint(
-            "status IN ('filed', 'accepted', 'decided')", name=op.f("ck_objections_status_known")
+            "status IN ('filed', 'accepted', 'decided', 'withdrawn', 'lapsed')",
+            name=op.f("ck_objections_status_known"),
         ),
         sa.CheckConstraint(
             "target_type IN ('record', 'evaluation', 'disclosure_item')",
@@ -114,6 +127,9 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["accepted_by"], ["users.id"], name=op.f("fk_objections_accepted_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["closed_by"], ["users.id"], name=op.f("fk_objections_closed_by_users")
         ),
         sa.ForeignKeyConstraint(
             ["decided_by"], ["users.id"], name=op.f("fk_objections_decided_by_users")

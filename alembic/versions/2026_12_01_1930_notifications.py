@@ -21,7 +21,8 @@ depends_on: str | Sequence[str] | None = None
 KINDS = (
     "'grade_notice', 'grade_final', 'disclosure_published', 'disclosure_updated', "
     "'disclosure_withdrawn', 'objection_filed', 'objection_accepted', 'objection_decided', "
-    "'repair_applied', 'repair_accepted', 'repair_decided'"
+    "'objection_withdrawn', 'objection_lapsed', 'repair_applied', 'repair_accepted', "
+    "'repair_decided'"
 )
 
 

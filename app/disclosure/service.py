@@ -46,7 +46,7 @@ from app.models.disclosure import (
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation, EvaluationStatus
 from app.models.event import CreditEventType, EventSubject
-from app.models.objection import Objection, ObjectionStatus, ObjectionTarget
+from app.models.objection import OPEN, Objection, ObjectionTarget
 
 ACTOR = actors.system("disclosure")
 
@@ -282,7 +282,7 @@ async def _disputed(session: AsyncSession, employer_id: uuid.UUID) -> _Disputed:
         await session.execute(
             select(Objection.target_type, Objection.target_id, Objection.target_key)
             .where(Objection.employer_id == employer_id)
-            .where(col(Objection.status).in_([ObjectionStatus.filed, ObjectionStatus.accepted]))
+            .where(col(Objection.status).in_(OPEN))  # filed or accepted
         )
     ).all()
     of = {kind: {(t_id, key) for k, t_id, key in rows if k == kind} for kind in ObjectionTarget}

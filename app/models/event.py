@@ -39,6 +39,10 @@ class CreditEventType(LabelledEnum):
     objection_filed = "objection.filed", "提出异议", "objection filed"
     objection_accepted = "objection.accepted", "异议受理", "objection accepted"
     objection_decided = "objection.decided", "异议处理决定", "objection decided"
+    # closed without a decision: withdrawn by the employer (or staff for it), or lapsed because
+    # its target changed since filing
+    objection_withdrawn = "objection.withdrawn", "撤回异议", "objection withdrawn"
+    objection_lapsed = "objection.lapsed", "异议终止（对象已变更）", "objection lapsed"
     repair_applied = "repair.applied", "申请信用修复", "repair applied for"
     repair_accepted = "repair.accepted", "信用修复受理", "repair application accepted"
     repair_decided = "repair.decided", "信用修复决定", "repair decided"

@@ -30,6 +30,8 @@ class NotificationKind(LabelledEnum):
     objection_filed = "objection_filed", "异议申请已收到", "objection received"
     objection_accepted = "objection_accepted", "异议受理", "objection accepted"
     objection_decided = "objection_decided", "异议处理决定", "objection decided"
+    objection_withdrawn = "objection_withdrawn", "异议已撤回", "objection withdrawn"
+    objection_lapsed = "objection_lapsed", "异议已终止（对象已变更）", "objection lapsed"
     repair_applied = "repair_applied", "信用修复申请已收到", "repair application received"
     repair_accepted = "repair_accepted", "信用修复受理", "repair application accepted"
     repair_decided = "repair_decided", "信用修复决定", "repair decided"

@@ -3,6 +3,10 @@ item; the bureau accepts it (3 working days in-house, 10 when other departments 
 from receipt) and decides; an upheld one corrects the file, re-grades and updates the disclosure
 in one transaction, and the push is due within 5 working days of the decision.
 
+An open objection may also close without a decision: withdrawn by the employer (or staff for
+it), or lapsed when its target changed since filing (corrected, revoked, superseded, its item
+ended), since no decision on what was contested can then be made.
+
 At most one open (filed or accepted) objection per target: for a record, per record (all its
 versions, `target_key` = record_key); for an evaluation or a disclosure item, per that one.
 """
@@ -51,6 +55,14 @@ class ObjectionStatus(LabelledEnum):
     filed = "filed", "已提出", "filed"
     accepted = "accepted", "已受理", "accepted"
     decided = "decided", "已处理", "decided"
+    withdrawn = "withdrawn", "已撤回", "withdrawn"
+    # closed without a decision: its target changed since filing (DOMAIN §6)
+    lapsed = "lapsed", "已终止（对象已变更）", "lapsed: the target changed"
+
+
+# open: flagged as disputed, one per target, on the deadlines; the others are closed
+OPEN = (ObjectionStatus.filed, ObjectionStatus.accepted)
+CLOSED_WITHOUT_DECISION = (ObjectionStatus.withdrawn, ObjectionStatus.lapsed)
 
 
 class ObjectionHandling(LabelledEnum):
@@ -63,6 +75,18 @@ class ObjectionOutcome(LabelledEnum):
     upheld = "upheld", "异议成立", "upheld"
     partly_upheld = "partly_upheld", "异议部分成立", "partly upheld"
     rejected = "rejected", "异议不成立", "rejected"
+
+
+STATUS_KNOWN = "status IN ('filed', 'accepted', 'decided', 'withdrawn', 'lapsed')"
+# accepted and decided ones were accepted, a filed one not yet; a withdrawn or lapsed one either
+ACCEPTED = (
+    "CASE WHEN status = 'filed' THEN handling IS NULL AND accepted_at IS NULL "
+    "WHEN status IN ('accepted', 'decided') THEN handling IS NOT NULL AND accepted_at IS NOT NULL "
+    "ELSE (handling IS NULL) = (accepted_at IS NULL) END"
+)
+CLOSED = (
+    "(status IN ('withdrawn', 'lapsed')) = (closed_at IS NOT NULL AND closure_reason IS NOT NULL)"
+)
 
 
 class Objection(SQLModel, table=True):
@@ -87,11 +111,10 @@ class Objection(SQLModel, table=True):
             "reason_category IN ('error', 'omission', 'trade_secret', 'privacy', 'other')",
             name="reason_known",
         ),
-        sa.CheckConstraint("status IN ('filed', 'accepted', 'decided')", name="status_known"),
+        sa.CheckConstraint(STATUS_KNOWN, name="status_known"),
         sa.CheckConstraint("channel IN ('online', 'in_person', 'letter')", name="channel_known"),
-        sa.CheckConstraint(
-            "(status = 'filed') = (handling IS NULL AND accepted_at IS NULL)", name="accepted"
-        ),
+        sa.CheckConstraint(ACCEPTED, name="accepted"),
+        sa.CheckConstraint(CLOSED, name="closed"),
         sa.CheckConstraint(
             "handling IS NULL OR handling IN ('in_house', 'departments')", name="handling_known"
         ),
@@ -142,6 +165,11 @@ class Objection(SQLModel, table=True):
     decided_on: date | None = None
     push_due_date: date | None = None
     result_record_id: uuid.UUID | None = Field(default=None, foreign_key="credit_records.id")
+    # withdrawn or lapsed: by whom (the employer's account, or staff), when and why
+    closed_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    closer_role: Role | None = Field(default=None, sa_type=sa.String(16))
+    closed_at: datetime | None = optional_timestamp_field()
+    closure_reason: str | None = Field(default=None, max_length=2000)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
 
@@ -191,6 +219,16 @@ class ObjectionDecisionCreate(RequestModel):
     revocation: RevocationCreate | None = None
 
 
+class ObjectionClosureCreate(RequestModel):
+    """Why an open objection is withdrawn, or closed as lapsed."""
+
+    reason: str = Field(
+        min_length=1,
+        max_length=900,
+        schema_extra={"examples": ["该记录已依法更正，本单位撤回异议"]},
+    )
+
+
 class ObjectionPublic(SQLModel):
     id: uuid.UUID
     employer_id: uuid.UUID
@@ -217,6 +255,12 @@ class ObjectionPublic(SQLModel):
     result_record_id: uuid.UUID | None = Field(
         description="the corrected version, or the revoked record"
     )
+    closed_by: Filer | None = Field(
+        default=None, description="who withdrew it or closed it as lapsed (bureau staff unnamed "
+        "to an employer account); null unless withdrawn or lapsed"
+    )  # fmt: skip
+    closed_at: datetime | None = None
+    closure_reason: str | None = Field(default=None, description="why it was withdrawn or lapsed")
     created_at: datetime
 
     @computed_field  # type: ignore[prop-decorator]
@@ -248,7 +292,11 @@ class DeadlineItem(SQLModel):
     objection_id: uuid.UUID
     employer_id: uuid.UUID
     receipt_date: date
-    due_date: date | None
+    due_date: date | None = Field(
+        description="the group's deadline: the decision's (counted from receipt); in "
+        "`push_awaiting_calendar` the push's, not yet known"
+    )
+    decided_on: date | None = Field(default=None, description="when decided (the push's start)")
 
 
 class DeadlineGroup(SQLModel):
@@ -267,3 +315,7 @@ class ObjectionDeadlines(SQLModel):
     overdue: DeadlineGroup
     awaiting_calendar: DeadlineGroup = Field(description="accepted, deadline not yet known")
     awaiting_acceptance: DeadlineGroup = Field(description="filed, not yet accepted")
+    push_awaiting_calendar: DeadlineGroup = Field(
+        description="decided and upheld, the push's due date (5 working days after the "
+        "decision) not yet known: the calendar lacks its year"
+    )

@@ -226,6 +226,8 @@ def objection_filed(f: Mapping[str, Any], subject_id: str) -> Rendered:
 def objection_accepted(f: Mapping[str, Any], subject_id: str) -> Rendered:
     handling_zh, handling_en = _pair(HANDLING, f.get("handling"))
     due = f.get("due_date")
+    if due and f.get("dated_later"):  # accepted earlier; the calendar now covers its due date
+        return _objection_dated(f, handling_zh, handling_en, due)
     departments = "、".join(f.get("departments") or [])
     due_zh = (
         f"处理期限：{zh_date(due)}前作出处理决定。"
@@ -251,6 +253,23 @@ def objection_accepted(f: Mapping[str, Any], subject_id: str) -> Rendered:
     )
 
 
+def _objection_dated(
+    f: Mapping[str, Any], handling_zh: str, handling_en: str, due: str
+) -> Rendered:
+    """The due date of an accepted objection, set once the calendar covered it."""
+    received = f.get("receipt_date")
+    return Rendered(
+        title="异议处理期限已确定",
+        body=f"你单位于{zh_date(received)}提出的异议已受理（{handling_zh}）；工作日历已载入，"
+        f"处理期限现已确定：{zh_date(due)}前作出处理决定。",
+        title_en="Objection due date set",
+        body_en=f"The objection your unit filed on {en_date(received)} was accepted "
+        f"({handling_en}); now that the working-day calendar is loaded its due date is set: it "
+        f"will be decided by {en_date(due)}.",
+        deadline=_day(due),
+    )
+
+
 def objection_decided(f: Mapping[str, Any], subject_id: str) -> Rendered:
     outcome_zh, outcome_en = _pair(OBJECTION_OUTCOME, f.get("outcome"))
     push = f.get("push_due_date")
@@ -264,6 +283,42 @@ def objection_decided(f: Mapping[str, Any], subject_id: str) -> Rendered:
         f"{outcome_en}. Reasons: {f.get('reasons') or ''}"
         + (f". The correction reaches the credit platform by {en_date(push)}." if push else "."),
         deadline=_day(push),
+    )
+
+
+def objection_withdrawn(f: Mapping[str, Any], subject_id: str) -> Rendered:
+    target_zh, target_en = _pair(OBJECTION_TARGET, f.get("target_type"))
+    on = f.get("withdrawn_on")
+    by_staff = f.get("by") == "bureau"
+    return Rendered(
+        title="异议已撤回",
+        body=f"你单位对{target_zh}（{f.get('target_id')}）提出的异议已于{zh_date(on)}撤回"
+        + ("（由工作人员依你单位申请办理）" if by_staff else "")
+        + f"。撤回理由：{f.get('reason') or ''}。异议办结，相关公示信息不再标注为“异议中”；"
+        "如仍有异议，可对现行信息另行提出。",
+        title_en="Objection withdrawn",
+        body_en=f"Your unit's objection to the {target_en} {f.get('target_id')} was withdrawn on "
+        f"{en_date(on)}" + (" (by bureau staff, at your unit's request)" if by_staff else "")
+        + f". Reason: {f.get('reason') or ''}. It is closed and published information is no "
+        "longer shown as disputed; a remaining objection may be filed against what is in force.",
+    )  # fmt: skip
+
+
+def objection_lapsed(f: Mapping[str, Any], subject_id: str) -> Rendered:
+    target_zh, target_en = _pair(OBJECTION_TARGET, f.get("target_type"))
+    on, current = f.get("lapsed_on"), f.get("current_id")
+    return Rendered(
+        title="异议已终止（对象已变更）",
+        body=f"你单位对{target_zh}（{f.get('target_id')}）提出的异议，因该{target_zh}在异议"
+        f"提出后已经变更，已于{zh_date(on)}终止，不再作出处理决定。理由：{f.get('reason') or ''}。"
+        + (f"现行版本为{current}；" if current else "")
+        + "如对现行信息仍有异议，可另行提出。",
+        title_en="Objection lapsed (the target changed)",
+        body_en=f"Your unit's objection to the {target_en} {f.get('target_id')} lapsed on "
+        f"{en_date(on)}: the {target_en} changed since the objection was filed, so no decision "
+        f"on it will be made. Reason: {f.get('reason') or ''}."
+        + (f" The version in force is {current}." if current else "")
+        + " A remaining objection may be filed against what is in force.",
     )
 
 
@@ -333,6 +388,8 @@ BY_EVENT: dict[str, tuple[NotificationKind, Renderer]] = {
     "objection.filed": (NotificationKind.objection_filed, objection_filed),
     "objection.accepted": (NotificationKind.objection_accepted, objection_accepted),
     "objection.decided": (NotificationKind.objection_decided, objection_decided),
+    "objection.withdrawn": (NotificationKind.objection_withdrawn, objection_withdrawn),
+    "objection.lapsed": (NotificationKind.objection_lapsed, objection_lapsed),
     "repair.applied": (NotificationKind.repair_applied, repair_applied),
     "repair.accepted": (NotificationKind.repair_accepted, repair_accepted),
     "repair.decided": (NotificationKind.repair_decided, repair_decided),

@@ -27,9 +27,8 @@ from app.core.i18n import Text
 from app.disclosure import service as disclosure
 from app.grading import apply
 from app.grading import service as grading
-from app.models.credit_record import CreditRecord, RecordStatus
-from app.models.disclosure import DisclosureItem, ItemEnd
-from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
+from app.models.credit_record import CreditRecord
+from app.models.evaluation import EvaluationOrigin
 from app.models.event import CreditEventType
 from app.models.objection import (
     Objection,
@@ -110,53 +109,22 @@ async def decide(
 
 async def _unchanged(session: AsyncSession, objection: Objection) -> service.Target:
     """The target as filed, locked; 409 if it changed since (corrected, revoked, superseded)."""
-    if objection.target_type == ObjectionTarget.disclosure_item:
-        item = await session.get(
-            DisclosureItem, objection.target_id, with_for_update=True, populate_existing=True
+    target, change = await service.as_filed(session, objection)
+    if change is not None:
+        what = ObjectionTarget(objection.target_type)
+        extra = {"current_id": str(change.current_id)} if change.current_id else {}
+        raise ObjectionTargetChanged(
+            Text(
+                zh=f"异议 {objection.id} 提出后，其对象（{what.zh} {objection.target_id}）"
+                f"{change.status_zh}：不能再就原对象作出处理决定；可以“对象已变更”终止该异议",
+                en=f"since objection {objection.id} was filed its target ({what.en} "
+                f"{objection.target_id}) became {change.status}: no decision can be made on "
+                "it; it may be closed as lapsed",
+            ),
+            target_status=change.status,
+            **extra,
         )
-        assert item is not None
-        record = await session.get(
-            CreditRecord, item.record_id, with_for_update=True, populate_existing=True
-        )
-        assert record is not None
-        if item.ended_on is not None or record.status != RecordStatus.verified:
-            status = ItemEnd(item.end_reason) if item.end_reason else RecordStatus(record.status)
-            raise _changed(objection, status.zh, str(status), record.superseded_by_id)
-        return service.Target(record.employer_id, item.id, record=record, item=item)
-    if objection.target_type == ObjectionTarget.record:
-        record = await session.get(
-            CreditRecord, objection.target_id, with_for_update=True, populate_existing=True
-        )
-        assert record is not None
-        if record.status != RecordStatus.verified:
-            raise _changed(objection, RecordStatus(record.status).zh, str(record.status),
-                           record.superseded_by_id)  # fmt: skip
-        return service.Target(record.employer_id, record.record_key, record=record)
-    evaluation = await session.get(
-        Evaluation, objection.target_id, with_for_update=True, populate_existing=True
-    )
-    assert evaluation is not None
-    if evaluation.status == EvaluationStatus.superseded:
-        raise _changed(objection, EvaluationStatus(evaluation.status).zh, str(evaluation.status),
-                       evaluation.superseded_by)  # fmt: skip
-    return service.Target(evaluation.employer_id, evaluation.id, evaluation=evaluation)
-
-
-def _changed(
-    objection: Objection, status_zh: str, status: str, current: uuid.UUID | None
-) -> ObjectionTargetChanged:
-    what = ObjectionTarget(objection.target_type)
-    extra = {"current_id": str(current)} if current else {}
-    return ObjectionTargetChanged(
-        Text(
-            zh=f"异议 {objection.id} 提出后，其对象（{what.zh} {objection.target_id}）{status_zh}："
-            "不能再就原对象作出处理决定",
-            en=f"since objection {objection.id} was filed its target ({what.en} "
-            f"{objection.target_id}) became {status}: no decision can be made on it",
-        ),
-        target_status=status,
-        **extra,
-    )
+    return target
 
 
 async def _not_collector(session: AsyncSession, target: service.Target, actor: Actor) -> None:

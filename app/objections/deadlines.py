@@ -1,6 +1,9 @@
 """Objections' deadlines (Art 16): those due today, due soon (within a setting's number of
-working days), overdue, still waiting for the calendar, and not yet accepted; and the job that
-gives a deadline that waited for the calendar its date once the year is loaded."""
+working days), overdue, still waiting for the calendar, and not yet accepted, and the upheld
+decisions whose push date waits for the calendar; and the job that gives a deadline that waited
+for the calendar its date once the year is loaded (an acceptance's is told to the employer by
+`objection.accepted` again, `dated_later`). Only open objections have deadlines: a decided,
+withdrawn or lapsed one is in none of the groups but the push's."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from app.calendar import service as working_days
 from app.core import access
 from app.core.actors import Actor
 from app.core.observability import REGISTRY
+from app.models.event import CreditEventType
 from app.models.objection import (
     DeadlineGroup,
     DeadlineItem,
@@ -25,12 +29,13 @@ from app.models.objection import (
     ObjectionHandling,
     ObjectionStatus,
 )
-from app.objections import rules
+from app.objections import rules, service
 
 SHOWN = 100  # items listed per group (the counts are whole)
 DEADLINES = Gauge(
     "objections_deadlines",
-    "open objections by deadline state (Art 16)",
+    "objections by deadline state (Art 16): open ones, and upheld decisions whose push date "
+    "awaits the calendar",
     ["state"],
     registry=REGISTRY,
 )
@@ -53,25 +58,32 @@ async def summary(
         "awaiting_acceptance": col(Objection.status) == ObjectionStatus.filed,
     }
     found = {name: await _group(session, where, employer_id) for name, where in groups.items()}
+    upheld = col(Objection.outcome).in_(rules.UPHOLDING)
+    push_waits = upheld & col(Objection.push_due_date).is_(None)
+    found["push_awaiting_calendar"] = await _group(session, push_waits, employer_id, push=True)
     return ObjectionDeadlines(today=today, soon_until=soon_until, **found)
 
 
 async def _group(
-    session: AsyncSession, where: ColumnElement[bool], employer_id: uuid.UUID | None
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    employer_id: uuid.UUID | None,
+    push: bool = False,
 ) -> DeadlineGroup:
+    """`push`: the push's due date is the group's deadline (the decision's day orders it)."""
     if employer_id is not None:
         where = where & (col(Objection.employer_id) == employer_id)
     count = await session.scalar(select(func.count()).select_from(Objection).where(where))
+    first = col(Objection.decided_on) if push else col(Objection.due_date).nulls_last()
     rows = await session.scalars(
         select(Objection)
         .where(where)
-        .order_by(col(Objection.due_date).nulls_last(), col(Objection.receipt_date),
-                  col(Objection.id))
+        .order_by(first, col(Objection.receipt_date), col(Objection.id))
         .limit(SHOWN)
-    )  # fmt: skip
+    )
     items = [
         DeadlineItem(objection_id=o.id, employer_id=o.employer_id, receipt_date=o.receipt_date,
-                     due_date=o.due_date)
+                     due_date=o.push_due_date if push else o.due_date, decided_on=o.decided_on)
         for o in rows
     ]  # fmt: skip
     return DeadlineGroup(count=int(count or 0), items=items)
@@ -85,6 +97,7 @@ def measure(found: ObjectionDeadlines) -> dict[str, int]:
         "overdue": found.overdue.count,
         "awaiting_calendar": found.awaiting_calendar.count,
         "awaiting_acceptance": found.awaiting_acceptance.count,
+        "push_awaiting_calendar": found.push_awaiting_calendar.count,
     }
     for state, count in counts.items():
         DEADLINES.labels(state=state).set(count)
@@ -93,8 +106,10 @@ def measure(found: ObjectionDeadlines) -> dict[str, int]:
 
 async def fill_awaiting(*, session: AsyncSession) -> int:
     """Deadlines that waited for the calendar, dated once it covers their year: an accepted
-    objection's (from its receipt) and an upholding decision's push (from the decision).
-    Idempotent: a dated one is left alone; one the calendar still lacks waits on."""
+    objection's (from its receipt), told to the employer by `objection.accepted` again with the
+    date and `dated_later`, and an upholding decision's push (from the decision; the push reads
+    it from the objection). Idempotent: a dated one is left alone; one the calendar still lacks
+    waits on."""
     waiting = list(
         (
             await session.scalars(
@@ -125,6 +140,13 @@ async def fill_awaiting(*, session: AsyncSession) -> int:
             if due is not None:
                 objection.due_date = due
                 dated.append((objection.id, {"due_date": due.isoformat()}))
+                payload = {
+                    "objection_id": str(objection.id), "handling": str(objection.handling),
+                    "departments": list(objection.departments),
+                    "receipt_date": objection.receipt_date.isoformat(),
+                    "due_date": due.isoformat(), "dated_later": True,
+                }  # fmt: skip
+                await service.emit(session, objection, CreditEventType.objection_accepted, payload)
         elif objection.decided_on is not None:
             push = await working_days.due_date(
                 session=session, start=objection.decided_on, days=rules.PUSH_DAYS

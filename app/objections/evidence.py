@@ -1,6 +1,6 @@
 """Evidence filed with an objection: files outside the database under their sha256, like record
 and representation attachments, each with who filed it (the employer's account, or staff for a
-walk-in or a letter) and when; taken until the decision, read by whoever may read the objection."""
+walk-in or a letter) and when; taken while it is open, read by whoever may read the objection."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.i18n import Text
 from app.models.objection import (
+    OPEN,
     ObjectionAttachment,
     ObjectionAttachmentPublic,
     ObjectionStatus,
@@ -41,13 +42,14 @@ async def add(
 ) -> tuple[ObjectionAttachmentPublic, bool]:
     """The attachment and whether it is new (the same file on the same objection is kept once)."""
     objection = await service.locked(session, objection_id, actor)
-    if objection.status == ObjectionStatus.decided:
+    if objection.status not in OPEN:
+        status = ObjectionStatus(objection.status)
         raise ObjectionClosed(
             Text(
-                zh=f"异议 {objection.id} 已于{objection.decided_on}作出处理决定，不再接受材料",
-                en=f"objection {objection.id} was decided on {objection.decided_on}: it takes "
-                "no more files",
-            )
+                zh=f"异议 {objection.id} {status.zh}，已办结，不再接受材料",
+                en=f"objection {objection.id} is {status.value}: closed, it takes no more files",
+            ),
+            objection_status=status.value,
         )
     attachment, created = await evidence_files.attach(
         session=session, model=ObjectionAttachment, owner={"objection_id": objection.id},

@@ -1,6 +1,7 @@
 """The refusals of an objection's life, each a named problem type: filing (the target, who
 received it and when, one open per target), acceptance, the decision (the target changed, the
-collector, what an upholding decision does) and the evidence files."""
+collector, what an upholding decision does), closing without a decision (closed already, the
+target unchanged) and the evidence files."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ class ObjectionAlreadyOpen(Conflict):
     title = Text("该对象已有未办结的异议", "An objection on it is open")
     about = Text(
         "同一信用记录（含其各版本）、同一评价或同一公示事项，同时只能有一件未办结（已提出或已受理）"
-        "的异议；open_objection_id 指出那一件。",
+        "的异议；open_objection_id 指出那一件。已处理、已撤回或已终止的异议不再占用。",
         "A record (all its versions), an evaluation or a disclosure item has at most one open "
-        "(filed or accepted) objection at a time; `open_objection_id` names it.",
+        "(filed or accepted) objection at a time; `open_objection_id` names it. A decided, "
+        "withdrawn or lapsed one holds it no more.",
     )
     remedy = Text(
-        "在那件异议中补充陈述和材料，或待其处理决定作出后再提出。",
-        "Add statements and files to that one, or file again once it is decided.",
+        "在那件异议中补充陈述和材料，或待其处理决定作出（或其撤回、终止）后再提出。",
+        "Add statements and files to that one, or file again once it is decided (or "
+        "withdrawn, or lapsed).",
     )
 
 
@@ -93,8 +96,9 @@ class ObjectionNotAccepted(Conflict):
     slug = "objection-not-accepted"
     title = Text("异议尚未受理或已处理", "The objection is not accepted, or decided")
     about = Text(
-        "处理决定针对已受理、尚未处理的异议作出，只作一次。",
-        "A decision is made on an accepted objection not yet decided, once.",
+        "处理决定针对已受理、尚未处理（也未撤回或终止）的异议作出，只作一次。",
+        "A decision is made on an accepted objection not yet decided (nor withdrawn, nor "
+        "lapsed), once.",
     )
     remedy = Text("先受理：POST /api/v1/objections/{id}/acceptance。",
                   "Accept it first: POST /api/v1/objections/{id}/acceptance.")  # fmt: skip
@@ -102,13 +106,17 @@ class ObjectionNotAccepted(Conflict):
 
 class ObjectionClosed(Conflict):
     slug = "objection-closed"
-    title = Text("异议已处理", "The objection is decided")
+    title = Text("异议已办结", "The objection is closed")
     about = Text(
-        "处理决定作出后，异议不再接受材料。",
-        "Once decided, an objection takes no more files.",
+        "异议已作出处理决定、已撤回或已终止（对象已变更）：不再接受材料，也不能再撤回或终止。",
+        "The objection was decided, withdrawn or lapsed: it takes no more files and can be "
+        "neither withdrawn nor lapsed.",
     )
-    remedy = Text("如对处理决定不服，可依法申请复议或提起诉讼。",
-                  "A decision may be contested by review or in court.")  # fmt: skip
+    remedy = Text(
+        "如对处理决定不服，可依法申请复议或提起诉讼；已撤回或已终止的，可对现行对象另行提出异议。",
+        "A decision may be contested by review or in court; after a withdrawal or a lapse, a "
+        "new objection may be filed against what is in force.",
+    )
 
 
 class ObjectionTargetChanged(Conflict):
@@ -122,8 +130,27 @@ class ObjectionTargetChanged(Conflict):
         "can no longer be made.",
     )
     remedy = Text(
-        "查看对象的现行版本（current_id）；如仍有异议，由单位对现行版本另行提出。",
-        "Look at the version in force (`current_id`); a remaining objection is filed against it.",
+        "审核人员以“对象已变更”终止该异议（POST /api/v1/objections/{id}/lapse），或单位撤回；"
+        "查看对象的现行版本（current_id），如仍有异议，由单位对现行版本另行提出。",
+        "A reviewer closes it as lapsed (POST /api/v1/objections/{id}/lapse), or the employer "
+        "withdraws it; look at the version in force (`current_id`): a remaining objection is "
+        "filed against it.",
+    )
+
+
+class ObjectionTargetUnchanged(Conflict):
+    slug = "objection-target-unchanged"
+    title = Text("异议对象未变更，应作出处理决定", "The target is unchanged: a decision is due")
+    about = Text(
+        "只有对象在异议提出后已经变更（信用记录已被更正或撤销、评价已被取代、公示事项已结束）"
+        "的异议，才能以“对象已变更”终止；对象未变更的，须依期限作出处理决定。",
+        "Only an objection whose target changed since it was filed (the record corrected or "
+        "revoked, the evaluation superseded, the item ended) can be closed as lapsed; on an "
+        "unchanged target a decision is due within the deadline.",
+    )
+    remedy = Text(
+        "受理（如尚未受理）并作出处理决定：POST /api/v1/objections/{id}/decision。",
+        "Accept it (if not yet) and decide it: POST /api/v1/objections/{id}/decision.",
     )
 
 

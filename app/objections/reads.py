@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from app.core import access, pagination
 from app.core.actors import Actor
 from app.core.i18n import Text
-from app.models.objection import Objection, ObjectionPublic, ObjectionStatus
+from app.models.objection import OPEN, Objection, ObjectionPublic, ObjectionStatus
 from app.models.representation import Filer, FilerSide
 from app.models.user import Role, User
 
@@ -79,10 +79,16 @@ def filer(
 async def to_public(
     *, session: AsyncSession, objections: Sequence[Objection], actor: Actor
 ) -> list[ObjectionPublic]:
-    known = await names(session, (o.filed_by for o in objections))
+    known = await names(session, (u for o in objections for u in (o.filed_by, o.closed_by)))
     return [
         ObjectionPublic.model_validate(
-            o, update={"filed_by": filer(actor, o.filed_by, o.filer_role, known)}
+            o,
+            update={
+                "filed_by": filer(actor, o.filed_by, o.filer_role, known),
+                "closed_by": (
+                    filer(actor, o.closed_by, o.closer_role, known) if o.closed_at else None
+                ),
+            },
         )
         for o in objections
     ]
@@ -103,7 +109,7 @@ async def open_on(
         select(Objection).where(
             Objection.target_type == target_type,
             Objection.target_key == target_key,
-            col(Objection.status).in_([ObjectionStatus.filed, ObjectionStatus.accepted]),
+            col(Objection.status).in_(OPEN),
         )
     )
     return found.first()

@@ -1,5 +1,6 @@
 """Objections (Art 15, 16): filing and acceptance. The decision and its one-transaction cascade
-are in `cascade`, deadlines in `deadlines`, evidence files in `evidence`, reads in `reads`.
+are in `cascade`, closing without a decision (withdrawn, lapsed) in `closure`, deadlines in
+`deadlines`, evidence files in `evidence`, reads in `reads`.
 
 An employer files against its own verified record in force, its current evaluation or a
 published item of its disclosure, received today, online; staff enter a walk-in or a
@@ -27,7 +28,7 @@ from app.core.i18n import Text
 from app.disclosure import service as disclosure
 from app.evaluations import reads as evaluation_reads
 from app.models.credit_record import CreditRecord, RecordStatus
-from app.models.disclosure import Disclosure, DisclosureItem, DisclosureStatus
+from app.models.disclosure import Disclosure, DisclosureItem, DisclosureStatus, ItemEnd
 from app.models.evaluation import Evaluation, EvaluationStatus
 from app.models.event import CreditEventType, EventSubject
 from app.models.objection import (
@@ -198,6 +199,55 @@ async def _item(session: AsyncSession, item_id: uuid.UUID, actor: Actor) -> Targ
     )
     assert record is not None
     return Target(published.employer_id, item.id, record=record, item=item)
+
+
+@dataclass(frozen=True)
+class Change:
+    """How an objection's target changed since it was filed: what it is now, and the version in
+    force that replaced it, if any."""
+
+    status: str
+    status_zh: str
+    current_id: uuid.UUID | None
+
+
+async def as_filed(session: AsyncSession, objection: Objection) -> tuple[Target, Change | None]:
+    """The target as filed, locked and read afresh, and how it changed since (None: it did not):
+    a record corrected or revoked, an evaluation superseded, an item ended or its record no
+    longer in force."""
+    if objection.target_type == ObjectionTarget.disclosure_item:
+        item = await session.get(
+            DisclosureItem, objection.target_id, with_for_update=True, populate_existing=True
+        )
+        assert item is not None
+        record = await session.get(
+            CreditRecord, item.record_id, with_for_update=True, populate_existing=True
+        )
+        assert record is not None
+        target = Target(record.employer_id, item.id, record=record, item=item)
+        if item.ended_on is None and record.status == RecordStatus.verified:
+            return target, None
+        status = ItemEnd(item.end_reason) if item.end_reason else RecordStatus(record.status)
+        return target, Change(str(status), status.zh, record.superseded_by_id)
+    if objection.target_type == ObjectionTarget.record:
+        record = await session.get(
+            CreditRecord, objection.target_id, with_for_update=True, populate_existing=True
+        )
+        assert record is not None
+        target = Target(record.employer_id, record.record_key, record=record)
+        if record.status == RecordStatus.verified:
+            return target, None
+        status = RecordStatus(record.status)
+        return target, Change(str(status), status.zh, record.superseded_by_id)
+    evaluation = await session.get(
+        Evaluation, objection.target_id, with_for_update=True, populate_existing=True
+    )
+    assert evaluation is not None
+    target = Target(evaluation.employer_id, evaluation.id, evaluation=evaluation)
+    if evaluation.status != EvaluationStatus.superseded:
+        return target, None
+    superseded = EvaluationStatus.superseded
+    return target, Change(str(superseded), superseded.zh, evaluation.superseded_by)
 
 
 def _not_current(

@@ -221,6 +221,7 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/repairs/{repair_id}/attachments": {
         "files": {"file": ("工资发放凭证.pdf", PDF, "application/pdf")}
     },
+    "POST /api/v1/objections/{objection_id}/withdrawal": {"json": {"reason": "撤回异议"}},
     # built from the filled ids (`_ask`): the item of the disclosure named
     "POST /api/v1/disclosures/{disclosure_id}/repairs": {"json": {"statement": "已整改"}},
 }
@@ -275,6 +276,7 @@ def test_the_walk_finds_every_employer_facing_route_family():
         "GET /api/v1/repairs/{repair_id}",
         "GET /api/v1/repairs/{repair_id}/attachments",
         "GET /api/v1/repairs/{repair_id}/attachments/{attachment_id}",
+        "POST /api/v1/objections/{objection_id}/withdrawal",
         *REQUEST_BODIES,
         *STAFF_ONLY,
     }

@@ -29,6 +29,7 @@ from tests.objections.support import (
 )
 
 PDF = b"%PDF-1.7\n" + b"objection evidence " * 40
+ZH = {"Accept-Language": "zh"}  # the test client asks for English; the service's default is zh
 
 
 @pytest.fixture
@@ -451,3 +452,231 @@ async def test_evidence_is_filed_until_the_decision(client, session, settings, a
     late = await client.post(url, files={"file": ("b.pdf", PDF + b"2", "application/pdf")},
                              headers=case.account)  # fmt: skip
     assert assert_problem(late, 409)["type"].endswith("/objection-closed")
+
+
+# --- closing without a decision: withdrawn, lapsed ----------------------------------------------
+
+WITHDRAWN = {"reason": "经沟通，本单位确认原记录无误，撤回异议"}
+LAPSED = {"reason": "该记录已经依法更正，原异议对象已不存在"}
+
+
+async def _actions(session, objection_id) -> list[str]:  # type: ignore[no-untyped-def]
+    rows = await session.execute(
+        text("SELECT action FROM audit_events WHERE resource_type = 'objection' "
+             "AND resource_id = :i ORDER BY seq"), {"i": str(objection_id)},
+    )  # fmt: skip
+    return [r.action for r in rows]
+
+
+async def _deadline_ids(client, headers) -> set[str]:  # type: ignore[no-untyped-def]
+    found = (await client.get("/api/v1/stats/deadlines", headers=headers)).json()
+    return {
+        i["objection_id"] for name, group in found.items() if isinstance(group, dict)
+        for i in group["items"]
+    }  # fmt: skip
+
+
+async def test_the_employer_withdraws_its_own_and_the_record_takes_a_new_one(
+    client, session, case, today
+):
+    body = await filed(client, case.account, objection(case.record_id))
+    assert body["id"] in await _deadline_ids(client, case.staff)  # awaiting acceptance
+    since = int(await session.scalar(text("SELECT max(id) FROM credit_events")))
+    response = await client.post(
+        f"{BASE}/{body['id']}/withdrawal", json=WITHDRAWN, headers=case.account
+    )
+    assert response.status_code == 200, response.text
+    shown = response.json()
+    assert shown["status"] == "withdrawn" and shown["closure_reason"] == WITHDRAWN["reason"]
+    assert shown["closed_by"]["side"] == "employer" and shown["closed_at"]
+    assert shown["outcome"] is None and shown["awaiting_calendar"] is False
+    [(kind, payload)] = await event_types(session, case.employer.id, since)
+    assert kind == "objection.withdrawn"
+    assert payload == {
+        "objection_id": body["id"], "target_type": "record", "target_id": str(case.record_id),
+        "reason": WITHDRAWN["reason"], "withdrawn_on": today.isoformat(), "by": "employer",
+    }  # fmt: skip
+    assert await _actions(session, body["id"]) == ["objection.file", "objection.withdraw"]
+    assert body["id"] not in await _deadline_ids(client, case.staff)
+    listed = await client.get(BASE, params={"status": "withdrawn"}, headers=case.account)
+    assert [o["id"] for o in listed.json()["items"]] == [body["id"]]
+    # the record is free for a new objection, which goes its way as any other
+    again = await filed(client, case.account, objection(case.record_id))
+    await accepted(client, case.staff, again["id"])
+
+
+async def test_staff_withdraw_an_accepted_one_for_the_employer_and_it_leaves_the_deadlines(
+    client, session, headers_for, case, today
+):
+    # received Mon 11-23 by letter: 3 WD -> due today, Thu 11-26
+    body = await filed(client, case.staff, by_staff(case.record_id, date(2026, 11, 23)))
+    await accepted(client, case.staff, body["id"])
+    assert body["id"] in await _deadline_ids(client, case.account)
+    inspector = await headers_for(Role.inspector)
+    response = await client.post(
+        f"{BASE}/{body['id']}/withdrawal", json=WITHDRAWN, headers=inspector
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "withdrawn"
+    assert response.json()["closed_by"]["side"] == "bureau"
+    [(kind, payload)] = (await event_types(session, case.employer.id))[-1:]
+    assert (kind, payload["by"]) == ("objection.withdrawn", "bureau")
+    # bureau staff are unnamed to the employer's account
+    own = (await client.get(f"{BASE}/{body['id']}", headers=case.account)).json()
+    assert own["closed_by"] == {"side": "bureau", "user_id": None, "name": None, "role": None}
+    assert body["id"] not in await _deadline_ids(client, case.account)
+    # it was accepted, so it keeps its acceptance; it is simply no longer open
+    assert own["handling"] == "in_house" and own["due_date"] is not None
+
+
+async def test_another_employers_objection_cannot_be_withdrawn_it_is_absent(
+    client, session, settings, app, case, make_employer, make_user
+):
+    other = await make_case(session, settings, app, make_employer, make_user)
+    theirs = await filed(client, other.account, objection(other.record_id))
+    before = await snapshot(session, other.employer.id)
+    response = await client.post(
+        f"{BASE}/{theirs['id']}/withdrawal", json=WITHDRAWN, headers=case.account
+    )
+    problem = assert_problem(response, 404)
+    assert problem["type"].endswith("/not-found")
+    assert await snapshot(session, other.employer.id) == before
+
+
+async def test_a_decided_objection_cannot_be_withdrawn_nor_lapse(client, session, case):
+    body = await filed(client, case.account, objection(case.record_id))
+    await accepted(client, case.staff, body["id"])
+    decision = {"outcome": "rejected", "reasons": "经核实原记录无误"}
+    decided = await client.post(f"{BASE}/{body['id']}/decision", json=decision, headers=case.staff)
+    assert decided.status_code == 200, decided.text
+    before = await snapshot(session, case.employer.id)
+    url = f"{BASE}/{body['id']}/withdrawal"
+    chinese = await client.post(url, json=WITHDRAWN, headers={**case.account, **ZH})
+    problem = assert_problem(chinese, 409)
+    assert problem["type"].endswith("/objection-closed")
+    assert problem["objection_status"] == "decided"
+    assert "已处理" in problem["detail"] and "不能再撤回" in problem["detail"]
+    assert problem["title"] == "异议已办结"
+    english = assert_problem(await client.post(url, json=WITHDRAWN, headers=case.account), 409)
+    assert "is decided: closed, it can no longer be withdrawn" in english["detail"]
+    lapse = await client.post(f"{BASE}/{body['id']}/lapse", json=LAPSED, headers=case.staff)
+    assert assert_problem(lapse, 409)["type"].endswith("/objection-closed")
+    assert await snapshot(session, case.employer.id) == before
+
+
+async def test_a_withdrawn_objection_is_closed_to_everything(
+    client, session, settings, app, case, tmp_path
+):
+    app.state.settings = settings.model_copy(update={"attachments_dir": tmp_path})
+    body = await filed(client, case.account, objection(case.record_id))
+    url = f"{BASE}/{body['id']}"
+    assert (await client.post(f"{url}/withdrawal", json=WITHDRAWN, headers=case.account)).is_success
+    before = await snapshot(session, case.employer.id)
+    again = await client.post(f"{url}/withdrawal", json=WITHDRAWN, headers=case.account)
+    assert assert_problem(again, 409)["objection_status"] == "withdrawn"
+    files = {"file": ("复议决定书.pdf", PDF, "application/pdf")}
+    late = await client.post(f"{url}/attachments", files=files, headers=case.account)
+    assert assert_problem(late, 409)["type"].endswith("/objection-closed")
+    in_house = {"handling": "in_house"}
+    acceptance = await client.post(f"{url}/acceptance", json=in_house, headers=case.staff)
+    assert assert_problem(acceptance, 409)["type"].endswith("/objection-not-awaiting-acceptance")
+    rejected = {"outcome": "rejected", "reasons": "无误"}
+    decision = await client.post(f"{url}/decision", json=rejected, headers=case.staff)
+    assert assert_problem(decision, 409)["type"].endswith("/objection-not-accepted")
+    assert await snapshot(session, case.employer.id) == before
+
+
+async def test_a_withdrawal_needs_a_reason_and_nothing_else(client, session, case):
+    body = await filed(client, case.account, objection(case.record_id))
+    url = f"{BASE}/{body['id']}/withdrawal"
+    for bad, loc in (({}, "reason"), ({"reason": ""}, "reason"),
+                     ({**WITHDRAWN, "outcome": "upheld"}, "outcome")):  # fmt: skip
+        problem = assert_problem(await client.post(url, json=bad, headers=case.account), 422)
+        assert problem["errors"][0]["loc"] == ["body", loc]
+    assert (await snapshot(session, case.employer.id))["objections"][0][1] == "filed"
+
+
+async def _corrected_elsewhere(client, case) -> str:  # type: ignore[no-untyped-def]
+    """The record corrected by a plain correction (proposed, verified by a second person)."""
+    correction = {**_corrected(case), "reason": "自行更正"}
+    proposed = await client.post(
+        f"/api/v1/credit-records/{case.record_id}/corrections", json=correction,
+        headers=case.collector_headers,
+    )  # fmt: skip
+    assert proposed.status_code == 201, proposed.text
+    verified = await client.post(
+        f"/api/v1/credit-records/{proposed.json()['id']}/verification", headers=case.staff
+    )
+    assert verified.status_code == 200, verified.text
+    return str(proposed.json()["id"])
+
+
+async def test_an_objection_whose_record_was_corrected_meanwhile_lapses_and_frees_the_record(
+    client, session, case, today
+):
+    body = await filed(client, case.account, objection(case.record_id))
+    await accepted(client, case.staff, body["id"])
+    new_id = await _corrected_elsewhere(client, case)
+    decision = {"outcome": "rejected", "reasons": "无误"}
+    refused = await client.post(f"{BASE}/{body['id']}/decision", json=decision, headers=case.staff)
+    assert "closed as lapsed" in assert_problem(refused, 409)["detail"]
+    # the open objection still holds the record (all its versions)
+    blocked = await client.post(BASE, json=objection(uuid.UUID(new_id)), headers=case.account)
+    assert assert_problem(blocked, 409)["open_objection_id"] == body["id"]
+    # the employer may not close it as lapsed: that is a reviewer's
+    assert_problem(
+        await client.post(f"{BASE}/{body['id']}/lapse", json=LAPSED, headers=case.account), 403
+    )
+    since = int(await session.scalar(text("SELECT max(id) FROM credit_events")))
+    response = await client.post(f"{BASE}/{body['id']}/lapse", json=LAPSED, headers=case.staff)
+    assert response.status_code == 200, response.text
+    shown = response.json()
+    assert shown["status"] == "lapsed" and shown["closure_reason"] == LAPSED["reason"]
+    assert shown["closed_by"]["user_id"] == str(case.decider.id)
+    [(kind, payload)] = await event_types(session, case.employer.id, since)
+    assert kind == "objection.lapsed"
+    assert payload == {
+        "objection_id": body["id"], "target_type": "record", "target_id": str(case.record_id),
+        "reason": LAPSED["reason"], "lapsed_on": today.isoformat(),
+        "target_status": "superseded", "current_id": new_id,
+    }  # fmt: skip
+    assert await _actions(session, body["id"]) == [
+        "objection.file", "objection.accept", "objection.lapse",
+    ]  # fmt: skip
+    assert body["id"] not in await _deadline_ids(client, case.staff)
+    # a new objection on the record in force is filed and accepted as any other
+    fresh = await filed(client, case.account, objection(uuid.UUID(new_id)))
+    assert (await accepted(client, case.staff, fresh["id"]))["status"] == "accepted"
+
+
+async def test_an_objection_on_an_unchanged_target_does_not_lapse_a_decision_is_due(
+    client, session, case
+):
+    body = await filed(client, case.account, objection(case.record_id))
+    url = f"{BASE}/{body['id']}/lapse"
+    before = await snapshot(session, case.employer.id)
+    chinese = await client.post(url, json=LAPSED, headers={**case.staff, **ZH})
+    problem = assert_problem(chinese, 409)
+    assert problem["type"].endswith("/objection-target-unchanged")
+    assert problem["objection_status"] == "filed"
+    assert "未变更" in problem["detail"] and "处理决定" in problem["detail"]
+    await accepted(client, case.staff, body["id"])
+    problem = assert_problem(await client.post(url, json=LAPSED, headers=case.staff), 409)
+    assert problem["title"] == "The target is unchanged: a decision is due"
+    assert "has not changed since it was filed" in problem["detail"]
+    after = await snapshot(session, case.employer.id)
+    assert after["records"] == before["records"]
+    assert [row[1] for row in after["objections"]] == ["accepted"]
+
+
+async def test_an_objection_to_a_superseded_evaluation_lapses(client, session, case, today):
+    await graded(session, case.employer.id, today)
+    notice = await current_grade(session, case.employer.id)
+    body = await filed(client, case.account, objection(notice.id, target_type="evaluation"))
+    await _corrected_elsewhere(client, case)  # no longer a C: the re-grade supersedes the notice
+    await graded(session, case.employer.id, today)
+    assert (await current_grade(session, case.employer.id)).id != notice.id
+    response = await client.post(f"{BASE}/{body['id']}/lapse", json=LAPSED, headers=case.staff)
+    assert response.status_code == 200, response.text
+    [(kind, payload)] = (await event_types(session, case.employer.id))[-1:]
+    assert (kind, payload["target_status"]) == ("objection.lapsed", "superseded")

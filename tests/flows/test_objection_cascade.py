@@ -17,9 +17,12 @@ from app.disclosure import consumer as disclosure_consumer
 from app.evaluations import service as evaluations
 from app.grading import apply
 from app.grading import service as grading
+from app.models.credit_record import CorrectionCreate, CreditRecord
 from app.models.evaluation import EvaluationOrigin
 from app.models.user import Role
 from app.notifications import consumer as notifications_consumer
+from app.records import corrections
+from app.records import service as record_service
 from tests.conftest import assert_problem
 from tests.disclosure.support import add_record, staff
 from tests.objections.support import BASE, accepted, bearer, filed, objection, snapshot
@@ -168,3 +171,84 @@ async def test_a_rejected_objection_leaves_the_item_shown_and_no_longer_disputed
     assert decided.json()["push_due_date"] is None
     [after] = await _public(client, case.employer.uscc)
     assert (after["id"], after["items"][0]["disputed"]) == (shown["id"], False)
+
+
+async def _told(client, account) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    response = await client.get("/api/v1/notifications", headers=account)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def test_a_withdrawn_objection_flags_the_item_no_more_and_the_employer_is_told(
+    client, session, clock, disclosed
+):  # type: ignore[no-untyped-def]
+    case, shown = disclosed
+    [item] = shown["items"]
+    on_item = await filed(
+        client, case.account, objection(item["id"], target_type="disclosure_item")
+    )
+    on_record = await filed(client, case.account, objection(case.record_id))
+    reason = {"reason": "本单位已与劳动者协商一致，撤回异议"}
+    response = await client.post(f"{BASE}/{on_item['id']}/withdrawal", json=reason,
+                                 headers=case.account)  # fmt: skip
+    assert response.status_code == 200, response.text
+    [still] = await _public(client, case.employer.uscc)
+    assert still["items"][0]["disputed"] is True  # the objection to its record is open
+    response = await client.post(f"{BASE}/{on_record['id']}/withdrawal", json=reason,
+                                 headers=case.staff)  # fmt: skip
+    assert response.status_code == 200, response.text
+    [after] = await _public(client, case.employer.uscc)
+    assert (after["id"], after["items"][0]["disputed"]) == (shown["id"], False)
+    # the item takes a new objection
+    await filed(client, case.account, objection(item["id"], target_type="disclosure_item"))
+
+    await _consume(session, clock)
+    withdrawn = [n for n in await _told(client, case.account) if n["kind"] == "objection_withdrawn"]
+    assert len(withdrawn) == 2
+    assert all(n["title"] == "Objection withdrawn" for n in withdrawn)
+    assert all(reason["reason"] in n["body"] for n in withdrawn)  # as sent, in Chinese
+    zh = {**case.account, "Accept-Language": "zh"}
+    chinese = await client.get("/api/v1/notifications", headers=zh)
+    assert "异议已撤回" in {n["title"] for n in chinese.json()["items"]}
+
+
+async def test_an_objection_whose_record_was_corrected_meanwhile_lapses_and_the_flag_clears(
+    client, session, settings, clock, make_user, disclosed
+):  # type: ignore[no-untyped-def]
+    case, _ = disclosed
+    body = await filed(client, case.account, objection(case.record_id))
+    await accepted(client, case.staff, body["id"])
+    # a plain correction, proposed and verified by two others, as any record's
+    record = await session.get(CreditRecord, case.record_id)
+    assert record is not None
+    proposer, verifier = await staff(make_user)
+    fields = CorrectionCreate.model_fields
+    content = {k: v for k, v in record_service.content_of(record).items() if k in fields}
+    content["penalty_content"] = "罚款3万元"
+    draft = await corrections.correct(
+        session=session, record_id=case.record_id,
+        data=CorrectionCreate(**content, reason="处罚内容录入有误"), actor=proposer,
+        settings=settings, clock=clock,
+    )  # fmt: skip
+    await corrections.verify(session=session, record_id=draft.id, actor=verifier, clock=clock)
+    await _consume(session, clock)  # the disclosure shows the corrected version
+    [shown] = await _public(client, case.employer.uscc)
+    assert shown["items"][0]["disputed"] is True  # the objection holds every version
+    decision = {"outcome": "rejected", "reasons": "无误"}
+    refused = await client.post(f"{BASE}/{body['id']}/decision", json=decision, headers=case.staff)
+    assert assert_problem(refused, 409)["type"].endswith("/objection-target-changed")
+
+    reason = {"reason": "原异议所针对的记录已更正"}
+    lapsed = await client.post(f"{BASE}/{body['id']}/lapse", json=reason, headers=case.staff)
+    assert lapsed.status_code == 200, lapsed.text
+    [after] = await _public(client, case.employer.uscc)
+    assert after["items"][0]["disputed"] is False
+    again = await filed(client, case.account, objection(draft.id))
+    assert (await accepted(client, case.staff, again["id"]))["status"] == "accepted"
+    [flagged] = await _public(client, case.employer.uscc)
+    assert flagged["items"][0]["disputed"] is True
+
+    await _consume(session, clock)
+    [told] = [n for n in await _told(client, case.account) if n["kind"] == "objection_lapsed"]
+    assert told["title"] == "Objection lapsed (the target changed)"
+    assert str(draft.id) in told["body"] and reason["reason"] in told["body"]

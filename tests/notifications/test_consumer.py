@@ -218,6 +218,75 @@ async def test_an_accepted_objection_tells_its_due_date_or_that_it_comes_later(
         assert "set once the working-day calendar for the year is loaded" in told.body_en
 
 
+async def test_a_due_date_set_later_tells_that_it_is_now_set(session, clock, make_employer):
+    employer = await make_employer()
+    payload = {
+        "objection_id": str(uuid.uuid4()),
+        "handling": "departments",
+        "departments": ["县公安局"],
+        "receipt_date": "2026-12-28",
+        "due_date": "2027-01-12",
+        "dated_later": True,
+    }
+    await emit(
+        session, "objection.accepted", subject=S.objection, employer_id=employer.id, payload=payload
+    )
+    await consume(session, clock)
+    told = await only(session, employer_id=employer.id)
+    assert told.kind == NotificationKind.objection_accepted
+    assert told.title == "异议处理期限已确定" and told.title_en == "Objection due date set"
+    assert "2026年12月28日提出的异议已受理" in told.body
+    assert "处理期限现已确定：2027年1月12日前作出处理决定" in told.body
+    assert told.deadline == date(2027, 1, 12)
+
+
+@pytest.mark.parametrize(
+    ("by", "staff_said"), [("employer", False), ("bureau", True)], ids=["own", "by-staff"]
+)
+async def test_a_withdrawn_objection_tells_the_reason(
+    session, clock, make_employer, by, staff_said
+):
+    employer = await make_employer()
+    target = str(uuid.uuid4())
+    payload = {
+        "objection_id": str(uuid.uuid4()), "target_type": "record", "target_id": target,
+        "reason": "经沟通确认原记录无误", "withdrawn_on": "2026-11-26", "by": by,
+    }  # fmt: skip
+    await emit(
+        session, "objection.withdrawn", subject=S.objection, employer_id=employer.id,
+        payload=payload,
+    )  # fmt: skip
+    await consume(session, clock)
+    told = await only(session, employer_id=employer.id)
+    assert told.kind == NotificationKind.objection_withdrawn
+    assert told.title == "异议已撤回" and told.deadline is None
+    for fact in ("信用记录", target, "2026年11月26日撤回", "撤回理由：经沟通确认原记录无误"):
+        assert fact in told.body, fact
+    assert ("由工作人员依你单位申请办理" in told.body) is staff_said
+    assert told.title_en == "Objection withdrawn" and "withdrawn on 2026-11-26" in told.body_en
+
+
+async def test_a_lapsed_objection_tells_that_its_target_changed(session, clock, make_employer):
+    employer = await make_employer()
+    current = str(uuid.uuid4())
+    payload = {
+        "objection_id": str(uuid.uuid4()), "target_type": "record", "target_id": str(uuid.uuid4()),
+        "reason": "该记录已依法更正", "lapsed_on": "2026-11-26", "target_status": "superseded",
+        "current_id": current,
+    }  # fmt: skip
+    await emit(
+        session, "objection.lapsed", subject=S.objection, employer_id=employer.id, payload=payload
+    )
+    await consume(session, clock)
+    told = await only(session, employer_id=employer.id)
+    assert told.kind == NotificationKind.objection_lapsed
+    assert told.title == "异议已终止（对象已变更）"
+    for fact in ("已经变更", "2026年11月26日终止", "理由：该记录已依法更正", current, "另行提出"):
+        assert fact in told.body, fact
+    assert told.title_en == "Objection lapsed (the target changed)"
+    assert f"The version in force is {current}." in told.body_en
+
+
 async def test_a_decided_objection_tells_the_outcome_and_reasons(session, clock, make_employer):
     employer = await make_employer()
     payload = {

@@ -1,5 +1,6 @@
 """Objections (Art 15, 16): filing, acceptance with its working-day deadline, the decision and its
-cascade, evidence files, and the deadlines at a glance."""
+cascade, closing one without a decision (withdrawn, lapsed), evidence files, and the deadlines at
+a glance."""
 
 from __future__ import annotations
 
@@ -31,13 +32,14 @@ from app.models.base import Page
 from app.models.objection import (
     AcceptanceCreate,
     ObjectionAttachmentPublic,
+    ObjectionClosureCreate,
     ObjectionCreate,
     ObjectionDeadlines,
     ObjectionDecisionCreate,
     ObjectionPublic,
     ObjectionStatus,
 )
-from app.objections import cascade, deadlines, evidence, reads
+from app.objections import cascade, closure, deadlines, evidence, reads
 from app.objections import service as objections
 from app.objections.problems import (
     AcceptanceDepartments,
@@ -53,6 +55,7 @@ from app.objections.problems import (
     ObjectionStaffField,
     ObjectionTargetChanged,
     ObjectionTargetNotCurrent,
+    ObjectionTargetUnchanged,
 )
 from app.records.errors import (
     AttachmentContentMismatch,
@@ -80,7 +83,8 @@ Reviewer = Annotated[Actor, Depends(require(Permission.objections_decide))]
     "`objection-staff-field`); staff enter a walk-in or a letter with `receipt_date` (not after "
     "today) and `channel`. Another employer's target is a 404. One open objection per target "
     "(a record: all its versions): a second is 409 `objection-already-open` naming the open "
-    "one. The target is flagged as disputed on the public list; `objection.filed` is emitted. "
+    "one (a decided, withdrawn or lapsed one holds it no more). The target is flagged as "
+    "disputed on the public list while it is open; `objection.filed` is emitted. "
     "Evidence files: POST /objections/{id}/attachments.",
     responses=problems(
         *GUARDED,
@@ -105,7 +109,8 @@ async def file_objection(
     "",
     summary="查询异议 / List objections",
     response_model=Page[ObjectionPublic],
-    description="Newest first. Filters: `status`, `employer_id`, `due_before` (accepted ones "
+    description="Newest first. Filters: `status` (filed, accepted, decided, withdrawn, "
+    "lapsed), `employer_id`, `due_before` (accepted ones "
     "whose deadline is before that day). An employer account sees only its own; another "
     "employer's `employer_id` is a 404. Pass `next_cursor` back as `cursor`.",
     responses=problems(*GUARDED, EmployerAccountUnbound, DoesNotExist, CursorInvalid),
@@ -133,7 +138,8 @@ async def list_objections(
     summary="查看异议 / Read an objection",
     description="Its target, statement, receipt date, acceptance and deadline (`due_date`; "
     "null with `awaiting_calendar` while the calendar lacks the year), the decision and the "
-    "push's due date. Employers: their own only.",
+    "push's due date, or its withdrawal or lapse (`closed_by`, `closed_at`, `closure_reason`). "
+    "Employers: their own only.",
     responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_objection(
@@ -175,7 +181,8 @@ async def accept_objection(
     summary="作出异议处理决定 / Decide an objection",
     description="By a reviewer who did not collect the record contested (403 "
     "`objection-decider-collected`), on an accepted objection whose target has not changed "
-    "since it was filed (409 `objection-target-changed`). `upheld` or `partly_upheld` on a "
+    "since it was filed (409 `objection-target-changed`: close it as lapsed instead, POST "
+    "/objections/{id}/lapse). `upheld` or `partly_upheld` on a "
     "record carries `correction` (the whole new content: a new version verified by this "
     "decision, citing it) or `revocation`; on an evaluation it is the re-grade alone; "
     "`rejected` carries neither. In one transaction: the record corrected or revoked, the "
@@ -214,11 +221,71 @@ async def decide_objection(
 
 
 @router.post(
+    "/{objection_id}/withdrawal",
+    summary="撤回异议 / Withdraw an objection",
+    description="By the employer's own account, or staff entering its request, while the "
+    "objection is filed or accepted (once decided, withdrawn or lapsed: 409 "
+    "`objection-closed`); another employer's is a 404. `reason` says why. The objection is "
+    "`withdrawn`: audited, `objection.withdrawn` emitted (the employer is told), no longer "
+    "flagged as disputed on the public list, off the deadlines, and its target takes a new "
+    "objection.",
+    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, ObjectionClosed),
+)
+async def withdraw_objection(
+    objection_id: uuid.UUID,
+    data: ObjectionClosureCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: Filer,
+) -> ObjectionPublic:
+    """用人单位（本单位账户）或工作人员（依单位申请代为办理）在处理决定作出前撤回异议。"""
+    objection = await closure.withdraw(
+        session=session, objection_id=objection_id, data=data, actor=actor, settings=settings,
+        clock=clock,
+    )  # fmt: skip
+    return await reads.to_public_one(session=session, objection=objection, actor=actor)
+
+
+@router.post(
+    "/{objection_id}/lapse",
+    summary="终止异议（对象已变更） / Close an objection as lapsed",
+    description="By a reviewer, on a filed or accepted objection whose target changed since it "
+    "was filed (the record corrected or revoked, the evaluation superseded, the item ended): "
+    "no decision on it can be made (`/decision` is 409 `objection-target-changed`), so it "
+    "closes as `lapsed` with `reason`. On an unchanged target a decision is due: 409 "
+    "`objection-target-unchanged`; once decided, withdrawn or lapsed: 409 `objection-closed`. "
+    "Audited, `objection.lapsed` emitted (with the target's status and the version in force; "
+    "the employer is told), no longer flagged as disputed, off the deadlines, and the target "
+    "(the record: all its versions) takes a new objection.",
+    responses=problems(
+        *GUARDED, *WITH_BODY, DoesNotExist, ObjectionClosed, ObjectionTargetUnchanged
+    ),
+)
+async def lapse_objection(
+    objection_id: uuid.UUID,
+    data: ObjectionClosureCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    actor: Reviewer,
+) -> ObjectionPublic:
+    """异议提出后其对象已变更（记录已更正或撤销、评价已被取代、公示已结束）的，审核人员终止该异议，
+    不再作出处理决定；对象未变更的，应作出处理决定。"""
+    objection = await closure.lapse(
+        session=session, objection_id=objection_id, data=data, actor=actor, settings=settings,
+        clock=clock,
+    )  # fmt: skip
+    return await reads.to_public_one(session=session, objection=objection, actor=actor)
+
+
+@router.post(
     "/{objection_id}/attachments",
     status_code=201,
     summary="上传异议证据材料 / File evidence with an objection",
     description="Multipart upload (`file`) by the employer's own account or staff for it, "
-    "until the objection is decided (409 `objection-closed`). Stored outside the database "
+    "while the objection is open (decided, withdrawn or lapsed: 409 `objection-closed`). "
+    "Stored outside the database "
     "under its sha256; the same file on the same objection is kept once (200 with the "
     "existing one). Too large: 413; a type not allowed, or content that is not what it "
     "claims: 415.",
@@ -241,7 +308,8 @@ async def add_objection_attachment(
     clock: ClockDep,
     actor: Filer,
 ) -> ObjectionAttachmentPublic:
-    """处理决定作出前，由用人单位（或工作人员代为）上传证据材料；同一异议的相同文件只存一次。"""
+    """异议办结（处理、撤回或终止）前，由用人单位（或工作人员代为）上传证据材料；同一异议的相同
+    文件只存一次。"""
     attachment, created = await evidence.add(
         session=session, objection_id=objection_id, file_name=file.filename,
         content_type=file.content_type, data=await file.read(settings.attachment_max_bytes + 1),
@@ -305,16 +373,19 @@ async def download_objection_attachment(
     summary="异议办理期限 / Objection deadlines",
     description="Accepted objections due today, due soon (within "
     "LABOR_CREDIT_OBJECTIONS_DUE_SOON_WORKING_DAYS working days, default 2) and overdue, "
-    "those whose deadline waits for the calendar, and those not yet accepted: counts, and the "
-    "first 100 of each by due date. An employer account sees only its own. Also the "
+    "those whose deadline waits for the calendar, and those not yet accepted (open ones only: "
+    "a withdrawn or lapsed objection has no deadline); and upheld decisions whose push date "
+    "(5 working days after the decision) waits for the calendar. Counts, and the first 100 of "
+    "each by due date (the push's group by decision date). An employer account sees only its "
+    "own. Also the "
     "`objections_deadlines` gauge in /metrics (the daily job).",
     responses=problems(*GUARDED, EmployerAccountUnbound),
 )
 async def objection_deadlines(
     session: SessionDep, settings: SettingsDep, today: TodayDep, actor: Reader
 ) -> ObjectionDeadlines:
-    """今天到期、即将到期（N个工作日内）和已逾期的异议，待载入工作日历和待受理的异议。
-    用人单位账号只看到本单位的。"""
+    """今天到期、即将到期（N个工作日内）和已逾期的异议，待载入工作日历和待受理的异议，以及推送
+    期限待载入工作日历的处理决定。用人单位账号只看到本单位的。"""
     return await deadlines.summary(
         session=session, today=today, soon_days=settings.objections_due_soon_working_days,
         actor=actor,
