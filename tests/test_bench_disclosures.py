@@ -111,9 +111,7 @@ async def test_the_bare_endpoint_answers_every_page_as_the_service(
     try:
         for search in searches:
             for page in await _walk(api, **search):
-                bare = await bare_disclosures.read_page(
-                    conn, today=CLOCK.today(), **page["params"]
-                )
+                bare = await bare_disclosures.read_page(conn, today=CLOCK.today(), **page["params"])
                 assert json.loads(json.dumps(bare)) == page["body"], page["params"]
                 compared += 1
                 later += page["params"]["cursor"] is not None
@@ -145,9 +143,7 @@ async def test_the_loaded_rows_are_what_reflect_writes(
             await session.flush()
             assert (await session.scalars(select(CreditEvent))).all() == []
             for d in (
-                await session.scalars(
-                    select(Disclosure).execution_options(populate_existing=True)
-                )
+                await session.scalars(select(Disclosure).execution_options(populate_existing=True))
             ).all():
                 assert (d.status, d.version) == ("published", 1)
             assert await _items(session) == items_before
