@@ -59,7 +59,12 @@ test-dates: env
 	    -W "$(MOVED_IMPORT)" $(ARGS) || exit 1; \
 	done
 
+# The public C list's load is wrk (Debian package), installed here when missing and apt-get is
+# there; without it the benchmark falls back to its own Python load generator (and says so).
 bench: env
+	@command -v wrk >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+	  apt-get install -y wrk >/dev/null 2>&1 || \
+	  echo "wrk could not be installed: the Python load generator (bench.loadgen) will run"
 	$(RUN) python -m bench $(ARGS)
 
 # The embedded PostgreSQL in .data/fuzz (the suite's and `make run`'s data untouched), or the

@@ -117,36 +117,45 @@ def free_port() -> int:
 @dataclass
 class Server:
     base_url: str
+    pid: int = 0
 
 
 @asynccontextmanager
-async def http_server(url: str, data_dir: Path) -> AsyncIterator[Server]:
-    """`labor-credit serve` in its own process on a loopback port (real HTTP, real uvicorn)."""
-    port = free_port()
-    env = {
-        **os.environ,
+async def http_server(
+    url: str, data_dir: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[Server]:
+    """`labor-credit serve` in its own process on a loopback port (real HTTP, real uvicorn);
+    `env`: settings of the run's own (LABOR_CREDIT_...)."""
+    environment = {
         **SECRETS,
         "DATABASE_URL": url,
         "LABOR_CREDIT_LOG_LEVEL": "WARNING",
         "LABOR_CREDIT_DATA_DIR": str(data_dir),
         "LABOR_CREDIT_MAX_BODY_BYTES": str(64 << 20),
+        **(env or {}),
     }
+    async with python_server(["app.cli", "serve", "--no-scheduler"], environment) as server:
+        yield server
+
+
+@asynccontextmanager
+async def python_server(module_args: list[str], env: dict[str, str]) -> AsyncIterator[Server]:
+    """`python -m <module_args> --port P` in its own process, ready when /readyz answers 200."""
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "app.cli",
-        "serve",
+        *module_args,
         "--port",
         str(port),
-        "--no-scheduler",
-        env=env,
+        env={**os.environ, **env},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         await _wait_ready(base, process)
-        yield Server(base)
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=20)

@@ -15,7 +15,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.api.deps import ClockDep, SettingsDep, client_address
+from app.api.deps import client_address
+from app.core.clock import Clock
+from app.core.config import Settings
 from app.disclosure.errors import TooManyPublicRequests
 
 MAX_ADDRESSES = 100_000  # beyond, the buckets full again are forgotten
@@ -45,10 +47,15 @@ class Buckets:
         self.tokens = {a: v for a, v in self.tokens.items() if now - v[1] < full_after}
 
 
-def _limit(request: Request, settings: SettingsDep, clock: ClockDep) -> None:
+async def _limit(request: Request) -> None:
+    """Async and reading the app's settings and clock from app.state (what SettingsDep and
+    ClockDep return): a sync dependency would cost every public request a hop to the thread
+    pool (the public list's benchmark, issue 13)."""
+    settings: Settings = request.app.state.settings
     rate = settings.public_rate_per_minute
     if rate <= 0:
         return
+    clock: Clock = request.app.state.clock
     buckets: Buckets | None = getattr(request.app.state, "public_buckets", None)
     if buckets is None or buckets.rate != rate:
         buckets = Buckets(rate)
