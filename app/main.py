@@ -97,6 +97,8 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)  # ...so the headers reach it too
 
     api = api_router(prefix="/api/v1")
+    # first: routes are matched in order, and the public C list is the busiest (no sign-in)
+    api.include_router(disclosures.router)
     for module in (auth, users, clients, employers, audit_events, stats, calendar, intake, imports):
         api.include_router(module.router)
     api.include_router(credit_records.router)
@@ -112,7 +114,6 @@ def create_app(
     api.include_router(objections.router)
     api.include_router(objections.stats_router)
     api.include_router(notifications.router)
-    api.include_router(disclosures.router)
     api.include_router(repairs.router)
     api.include_router(platform.router)
     api.include_router(platform.stats_router)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
+
 from app.core.clock import Clock
 from app.disclosure import service
 from app.models.user import Role
@@ -217,3 +219,23 @@ async def test_the_rate_limit_answers_429_with_retry_after(app, client, settings
     body = assert_problem(refused, 429)
     assert body["type"].endswith("/too-many-requests")
     assert int(refused.headers["Retry-After"]) >= 1
+
+
+async def test_a_publication_time_reads_as_python_writes_it(
+    client, session, settings, clock, make_employer, make_user
+):
+    """The list's JSON is built by PostgreSQL: a time on the second has no fraction, another
+    six digits, as `datetime.isoformat` writes them (and as the single read shows them)."""
+    employer = await make_employer(name="文水县时刻测试有限公司")
+    await _published(session, settings, clock, employer.id, await staff(make_user))
+    for moment in ("2026-11-20 08:00:00+00", "2026-11-20 08:00:00.12+00"):
+        await session.execute(
+            text("UPDATE disclosures SET published_at = :t WHERE employer_id = :e"),
+            {"t": datetime.fromisoformat(moment), "e": employer.id},
+        )
+        [listed] = (await client.get("/api/v1/disclosures", params={"q": "时刻测试"})).json()[
+            "items"
+        ]
+        one = (await client.get(f"/api/v1/disclosures/{listed['id']}")).json()
+        assert listed["published_at"] == one["published_at"]
+        assert listed["published_at"] == datetime.fromisoformat(moment).isoformat()

@@ -43,9 +43,13 @@ async def _today(request: Request) -> date:
 TodayDep = Annotated[date, Depends(_today)]
 
 
-def _answer(body: dict[str, Any], if_none_match: str | None) -> Response:
+def _answer(body: dict[str, Any] | bytes, if_none_match: str | None) -> Response:
     """The JSON as built (no model round trip), its ETag the hash of its bytes."""
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    content = (
+        body
+        if isinstance(body, bytes)
+        else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    )
     etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
     if if_none_match and _matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
