@@ -166,6 +166,7 @@ async def test_etag_and_if_none_match(
         "/api/v1/disclosures", params={"uscc": employer.uscc}, headers={"If-None-Match": etag}
     )
     assert again.status_code == 304 and again.content == b""
+    assert first.headers["Cache-Control"] == again.headers["Cache-Control"] == "public, no-cache"
     [disclosure] = first.json()["items"]
     url = f"/api/v1/disclosures/{disclosure['id']}"
     one = await client.get(url)

@@ -51,9 +51,11 @@ def _answer(body: dict[str, Any] | bytes, if_none_match: str | None) -> Response
         else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     )
     etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+    # public and personal-data free: a cache may keep it, asking with the ETag before each use
+    headers = {"ETag": etag, "Cache-Control": "public, no-cache"}
     if if_none_match and _matches(if_none_match, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(content=content, media_type="application/json", headers={"ETag": etag})
+        return Response(status_code=304, headers=headers)
+    return Response(content=content, media_type="application/json", headers=headers)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
