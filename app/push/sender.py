@@ -124,7 +124,8 @@ async def claim(*, factory: Factory, settings: Settings, clock: Clock, limit: in
     found = [
         Claimed(row.id, claim_id, row.attempts, Message.model_validate(row.body)) for row in rows
     ]
-    return sorted(found, key=lambda c: ids.index(c.id))
+    place = {one: n for n, one in enumerate(ids)}
+    return sorted(found, key=lambda c: place[c.id])
 
 
 async def _send(transport: Transport, claimed: Sequence[Claimed]) -> list[Outcome]:
@@ -209,10 +210,14 @@ async def acknowledge(
     """Record each Outcome (only for the claim that sent it) and feed the breaker."""
     now = clock.now()
     today = clock.local(now).date()
+    grouped: dict[str, list[dict[str, Any]]] = {}  # one executemany per kind of statement
+    for one, outcome in zip(claimed, outcomes, strict=True):
+        statement, params = _statement(one, outcome, settings, now, today)
+        grouped.setdefault(statement, []).append(params)
     async with factory() as session, session.begin():
-        for one, outcome in zip(claimed, outcomes, strict=True):
-            statement, params = _statement(one, outcome, settings, now, today)
-            await session.execute(text(statement), params)
+        for statement, rows in grouped.items():
+            await session.execute(text(statement), rows)
+        for outcome in outcomes:
             ATTEMPTS.labels(outcome.kind).inc()
         failures = [o for o in outcomes if o.kind == "retry"]
         await _feed_breaker(session, settings, now, len(failures), len(outcomes), failures)
