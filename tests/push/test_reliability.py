@@ -100,12 +100,11 @@ async def test_after_an_outage_with_changes_continuing_every_message_arrives_onc
     db_url: str, factory: Factory
 ) -> None:
     secret = signing.new_secret()
-    settings = push_settings(db_url, "http://127.0.0.1:1", [secret])  # the URL set below
-    who = await people(factory)
-    firms = await employers(factory, 6)
-    await changes(factory, settings, who, firms, records=1, disclosures=1)
     with running(SimConfig(secrets=(secret,), clock=CLOCK)) as sim:
         settings = push_settings(db_url, sim.url, [secret])
+        who = await people(factory)
+        firms = await employers(factory, 6)
+        await changes(factory, settings, who, firms, records=1, disclosures=1)
         stopping = asyncio.Event()
         async with (
             factory_of(db_url) as pushing,
