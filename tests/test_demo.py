@@ -171,3 +171,45 @@ async def test_refused_in_production(session: AsyncSession, settings: Settings, 
     with pytest.raises(demo.DemoRefused):
         await demo.seed(session=session, settings=production, clock=clock)
     assert await session.scalar(select(func.count()).select_from(Employer)) == 0
+
+
+async def test_the_later_stages_take_the_county_in(
+    session: AsyncSession, settings: Settings, clock: Clock, client: httpx.AsyncClient
+):
+    """What the scheduler's consumers do once `make run` serves the county: every stage reads
+    the demo's events — grades, disclosures, notifications, the push's outbox — without
+    failing, and a second pass finds nothing to do."""
+    from app import scheduler
+    from app.core import events
+
+    await demo.seed(session=session, settings=settings, clock=clock)
+
+    async def settle() -> int:
+        handled = 0
+        for consumer in scheduler.CONSUMERS:
+            while n := await events.consume(
+                session=session, consumer=consumer, clock=clock, batch=1000,
+                horizon=timedelta(hours=1),
+            ):  # fmt: skip
+                handled += n
+        return handled
+
+    assert await settle() > 0
+    finals_c = await session.scalar(
+        text("SELECT count(DISTINCT employer_id) FROM evaluations e WHERE status = 'final' "
+             "AND grade = 'C' AND cycle = (SELECT max(cycle) FROM evaluations "
+             "WHERE employer_id = e.employer_id AND status = 'final')")
+    )  # fmt: skip
+    published = await session.scalar(
+        text("SELECT count(*) FROM disclosures WHERE status = 'published'")
+    )
+    assert finals_c and 0 < published <= finals_c  # a C with nothing showable publishes nothing
+    listed = await client.get("/api/v1/disclosures", params={"limit": 100})
+    assert listed.status_code == 200 and len(listed.json()["items"]) == published
+    told = await session.scalar(text("SELECT count(DISTINCT employer_id) FROM notifications"))
+    assert told and told >= published
+    queued = await session.scalar(text("SELECT count(*) FROM push_messages"))
+    assert queued and queued > published
+    before = await fingerprint(session)
+    assert await settle() == 0
+    assert await fingerprint(session) == before

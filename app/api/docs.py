@@ -57,8 +57,9 @@ DESCRIPTION = """
   载入尚未载入的年份不需要 `If-Match`（`If-None-Match: *` 表示仅在仍未载入时载入）。
 * **响应头**：每个响应都带 `X-Content-Type-Options: nosniff`、`X-Frame-Options: DENY` 和
   `Content-Security-Policy`（`frame-ancestors 'none'`，不能被其他网站嵌入）；`/api` 下的响应
-  另带 `Cache-Control: no-store`（其中有个人信息，任何缓存都不应保存）；公开的失信信息公示不含个人信息，
-  带 `Cache-Control: public, no-cache`（缓存可保存，每次使用前以 `ETag` 确认）。
+  另带 `Cache-Control: no-store`（其中有个人信息，任何缓存都不应保存）；
+  公开的失信信息公示不含个人信息，带 `Cache-Control: public, no-cache`
+  （缓存可保存，每次使用前以 `ETag` 确认）。
 
 The Wenshui county human resources and social security bureau's system of record for employers'
 labour-security credit (文水县用人单位劳动保障信用分级分类监管办法, 文人社字〔2022〕46号): it keeps
