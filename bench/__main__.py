@@ -1,6 +1,6 @@
 """`make bench` (or `python -m bench [--intake N] [--import N] [--grading N [N ...]]
-[--disclosures N] [--disclosure-seconds S] [--disclosure-connections C]`): print each figure and
-ratio."""
+[--disclosures N] [--disclosure-seconds S] [--disclosure-connections C] [--push N]`): print each
+figure and ratio."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import argparse
 import asyncio
 import json
 
-from bench import disclosures, grading, imports_bench, intake
+from bench import disclosures, grading, imports_bench, intake, push
 
 TARGETS = {
     "intake": 0.006,  # issue 3: intake at least 0.006 of COPY's rate
     "disclosures": disclosures.TARGET,  # issue 13: the public C list at least half the bare rate
+    "push": push.TARGET,  # issue 14: the sender at least half a bare httpx loop's rate
 }
 
 
@@ -42,6 +43,12 @@ def main() -> None:
     )
     parser.add_argument("--disclosure-seconds", type=float, default=30, help="load per server")
     parser.add_argument("--disclosure-connections", type=int, default=64, help="clients")
+    parser.add_argument(
+        "--push",
+        type=int,
+        default=10_000,
+        help=f"messages drained to the platform simulator, {push.EACH} per employer (0 = skip)",
+    )
     args = parser.parse_args()
     # Grading first: it reports the process's peak memory, which the others would raise.
     for employers in args.grading:
@@ -59,6 +66,10 @@ def main() -> None:
         )
         results["disclosures"] = disclosures.figures(run)
         notes["disclosures"] = disclosures.details(run)
+    if args.push:
+        pushed = asyncio.run(push.run(args.push))
+        results["push"] = push.figures(pushed)
+        notes["push"] = push.details(pushed)
     for name, figures in results.items():
         target = TARGETS.get(name)
         verdict = (

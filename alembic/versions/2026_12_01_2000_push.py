@@ -76,8 +76,16 @@ def upgrade() -> None:
         postgresql_where=sa.text("subject = 'evaluation'"),
     )  # fmt: skip
     op.create_index(
-        "ix_push_messages_unfinished", "push_messages", ["employer_id", "sequence"],
-        postgresql_where=sa.text("status IN ('pending', 'sending')"),
+        "ix_push_messages_due", "push_messages", ["next_attempt_at", "id"],
+        postgresql_where=sa.text("status = 'pending'"),
+    )  # fmt: skip
+    op.create_index(
+        "ix_push_messages_lease", "push_messages", ["lease_until", "id"],
+        postgresql_where=sa.text("status = 'sending'"),
+    )  # fmt: skip
+    op.create_index(
+        "ix_push_messages_holding", "push_messages", ["employer_id", "sequence"],
+        postgresql_where=sa.text("status IN ('pending', 'sending', 'dead')"),
     )  # fmt: skip
     op.create_index("ix_push_messages_created_at", "push_messages", ["created_at", "id"])
     op.create_index("ix_push_messages_sent_on", "push_messages", ["sent_on"])

@@ -46,8 +46,12 @@ class BreakerState(LabelledEnum):
 
 
 STATUSES = ", ".join(f"'{s.value}'" for s in PushStatus)
-# The statuses after which the next message of the employer may go (per-employer order).
-PAST = ("awaiting_receipt", "accepted", "rejected", "dead")
+# Per-employer order: the next message of an employer goes once every earlier one is past —
+# the platform has it (awaiting its receipt, accepted, or rejected with a receipt). A pending or
+# sending message holds the employer's later ones, and so does a dead letter: the platform never
+# got it, and would refuse what follows as out of order; they wait until an operator replays it.
+PAST = ("awaiting_receipt", "accepted", "rejected")
+HOLDING = ("pending", "sending", "dead")
 
 
 class PushMessage(SQLModel, table=True):
@@ -64,12 +68,26 @@ class PushMessage(SQLModel, table=True):
             unique=True,
             postgresql_where=sa.text("subject = 'evaluation'"),
         ),
-        # what the pusher claims: the head of each employer's unfinished messages
+        # what the pusher claims, in work proportional to the batch: due messages in the order
+        # they are due, expired leases, each checked by a probe of the employer's earlier
+        # messages that still hold it (`sender`)
         sa.Index(
-            "ix_push_messages_unfinished",
+            "ix_push_messages_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        sa.Index(
+            "ix_push_messages_lease",
+            "lease_until",
+            "id",
+            postgresql_where=sa.text("status = 'sending'"),
+        ),
+        sa.Index(
+            "ix_push_messages_holding",
             "employer_id",
             "sequence",
-            postgresql_where=sa.text("status IN ('pending', 'sending')"),
+            postgresql_where=sa.text("status IN ('pending', 'sending', 'dead')"),
         ),
         sa.Index("ix_push_messages_created_at", "created_at", "id"),
         sa.Index("ix_push_messages_sent_on", "sent_on"),
@@ -192,6 +210,11 @@ class DeliveryPublic(SQLModel):
     receipt_received_at: datetime | None
     created_at: datetime
     body: dict[str, Any] | None = Field(default=None, description="one delivery: the Message")
+    blocked_by: uuid.UUID | None = Field(
+        default=None,
+        description="pending behind a dead letter: the id of its employer's first dead message "
+        "before it, which must be replayed first (per-employer order); null otherwise",
+    )
 
 
 class ReplayRange(RequestModel):
@@ -265,6 +288,11 @@ class PushStats(SQLModel):
     oldest_pending_seconds: float | None
     failing: int = Field(description="pending after at least one failed attempt")
     dead: int
+    blocked: int = Field(
+        description="pending behind a dead letter of their employer: they wait until it is "
+        "replayed (per-employer order)"
+    )
+    blocked_employers: int = Field(description="employers whose messages wait behind a dead one")
     rejected: int
     awaiting_receipt: int
     receipts_overdue: int

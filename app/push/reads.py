@@ -1,5 +1,9 @@
 """The outbox as staff and operators see it: deliveries with their filters (status, type,
-employer, overdue) in keyset pages, one delivery with its body, and the push's health."""
+employer, overdue, blocked) in keyset pages, one delivery with its body, and the push's health.
+
+A pending message is blocked behind a dead letter when an earlier message of its employer is
+dead (`sender`: per-employer order holds across it): `blocked_by` names the employer's first
+dead letter before it, which an operator replays to let the employer flow again."""
 
 from __future__ import annotations
 
@@ -8,8 +12,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Gauge
-from sqlalchemy import ColumnElement, and_, or_, text
+from sqlalchemy import ColumnElement, and_, exists, or_, text
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from app.core import pagination
@@ -36,6 +42,10 @@ OLDEST_PENDING = Gauge(
 OVERDUE = Gauge(
     "push_overdue", "messages past their deadline or their receipt's", ["kind"], registry=REGISTRY
 )
+BLOCKED = Gauge(
+    "push_blocked", "pending messages waiting behind a dead letter of their employer",
+    registry=REGISTRY,
+)  # fmt: skip
 BREAKER_OPEN = Gauge(
     "push_breaker_open", "1 while the circuit breaker stops sending", registry=REGISTRY
 )
@@ -56,8 +66,54 @@ def receipt_late(now: datetime, settings: Settings) -> ColumnElement[bool]:
     )
 
 
+_DEAD = aliased(PushMessage, name="dead")
+
+
+def _dead_before() -> Any:
+    """An earlier dead message of the same employer as a pending PushMessage (the partial index
+    on (employer_id, sequence) of the holding statuses answers it)."""
+    return and_(
+        col(_DEAD.employer_id) == col(PushMessage.employer_id),
+        col(_DEAD.sequence) < col(PushMessage.sequence),
+        col(_DEAD.status) == PushStatus.dead,
+        col(PushMessage.status) == PushStatus.pending,
+    )
+
+
+def blocked_by_column() -> Any:
+    """The id of the employer's first dead letter before this pending message, or NULL."""
+    return (
+        sa_select(col(_DEAD.id))
+        .where(_dead_before())
+        .order_by(col(_DEAD.sequence))
+        .limit(1)
+        .correlate(PushMessage)
+        .scalar_subquery()
+        .label("blocked_by")
+    )
+
+
+async def blocked_by(session: AsyncSession, message: PushMessage) -> uuid.UUID | None:
+    if message.status != PushStatus.pending:
+        return None
+    found = await session.scalar(
+        text(
+            "SELECT id FROM push_messages WHERE employer_id = :employer_id "
+            "AND sequence < :sequence AND status = 'dead' ORDER BY sequence LIMIT 1"
+        ),
+        {"employer_id": message.employer_id, "sequence": message.sequence},
+    )
+    return uuid.UUID(str(found)) if found is not None else None
+
+
 def public(
-    message: PushMessage, *, now: datetime, today: date, settings: Settings, body: bool = False
+    message: PushMessage,
+    *,
+    now: datetime,
+    today: date,
+    settings: Settings,
+    body: bool = False,
+    blocked_by: uuid.UUID | None = None,
 ) -> DeliveryPublic:
     since = now - timedelta(hours=settings.push_receipt_overdue_hours)
     late = message.status == PushStatus.awaiting_receipt and (
@@ -75,6 +131,7 @@ def public(
             if message.status == PushStatus.pending
             else None,
             "body": message.body if body else None,
+            "blocked_by": blocked_by,
         },
     )
 
@@ -91,9 +148,13 @@ async def list_(
     overdue: bool | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[PushMessage], str | None]:
-    """Newest first (created_at, id)."""
-    query = select(PushMessage)
+    blocked: bool | None = None,
+) -> tuple[list[tuple[PushMessage, uuid.UUID | None]], str | None]:
+    """Newest first (created_at, id); each message with the dead letter that blocks it."""
+    query = select(PushMessage, blocked_by_column())
+    if blocked is not None:
+        behind = exists().where(_dead_before())
+        query = query.where(behind if blocked else ~behind)
     if status is not None:
         query = query.where(col(PushMessage.status) == status)
     if type_ is not None:
@@ -112,8 +173,8 @@ async def list_(
             )
         )
     query = query.order_by(col(PushMessage.created_at).desc(), col(PushMessage.id).desc())
-    rows = list((await session.scalars(query.limit(limit + 1))).all())
-    return pagination.page(rows, limit, lambda m: (m.created_at.isoformat(), str(m.id)))
+    rows = [(m, b) for m, b in (await session.execute(query.limit(limit + 1))).all()]
+    return pagination.page(rows, limit, lambda r: (r[0].created_at.isoformat(), str(r[0].id)))
 
 
 async def get(*, session: AsyncSession, message_id: uuid.UUID) -> PushMessage:
@@ -142,6 +203,15 @@ SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS backlog,
        count(*) FILTER (WHERE status = 'accepted') AS accepted
 FROM push_messages
 """
+# Pending messages behind a dead letter of their employer: from the dead letters (few), each
+# probing its employer's later messages in the holding index.
+_BLOCKED = """
+SELECT count(*) AS blocked, count(DISTINCT m.employer_id) AS blocked_employers
+FROM (SELECT employer_id, min(sequence) AS first FROM push_messages WHERE status = 'dead'
+      GROUP BY employer_id) d
+JOIN push_messages m ON m.employer_id = d.employer_id AND m.sequence > d.first
+                    AND m.status = 'pending'
+"""
 
 
 async def stats(
@@ -154,6 +224,7 @@ async def stats(
             {"since": since, "today": today, "undelivered": list(_UNDELIVERED)},
         )
     ).one()
+    blocked = (await session.execute(text(_BLOCKED))).one()
     breaker = (
         await session.execute(text("SELECT * FROM push_breaker WHERE name = 'platform'"))
     ).one_or_none()
@@ -165,6 +236,7 @@ async def stats(
         backlog=row.backlog, oldest_pending_at=oldest,
         oldest_pending_seconds=(now - oldest).total_seconds() if oldest else None,
         failing=row.failing, dead=row.dead, rejected=row.rejected,
+        blocked=blocked.blocked, blocked_employers=blocked.blocked_employers,
         awaiting_receipt=row.awaiting_receipt, receipts_overdue=row.receipts_overdue,
         overdue=row.overdue, awaiting_calendar=row.awaiting_calendar,
         breaker=BreakerState(breaker.state) if breaker else BreakerState.closed,
@@ -180,6 +252,7 @@ def _measure(found: PushStats, counts: Any) -> None:
     for status in PushStatus:
         MESSAGES.labels(status.value).set(counts[status.value])
     OLDEST_PENDING.set(found.oldest_pending_seconds or 0)
+    BLOCKED.set(found.blocked)
     OVERDUE.labels("deadline").set(found.overdue)
     OVERDUE.labels("receipt").set(found.receipts_overdue)
     BREAKER_OPEN.set(0 if found.breaker == BreakerState.closed else 1)

@@ -2,14 +2,28 @@
 records each Outcome; several pushers (replicas, the scheduler's job, `labor-credit pusher`) may
 run at once.
 
-Order per employer, employers in parallel: a claim takes only the head of each employer's
-unfinished messages (its lowest sequence still `pending` or `sending`; awaiting_receipt,
-accepted, rejected and dead are past), `FOR UPDATE SKIP LOCKED`, and marks it `sending` under a
-lease with a claim id, in a transaction of its own that commits before anything is sent. So two
-pushers never hold one message, and an employer's next message waits until its head is past. A
-pusher that dies between send and acknowledge leaves its messages `sending`: when the lease
-ends they are claimed again and re-sent with the same message id, which the platform
-de-duplicates. An acknowledgement counts only for the claim that sent it (its claim id).
+Order per employer, employers in parallel: a message is claimed only when every earlier message
+of its employer is past — awaiting its receipt, accepted, or rejected (the platform has it and
+answered with a receipt). A pending or sending message holds its employer's later ones, and so
+does a dead letter: the platform never got it and would refuse what follows as out of order
+(409 out_of_order), so they stay pending, "blocked behind a dead letter" (`blocked_by` in the
+deliveries, `blocked` in the stats), until an operator replays it (back to pending: the
+employer then flows in sequence). A claim takes at most one message per employer, `FOR UPDATE
+SKIP LOCKED`, and marks it `sending` under a lease with a claim id, in a transaction of its own
+that commits before anything is sent. So two pushers never hold one message, and an employer's
+next message waits until its predecessor is past. A pusher that dies between send and
+acknowledge leaves its messages `sending`: when the lease ends they are claimed again and
+re-sent with the same message id, which the platform de-duplicates. An acknowledgement counts
+only for the claim that sent it (its claim id).
+
+A claim's work is proportional to its batch, whatever the backlog (a grading run leaves about a
+million messages, one per employer): it walks the expired leases (partial index on lease_until
+WHERE sending) and then the due messages in the order they are due (partial index on
+(next_attempt_at, id) WHERE pending), and keeps each one whose employer has no earlier message
+holding it — one probe of the partial index on (employer_id, sequence) WHERE pending, sending or
+dead — until the batch is full. Rows it must step over are the due messages of employers whose
+earlier message holds them (a deep backlog of a few employers, or messages behind a dead
+letter or a retry's wait): at most those employers' backlog, never the whole outbox.
 
 Retries follow `push_retry_schedule_seconds` with jitter, never sooner than the platform's
 Retry-After; after the last one the message is dead. The circuit breaker is one row in the
@@ -60,16 +74,22 @@ class Claimed:
     message: Message
 
 
-_CLAIM = """
-WITH heads AS (
-  SELECT DISTINCT ON (employer_id) id FROM push_messages
-  WHERE status IN ('pending', 'sending')
-  ORDER BY employer_id, sequence
-)
+# The employer's earlier messages that hold `m` back (`HOLDING`): one index probe per candidate.
+_FIRST_IN_LINE = """
+NOT EXISTS (SELECT 1 FROM push_messages e
+            WHERE e.employer_id = m.employer_id AND e.sequence < m.sequence
+              AND e.status IN ('pending', 'sending', 'dead'))
+"""
+_EXPIRED = f"""
 SELECT m.id FROM push_messages m
-WHERE m.id IN (SELECT id FROM heads)
-  AND ((m.status = 'pending' AND m.next_attempt_at <= :now)
-       OR (m.status = 'sending' AND m.lease_until <= :now))
+WHERE m.status = 'sending' AND m.lease_until <= :now AND {_FIRST_IN_LINE}
+ORDER BY m.lease_until, m.id
+LIMIT :limit
+FOR UPDATE OF m SKIP LOCKED
+"""
+_DUE = f"""
+SELECT m.id FROM push_messages m
+WHERE m.status = 'pending' AND m.next_attempt_at <= :now AND {_FIRST_IN_LINE}
 ORDER BY m.next_attempt_at, m.id
 LIMIT :limit
 FOR UPDATE OF m SKIP LOCKED
@@ -83,11 +103,15 @@ RETURNING id, attempts, body
 
 
 async def claim(*, factory: Factory, settings: Settings, clock: Clock, limit: int) -> list[Claimed]:
-    """Up to `limit` due messages, at most one per employer (its head), now ours to send."""
+    """Up to `limit` due messages, at most one per employer (the first in its line), now ours
+    to send: expired leases first (a pusher died holding them), then in the order they are due."""
     now = clock.now()
     claim_id = uuid.uuid4()
     async with factory() as session, session.begin():
-        ids = list((await session.scalars(text(_CLAIM), {"now": now, "limit": limit})).all())
+        ids = list((await session.scalars(text(_EXPIRED), {"now": now, "limit": limit})).all())
+        if len(ids) < limit:
+            params = {"now": now, "limit": limit - len(ids)}
+            ids += (await session.scalars(text(_DUE), params)).all()
         if not ids:
             return []
         lease_until = now + timedelta(seconds=settings.push_lease_seconds)
@@ -100,7 +124,8 @@ async def claim(*, factory: Factory, settings: Settings, clock: Clock, limit: in
     found = [
         Claimed(row.id, claim_id, row.attempts, Message.model_validate(row.body)) for row in rows
     ]
-    return sorted(found, key=lambda c: ids.index(c.id))
+    place = {one: n for n, one in enumerate(ids)}
+    return sorted(found, key=lambda c: place[c.id])
 
 
 async def _send(transport: Transport, claimed: Sequence[Claimed]) -> list[Outcome]:
@@ -185,10 +210,14 @@ async def acknowledge(
     """Record each Outcome (only for the claim that sent it) and feed the breaker."""
     now = clock.now()
     today = clock.local(now).date()
+    grouped: dict[str, list[dict[str, Any]]] = {}  # one executemany per kind of statement
+    for one, outcome in zip(claimed, outcomes, strict=True):
+        statement, params = _statement(one, outcome, settings, now, today)
+        grouped.setdefault(statement, []).append(params)
     async with factory() as session, session.begin():
-        for one, outcome in zip(claimed, outcomes, strict=True):
-            statement, params = _statement(one, outcome, settings, now, today)
-            await session.execute(text(statement), params)
+        for statement, rows in grouped.items():
+            await session.execute(text(statement), rows)
+        for outcome in outcomes:
             ATTEMPTS.labels(outcome.kind).inc()
         failures = [o for o in outcomes if o.kind == "retry"]
         await _feed_breaker(session, settings, now, len(failures), len(outcomes), failures)

@@ -1,5 +1,6 @@
 """An operator's replay of dead-lettered or rejected messages: back to pending with their
-attempts reset, the same message id and sequence (the platform de-duplicates by id), audited."""
+attempts reset, the same message id and sequence (the platform de-duplicates by id), audited.
+The employer's messages that waited behind a dead letter (`sender`) then follow it in order."""
 
 from __future__ import annotations
 

@@ -138,6 +138,7 @@ async def test_an_admin_replays_a_dead_letter_audited(
         ),
     )
     admin = await headers_for(Role.admin)
+    # the second waits behind the dead letter, pending: nothing to replay
     refused = await client.post(f"{URL}/{fine.id}/replay", headers=admin)
     body = assert_problem(refused, 409)
     assert body["type"].endswith("delivery-not-replayable")
@@ -158,7 +159,8 @@ async def test_an_admin_replays_a_dead_letter_audited(
     assert audited.changes["last_error"]["old"] == "permanent: 401 wrong secret"
     transport = RecordingTransport()
     await sender.drain(factory=factory, transport=transport, settings=settings, clock=clock)
-    assert [m.message_id for m in transport.sent] == [dead.id]  # the same id, sent again
+    # the same id, sent again, then the employer's message it held back (in order)
+    assert [m.message_id for m in transport.sent] == [dead.id, fine.id]
 
 
 async def test_a_range_of_dead_letters_is_replayed(

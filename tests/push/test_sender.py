@@ -133,7 +133,8 @@ async def test_a_permanent_refusal_or_the_last_attempt_dead_letters(
             factory=factory, transport=transport, settings=push_settings, clock=moment
         )
     dead, after = await messages(session, employer_id=refused.id)
-    assert (dead.status, after.status) == ("dead", "accepted")  # dead counts as past
+    assert (dead.status, after.status) == ("dead", "pending")  # held behind the dead letter
+    assert after.id not in {m.message_id for m in transport.sent}
     assert dead.last_error == "permanent: 401 signature invalid"
     [spent] = await messages(session, employer_id=tired.id)
     assert (spent.status, spent.attempts) == ("dead", 3)

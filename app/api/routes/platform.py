@@ -44,7 +44,11 @@ MessageType = Literal["upsert", "correct", "withdraw"]
     "is one change the city credit-sharing platform must learn of (Art 7, 16), numbered per "
     "employer (`sequence`) and delivered in that order. `status`: pending, sending, "
     "awaiting_receipt (a 2xx without receipt), accepted, rejected, dead (an operator may replay "
-    "it). `overdue=true`: not delivered by its `due_date` (5 working days after an objection or "
+    "it). An employer's messages behind a dead one wait, pending, until it is replayed (the "
+    "platform would refuse them as out of order): such a message carries `blocked_by`, the id "
+    "of the dead letter to replay; `blocked=true` lists only those (`false`: all others); "
+    "rejected messages (the platform answered with a receipt) hold nothing back. "
+    "`overdue=true`: not delivered by its `due_date` (5 working days after an objection or "
     "repair decision, LABOR_CREDIT_PUSH_DUE_WORKING_DAYS for the others), or delivered without "
     "a receipt for LABOR_CREDIT_PUSH_RECEIPT_OVERDUE_HOURS. A `due_date` of null waits for the "
     "working-day calendar (`awaiting_calendar`). The message bodies are in the OpenAPI "
@@ -60,17 +64,24 @@ async def list_deliveries(
     type: MessageType | None = None,
     employer_id: uuid.UUID | None = None,
     overdue: bool | None = None,
+    blocked: Annotated[
+        bool | None,
+        Query(description="true: only pending messages waiting behind a dead letter"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[DeliveryPublic]:
-    """推送到市信用信息共享平台的消息，按生成时间倒序；可按状态、类型、用人单位和是否逾期筛选。"""
+    """推送到市信用信息共享平台的消息，按生成时间倒序；可按状态、类型、用人单位、是否逾期和是否
+    被死信阻塞筛选。"""
     now = clock.now()
     today = clock.local(now).date()
     rows, next_cursor = await reads.list_(
         session=session, settings=settings, now=now, today=today, status=status, type_=type,
-        employer_id=employer_id, overdue=overdue, limit=limit, cursor=cursor,
+        employer_id=employer_id, overdue=overdue, blocked=blocked, limit=limit, cursor=cursor,
     )  # fmt: skip
-    items = [reads.public(m, now=now, today=today, settings=settings) for m in rows]
+    items = [
+        reads.public(m, now=now, today=today, settings=settings, blocked_by=b) for m, b in rows
+    ]
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -78,7 +89,7 @@ async def list_deliveries(
     "/deliveries/{message_id}",
     summary="查看推送消息 / Read a delivery",
     description="One message with its `body`, the Message exactly as sent (see `webhooks`), "
-    "its attempts, last error and receipt.",
+    "its attempts, last error and receipt; `blocked_by` when it waits behind a dead letter.",
     responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_delivery(
@@ -89,15 +100,16 @@ async def get_delivery(
     message = await reads.get(session=session, message_id=message_id)
     now = clock.now()
     return reads.public(message, now=now, today=clock.local(now).date(), settings=settings,
-                        body=True)  # fmt: skip
+                        body=True, blocked_by=await reads.blocked_by(session, message))  # fmt: skip
 
 
 @router.post(
     "/deliveries/{message_id}/replay",
     summary="重发推送消息 / Replay a delivery",
     description="A dead or rejected message back to pending, its attempts reset, with the same "
-    "message id and sequence (the platform de-duplicates by id); audited. Any other status is "
-    "a 409 `delivery-not-replayable`. Admins only.",
+    "message id and sequence (the platform de-duplicates by id); audited. The employer's "
+    "messages that waited behind it follow it in order. Any other status is a 409 "
+    "`delivery-not-replayable`. Admins only.",
     responses=problems(*GUARDED, DoesNotExist, DeliveryNotReplayable),
 )
 async def replay_delivery(
@@ -107,7 +119,8 @@ async def replay_delivery(
     """将死信或被拒收的消息重置为待发送（发送次数清零，消息编号不变），记入审计。仅限管理员。"""
     message = await service.replay(session=session, message_id=message_id, actor=actor, clock=clock)
     now = clock.now()
-    return reads.public(message, now=now, today=clock.local(now).date(), settings=settings)
+    return reads.public(message, now=now, today=clock.local(now).date(), settings=settings,
+                        blocked_by=await reads.blocked_by(session, message))  # fmt: skip
 
 
 @router.post(
@@ -174,7 +187,9 @@ async def list_reconciliations(
     "/push",
     summary="推送运行状况 / Push health",
     description="The outbox's backlog (pending or being sent) and its oldest message, messages "
-    "failing (pending after a failed attempt), dead letters, rejected ones, those awaiting a "
+    "failing (pending after a failed attempt), dead letters, `blocked` (pending messages "
+    "waiting behind a dead letter of their employer until it is replayed) and "
+    "`blocked_employers`, rejected ones, those awaiting a "
     "receipt and overdue receipts, messages past their deadline or waiting for the calendar, "
     "the circuit breaker's state, and the last reconciliation — also the `push_*` gauges in "
     "/metrics.",
@@ -185,7 +200,8 @@ async def push_stats(
     clock: ClockDep,
     actor: Annotated[Actor, Depends(require(Permission.stats_read))],
 ) -> PushStats:
-    """推送积压、最早待发消息、失败、死信、待回执及回执逾期、期限逾期、熔断器状态和最近对账。"""
+    """推送积压、最早待发消息、失败、死信及被其阻塞的消息、待回执及回执逾期、期限逾期、熔断器状态和
+    最近对账。"""
     now = clock.now()
     return await reads.stats(
         session=session, settings=settings, now=now, today=clock.local(now).date()
