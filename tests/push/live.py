@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -146,11 +146,16 @@ def pusher_env(
 async def cli(
     *args: str, env: dict[str, str] | None = None, log: Path
 ) -> asyncio.subprocess.Process:
-    """`labor-credit <args>` as a real process, its output to `log`."""
+    """`labor-credit <args>` as a real process, its output to `log`. Under `make test-dates`
+    the process starts on this process's moved clock as it reads now, not on the moved day's
+    morning: the outbox's times, the pusher's and the platform's all agree."""
+    env = dict(env or os.environ)
+    if env.get("MOVED_CLOCK"):
+        env["MOVED_CLOCK"] = datetime.now(UTC).isoformat()
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "app.cli", *args,
-            cwd=ROOT, env=env or dict(os.environ), stdout=out, stderr=out,
+            cwd=ROOT, env=env, stdout=out, stderr=out,
         )  # fmt: skip
 
 
