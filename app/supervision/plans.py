@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import extract, func, text
+from sqlalchemy import extract, func, literal, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -415,8 +415,8 @@ async def create(
             ["id", "plan_id", "employer_id", "uscc", "name", "grade", "excluded_inspectors",
              "selected"],
             select(
-                func.gen_random_uuid(), plan.id, eligible.c.id, eligible.c.uscc,
-                eligible.c.name, eligible.c.grade, text("'{}'::varchar[]"), False,
+                func.gen_random_uuid(), literal(plan.id), eligible.c.id, eligible.c.uscc,
+                eligible.c.name, eligible.c.grade, text("'{}'::varchar[]"), literal(False),
             ).where(eligible.c.grade.is_not(None)),
         )  # fmt: skip
     )
