@@ -1,4 +1,5 @@
-"""Inspection plans (双随机、一公开, DOMAIN §4, §12): make, commit, draw, record outcomes, close, publish.
+"""Inspection plans (双随机、一公开, DOMAIN §4, §12): make, commit, draw, record outcomes,
+close, publish.
 
 - Made for a period that overlaps no other plan not yet closed: every active employer with a
   grade in force (app.employers.grades: a pending C notice is not in force) is listed as
@@ -24,6 +25,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import extract, func, literal, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -151,9 +153,7 @@ class PlanNotDrawn(Conflict):
         "计划抽取之后才有检查可办、才能结束。",
         "A plan has visits to record, and can be closed, only once it is drawn.",
     )
-    remedy = Text(
-        "先公布承诺并抽取。", "Publish the commitment and draw first."
-    )
+    remedy = Text("先公布承诺并抽取。", "Publish the commitment and draw first.")
 
 
 class PlanClosed(Conflict):
@@ -412,13 +412,27 @@ async def create(
     )
     await session.execute(
         InspectionPlanUnit.__table__.insert().from_select(  # type: ignore[attr-defined]
-            ["id", "plan_id", "employer_id", "uscc", "name", "grade", "excluded_inspectors",
-             "selected"],
-            select(
-                func.gen_random_uuid(), literal(plan.id), eligible.c.id, eligible.c.uscc,
-                eligible.c.name, eligible.c.grade, text("'{}'::varchar[]"), literal(False),
+            [
+                "id",
+                "plan_id",
+                "employer_id",
+                "uscc",
+                "name",
+                "grade",
+                "excluded_inspectors",
+                "selected",
+            ],
+            sa.select(
+                func.gen_random_uuid(),
+                literal(plan.id),
+                eligible.c.id,
+                eligible.c.uscc,
+                eligible.c.name,
+                eligible.c.grade,
+                text("'{}'::varchar[]"),
+                literal(False),
             ).where(eligible.c.grade.is_not(None)),
-        )  # fmt: skip
+        )
     )
     await audit.record(
         session=session,
@@ -593,9 +607,7 @@ async def run_draw(
 
 def _open(plan: InspectionPlan) -> None:
     if plan.status == PlanStatus.closed:
-        raise PlanClosed(
-            Text(f"抽查计划 {plan.id} 已结束", f"inspection plan {plan.id} is closed")
-        )
+        raise PlanClosed(Text(f"抽查计划 {plan.id} 已结束", f"inspection plan {plan.id} is closed"))
     if plan.status != PlanStatus.drawn:
         raise PlanNotDrawn(
             Text(f"抽查计划 {plan.id} 尚未抽取", f"inspection plan {plan.id} is not drawn yet")

@@ -1,5 +1,6 @@
-"""Inspection plans (双随机、一公开) over HTTP: the commitment, the draw re-run independently from what
-the plan publishes, the exclusion of collectors, ratios, patrols, outcomes and the publication."""
+"""Inspection plans (双随机、一公开) over HTTP: the commitment, the draw re-run independently
+from what the plan publishes, the exclusion of collectors, ratios, patrols, outcomes and the
+publication."""
 
 from __future__ import annotations
 
@@ -163,9 +164,7 @@ async def test_the_draw_reproduces_from_its_seed_and_the_published_lists(
     assert {u["uscc"] for u in eligible if u["selected"]} == {uscc for uscc, _ in found}
 
 
-async def test_a_year_gives_each_grade_its_patrols_spread_over_the_months(
-    client, graded, staff
-):
+async def test_a_year_gives_each_grade_its_patrols_spread_over_the_months(client, graded, staff):
     await graded({"A": 1, "B": 1, "C": 1})
     reviewer, _ = staff
     body = plan_body({"A": "1", "B": "1", "C": "1"}, period_from="2027-01-01",
@@ -225,9 +224,7 @@ async def test_an_inspector_who_collected_a_record_of_the_unit_is_never_sent(
     visits = (await client.get(f"{BASE}/{drawn['id']}/visits", headers=reviewer)).json()
     assert len(visits) == 4
     assert all(collector.username not in v["inspectors"] for v in visits)
-    assert {(v["uscc"], v["month"][:7]): v["inspectors"] for v in visits} == rerun(
-        drawn, eligible
-    )
+    assert {(v["uscc"], v["month"][:7]): v["inspectors"] for v in visits} == rerun(drawn, eligible)
 
 
 async def test_the_exclusion_is_a_setting(
@@ -246,7 +243,9 @@ async def test_the_exclusion_is_a_setting(
     assert eligible[0]["excluded_inspectors"] == []
 
 
-async def test_too_few_inspectors_refuse_the_commitment(client, session, graded, make_user, headers_for):
+async def test_too_few_inspectors_refuse_the_commitment(
+    client, session, graded, make_user, headers_for
+):
     [unit] = await graded({"B": 1})
     await make_user(Role.inspector)  # one alone cannot make a pair
     reviewer = await headers_for(Role.reviewer)
@@ -294,8 +293,8 @@ async def test_a_period_overlapping_an_active_plan_is_a_409_and_changes_nothing(
         assert body["plan_id"] == first["id"]
         assert "overlaps" in body["detail"]
     assert await session.scalar(select(func.count()).select_from(InspectionPlan)) == 1
-    after = await client.post(BASE, json=plan_body(period_from="2027-01-01",
-                                                   period_to="2027-03-31"), headers=reviewer)  # fmt: skip
+    later = plan_body(period_from="2027-01-01", period_to="2027-03-31")
+    after = await client.post(BASE, json=later, headers=reviewer)
     assert after.status_code == 201, after.text
 
 
@@ -404,20 +403,21 @@ async def test_outcomes_the_record_of_a_violation_closing_and_the_publication(
     shown = public.json()
     assert shown["seed"] == drawn["seed"] and shown["seed_sha256"] == drawn["seed_sha256"]
     assert {(v["uscc"], v["outcome"]) for v in shown["visits"]} == {
-        (first["uscc"], "violation_found"), (second["uscc"], "not_inspected")
+        (first["uscc"], "violation_found"),
+        (second["uscc"], "not_inspected"),
     }
     text = public.text
     assert "现场检查" not in text and "停业" not in text  # no notes
     assert not any(u.username in text for u in inspectors)  # no inspectors
 
 
-async def test_only_admins_and_reviewers_make_plans_and_only_inspectors_record(
-    client, headers_for
-):
+async def test_only_admins_and_reviewers_make_plans_and_only_inspectors_record(client, headers_for):
     for role in (Role.inspector, Role.auditor, Role.employer):
         response = await client.post(BASE, json=plan_body(), headers=await headers_for(role))
         assert assert_problem(response, 403)["type"].endswith("/forbidden-role")
-    assert (await client.post(BASE, json=plan_body(), headers=await headers_for(Role.admin))).status_code == 201
+    assert (
+        await client.post(BASE, json=plan_body(), headers=await headers_for(Role.admin))
+    ).status_code == 201
     listed = await client.get(BASE, headers=await headers_for(Role.auditor))
     assert listed.status_code == 200 and len(listed.json()["items"]) == 1
 

@@ -1,5 +1,5 @@
-"""Inspection plans (双随机、一公开, DOMAIN §4, §12): patrols by grade, a verifiable random draw of units
-and inspectors from a published seed, the visits' outcomes and the public results."""
+"""Inspection plans (双随机、一公开, DOMAIN §4, §12): patrols by grade, a verifiable random
+draw of units and inspectors from a published seed, the visits' outcomes and the public results."""
 
 from __future__ import annotations
 
@@ -49,10 +49,10 @@ Writer = Annotated[Actor, Depends(require(Permission.plans_write))]
 Inspector = Annotated[Actor, Depends(require(Permission.plan_visits_record))]
 ALGORITHM = (
     "Algorithm `hmac-sha256-v1` (docs/law.md §12): the seed is 32 bytes (64 hex digits), the "
-    "commitment SHA-256 of those bytes. A unit's draw key is HMAC-SHA256(seed, \"unit:\" + "
+    'commitment SHA-256 of those bytes. A unit\'s draw key is HMAC-SHA256(seed, "unit:" + '
     "uscc); per grade the ceil(ratio × n) lowest keys are drawn. A visit in month YYYY-MM gets "
-    "the two inspectors with the lowest HMAC-SHA256(seed, \"inspector:\" + uscc + \":\" + "
-    "YYYY-MM + \":\" + username), skipping those excluded from that unit."
+    'the two inspectors with the lowest HMAC-SHA256(seed, "inspector:" + uscc + ":" + '
+    'YYYY-MM + ":" + username), skipping those excluded from that unit.'
 )
 
 
@@ -124,8 +124,7 @@ async def get_plan(plan_id: uuid.UUID, session: SessionDep, actor: Reader) -> In
     description="The published eligible list, sorted by USCC: each unit's grade when the plan "
     "was made, the inspectors excluded from it (fixed at the commitment: they collected one "
     "of its credit records in the cycle), and once drawn its `draw_key` and whether it was "
-    "`selected`. With the plan's `seed` and `inspectors`, enough to re-run the draw. "
-    + ALGORITHM,
+    "`selected`. With the plan's `seed` and `inspectors`, enough to re-run the draw. " + ALGORITHM,
     responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_eligible(
@@ -194,9 +193,16 @@ async def draw_plan(
     "(its `employer_id` the unit visited): it is created as a draft you collected, for a "
     "second person to verify, and linked as the visit's `credit_record_id`.",
     responses=problems(
-        *GUARDED, *WITH_BODY, DoesNotExist, PlanClosed, PlanNotDrawn, VisitNotAssigned,
-        VisitOutcomeRecorded, VisitOutcomeInvalid, RecordInvalid,
-    ),  # fmt: skip
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        PlanClosed,
+        PlanNotDrawn,
+        VisitNotAssigned,
+        VisitOutcomeRecorded,
+        VisitOutcomeInvalid,
+        RecordInvalid,
+    ),
 )
 async def record_outcome(
     plan_id: uuid.UUID,
