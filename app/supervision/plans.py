@@ -318,19 +318,39 @@ async def list_(
     return pagination.page(rows, limit, lambda p: [p.created_at.isoformat(), str(p.id)])
 
 
-async def units(*, session: AsyncSession, plan_id: uuid.UUID) -> list[InspectionPlanUnit]:
-    """The eligible list as published: sorted by USCC."""
+async def units(
+    *,
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[list[InspectionPlanUnit], str | None]:
+    """The eligible list as published: sorted by USCC (all of it when `limit` is None)."""
     await get(session=session, plan_id=plan_id)
     query = select(InspectionPlanUnit).where(InspectionPlanUnit.plan_id == plan_id)
-    return list((await session.scalars(query.order_by(col(InspectionPlanUnit.uscc)))).all())
+    if cursor:
+        [after] = pagination.decode_as(cursor, str)
+        query = query.where(col(InspectionPlanUnit.uscc) > after)
+    query = query.order_by(col(InspectionPlanUnit.uscc))
+    if limit is None:
+        return list((await session.scalars(query)).all()), None
+    rows = list((await session.scalars(query.limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda u: [u.uscc])
 
 
-async def visits(*, session: AsyncSession, plan_id: uuid.UUID) -> list[InspectionVisit]:
+async def visits(
+    *, session: AsyncSession, plan_id: uuid.UUID, limit: int, cursor: str | None = None
+) -> tuple[list[InspectionVisit], str | None]:
     """By month, then USCC."""
     await get(session=session, plan_id=plan_id)
     query = select(InspectionVisit).where(InspectionVisit.plan_id == plan_id)
+    if cursor:
+        month, uscc, after_id = pagination.decode_as(cursor, date.fromisoformat, str, uuid.UUID)
+        key = func.row(InspectionVisit.month, InspectionVisit.uscc, InspectionVisit.id)
+        query = query.where(key > func.row(month, uscc, after_id))
     order = (col(InspectionVisit.month), col(InspectionVisit.uscc), col(InspectionVisit.id))
-    return list((await session.scalars(query.order_by(*order))).all())
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda v: [v.month.isoformat(), v.uscc, str(v.id)])
 
 
 # --- making a plan -----------------------------------------------------------------------------
@@ -503,7 +523,7 @@ async def commit(
     names = [name for _, name in inspectors]
     excluded = await _exclusions(session, plan) if plan.exclude_collectors else {}
     ratios = ratios_of(plan)
-    plan_units = await units(session=session, plan_id=plan.id)
+    plan_units, _ = await units(session=session, plan_id=plan.id)
     short = [
         u.uscc
         for u in plan_units
@@ -560,7 +580,7 @@ async def run_draw(
         )
     assert plan.seed is not None
     seed = bytes.fromhex(plan.seed)
-    plan_units = await units(session=session, plan_id=plan.id)
+    plan_units, _ = await units(session=session, plan_id=plan.id)
     eligible = [
         draw.Eligible(u.uscc, str(u.grade), frozenset(u.excluded_inspectors)) for u in plan_units
     ]
