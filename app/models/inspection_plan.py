@@ -174,10 +174,6 @@ class VisitOutcomeCreate(RequestModel):
 # --- responses ---------------------------------------------------------------------------------
 
 
-class PlanInspector(SQLModel):
-    username: str
-
-
 class InspectionPlanPublic(InspectionPlanBase):
     id: uuid.UUID
     status: PlanStatus
