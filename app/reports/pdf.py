@@ -18,6 +18,10 @@ predefined CMap; the tests extract and check the text of every PDF they make).
 what this API does not cover. Everything passed as text is plain text (escaped here), never
 reportlab markup. The output is byte-for-byte the same for the same calls (reportlab's
 invariant mode: no creation date, no random file id), so a document's hash is reproducible.
+
+Charts (the yearly report's): `bar_chart(["凤城镇", "孝义镇"], [("A级", [120, 80]), ("C级",
+[3, 1])])` and `line_chart(["2024", "2025"], [("C级", [5, 4])], caption="C级单位数")`, each
+with a legend of its series, its labels in the same font.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -72,6 +79,17 @@ _GRID = TableStyle(
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
     ]
 )
+
+# series colours of the charts, in order (the grades A, B, C read green, amber, red)
+SERIES_COLOURS = [
+    colors.HexColor("#2e7d32"),
+    colors.HexColor("#f9a825"),
+    colors.HexColor("#c62828"),
+    colors.HexColor("#1565c0"),
+    colors.HexColor("#6a1b9a"),
+    colors.HexColor("#00838f"),
+]
+Series = Sequence[tuple[str, Sequence[float]]]  # (name shown in the legend, one value per category)
 
 
 def _text(value: object) -> str:
@@ -158,6 +176,83 @@ class Document:
         if caption:
             self._blocks.append(Paragraph(_text(caption), _CAPTION))
         return self
+
+    def bar_chart(
+        self,
+        categories: Sequence[str],
+        series: Series,
+        *,
+        caption: str | None = None,
+        height_mm: float = 70,
+        stacked: bool = False,
+    ) -> Document:
+        """Vertical bars: one group per category (side by side, or `stacked`), one bar per
+        series, with a legend of the series' names."""
+        chart = VerticalBarChart()
+        if stacked:
+            chart.categoryAxis.style = "stacked"
+        self._chart(chart, categories, series, caption, height_mm)
+        chart.barSpacing = 1
+        for index in range(len(series)):
+            chart.bars[index].fillColor = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            chart.bars[index].strokeColor = None
+        return self
+
+    def line_chart(
+        self,
+        categories: Sequence[str],
+        series: Series,
+        *,
+        caption: str | None = None,
+        height_mm: float = 60,
+    ) -> Document:
+        """One line per series over the categories (cycles, months), with a legend."""
+        chart = HorizontalLineChart()
+        self._chart(chart, categories, series, caption, height_mm)
+        chart.joinedLines = 1
+        for index in range(len(series)):
+            chart.lines[index].strokeColor = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            chart.lines[index].strokeWidth = 1.5
+        return self
+
+    def _chart(
+        self,
+        chart: VerticalBarChart | HorizontalLineChart,
+        categories: Sequence[str],
+        series: Series,
+        caption: str | None,
+        height_mm: float,
+    ) -> None:
+        height = height_mm * mm
+        drawing = Drawing(WIDTH, height)
+        chart.x, chart.y = 12 * mm, 14 * mm
+        chart.width, chart.height = WIDTH - 48 * mm, height - 20 * mm
+        chart.data = [list(values) for _, values in series] or [[0] * len(categories)]
+        chart.categoryAxis.categoryNames = [str(c) for c in categories]
+        chart.categoryAxis.labels.fontName = FONT
+        chart.categoryAxis.labels.fontSize = 8
+        if len(categories) > 6:  # long lists of towns: slanted, so the names do not collide
+            chart.categoryAxis.labels.angle = 30
+            chart.categoryAxis.labels.boxAnchor = "ne"
+        chart.valueAxis.valueMin = 0
+        chart.valueAxis.labels.fontName = FONT
+        chart.valueAxis.labels.fontSize = 8
+        top = max((v for _, values in series for v in values), default=0)
+        if top < 5:  # small counts: whole steps, not 0.5
+            chart.valueAxis.valueMax, chart.valueAxis.valueStep = 5, 1
+        drawing.add(chart)
+        legend = Legend()
+        legend.fontName, legend.fontSize = FONT, 8
+        legend.x, legend.y = WIDTH - 32 * mm, height - 8 * mm
+        legend.alignment = "right"
+        legend.colorNamePairs = [
+            (SERIES_COLOURS[i % len(SERIES_COLOURS)], name) for i, (name, _) in enumerate(series)
+        ]
+        drawing.add(legend)
+        drawing.hAlign = "CENTER"
+        self._blocks.append(drawing)
+        if caption:
+            self._blocks.append(Paragraph(_text(caption), _CAPTION))
 
     def signature(self, *lines: str) -> Document:
         """Right-aligned closing lines: the issuing body and the date."""
