@@ -22,6 +22,7 @@ from app.api.routes import (
     grading_runs,
     health,
     imports,
+    inspection_plans,
     intake,
     interviews,
     notifications,
@@ -108,6 +109,7 @@ def create_app(
     api.include_router(representation_attachments.router)
     api.include_router(blacklist.router)
     api.include_router(interviews.router)
+    api.include_router(inspection_plans.router)
     api.include_router(rule_sets.router)
     api.include_router(evaluations.router)
     api.include_router(evaluations.employer_router)

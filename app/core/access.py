@@ -38,6 +38,9 @@ class Permission(StrEnum):
     blacklist_write = "blacklist:write"
     interviews_read = "interviews:read"
     interviews_write = "interviews:write"
+    plans_read = "plans:read"
+    plans_write = "plans:write"
+    plan_visits_record = "plan_visits:record"
     rule_sets_read = "rule_sets:read"
     rule_sets_write = "rule_sets:write"
     evaluations_read = "evaluations:read"
@@ -86,6 +89,11 @@ ROLES: dict[Permission, frozenset[Role]] = {
     # Art 13(2): employers read only their own interviews
     Permission.interviews_read: STAFF | {Role.employer},
     Permission.interviews_write: frozenset({Role.inspector, Role.reviewer}),
+    # 双随机、一公开: staff read plans; an admin or reviewer makes and draws them (never an
+    # inspector, who is drawn); the visit's outcome is its assigned inspectors' (plans service)
+    Permission.plans_read: STAFF,
+    Permission.plans_write: frozenset({Role.admin, Role.reviewer}),
+    Permission.plan_visits_record: frozenset({Role.inspector}),
     Permission.rule_sets_read: STAFF,
     Permission.rule_sets_write: frozenset({Role.admin}),
     # employers read only their own evaluations
@@ -156,6 +164,9 @@ ACTIONS: dict[Permission, Text] = {
     ),
     Permission.interviews_read: Text("查看约谈记录", "reading interviews"),
     Permission.interviews_write: Text("登记约谈", "entering interviews"),
+    Permission.plans_read: Text("查看抽查计划", "reading inspection plans"),
+    Permission.plans_write: Text("制定抽查计划和随机抽取", "making and drawing inspection plans"),
+    Permission.plan_visits_record: Text("登记抽查结果", "recording inspection outcomes"),
     Permission.rule_sets_read: Text("查看评价规则", "reading grading rule sets"),
     Permission.rule_sets_write: Text("制定和修改评价规则", "adding and changing grading rule sets"),
     Permission.evaluations_read: Text("查看信用评价", "reading evaluations"),

@@ -172,6 +172,14 @@ class Settings(BaseSettings):
     blacklist_early_removal_months: int = Field(default=6, ge=0, le=36)
     blacklist_arrears_threshold_yuan: Decimal = Field(default=Decimal("5000"), ge=0)
 
+    # Inspection plans (DOMAIN §4, §12): routine patrols per year by grade (Art 11-13: A exempt,
+    # B more, C key targets), pro rata over a plan's months; and whether an inspector who
+    # collected a credit record of a unit in the cycle is kept from inspecting it.
+    patrol_per_year_a: int = Field(default=0, ge=0, le=12)
+    patrol_per_year_b: int = Field(default=2, ge=0, le=12)
+    patrol_per_year_c: int = Field(default=4, ge=0, le=12)
+    plans_exclude_collectors: bool = True
+
     # Grading (Art 9, 10, 17; docs/law.md §3). The yearly run grades the year just ended.
     grading_cron: str = Field(default="0 2 1 1 *", description="yearly grading, Asia/Shanghai")
     grading_slice_employers: int = Field(

@@ -54,6 +54,7 @@ PUBLIC_PATHS = {
     ("GET", "/problems/{slug}"),
     ("GET", "/api/v1/disclosures"),  # the public C list (Art 14): no sign-in
     ("GET", "/api/v1/disclosures/{disclosure_id}"),
+    ("GET", "/api/v1/inspection-plans/{plan_id}/publication"),  # 一公开, once closed
 }
 
 
@@ -97,6 +98,7 @@ def test_every_api_route_but_sign_in_and_the_vocabularies_requires_a_permission(
         "GET /api/v1/vocabularies/{name}",
         "GET /api/v1/disclosures",
         "GET /api/v1/disclosures/{disclosure_id}",
+        "GET /api/v1/inspection-plans/{plan_id}/publication",
     }
 
 
@@ -469,6 +471,28 @@ async def test_another_employers_file_is_as_absent_as_what_does_not_exist(
     assert (status, problem_type) == (404, PROBLEM_BASE + "not-found")
     assert detail.endswith(" <id> does not exist"), detail
     assert "404" in declared
+
+
+def test_plans_are_read_by_staff_made_by_admins_and_reviewers_recorded_by_inspectors():
+    """Issue 15 §2: an inspector, who is drawn, never makes or draws a plan; a visit's outcome
+    is recorded by an inspector (the plans service further keeps it to the two assigned)."""
+    assert ROLES[Permission.plans_read] == {Role.admin, Role.inspector, Role.reviewer, Role.auditor}
+    assert ROLES[Permission.plans_write] == {Role.admin, Role.reviewer}
+    assert ROLES[Permission.plan_visits_record] == {Role.inspector}
+    routes = {str(e): e.permission for e in ENDPOINTS if "/inspection-plans" in e.path}
+    assert routes == {
+        "POST /api/v1/inspection-plans": Permission.plans_write,
+        "GET /api/v1/inspection-plans": Permission.plans_read,
+        "GET /api/v1/inspection-plans/{plan_id}": Permission.plans_read,
+        "GET /api/v1/inspection-plans/{plan_id}/eligible": Permission.plans_read,
+        "GET /api/v1/inspection-plans/{plan_id}/visits": Permission.plans_read,
+        "POST /api/v1/inspection-plans/{plan_id}/commitment": Permission.plans_write,
+        "POST /api/v1/inspection-plans/{plan_id}/draw": Permission.plans_write,
+        "POST /api/v1/inspection-plans/{plan_id}/close": Permission.plans_write,
+        "POST /api/v1/inspection-plans/{plan_id}/visits/{visit_id}/outcome":
+            Permission.plan_visits_record,
+        "GET /api/v1/inspection-plans/{plan_id}/publication": None,
+    }  # fmt: skip
 
 
 def test_the_push_is_read_by_admins_and_auditors_replayed_by_admins_receipted_by_the_platform():
