@@ -108,10 +108,14 @@ class Repairs(SQLModel):
 
 
 class Inspections(SQLModel):
-    available: bool = Field(description="false until inspection plans are part of the service")
-    planned: GradeCounts | None = Field(description="visits planned in the year, by grade")
-    done: GradeCounts | None = Field(description="visits done in the year, by grade")
-    note: str | None = None
+    """The visits of inspection plans (双随机) in the year's months, by the grade the unit had
+    when its plan was made."""
+
+    plans: int = Field(description="plans drawn whose period reaches into the year")
+    planned: GradeCounts = Field(description="visits planned in the year's months")
+    done: GradeCounts = Field(description="visits with an inspection (violation found or not)")
+    violations_found: GradeCounts
+    not_inspected: GradeCounts = Field(description="visits recorded as not inspected")
 
 
 class PushCounts(SQLModel):

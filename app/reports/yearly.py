@@ -7,9 +7,9 @@ and subject type is one GROUPING SETS query. Only the listed C units (at most `C
 are read as rows, to explain each as its evaluation does (`evaluations.reads.to_public`).
 
 The year's cycle is the year itself (Art 10: the calendar year, graded after it ends). Objections
-count by their receipt date, repairs by their application date, pushes by when the message was
-written; what is still open is counted as of `as_of` (today). Town, industry and subject type are
-the employer's as registered now.
+count by their receipt date, repairs by their application date, inspection visits by their
+month, pushes by when the message was written; what is still open is counted as of `as_of`
+(today). Town, industry and subject type are the employer's as registered now.
 """
 
 from __future__ import annotations
@@ -120,6 +120,21 @@ FROM repair_applications, unnest(refusal_reasons) AS reason
 WHERE applied_on >= :start AND applied_on < :end AND status = 'refused'
 GROUP BY reason
 """
+# A visit's grade is its unit's in the plan (the grade in force when the plan was made).
+_VISITS = """
+SELECT u.grade,
+       count(*) AS planned,
+       count(*) FILTER (WHERE v.outcome IN ('no_violation', 'violation_found')) AS done,
+       count(*) FILTER (WHERE v.outcome = 'violation_found') AS violations_found,
+       count(*) FILTER (WHERE v.outcome = 'not_inspected') AS not_inspected
+FROM inspection_visits v JOIN inspection_plan_units u ON u.plan_id = v.plan_id AND u.uscc = v.uscc
+WHERE v.month >= :start AND v.month < :end
+GROUP BY u.grade
+"""
+_PLANS = """
+SELECT count(*) FROM inspection_plans
+WHERE status IN ('drawn', 'closed') AND period_from < :end AND period_to >= :start
+"""
 _PUSHES = """
 SELECT CASE WHEN GROUPING(subject) = 1 THEN 'total' ELSE subject END AS subject,
        count(*) AS created,
@@ -161,7 +176,7 @@ async def figures(
         c_units=await _c_units(session, year),
         objections=await _objections(session, start, end, today),
         repairs=await _repairs(session, start, end, today),
-        inspections=_inspections(),
+        inspections=await _inspections(session, start, end),
         pushes=await _pushes(session, settings, start, end, today, now),
     )
 
@@ -289,15 +304,20 @@ async def _repairs(session: AsyncSession, start: date, end: date, today: date) -
     )
 
 
-def _inspections() -> Inspections:
-    # TODO(lead, issue 15 §2): count from `inspection_plans` and their visits
-    # (`inspection_visits`): visits planned in the year by the grade they were planned for, and
-    # those done (an outcome recorded). Those tables are on branch `plans`, not on this one.
+async def _inspections(session: AsyncSession, start: date, end: date) -> Inspections:
+    bounds = {"start": start, "end": end}
+    rows = {r.grade: r for r in (await session.execute(text(_VISITS), bounds)).all()}
+
+    def counts(figure: str) -> GradeCounts:
+        found = {g: getattr(rows[g], figure) if g in rows else 0 for g in ("A", "B", "C")}
+        return GradeCounts(**found, total=sum(found.values()))
+
     return Inspections(
-        available=False,
-        planned=None,
-        done=None,
-        note="巡查计划尚未纳入本服务，暂无数据 / inspection plans are not yet part of the service",
+        plans=await session.scalar(text(_PLANS), bounds) or 0,
+        planned=counts("planned"),
+        done=counts("done"),
+        violations_found=counts("violations_found"),
+        not_inspected=counts("not_inspected"),
     )
 
 

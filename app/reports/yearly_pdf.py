@@ -199,16 +199,25 @@ def _repairs(document: pdf.Document, repairs: Repairs) -> None:
 
 
 def _inspections(document: pdf.Document, inspections: Inspections) -> None:
-    document.heading("五、按等级的巡查检查")
-    if not inspections.available or inspections.planned is None or inspections.done is None:
-        document.paragraph(f"暂无数据：{inspections.note or '巡查计划尚未纳入本服务'}。")
-        return
+    document.heading("五、按等级的巡查检查（双随机、一公开）")
+    document.paragraph(
+        f"本年度执行抽查计划{inspections.plans}个，计划检查{inspections.planned.total}户次，"
+        f"已检查{inspections.done.total}户次，发现违法行为{inspections.violations_found.total}户次。"
+        "等级为制订计划时的现行等级。"
+    )
+    figures = [
+        ("计划", inspections.planned),
+        ("已检查", inspections.done),
+        ("发现违法行为", inspections.violations_found),
+        ("未检查", inspections.not_inspected),
+    ]
     document.table(
         ["", "A级", "B级", "C级", "合计"],
-        [
-            ["计划", *(getattr(inspections.planned, g) for g in GRADES), inspections.planned.total],
-            ["完成", *(getattr(inspections.done, g) for g in GRADES), inspections.done.total],
-        ],
+        [[name, c.A, c.B, c.C, c.total] for name, c in figures]
+        if inspections.planned.total
+        else [],
+        widths=[0.28, 0.18, 0.18, 0.18, 0.18],
+        empty="本年度无巡查检查计划",
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ import pytest
 
 from app.models.disclosure import Disclosure, DisclosureItem
 from app.models.evaluation import Evaluation, EvaluationOrigin, EvaluationStatus
+from app.models.inspection_plan import InspectionPlan, InspectionPlanUnit, InspectionVisit
 from app.models.objection import Objection
 from app.models.push import PushMessage
 from app.models.repair import RepairApplication
@@ -338,6 +340,46 @@ def _pushes(employer_id: uuid.UUID) -> list[PushMessage]:
     ]
 
 
+async def _inspections(session, e, penalties) -> None:  # type: ignore[no-untyped-def]
+    """A plan drawn for 2025-06..2026-05 (units at their 2024 grades) and a draft one."""
+
+    def plan(status: str, **over: Any) -> InspectionPlan:
+        return InspectionPlan(
+            title="2025年下半年双随机抽查计划", period_from=date(2025, 6, 1),
+            period_to=date(2026, 5, 31), status=status, ratio_a=Decimal("0"),
+            ratio_b=Decimal("0.5"), ratio_c=Decimal("1"), patrols_a=0, patrols_b=2,
+            patrols_c=4, exclude_collectors=True, algorithm="hmac-sha256-v1", **over,
+        )  # fmt: skip
+
+    drawn = plan("drawn", seed="0" * 64, seed_sha256="1" * 64)
+    session.add_all([drawn, plan("draft")])
+    await session.flush()
+    for key, grade in (("e2", "B"), ("e3", "C"), ("e4", "A")):
+        session.add(
+            InspectionPlanUnit(
+                plan_id=drawn.id, employer_id=e[key].id, uscc=e[key].uscc, name=e[key].name,
+                grade=grade, selected=key != "e4",
+            )
+        )  # fmt: skip
+    visits = [
+        ("e2", date(2025, 7, 1), "violation_found"),
+        ("e2", date(2025, 11, 1), "not_inspected"),
+        ("e3", date(2025, 6, 1), "no_violation"),
+        ("e3", date(2025, 8, 1), "no_violation"),
+        ("e3", date(2025, 10, 1), None),
+        ("e3", date(2025, 12, 1), None),
+        ("e3", date(2026, 2, 1), None),  # the year after
+    ]
+    for key, month, outcome in visits:
+        found = outcome == "violation_found"
+        session.add(
+            InspectionVisit(
+                plan_id=drawn.id, employer_id=e[key].id, uscc=e[key].uscc, month=month,
+                outcome=outcome, credit_record_id=penalties[1].id if found else None,
+            )
+        )  # fmt: skip
+
+
 @pytest.fixture
 async def county(session, settings, clock, make_employer, make_user) -> County:  # type: ignore[no-untyped-def]
     county, (e, penalties, c_of_2025) = await _grades(
@@ -346,6 +388,7 @@ async def county(session, settings, clock, make_employer, make_user) -> County: 
     session.add_all(_objections(e["e2"].id))
     await _repairs(session, county, e["e2"], penalties, c_of_2025)
     session.add_all(_pushes(e["e1"].id))
+    await _inspections(session, e, penalties)
     await session.flush()
     return county
 
@@ -438,8 +481,13 @@ async def test_the_figures_of_a_small_county(client, headers_for, county):  # ty
         "open_overdue": 0,
         "refusal_reasons": {"no_commitment": 1, "not_corrected": 1},
     }
-    assert report["inspections"]["available"] is False
-    assert report["inspections"]["planned"] is None and report["inspections"]["done"] is None
+    assert report["inspections"] == {
+        "plans": 1,
+        "planned": _counts(0, 2, 4),
+        "done": _counts(0, 1, 2),
+        "violations_found": _counts(0, 1, 0),
+        "not_inspected": _counts(0, 1, 0),
+    }
 
     pushes = report["pushes"]
     assert pushes["total"] == {
@@ -510,7 +558,9 @@ async def test_the_pdf_says_the_same_in_chinese(client, headers_for, county):  #
         "失信行为未纠正1件",
         "未作出书面信用承诺1件",
         "五、按等级的巡查检查",
-        "暂无数据",
+        f"计划检查{report['inspections']['planned']['total']}户次",
+        f"已检查{report['inspections']['done']['total']}户次",
+        "发现违法行为1户次",
         "六、推送市信用信息共享平台及回执",
         f"本年度生成推送消息{pushes['created']}条",
         f"平台接收{pushes['accepted']}条",
@@ -532,7 +582,8 @@ async def test_a_year_without_anything_reports_zeros_and_still_renders(client, h
     response = await client.get(f"{URL}/2010.pdf", headers=headers)
     assert response.status_code == 200, response.text
     text = text_of(response.content)
-    for sentence in ("本年度无评价", "本年度无C级单位", "本年度未收到异议", "本年度无推送消息"):
+    empty = ("本年度无评价", "本年度无C级单位", "本年度未收到异议", "本年度无巡查检查计划")
+    for sentence in (*empty, "本年度无推送消息"):
         assert sentence in text, sentence
 
 

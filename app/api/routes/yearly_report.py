@@ -32,10 +32,10 @@ DESCRIPTION = (
     "last `cycles` cycles; the C units and why (their fired rules and citations, the first "
     "500 listed); objections received in the year and decided by their due date or late, by "
     "handling class (3 or 10 working days); credit repairs applied for in the year; "
-    "inspections by grade (`available: false` until inspection plans are part of the "
-    "service); the year's pushes to the city platform and their acknowledgement. Open items "
-    "are counted as of `as_of` (today); town, industry and subject type are the employer's as "
-    "registered now."
+    "inspection visits of the year's months planned, done and finding a violation, by the "
+    "grade the unit had when its plan was made; the year's pushes to the city platform and "
+    "their acknowledgement. Open items are counted as of `as_of` (today); town, industry and "
+    "subject type are the employer's as registered now."
 )
 
 
