@@ -20,6 +20,7 @@ from app.models.objection import Objection
 from app.models.push import PushMessage
 from app.models.repair import RepairApplication
 from app.models.user import Role
+from app.reports import pdf
 from tests.conftest import assert_problem
 from tests.disclosure.support import add_record, staff
 from tests.reports.pdf_text import text_of
@@ -602,3 +603,16 @@ async def test_inspectors_and_employers_do_not_read_it(client, headers_for):  # 
     for role in (Role.inspector, Role.employer):
         response = await client.get(f"{URL}/2025", headers=await headers_for(role))
         assert assert_problem(response, 403)["type"].endswith("/forbidden-role")
+
+
+def test_the_charts_labels_and_legends_are_text() -> None:
+    """reports.pdf's charts set their category labels and legends in the Chinese font, so they
+    extract like the rest (a chart that drew boxes for Chinese would fail here)."""
+    document = pdf.Document("图表")
+    towns = [f"第{n}乡" for n in range(1, 9)]  # more than six: slanted labels
+    document.bar_chart(towns, [("甲系列", list(range(8))), ("乙系列", [0] * 8)], caption="图甲")
+    document.line_chart(["2024", "2025"], [("丙系列", [3, 1])], caption="图乙")
+    document.bar_chart([], [("丁系列", [])])  # nothing to show still renders
+    text = text_of(document.render())
+    for label in (*towns, "甲系列", "乙系列", "丙系列", "丁系列", "图甲", "图乙", "2024", "2025"):
+        assert label in text, label
