@@ -172,6 +172,20 @@ TAGS: list[dict[str, str]] = [
         "an employer account sees its own.",
     ),
     _tag(
+        "inspection-plans",
+        zh="双随机、一公开：按等级确定巡查频次（A级免于日常巡查，B级增加频次，C级重点监管），"
+        "按各等级的比例从公开的名录中随机抽取检查对象，并随机派出两名检查人员（回避采集过该单位"
+        "本周期信用记录的人员）；抽取前公布种子的SHA-256，抽取时公开种子，任何人可按公开的算法"
+        "复核；计划结束后公开抽查结果。管理员、复核员制定和抽取，派出的监察员登记结果。",
+        en="双随机、一公开: patrols by grade (A exempt from routine patrols, B more, C key "
+        "targets), units drawn at random per grade from a published eligible list and two "
+        "inspectors assigned at random to each visit (never one who collected a record of the "
+        "unit in the cycle), from a seed whose SHA-256 is published before the draw and which "
+        "the draw reveals, so anyone can re-run the published algorithm; the results are "
+        "public once the plan is closed. Admins and reviewers make and draw plans; the "
+        "inspectors drawn record the outcomes.",
+    ),
+    _tag(
         "notifications",
         zh="通知：用人单位须被告知的事项（拟评C级告知及陈述申辩期限、信用等级生效、失信信息公示及"
         "信用修复条件、异议和信用修复的受理与决定），附事实和期限。用人单位查看本单位的通知并标为"
@@ -368,6 +382,7 @@ SENT_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/blacklist-entries/{entry_id}/verification"): ("ETag",),
     ("post", "/api/v1/blacklist-entries/{entry_id}/removal"): ("ETag",),
     ("post", "/api/v1/interviews"): ("Location",),
+    ("post", "/api/v1/inspection-plans"): ("Location",),
     ("post", "/api/v1/rule-sets"): ("ETag", "Location"),
     ("get", "/api/v1/rule-sets/{version}"): ("ETag",),
     ("patch", "/api/v1/rule-sets/{version}"): ("ETag",),

@@ -11,8 +11,8 @@ from app.models.evaluation import Evaluation
 from app.models.event import ConsumedEvent, CreditEvent, EventConsumer
 from app.models.grading_run import GradingRun, GradingRunSlice
 from app.models.import_job import ImportJob, ImportRowError, ImportRowResult
-from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.inspection_plan import InspectionPlan, InspectionPlanUnit, InspectionVisit
+from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
 from app.models.notification import Notification, NotificationChannel, NotificationDelivery
 from app.models.objection import Objection, ObjectionAttachment
@@ -44,12 +44,12 @@ __all__ = [
     "GradingRun",
     "GradingRunSlice",
     "IdempotentRequest",
-    "InspectionPlan",
-    "InspectionPlanUnit",
-    "InspectionVisit",
     "ImportJob",
     "ImportRowError",
     "ImportRowResult",
+    "InspectionPlan",
+    "InspectionPlanUnit",
+    "InspectionVisit",
     "IntakeItem",
     "Interview",
     "JobRun",

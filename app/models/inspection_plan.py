@@ -1,5 +1,6 @@
-"""Inspection plans (双随机、一公开, DOMAIN §4, §12): a period's patrols by grade, the units drawn at
-random and the inspectors assigned at random from a published seed, and each visit's outcome.
+"""Inspection plans (双随机、一公开, DOMAIN §4, §12): a period's patrols by grade, the units
+drawn at random and the inspectors assigned at random from a published seed, and each visit's
+outcome.
 
 A plan goes draft (its eligible units snapshotted with the grade in force at creation) ->
 committed (inspectors and exclusions fixed, the seed's SHA-256 published) -> drawn (the seed
@@ -171,10 +172,6 @@ class VisitOutcomeCreate(RequestModel):
 
 
 # --- responses ---------------------------------------------------------------------------------
-
-
-class PlanInspector(SQLModel):
-    username: str
 
 
 class InspectionPlanPublic(InspectionPlanBase):

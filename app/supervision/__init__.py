@@ -1,1 +1,2 @@
-"""What a grade does (Art 11-13): interviews today; measures and inspection plans to come."""
+"""What a grade does (Art 11-13): interviews and inspection plans (双随机、一公开);
+measures to come."""

@@ -1,4 +1,5 @@
-"""The random draw of an inspection plan (双随机、一公开): a published algorithm over a published seed.
+"""The random draw of an inspection plan (双随机、一公开): a published algorithm over a
+published seed.
 
 Pure: no database, no clock, no Python `random`. Anyone holding what the plan publishes (the seed
 once revealed, the eligible list and the inspectors list, GET /api/v1/inspection-plans/{id} and

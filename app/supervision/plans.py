@@ -1,4 +1,5 @@
-"""Inspection plans (双随机、一公开, DOMAIN §4, §12): make, commit, draw, record outcomes, close, publish.
+"""Inspection plans (双随机、一公开, DOMAIN §4, §12): make, commit, draw, record outcomes,
+close, publish.
 
 - Made for a period that overlaps no other plan not yet closed: every active employer with a
   grade in force (app.employers.grades: a pending C notice is not in force) is listed as
@@ -24,6 +25,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import extract, func, literal, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -151,9 +153,7 @@ class PlanNotDrawn(Conflict):
         "计划抽取之后才有检查可办、才能结束。",
         "A plan has visits to record, and can be closed, only once it is drawn.",
     )
-    remedy = Text(
-        "先公布承诺并抽取。", "Publish the commitment and draw first."
-    )
+    remedy = Text("先公布承诺并抽取。", "Publish the commitment and draw first.")
 
 
 class PlanClosed(Conflict):
@@ -318,19 +318,39 @@ async def list_(
     return pagination.page(rows, limit, lambda p: [p.created_at.isoformat(), str(p.id)])
 
 
-async def units(*, session: AsyncSession, plan_id: uuid.UUID) -> list[InspectionPlanUnit]:
-    """The eligible list as published: sorted by USCC."""
+async def units(
+    *,
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[list[InspectionPlanUnit], str | None]:
+    """The eligible list as published: sorted by USCC (all of it when `limit` is None)."""
     await get(session=session, plan_id=plan_id)
     query = select(InspectionPlanUnit).where(InspectionPlanUnit.plan_id == plan_id)
-    return list((await session.scalars(query.order_by(col(InspectionPlanUnit.uscc)))).all())
+    if cursor:
+        [after] = pagination.decode_as(cursor, str)
+        query = query.where(col(InspectionPlanUnit.uscc) > after)
+    query = query.order_by(col(InspectionPlanUnit.uscc))
+    if limit is None:
+        return list((await session.scalars(query)).all()), None
+    rows = list((await session.scalars(query.limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda u: [u.uscc])
 
 
-async def visits(*, session: AsyncSession, plan_id: uuid.UUID) -> list[InspectionVisit]:
+async def visits(
+    *, session: AsyncSession, plan_id: uuid.UUID, limit: int, cursor: str | None = None
+) -> tuple[list[InspectionVisit], str | None]:
     """By month, then USCC."""
     await get(session=session, plan_id=plan_id)
     query = select(InspectionVisit).where(InspectionVisit.plan_id == plan_id)
+    if cursor:
+        month, uscc, after_id = pagination.decode_as(cursor, date.fromisoformat, str, uuid.UUID)
+        key = func.row(InspectionVisit.month, InspectionVisit.uscc, InspectionVisit.id)
+        query = query.where(key > func.row(month, uscc, after_id))
     order = (col(InspectionVisit.month), col(InspectionVisit.uscc), col(InspectionVisit.id))
-    return list((await session.scalars(query.order_by(*order))).all())
+    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    return pagination.page(rows, limit, lambda v: [v.month.isoformat(), v.uscc, str(v.id)])
 
 
 # --- making a plan -----------------------------------------------------------------------------
@@ -412,13 +432,27 @@ async def create(
     )
     await session.execute(
         InspectionPlanUnit.__table__.insert().from_select(  # type: ignore[attr-defined]
-            ["id", "plan_id", "employer_id", "uscc", "name", "grade", "excluded_inspectors",
-             "selected"],
-            select(
-                func.gen_random_uuid(), literal(plan.id), eligible.c.id, eligible.c.uscc,
-                eligible.c.name, eligible.c.grade, text("'{}'::varchar[]"), literal(False),
+            [
+                "id",
+                "plan_id",
+                "employer_id",
+                "uscc",
+                "name",
+                "grade",
+                "excluded_inspectors",
+                "selected",
+            ],
+            sa.select(
+                func.gen_random_uuid(),
+                literal(plan.id),
+                eligible.c.id,
+                eligible.c.uscc,
+                eligible.c.name,
+                eligible.c.grade,
+                text("'{}'::varchar[]"),
+                literal(False),
             ).where(eligible.c.grade.is_not(None)),
-        )  # fmt: skip
+        )
     )
     await audit.record(
         session=session,
@@ -489,7 +523,7 @@ async def commit(
     names = [name for _, name in inspectors]
     excluded = await _exclusions(session, plan) if plan.exclude_collectors else {}
     ratios = ratios_of(plan)
-    plan_units = await units(session=session, plan_id=plan.id)
+    plan_units, _ = await units(session=session, plan_id=plan.id)
     short = [
         u.uscc
         for u in plan_units
@@ -546,7 +580,7 @@ async def run_draw(
         )
     assert plan.seed is not None
     seed = bytes.fromhex(plan.seed)
-    plan_units = await units(session=session, plan_id=plan.id)
+    plan_units, _ = await units(session=session, plan_id=plan.id)
     eligible = [
         draw.Eligible(u.uscc, str(u.grade), frozenset(u.excluded_inspectors)) for u in plan_units
     ]
@@ -593,9 +627,7 @@ async def run_draw(
 
 def _open(plan: InspectionPlan) -> None:
     if plan.status == PlanStatus.closed:
-        raise PlanClosed(
-            Text(f"抽查计划 {plan.id} 已结束", f"inspection plan {plan.id} is closed")
-        )
+        raise PlanClosed(Text(f"抽查计划 {plan.id} 已结束", f"inspection plan {plan.id} is closed"))
     if plan.status != PlanStatus.drawn:
         raise PlanNotDrawn(
             Text(f"抽查计划 {plan.id} 尚未抽取", f"inspection plan {plan.id} is not drawn yet")

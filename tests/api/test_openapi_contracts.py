@@ -159,6 +159,9 @@ async def _exercise_every_header_sending_route(  # type: ignore[no-untyped-def]
 
     meeting = interview_body(employer.id, today)
     await ok(await client.post("/api/v1/interviews", json=meeting, headers=inspector), 201)
+    plan = {"title": "双随机抽查计划", "period_from": "2027-01-01", "period_to": "2027-03-31",
+            "sampling_ratios": {"A": "0", "B": "0.2", "C": "1"}}  # fmt: skip
+    await ok(await client.post("/api/v1/inspection-plans", json=plan, headers=reviewer), 201)
 
     rules = (await ok(await client.get("/api/v1/rule-sets/1", headers=admin))).json()["rules"]
     later = {"effective_from": (today + timedelta(days=1)).isoformat(), "rules": rules}

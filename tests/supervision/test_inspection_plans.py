@@ -1,5 +1,6 @@
-"""Inspection plans (双随机、一公开) over HTTP: the commitment, the draw re-run independently from what
-the plan publishes, the exclusion of collectors, ratios, patrols, outcomes and the publication."""
+"""Inspection plans (双随机、一公开) over HTTP: the commitment, the draw re-run independently
+from what the plan publishes, the exclusion of collectors, ratios, patrols, outcomes and the
+publication."""
 
 from __future__ import annotations
 
@@ -144,7 +145,7 @@ async def test_the_draw_reproduces_from_its_seed_and_the_published_lists(
     assert drawn["algorithm"] == "hmac-sha256-v1"
 
     # what is published: the eligible list by USCC with grades, the inspectors by username
-    eligible = (await client.get(f"{BASE}/{plan_id}/eligible", headers=reviewer)).json()
+    eligible = (await client.get(f"{BASE}/{plan_id}/eligible", headers=reviewer)).json()["items"]
     assert [u["uscc"] for u in eligible] == sorted(e.uscc for e in employers)
     assert drawn["inspectors"] == sorted(u.username for u in inspectors)
     assert drawn["eligible_counts"] == {"A": 4, "B": 6, "C": 3}
@@ -152,7 +153,7 @@ async def test_the_draw_reproduces_from_its_seed_and_the_published_lists(
     assert drawn["selected_counts"] == {"A": 2, "B": 3, "C": 3}
     assert drawn["patrols_per_year"] == {"A": 0, "B": 2, "C": 4}
 
-    visits = (await client.get(f"{BASE}/{plan_id}/visits", headers=reviewer)).json()
+    visits = (await client.get(f"{BASE}/{plan_id}/visits", headers=reviewer)).json()["items"]
     found = {(v["uscc"], v["month"][:7]): v["inspectors"] for v in visits}
     assert found == rerun(drawn, eligible)
     assert len(visits) == drawn["visit_count"] == len(found)
@@ -163,17 +164,17 @@ async def test_the_draw_reproduces_from_its_seed_and_the_published_lists(
     assert {u["uscc"] for u in eligible if u["selected"]} == {uscc for uscc, _ in found}
 
 
-async def test_a_year_gives_each_grade_its_patrols_spread_over_the_months(
-    client, graded, staff
-):
+async def test_a_year_gives_each_grade_its_patrols_spread_over_the_months(client, graded, staff):
     await graded({"A": 1, "B": 1, "C": 1})
     reviewer, _ = staff
     body = plan_body({"A": "1", "B": "1", "C": "1"}, period_from="2027-01-01",
                      period_to="2027-12-31")  # fmt: skip
     _, drawn = await _drawn(client, reviewer, body)
-    eligible = (await client.get(f"{BASE}/{drawn['id']}/eligible", headers=reviewer)).json()
+    eligible = (await client.get(f"{BASE}/{drawn['id']}/eligible", headers=reviewer)).json()[
+        "items"
+    ]
     grade_of = {u["uscc"]: u["grade"] for u in eligible}
-    visits = (await client.get(f"{BASE}/{drawn['id']}/visits", headers=reviewer)).json()
+    visits = (await client.get(f"{BASE}/{drawn['id']}/visits", headers=reviewer)).json()["items"]
     months: dict[str, list[str]] = {"A": [], "B": [], "C": []}
     for visit in visits:
         months[grade_of[visit["uscc"]]].append(visit["month"])
@@ -201,7 +202,7 @@ async def test_the_grade_in_force_at_creation_is_stored_a_pending_notice_is_not(
     plan = await _made(client, reviewer)
     # the unit becomes C afterwards: the plan keeps the B it was made with
     await final_evaluation(session, was_b.id, grade="C", cycle=2026)
-    eligible = (await client.get(f"{BASE}/{plan['id']}/eligible", headers=reviewer)).json()
+    eligible = (await client.get(f"{BASE}/{plan['id']}/eligible", headers=reviewer)).json()["items"]
     assert [(u["uscc"], u["grade"]) for u in eligible] == [(was_b.uscc, "B")]
 
 
@@ -220,14 +221,14 @@ async def test_an_inspector_who_collected_a_record_of_the_unit_is_never_sent(
     body = plan_body({"A": "0", "B": "0", "C": "1"}, period_from="2026-01-01",
                      period_to="2026-12-31")  # fmt: skip
     _, drawn = await _drawn(client, reviewer, body)
-    eligible = (await client.get(f"{BASE}/{drawn['id']}/eligible", headers=reviewer)).json()
+    eligible = (await client.get(f"{BASE}/{drawn['id']}/eligible", headers=reviewer)).json()[
+        "items"
+    ]
     assert eligible[0]["excluded_inspectors"] == [collector.username]
-    visits = (await client.get(f"{BASE}/{drawn['id']}/visits", headers=reviewer)).json()
+    visits = (await client.get(f"{BASE}/{drawn['id']}/visits", headers=reviewer)).json()["items"]
     assert len(visits) == 4
     assert all(collector.username not in v["inspectors"] for v in visits)
-    assert {(v["uscc"], v["month"][:7]): v["inspectors"] for v in visits} == rerun(
-        drawn, eligible
-    )
+    assert {(v["uscc"], v["month"][:7]): v["inspectors"] for v in visits} == rerun(drawn, eligible)
 
 
 async def test_the_exclusion_is_a_setting(
@@ -242,11 +243,15 @@ async def test_the_exclusion_is_a_setting(
     app.state.settings = settings.model_copy(update={"plans_exclude_collectors": False})
     committed, _ = await _drawn(client, reviewer, plan_body({"A": "0", "B": "0", "C": "1"}))
     assert committed["exclude_collectors"] is False
-    eligible = (await client.get(f"{BASE}/{committed['id']}/eligible", headers=reviewer)).json()
+    eligible = (await client.get(f"{BASE}/{committed['id']}/eligible", headers=reviewer)).json()[
+        "items"
+    ]
     assert eligible[0]["excluded_inspectors"] == []
 
 
-async def test_too_few_inspectors_refuse_the_commitment(client, session, graded, make_user, headers_for):
+async def test_too_few_inspectors_refuse_the_commitment(
+    client, session, graded, make_user, headers_for
+):
     [unit] = await graded({"B": 1})
     await make_user(Role.inspector)  # one alone cannot make a pair
     reviewer = await headers_for(Role.reviewer)
@@ -294,8 +299,8 @@ async def test_a_period_overlapping_an_active_plan_is_a_409_and_changes_nothing(
         assert body["plan_id"] == first["id"]
         assert "overlaps" in body["detail"]
     assert await session.scalar(select(func.count()).select_from(InspectionPlan)) == 1
-    after = await client.post(BASE, json=plan_body(period_from="2027-01-01",
-                                                   period_to="2027-03-31"), headers=reviewer)  # fmt: skip
+    later = plan_body(period_from="2027-01-01", period_to="2027-03-31")
+    after = await client.post(BASE, json=later, headers=reviewer)
     assert after.status_code == 201, after.text
 
 
@@ -349,7 +354,7 @@ async def test_outcomes_the_record_of_a_violation_closing_and_the_publication(
     reviewer, inspectors = staff
     _, drawn = await _drawn(client, reviewer, plan_body({"A": "0", "B": "0", "C": "1"}))
     plan_id = drawn["id"]
-    visits = (await client.get(f"{BASE}/{plan_id}/visits", headers=reviewer)).json()
+    visits = (await client.get(f"{BASE}/{plan_id}/visits", headers=reviewer)).json()["items"]
     by_name = {u.username: u for u in inspectors}
     first, second = visits
     url = f"{BASE}/{plan_id}/visits/{first['id']}/outcome"
@@ -404,20 +409,21 @@ async def test_outcomes_the_record_of_a_violation_closing_and_the_publication(
     shown = public.json()
     assert shown["seed"] == drawn["seed"] and shown["seed_sha256"] == drawn["seed_sha256"]
     assert {(v["uscc"], v["outcome"]) for v in shown["visits"]} == {
-        (first["uscc"], "violation_found"), (second["uscc"], "not_inspected")
+        (first["uscc"], "violation_found"),
+        (second["uscc"], "not_inspected"),
     }
     text = public.text
     assert "现场检查" not in text and "停业" not in text  # no notes
     assert not any(u.username in text for u in inspectors)  # no inspectors
 
 
-async def test_only_admins_and_reviewers_make_plans_and_only_inspectors_record(
-    client, headers_for
-):
+async def test_only_admins_and_reviewers_make_plans_and_only_inspectors_record(client, headers_for):
     for role in (Role.inspector, Role.auditor, Role.employer):
         response = await client.post(BASE, json=plan_body(), headers=await headers_for(role))
         assert assert_problem(response, 403)["type"].endswith("/forbidden-role")
-    assert (await client.post(BASE, json=plan_body(), headers=await headers_for(Role.admin))).status_code == 201
+    assert (
+        await client.post(BASE, json=plan_body(), headers=await headers_for(Role.admin))
+    ).status_code == 201
     listed = await client.get(BASE, headers=await headers_for(Role.auditor))
     assert listed.status_code == 200 and len(listed.json()["items"]) == 1
 
@@ -427,3 +433,19 @@ def test_the_module_and_the_test_agree_on_keys():
     assert draw.unit_key(seed, "91141121MA0X000000") == _hmac(seed.hex(), "unit:91141121MA0X000000")
     assert draw.commitment(seed) == hashlib.sha256(seed).hexdigest()
     assert draw.selected_count(Decimal("0.1"), 30) == 3
+
+
+async def test_the_lists_page_by_keyset(client, graded, staff):
+    await graded({"C": 5})
+    reviewer, _ = staff
+    _, drawn = await _drawn(client, reviewer, plan_body({"A": "0", "B": "0", "C": "1"}))
+    for part in ("eligible", "visits"):
+        url, seen, cursor = f"{BASE}/{drawn['id']}/{part}", [], None
+        whole = (await client.get(url, headers=reviewer)).json()["items"]
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get(url, params=params, headers=reviewer)).json()
+            seen += page["items"]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert seen == whole and len(whole) == 5

@@ -1,5 +1,5 @@
-"""Inspection plans (双随机、一公开, DOMAIN §4, §12): patrols by grade, a verifiable random draw of units
-and inspectors from a published seed, the visits' outcomes and the public results."""
+"""Inspection plans (双随机、一公开, DOMAIN §4, §12): patrols by grade, a verifiable random
+draw of units and inspectors from a published seed, the visits' outcomes and the public results."""
 
 from __future__ import annotations
 
@@ -49,10 +49,10 @@ Writer = Annotated[Actor, Depends(require(Permission.plans_write))]
 Inspector = Annotated[Actor, Depends(require(Permission.plan_visits_record))]
 ALGORITHM = (
     "Algorithm `hmac-sha256-v1` (docs/law.md §12): the seed is 32 bytes (64 hex digits), the "
-    "commitment SHA-256 of those bytes. A unit's draw key is HMAC-SHA256(seed, \"unit:\" + "
+    'commitment SHA-256 of those bytes. A unit\'s draw key is HMAC-SHA256(seed, "unit:" + '
     "uscc); per grade the ceil(ratio × n) lowest keys are drawn. A visit in month YYYY-MM gets "
-    "the two inspectors with the lowest HMAC-SHA256(seed, \"inspector:\" + uscc + \":\" + "
-    "YYYY-MM + \":\" + username), skipping those excluded from that unit."
+    'the two inspectors with the lowest HMAC-SHA256(seed, "inspector:" + uscc + ":" + '
+    'YYYY-MM + ":" + username), skipping those excluded from that unit.'
 )
 
 
@@ -121,34 +121,51 @@ async def get_plan(plan_id: uuid.UUID, session: SessionDep, actor: Reader) -> In
 @router.get(
     "/{plan_id}/eligible",
     summary="抽查对象名录 / The eligible list",
+    response_model=Page[PlanUnitPublic],
     description="The published eligible list, sorted by USCC: each unit's grade when the plan "
     "was made, the inspectors excluded from it (fixed at the commitment: they collected one "
     "of its credit records in the cycle), and once drawn its `draw_key` and whether it was "
-    "`selected`. With the plan's `seed` and `inspectors`, enough to re-run the draw. "
-    + ALGORITHM,
-    responses=problems(*GUARDED, DoesNotExist),
+    "`selected`. With the plan's `seed` and `inspectors`, enough to re-run the draw; pass "
+    "`next_cursor` back as `cursor`. " + ALGORITHM,
+    responses=problems(*GUARDED, DoesNotExist, CursorInvalid),
 )
 async def get_eligible(
-    plan_id: uuid.UUID, session: SessionDep, actor: Reader
-) -> list[PlanUnitPublic]:
+    plan_id: uuid.UUID,
+    session: SessionDep,
+    actor: Reader,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    cursor: str | None = None,
+) -> Page[PlanUnitPublic]:
     """抽查对象名录（按统一社会信用代码排序），含等级、回避人员和抽取结果。"""
-    rows = await plans.units(session=session, plan_id=plan_id)
-    return [PlanUnitPublic.model_validate(u) for u in rows]
+    rows, next_cursor = await plans.units(
+        session=session, plan_id=plan_id, limit=limit, cursor=cursor
+    )
+    items = [PlanUnitPublic.model_validate(u) for u in rows]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
     "/{plan_id}/visits",
     summary="抽查的检查 / The plan's visits",
+    response_model=Page[InspectionVisitPublic],
     description="Once drawn: each visit (unit, month, its two inspectors) by month then USCC, "
-    "with its outcome once recorded and the credit record a violation found created.",
-    responses=problems(*GUARDED, DoesNotExist),
+    "with its outcome once recorded and the credit record a violation found created; pass "
+    "`next_cursor` back as `cursor`.",
+    responses=problems(*GUARDED, DoesNotExist, CursorInvalid),
 )
 async def list_visits(
-    plan_id: uuid.UUID, session: SessionDep, actor: Reader
-) -> list[InspectionVisitPublic]:
+    plan_id: uuid.UUID,
+    session: SessionDep,
+    actor: Reader,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    cursor: str | None = None,
+) -> Page[InspectionVisitPublic]:
     """抽取后的每次检查：单位、月份、两名检查人员，以及登记的结果。"""
-    rows = await plans.visits(session=session, plan_id=plan_id)
-    return [InspectionVisitPublic.model_validate(v) for v in rows]
+    rows, next_cursor = await plans.visits(
+        session=session, plan_id=plan_id, limit=limit, cursor=cursor
+    )
+    items = [InspectionVisitPublic.model_validate(v) for v in rows]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -194,9 +211,16 @@ async def draw_plan(
     "(its `employer_id` the unit visited): it is created as a draft you collected, for a "
     "second person to verify, and linked as the visit's `credit_record_id`.",
     responses=problems(
-        *GUARDED, *WITH_BODY, DoesNotExist, PlanClosed, PlanNotDrawn, VisitNotAssigned,
-        VisitOutcomeRecorded, VisitOutcomeInvalid, RecordInvalid,
-    ),  # fmt: skip
+        *GUARDED,
+        *WITH_BODY,
+        DoesNotExist,
+        PlanClosed,
+        PlanNotDrawn,
+        VisitNotAssigned,
+        VisitOutcomeRecorded,
+        VisitOutcomeInvalid,
+        RecordInvalid,
+    ),
 )
 async def record_outcome(
     plan_id: uuid.UUID,
