@@ -36,6 +36,7 @@ from app.api.routes import (
     stats,
     users,
     vocabularies,
+    yearly_report,
 )
 from app.api.routing import api_router
 from app.core import migrations
@@ -120,6 +121,7 @@ def create_app(
     api.include_router(platform.router)
     api.include_router(platform.stats_router)
     api.include_router(vocabularies.router)
+    api.include_router(yearly_report.router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(problems.router)

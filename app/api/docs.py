@@ -244,6 +244,16 @@ TAGS: list[dict[str, str]] = [
         "pending notice, the record summary, the grade history). Staff and the employer itself.",
     ),
     _tag(
+        "yearly report",
+        zh="年度监管报告：供本局和市里使用的年度数字（JSON）和中文 PDF（含图表）：按乡镇、行业、"
+        "主体类型的信用等级分布及历年变化，C级单位及原因，异议按期处理，信用修复，按等级的巡查，"
+        "推送市平台及回执。管理员、审核员和审计员查看。",
+        en="The yearly supervision report for the bureau and the city, as JSON and as a Chinese "
+        "PDF with charts: grades by town, industry and subject type with their trend, the C "
+        "units and why, objections handled on time, credit repairs, inspections by grade, the "
+        "pushes and their acknowledgement. Admins, reviewers and auditors.",
+    ),
+    _tag(
         "stats",
         zh="统计：评价概况和第十七条调整期限、工作日历覆盖情况、定时任务运行状况，供工作人员看板和"
         "运维使用。仅限工作人员。",

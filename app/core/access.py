@@ -59,6 +59,7 @@ class Permission(StrEnum):
     platform_deliveries_read = "platform_deliveries:read"
     platform_deliveries_replay = "platform_deliveries:replay"
     platform_receipts_write = "platform_receipts:write"
+    reports_read = "reports:read"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -123,6 +124,9 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.platform_deliveries_read: frozenset({Role.admin, Role.auditor}),
     Permission.platform_deliveries_replay: frozenset({Role.admin}),
     Permission.platform_receipts_write: frozenset(),
+    # the yearly supervision report (issue 15 §5), for the bureau and the city: the bureau's
+    # management, its reviewers and the auditors; inspectors see the dashboards (stats_read)
+    Permission.reports_read: frozenset({Role.admin, Role.reviewer, Role.auditor}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
@@ -187,6 +191,7 @@ ACTIONS: dict[Permission, Text] = {
     Permission.platform_receipts_write: Text(
         "报送市平台回执（平台接口）", "sending the city platform's receipts"
     ),
+    Permission.reports_read: Text("查看年度监管报告", "reading the yearly supervision report"),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

@@ -45,6 +45,31 @@ class EmployerStatus(LabelledEnum):
     deregistered = "deregistered", "已注销", "deregistered"  # never deleted (Art 8)
 
 
+class IndustrySection(LabelledEnum):
+    """GB/T 4754-2017 sections (门类): the letter an industry code starts with."""
+
+    A = "A", "农、林、牧、渔业", "agriculture, forestry, animal husbandry and fishery"
+    B = "B", "采矿业", "mining"
+    C = "C", "制造业", "manufacturing"
+    D = "D", "电力、热力、燃气及水生产和供应业", "electricity, heat, gas and water supply"
+    E = "E", "建筑业", "construction"
+    F = "F", "批发和零售业", "wholesale and retail trade"
+    G = "G", "交通运输、仓储和邮政业", "transport, storage and post"
+    H = "H", "住宿和餐饮业", "accommodation and catering"
+    I = "I", "信息传输、软件和信息技术服务业", "information transmission, software and IT services"  # noqa: E741
+    J = "J", "金融业", "finance"
+    K = "K", "房地产业", "real estate"
+    L = "L", "租赁和商务服务业", "leasing and business services"
+    M = "M", "科学研究和技术服务业", "scientific research and technical services"
+    N = "N", "水利、环境和公共设施管理业", "water conservancy, environment and public facilities"
+    O = "O", "居民服务、修理和其他服务业", "resident, repair and other services"  # noqa: E741
+    P = "P", "教育", "education"
+    Q = "Q", "卫生和社会工作", "health and social work"
+    R = "R", "文化、体育和娱乐业", "culture, sports and entertainment"
+    S = "S", "公共管理、社会保障和社会组织", "public administration and social organisations"
+    T = "T", "国际组织", "international organisations"
+
+
 ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9Xx]$"
 PHONE_PATTERN = r"^\+?[0-9-]{7,20}$"
 PHONE_MAX = 20  # the masked copy keeps the length: employers.contact_phone_masked is 20 long

@@ -514,3 +514,15 @@ def test_the_push_is_read_by_admins_and_auditors_replayed_by_admins_receipted_by
         "GET /api/v1/platform/reconciliations": Permission.platform_deliveries_read,
         "POST /api/v1/platform/receipts": Permission.platform_receipts_write,
     }  # fmt: skip
+
+
+def test_the_yearly_report_is_read_by_admins_reviewers_and_auditors():
+    """Issue 15 §5: the bureau's management, its reviewers and the auditors read the yearly
+    supervision report; inspectors (their dashboards are /stats) and employers do not."""
+    assert ROLES[Permission.reports_read] == {Role.admin, Role.reviewer, Role.auditor}
+    assert not SCOPES.get(Permission.reports_read)
+    routes = {str(e): e.permission for e in ENDPOINTS if "/reports/yearly" in e.path}
+    assert routes == {
+        "GET /api/v1/reports/yearly/{year}": Permission.reports_read,
+        "GET /api/v1/reports/yearly/{year}.pdf": Permission.reports_read,
+    }
