@@ -13,8 +13,10 @@ from app.models.grading_run import GradingRun, GradingRunSlice
 from app.models.import_job import ImportJob, ImportRowError, ImportRowResult
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
+from app.models.measure import MeasureSet
 from app.models.notification import Notification, NotificationChannel, NotificationDelivery
 from app.models.objection import Objection, ObjectionAttachment
+from app.models.policy import Policy, PolicyExtension
 from app.models.push import PushBreaker, PushMessage, PushReconciliation, PushSequence
 from app.models.record_attachment import RecordAttachment
 from app.models.repair import RepairApplication, RepairAttachment
@@ -49,11 +51,14 @@ __all__ = [
     "IntakeItem",
     "Interview",
     "JobRun",
+    "MeasureSet",
     "Notification",
     "NotificationChannel",
     "NotificationDelivery",
     "Objection",
     "ObjectionAttachment",
+    "Policy",
+    "PolicyExtension",
     "PushBreaker",
     "PushMessage",
     "PushReconciliation",
