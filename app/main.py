@@ -24,9 +24,11 @@ from app.api.routes import (
     imports,
     intake,
     interviews,
+    measures,
     notifications,
     objections,
     platform,
+    policies,
     problems,
     record_attachments,
     repairs,
@@ -111,6 +113,9 @@ def create_app(
     api.include_router(evaluations.router)
     api.include_router(evaluations.employer_router)
     api.include_router(grading_runs.router)
+    api.include_router(policies.router)
+    api.include_router(measures.router)
+    api.include_router(measures.employer_router)
     api.include_router(objections.router)
     api.include_router(objections.stats_router)
     api.include_router(notifications.router)

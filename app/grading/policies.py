@@ -206,22 +206,35 @@ async def resolve(*, session: AsyncSession, policy_id: uuid.UUID | None, day: da
     raise PolicyInvalid(["body", "policy_id"], text, "unknown")
 
 
+async def _in_force(
+    session: AsyncSession, table: type[RuleSet] | type[MeasureSet], today: date
+) -> tuple[int, uuid.UUID] | None:
+    """The version in force today and its policy."""
+    row = (
+        await session.execute(
+            select(col(table.version), col(table.policy_id)).where(
+                col(table.effective_from) <= today,
+                or_(col(table.effective_to).is_(None), col(table.effective_to) >= today),
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 async def warnings(*, session: AsyncSession, today: date) -> list[str]:
     """What /readyz warns of: the rule set or measure set in force today rests on a lapsed
     policy. Sets the gauge."""
     found = []
     state = await standing(session=session)
-    for label, table in ((Text("评价规则", "the rule set"), RuleSet),
-                         (Text("监管措施目录", "the measures catalogue"), MeasureSet)):  # fmt: skip
-        row = await session.scalar(
-            select(table).where(
-                col(table.effective_from) <= today,
-                or_(col(table.effective_to).is_(None), col(table.effective_to) >= today),
-            )
-        )
-        note = state.note(row.policy_id, today) if row is not None else None
+    tables: list[tuple[Text, type[RuleSet] | type[MeasureSet]]] = [
+        (Text("评价规则", "the rule set"), RuleSet),
+        (Text("监管措施目录", "the measures catalogue"), MeasureSet),
+    ]
+    for label, table in tables:
+        row = await _in_force(session, table, today)
+        note = state.note(row[1], today) if row is not None else None
         if row is not None and note is not None:
-            found.append(f"现行{label.zh}（第{row.version}版）{note.zh} / In force, {label.en} "
-                         f"(version {row.version}): {note.en}")  # fmt: skip
+            found.append(f"现行{label.zh}（第{row[0]}版）{note.zh} / In force, {label.en} "
+                         f"(version {row[0]}): {note.en}")  # fmt: skip
     LAPSED.set(1 if found else 0)
     return found
