@@ -214,7 +214,7 @@ async def create(
 
 def measures_for(measure_set: MeasureSet, grade: Grade | None, *, listed: bool) -> list[Measure]:
     """The grade's measures in catalogue order, then the joint punishment's when listed."""
-    wanted = [MeasureTarget(grade.value)] if grade is not None else []
+    wanted = [MeasureTarget(str(grade))] if grade is not None else []
     if listed:
         wanted.append(MeasureTarget.wage_arrears_list)
     items = [Measure.model_validate(m) for m in measure_set.measures]
