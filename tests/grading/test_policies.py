@@ -64,8 +64,13 @@ async def test_a_succeeding_policy_covers_what_implemented_the_old_one(  # type:
 ):
     employer = await make_employer()
     evaluation = await final_evaluation(session, employer.id, grade="B")
-    new = {"name": "文水县用人单位劳动保障信用分级分类监管办法", "document_number": "文人社字〔2025〕3号",
-           "valid_from": "2025-01-01", "valid_until": "2026-12-31", "succeeds_id": str(WENSHUI_2022)}  # fmt: skip
+    new = {
+        "name": "文水县用人单位劳动保障信用分级分类监管办法",
+        "document_number": "文人社字〔2025〕3号",
+        "valid_from": "2025-01-01",
+        "valid_until": "2026-12-31",
+        "succeeds_id": str(WENSHUI_2022),
+    }
     admin = await headers_for(Role.admin)
     created = await client.post("/api/v1/policies", json=new, headers=admin)
     assert created.status_code == 201, created.text
@@ -108,8 +113,12 @@ async def test_bad_policies_are_refused_and_change_nothing(client, headers_for):
     body = assert_problem(await client.post("/api/v1/policies", json=again, headers=zh), 409)
     assert body["type"].endswith("/policy-exists") and "已登记" in body["detail"]
 
-    orphan = {"name": "新办法", "document_number": "文人社字〔2026〕1号", "valid_from": "2026-01-01",
-              "succeeds_id": "3f0c5e2a-0000-4000-8000-000000000000"}  # fmt: skip
+    orphan = {
+        "name": "新办法",
+        "document_number": "文人社字〔2026〕1号",
+        "valid_from": "2026-01-01",
+        "succeeds_id": "3f0c5e2a-0000-4000-8000-000000000000",
+    }
     body = assert_problem(await client.post("/api/v1/policies", json=orphan, headers=admin), 422)
     assert body["errors"][0]["loc"] == ["body", "succeeds_id"]
 

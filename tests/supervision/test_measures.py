@@ -200,7 +200,7 @@ async def test_award_eligibility_by_grade(  # type: ignore[no-untyped-def]
     found = response.json()
     assert (found["grade"], found["eligible"], found["priority"]) == (grade, eligible, priority)
     assert found["statement_required"] is statement
-    assert [r["citation"].split(" ", 1)[1] for r in found["reasons"]][0].startswith(article)
+    assert found["reasons"][0]["citation"].split(" ", 1)[1].startswith(article)
     if statement:
         assert (found["statement"]["period_from"], found["statement"]["period_to"]) == (
             "2025-11-27", "2026-11-26")  # fmt: skip
