@@ -79,7 +79,7 @@ async def test_a_succeeding_policy_covers_what_implemented_the_old_one(  # type:
     assert shown["policy_lapsed"] is False
 
     listed = await client.get("/api/v1/policies", headers=await headers_for(Role.inspector))
-    assert [p["document_number"] for p in listed.json()] == [
+    assert [p["document_number"] for p in listed.json()["items"]] == [
         "文人社字〔2022〕46号",
         "文人社字〔2025〕3号",
     ]
@@ -125,7 +125,7 @@ async def test_bad_policies_are_refused_and_change_nothing(client, headers_for):
     shown = await client.get(f"/api/v1/policies/{WENSHUI_2022}", headers=admin)
     assert shown.json()["extensions"] == [] and shown.json()["valid_until_now"] == "2024-12-25"
     listed = await client.get("/api/v1/policies", headers=admin)
-    assert len(listed.json()) == 1
+    assert len(listed.json()["items"]) == 1
 
 
 async def test_rule_sets_carry_their_policy(client, headers_for, today):  # type: ignore[no-untyped-def]

@@ -25,10 +25,8 @@ from app.models.measure import (
 from app.supervision import awards, measures
 from app.supervision.measures import MeasureSetInvalid, MeasureSetOverlap, NoMeasureSetInForce
 
-router = api_router(prefix="/measure-sets", tags=["supervision"], responses=problems(*GUARDED))
-employer_router = api_router(
-    prefix="/employers", tags=["supervision"], responses=problems(*GUARDED)
-)
+router = api_router(prefix="/measure-sets", tags=["measures"], responses=problems(*GUARDED))
+employer_router = api_router(prefix="/employers", tags=["measures"], responses=problems(*GUARDED))
 CatalogueReader = Annotated[Actor, Depends(require(Permission.measure_sets_read))]
 Admin = Annotated[Actor, Depends(require(Permission.measures_write))]
 Reader = Annotated[Actor, Depends(require(Permission.measures_read))]

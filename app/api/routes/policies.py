@@ -14,6 +14,7 @@ from app.core.actors import Actor
 from app.core.errors import DoesNotExist, problems
 from app.grading import policies
 from app.grading.errors import PolicyExists, PolicyInvalid
+from app.models.base import Page
 from app.models.policy import PolicyCreate, PolicyExtensionCreate, PolicyPublic
 
 router = api_router(prefix="/policies", tags=["grading"], responses=problems(*GUARDED))
@@ -24,13 +25,16 @@ Admin = Annotated[Actor, Depends(require(Permission.policies_write))]
 @router.get(
     "",
     summary="政策文件列表 / List policies",
+    response_model=Page[PolicyPublic],
     description="Oldest first, each with its validity as issued, its extensions and "
-    "`valid_until_now` (the latest extension's end, else as issued).",
+    "`valid_until_now` (the latest extension's end, else as issued); a handful, all on one page "
+    "(`next_cursor` is null).",
 )
-async def list_policies(session: SessionDep, actor: Reader) -> list[PolicyPublic]:
-    """按施行日期从早到晚，各附有效期、延期记录。"""
+async def list_policies(session: SessionDep, actor: Reader) -> Page[PolicyPublic]:
+    """按施行日期从早到晚，各附有效期、延期记录（数量很少，一页列完）。"""
     found = await policies.list_(session=session)
-    return [await policies.to_public(session=session, policy=p) for p in found]
+    items = [await policies.to_public(session=session, policy=p) for p in found]
+    return Page(items=items, next_cursor=None)
 
 
 @router.post(
@@ -55,6 +59,7 @@ async def create_policy(
 @router.get(
     "/{policy_id}",
     summary="查看政策文件 / Read a policy",
+    description="Its validity as issued, its extensions and `valid_until_now`.",
     responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_policy(policy_id: uuid.UUID, session: SessionDep, actor: Reader) -> PolicyPublic:
