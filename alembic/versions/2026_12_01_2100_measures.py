@@ -172,7 +172,8 @@ def upgrade() -> None:
     # Filled by the default, which fires no row trigger: version 1 may be in use (frozen).
     op.add_column(
         "rule_sets",
-        sa.Column("policy_id", sa.Uuid(), nullable=False, server_default=sa.text(f"'{WENSHUI_2022}'")),
+        sa.Column("policy_id", sa.Uuid(), nullable=False,
+                  server_default=sa.text(f"'{WENSHUI_2022}'")),
     )  # fmt: skip
     op.alter_column("rule_sets", "policy_id", server_default=None)
     op.create_foreign_key(
