@@ -25,9 +25,11 @@ from app.api.routes import (
     inspection_plans,
     intake,
     interviews,
+    measures,
     notifications,
     objections,
     platform,
+    policies,
     problems,
     record_attachments,
     repairs,
@@ -114,6 +116,9 @@ def create_app(
     api.include_router(evaluations.router)
     api.include_router(evaluations.employer_router)
     api.include_router(grading_runs.router)
+    api.include_router(policies.router)
+    api.include_router(measures.router)
+    api.include_router(measures.employer_router)
     api.include_router(objections.router)
     api.include_router(objections.stats_router)
     api.include_router(notifications.router)

@@ -186,6 +186,16 @@ TAGS: list[dict[str, str]] = [
         "inspectors drawn record the outcomes.",
     ),
     _tag(
+        "measures",
+        zh="分类监管措施目录（第十一条至第十三条、人社部令第45号）：按等级的激励、指导和惩戒措施（管理员"
+        "维护版本），用人单位现行等级适用的措施，以及可否推荐人社评先评优。工作人员查看；用人单位"
+        "账号只能看到本单位。",
+        en="The measures by grade (Art 11-13, 人社部令第45号): the versioned catalogue of rewards, "
+        "guidance and restrictions (kept by admins), the measures of an employer's grade in "
+        "force, and whether it may be put forward for an award. Staff read them; an employer "
+        "account sees its own.",
+    ),
+    _tag(
         "notifications",
         zh="通知：用人单位须被告知的事项（拟评C级告知及陈述申辩期限、信用等级生效、失信信息公示及"
         "信用修复条件、异议和信用修复的受理与决定），附事实和期限。用人单位查看本单位的通知并标为"

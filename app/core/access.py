@@ -43,6 +43,11 @@ class Permission(StrEnum):
     plan_visits_record = "plan_visits:record"
     rule_sets_read = "rule_sets:read"
     rule_sets_write = "rule_sets:write"
+    policies_read = "policies:read"
+    policies_write = "policies:write"
+    measures_read = "measures:read"
+    measure_sets_read = "measure_sets:read"
+    measures_write = "measures:write"
     evaluations_read = "evaluations:read"
     evaluations_represent = "evaluations:represent"
     evaluations_decide = "evaluations:decide"
@@ -96,6 +101,13 @@ ROLES: dict[Permission, frozenset[Role]] = {
     Permission.plan_visits_record: frozenset({Role.inspector}),
     Permission.rule_sets_read: STAFF,
     Permission.rule_sets_write: frozenset({Role.admin}),
+    # Art 18: the policies rule sets and measures implement; an admin records extensions
+    Permission.policies_read: STAFF,
+    Permission.policies_write: frozenset({Role.admin}),
+    # Art 11-13: employers read the measures (and award eligibility) of their own grade only
+    Permission.measures_read: STAFF | {Role.employer},
+    Permission.measure_sets_read: STAFF,
+    Permission.measures_write: frozenset({Role.admin}),
     # employers read only their own evaluations
     Permission.evaluations_read: STAFF | {Role.employer},
     # 陈述申辩: the employer, or staff entering it for them; auditors only read
@@ -169,6 +181,13 @@ ACTIONS: dict[Permission, Text] = {
     Permission.plan_visits_record: Text("登记抽查结果", "recording inspection outcomes"),
     Permission.rule_sets_read: Text("查看评价规则", "reading grading rule sets"),
     Permission.rule_sets_write: Text("制定和修改评价规则", "adding and changing grading rule sets"),
+    Permission.policies_read: Text("查看政策文件及其有效期", "reading policies and their validity"),
+    Permission.policies_write: Text(
+        "登记政策文件及其延期", "recording policies and their extensions"
+    ),
+    Permission.measures_read: Text("查看监管措施", "reading supervision measures"),
+    Permission.measure_sets_read: Text("查看监管措施目录", "reading the measures catalogue"),
+    Permission.measures_write: Text("制定监管措施目录", "adding measures catalogue versions"),
     Permission.evaluations_read: Text("查看信用评价", "reading evaluations"),
     Permission.evaluations_represent: Text("提交陈述申辩", "filing a representation (陈述申辩)"),
     Permission.evaluations_decide: Text("决定信用等级", "deciding grades"),

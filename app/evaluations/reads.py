@@ -13,8 +13,8 @@ from sqlmodel import col, select
 
 from app.core import access, pagination
 from app.core.actors import Actor
-from app.core.i18n import Text
-from app.grading import rule_sets
+from app.core.i18n import Text, say
+from app.grading import policies, rule_sets
 from app.grading.rules import Spec, evidence_items, render, without_facts
 from app.models.evaluation import Evaluation, EvaluationPublic, EvaluationStatus
 
@@ -23,18 +23,23 @@ async def to_public(
     *, session: AsyncSession, evaluations: Sequence[Evaluation]
 ) -> list[EvaluationPublic]:
     """As the API shows them: the stored evidence rendered with its rule set version's citations
-    and texts (none stored is the default rule's)."""
-    specs: dict[int, Spec] = {}
+    and texts (none stored is the default rule's), and whether the policy it rests on had lapsed
+    on the day it was made (Art 18, `policies`)."""
+    specs: dict[int, tuple[Spec, uuid.UUID]] = {}
+    state = await policies.standing(session=session) if evaluations else None
     shown = []
     for evaluation in evaluations:
         version = evaluation.rule_set_version
         if version not in specs:
-            specs[version] = Spec.of(await rule_sets.get(session=session, version=version))
-        spec = specs[version]
+            rule_set = await rule_sets.get(session=session, version=version)
+            specs[version] = Spec.of(rule_set), rule_set.policy_id
+        spec, policy_id = specs[version]
         explanation = render(spec, evaluation.cycle, _evidence(evaluation, spec))
-        shown.append(
-            EvaluationPublic.model_validate(evaluation, update={"explanation": explanation})
-        )
+        made_on = evaluation.effective_from or evaluation.created_at.date()
+        note = state.note(policy_id, made_on) if state is not None else None
+        update = {"explanation": explanation, "policy_lapsed": note is not None,
+                  "policy_note": say(note) if note is not None else None}  # fmt: skip
+        shown.append(EvaluationPublic.model_validate(evaluation, update=update))
     return shown
 
 

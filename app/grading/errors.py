@@ -169,3 +169,33 @@ class CycleBeingGraded(Conflict):
         "等回答中 run_id 指出的批次结束（GET /api/v1/grading-runs/{id}）。",
         "Wait for the run the answer's run_id names to finish (GET /api/v1/grading-runs/{id}).",
     )
+
+
+# --- policies (Art 18) ---------------------------------------------------------------------------
+
+
+class PolicyInvalid(InvalidField):
+    slug = "policy-invalid"
+    title = Text("政策文件记录不成立", "Policy invalid")
+    about = Text(
+        "政策（或其延期）的有效期倒置（有效期至早于施行日期），或所称接续的政策、所引用的政策不存在；"
+        "errors[] 逐项说明。",
+        "The policy's (or its extension's) validity ends before it begins, or the policy it "
+        "succeeds or that is referred to does not exist; errors[] names each.",
+    )
+    remedy = Text(
+        "按 errors[] 改正后重新发送；政策编号来自 GET /api/v1/policies。",
+        "Correct what errors[] names and send again; policy ids come from GET /api/v1/policies.",
+    )
+
+
+class PolicyExists(Conflict):
+    slug = "policy-exists"
+    title = Text("政策文件已登记", "Policy already recorded")
+    about = Text(
+        "同一文号的政策文件已经登记过。", "A policy with the same document number is recorded."
+    )
+    remedy = Text(
+        "延长它的有效期请用 POST /api/v1/policies/{id}/extension。",
+        "To extend its validity, use POST /api/v1/policies/{id}/extension.",
+    )

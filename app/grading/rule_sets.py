@@ -19,6 +19,7 @@ from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.errors import DoesNotExist, FieldProblem, check_if_match
 from app.core.i18n import Text, say
+from app.grading import policies
 from app.grading.errors import (
     NoRuleSetInForce,
     RuleSetInUse,
@@ -182,6 +183,9 @@ async def create(
 ) -> RuleSet:
     now = clock.now()
     _check(data, clock.local(now).date())
+    policy_id = await policies.resolve(
+        session=session, policy_id=data.policy_id, day=data.effective_from
+    )
     for other in await _overlapping(session, data.effective_from, data.effective_to):
         if other.effective_to is None and other.effective_from < data.effective_from:
             other.effective_to = data.effective_from - timedelta(days=1)  # superseded
@@ -205,6 +209,7 @@ async def create(
         effective_from=data.effective_from,
         effective_to=data.effective_to,
         description=data.description,
+        policy_id=policy_id,
         parameters=data.parameters.model_dump(),
         rules=[rule.model_dump(mode="json") for rule in data.rules],
         created_by=actor.id if actor.kind == "user" else None,
@@ -253,6 +258,9 @@ async def update(
         {**content, **data.model_dump(exclude_unset=True, mode="json")}
     )
     _check(current, clock.local(now).date())
+    policy_id = await policies.resolve(
+        session=session, policy_id=current.policy_id, day=current.effective_from
+    )
     for other in await _overlapping(session, current.effective_from, current.effective_to, version):
         raise RuleSetOverlap(
             Text(
@@ -266,7 +274,7 @@ async def update(
         k: v for k, v in rule_set.model_dump(mode="json").items() if k in RuleSetCreate.model_fields
     }
     rule_set.effective_from, rule_set.effective_to = current.effective_from, current.effective_to
-    rule_set.description = current.description
+    rule_set.description, rule_set.policy_id = current.description, policy_id
     rule_set.parameters = current.parameters.model_dump()
     rule_set.rules = [rule.model_dump(mode="json") for rule in current.rules]
     rule_set.updated_at = now

@@ -14,8 +14,10 @@ from app.models.import_job import ImportJob, ImportRowError, ImportRowResult
 from app.models.inspection_plan import InspectionPlan, InspectionPlanUnit, InspectionVisit
 from app.models.intake import IdempotentRequest, IntakeItem
 from app.models.interview import Interview
+from app.models.measure import MeasureSet
 from app.models.notification import Notification, NotificationChannel, NotificationDelivery
 from app.models.objection import Objection, ObjectionAttachment
+from app.models.policy import Policy, PolicyExtension
 from app.models.push import PushBreaker, PushMessage, PushReconciliation, PushSequence
 from app.models.record_attachment import RecordAttachment
 from app.models.repair import RepairApplication, RepairAttachment
@@ -53,11 +55,14 @@ __all__ = [
     "IntakeItem",
     "Interview",
     "JobRun",
+    "MeasureSet",
     "Notification",
     "NotificationChannel",
     "NotificationDelivery",
     "Objection",
     "ObjectionAttachment",
+    "Policy",
+    "PolicyExtension",
     "PushBreaker",
     "PushMessage",
     "PushReconciliation",

@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import RequestModel, id_field, optional_timestamp_field, timestamp_field
 from app.models.labels import LabelledEnum
+from app.models.measure import Measure
 from app.models.representation import RepresentationStatementPublic
 from app.models.representation_attachment import RepresentationAttachmentPublic
 from app.models.rule_set import Grade
@@ -180,6 +181,15 @@ class EvaluationPublic(SQLModel):
     superseded_by: uuid.UUID | None
     grading_run_id: uuid.UUID | None
     created_at: datetime
+    policy_lapsed: bool = Field(
+        default=False,
+        description="Art 18: made on a day (`effective_from`, else the day it was written, UTC) "
+        "past the validity of the policy its rule set version implements, with no extension or "
+        "succeeding policy recorded; derived when read, so recording one clears it",
+    )
+    policy_note: str | None = Field(
+        default=None, description="with `policy_lapsed`: which policy, its validity, what to do"
+    )
 
     @computed_field(  # type: ignore[prop-decorator]
         description="a proposed C written while the calendar lacked the year its window reaches "
@@ -237,4 +247,10 @@ class CreditProfile(SQLModel):
         "English)",
     )
     records: RecordSummary
+    measures: list[Measure] = Field(
+        default_factory=list,
+        description="the measures in force (Art 11-13): those of the grade in force by today's "
+        "catalogue version, then the joint punishment's while on the wage-arrears list "
+        "(as GET /employers/{id}/measures)",
+    )
     history: list[EvaluationPublic] = Field(description="newest cycle first, every version")

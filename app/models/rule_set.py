@@ -128,6 +128,8 @@ class RuleSet(RuleSetBase, table=True):
 
     id: uuid.UUID = id_field()
     version: int
+    # Art 18: the policy it implements (app.grading.policies flags grading past its validity)
+    policy_id: uuid.UUID = Field(foreign_key="policies.id")
     parameters: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
     rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
@@ -136,6 +138,11 @@ class RuleSet(RuleSetBase, table=True):
 
 
 class RuleSetCreate(RuleSetBase, RequestModel):
+    policy_id: uuid.UUID | None = Field(
+        default=None,
+        description="the policy it implements (GET /policies); default: the newest that began "
+        "by `effective_from`",
+    )
     parameters: Parameters = Field(default_factory=Parameters)
     rules: list[Rule] = Field(min_length=1, max_length=100)
 
@@ -146,6 +153,7 @@ class RuleSetUpdate(RequestModel):
     effective_from: date | None = None
     effective_to: date | None = None
     description: str | None = Field(default=None, max_length=1000)
+    policy_id: uuid.UUID | None = None
     parameters: Parameters | None = None
     rules: list[Rule] | None = Field(default=None, min_length=1, max_length=100)
 
@@ -153,6 +161,7 @@ class RuleSetUpdate(RequestModel):
 class RuleSetPublic(RuleSetBase):
     id: uuid.UUID
     version: int
+    policy_id: uuid.UUID = Field(description="the policy it implements (Art 18)")
     parameters: Parameters
     rules: list[Rule]
     in_use: bool = Field(description="an evaluation was made with it: frozen, only superseded")

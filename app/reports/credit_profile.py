@@ -1,9 +1,10 @@
 """An employer's credit profile: the grade in force and why, a pending notice, the record
-summary and the grade history."""
+summary, the measures in force and the grade history."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,12 +24,16 @@ from app.models.evaluation import (
     EvaluationStatus,
     RecordSummary,
 )
+from app.models.measure import Measure
 from app.models.user import Role
+from app.supervision import measures as supervision_measures
 
 HISTORY = 100
 
 
-async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> CreditProfile:
+async def get(
+    *, session: AsyncSession, employer_id: uuid.UUID, actor: Actor, today: date
+) -> CreditProfile:
     employer = await session.get(Employer, employer_id)
     access.visible(
         actor, employer, missing=Text(f"用人单位 {employer_id}", f"employer {employer_id}")
@@ -52,6 +57,7 @@ async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) ->
         pending_notice=notice,
         in_force_note=_note(current, notice),
         records=await _summary(session, employer_id, verified_only=actor.role == Role.employer),
+        measures=await _measures(session, employer_id, current, today),
         history=shown,
     )
 
@@ -70,6 +76,21 @@ async def _in_force(
         evaluation = await session.get_one(Evaluation, current_id)
         [found] = await evaluation_reads.to_public(session=session, evaluations=[evaluation])
     return found
+
+
+async def _measures(
+    session: AsyncSession, employer_id: uuid.UUID, current: EvaluationPublic | None, today: date
+) -> list[Measure]:
+    """Those of the grade in force (a pending notice's C is not), with the joint punishment's
+    while listed; none while no catalogue version is in force (GET /employers/{id}/measures
+    says so)."""
+    listed = await supervision_measures.listed(session=session, employer_id=employer_id)
+    try:
+        catalogue = await supervision_measures.in_force(session=session, on=today)
+    except supervision_measures.NoMeasureSetInForce:
+        return []
+    grade = current.grade if current else None
+    return supervision_measures.measures_for(catalogue, grade, listed=listed)
 
 
 def _note(current: EvaluationPublic | None, notice: EvaluationPublic | None) -> str | None:

@@ -22,7 +22,7 @@ from sqlmodel import select
 from starlette.routing import Mount
 
 from app.api.routing import guards
-from app.core.access import ROLES, SCOPES, Permission
+from app.core.access import ROLES, SCOPES, STAFF, Permission
 from app.disclosure import service as disclosure_service
 from app.grading import apply
 from app.grading import service as grading
@@ -167,6 +167,28 @@ async def test_access_matrix(client, make_employer, actor_headers, endpoint, act
         assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_measures_and_policies_are_read_by_staff_and_written_by_admins():
+    """Art 11-13 and 18: an employer reads the measures and award eligibility of its own grade
+    (scoped like every employer route, below), not the catalogue's versions or the policies."""
+    assert ROLES[Permission.measures_read] == STAFF | {Role.employer}
+    assert ROLES[Permission.measure_sets_read] == STAFF
+    assert ROLES[Permission.measures_write] == {Role.admin}
+    assert ROLES[Permission.policies_read] == STAFF
+    assert ROLES[Permission.policies_write] == {Role.admin}
+    required = {str(e): e.permission for e in ENDPOINTS}
+    assert required == required | {
+        "GET /api/v1/measure-sets": Permission.measure_sets_read,
+        "GET /api/v1/measure-sets/{version}": Permission.measure_sets_read,
+        "POST /api/v1/measure-sets": Permission.measures_write,
+        "GET /api/v1/employers/{employer_id}/measures": Permission.measures_read,
+        "GET /api/v1/employers/{employer_id}/award-eligibility": Permission.measures_read,
+        "GET /api/v1/policies": Permission.policies_read,
+        "GET /api/v1/policies/{policy_id}": Permission.policies_read,
+        "POST /api/v1/policies": Permission.policies_write,
+        "POST /api/v1/policies/{policy_id}/extension": Permission.policies_write,
+    }
+
+
 async def test_the_public_reaches_only_health_docs_and_sign_in(app, client):
     """Every route of the app, asked without credentials: 401 unless it is on the public list."""
     answers = {}
@@ -257,6 +279,8 @@ def test_the_walk_finds_every_employer_facing_route_family():
         "GET /api/v1/employers/{employer_id}",
         "GET /api/v1/employers/{employer_id}/credit-profile",
         "GET /api/v1/employers/{employer_id}/credit-records",
+        "GET /api/v1/employers/{employer_id}/measures",
+        "GET /api/v1/employers/{employer_id}/award-eligibility",
         "GET /api/v1/credit-records",
         "GET /api/v1/credit-records/{record_id}",
         "GET /api/v1/blacklist-entries",

@@ -12,6 +12,7 @@ from app.core import migrations
 from app.core.clock import Clock
 from app.core.db import create_engine
 from app.core.errors import PROBLEM_JSON
+from app.models.policy import WENSHUI_2022, PolicyExtension
 
 ASSET = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
@@ -22,8 +23,11 @@ async def test_healthz(client):
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_at_the_migration_head(app, client):
-    # before 1 October: no calendar warning, whichever years are covered (see test_coverage.py)
+async def test_readyz_at_the_migration_head(app, client, session):
+    # before 1 October: no calendar warning, whichever years are covered (see test_coverage.py);
+    # the policy extended, no Art 18 warning (tests/grading/test_policies.py)
+    session.add(PolicyExtension(policy_id=WENSHUI_2022, valid_until=None, document="延期"))
+    await session.flush()
     app.state.clock = Clock.pinned(datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     response = await client.get("/readyz")
     assert response.status_code == 200, response.text

@@ -25,6 +25,7 @@ from app.calendar import jobs as calendar_jobs
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.jobs import Context
+from app.models.policy import WENSHUI_2022
 from app.models.user import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,7 +39,16 @@ LOAD_2027: dict[str, Any] = {
     "notice": "测试通知〔2026〕1号",
 }
 
-pytestmark = pytest.mark.usefixtures("last_loaded_2026")
+pytestmark = pytest.mark.usefixtures("last_loaded_2026", "policy_extended")
+
+
+@pytest.fixture
+async def policy_extended(connection: AsyncConnection) -> None:
+    """No Art 18 warning beside the calendar's (tests/grading/test_policies.py)."""
+    await connection.execute(
+        text("INSERT INTO policy_extensions (id, policy_id, document) VALUES "
+             f"(gen_random_uuid(), '{WENSHUI_2022}', '延期')")
+    )  # fmt: skip
 
 
 @pytest.fixture

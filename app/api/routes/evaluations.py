@@ -226,12 +226,16 @@ async def decide(
     "/{employer_id}/credit-profile",
     summary="用人单位信用等级概况 / An employer's credit profile",
     description="The grade in force (the latest final evaluation) with its explanation, a "
-    "pending notice, the record summary and the grade history. Employers: their own only.",
+    "pending notice, the record summary, the measures in force (those of the grade in force, "
+    "and the joint punishment's while on the wage-arrears list) and the grade history. "
+    "Employers: their own only.",
     responses=problems(*GUARDED, DoesNotExist),
 )
 async def credit_profile(
-    employer_id: uuid.UUID, session: SessionDep, actor: Reader
+    employer_id: uuid.UUID, session: SessionDep, today: TodayDep, actor: Reader
 ) -> CreditProfile:
-    """现行信用等级及其说明、待决的拟评C级告知、信用记录汇总和历次评价等级。用人单位只能查看本
-    单位的。"""
-    return await credit_profiles.get(session=session, employer_id=employer_id, actor=actor)
+    """现行信用等级及其说明、待决的拟评C级告知、信用记录汇总、适用的监管措施和历次评价等级。
+    用人单位只能查看本单位的。"""
+    return await credit_profiles.get(
+        session=session, employer_id=employer_id, actor=actor, today=today
+    )

@@ -20,6 +20,7 @@ from app.calendar import coverage
 from app.core.config import Settings
 from app.core.errors import InvalidRequest, problems
 from app.core.observability import POOL, REGISTRY
+from app.grading import policies
 from app.models.calendar import CalendarCoverage
 from app.push import reads as push_reads
 
@@ -40,7 +41,8 @@ class Readiness(Health):
     warnings: list[str] = Field(
         default_factory=list,
         description="what needs an operator's attention without making the service unready, "
-        "e.g. next year's working-day calendar not loaded (docs/law.md §8); empty normally",
+        "e.g. next year's working-day calendar not loaded (docs/law.md §8), or the rules or "
+        "measures in force resting on a policy past its validity (Art 18); empty normally",
     )
 
 
@@ -61,7 +63,9 @@ async def healthz() -> Health:
     description="The database answers and its schema is at the migration head; 503 if not. "
     "`warnings` lists what needs attention but leaves the service ready (still 200): from "
     "LABOR_CREDIT_CALENDAR_WARNING_FROM (default 10-01), next year's working-day calendar not "
-    "loaded yet.",
+    "loaded yet; the rule set or measure set in force implementing a policy past its validity "
+    "(Art 18, e.g. 文人社字〔2022〕46号 after 2024-12-25) until an admin records its extension or "
+    "a succeeding policy (/api/v1/policies).",
     responses={503: {"model": Readiness, "description": "not ready"}},
 )
 async def readyz(
@@ -75,6 +79,7 @@ async def readyz(
             current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
         ready = current == expected
         calendar = await _calendar(request, today, settings) if ready else None
+        lapsed = await _policies(request, today) if ready else []
     except (SQLAlchemyError, OSError) as exc:  # asyncpg's refused connection is an OSError
         response.status_code = 503
         return Readiness(
@@ -86,7 +91,7 @@ async def readyz(
         database="ok",
         migration=current,
         expected_migration=expected,
-        warnings=[calendar.warning] if calendar and calendar.warning else [],
+        warnings=([calendar.warning] if calendar and calendar.warning else []) + lapsed,
     )
 
 
@@ -98,6 +103,12 @@ async def _push(request: Request, settings: Settings) -> None:
         await push_reads.stats(
             session=session, settings=settings, now=now, today=clock.local(now).date()
         )
+
+
+async def _policies(request: Request, today: date) -> list[str]:
+    """Art 18: the policies of the rules and measures in force (also sets `policy_lapsed`)."""
+    async with request.app.state.session_factory() as session:
+        return await policies.warnings(session=session, today=today)
 
 
 async def _calendar(request: Request, today: date, settings: Settings) -> CalendarCoverage:
@@ -112,7 +123,9 @@ async def _calendar(request: Request, today: date, settings: Settings) -> Calend
     response_class=Response,
     description="Request counts and latency by route template; database pool use; "
     "`calendar_next_year_missing` (1 from LABOR_CREDIT_CALENDAR_WARNING_FROM while next year's "
-    "working-day calendar is not loaded) and the push's `push_*` gauges, refreshed at each "
+    "working-day calendar is not loaded), `policy_lapsed` (1 while the rule set or measure set "
+    "in force implements a policy past its validity, Art 18) and the push's `push_*` gauges, "
+    "refreshed at each "
     "scrape. Open to scrapes from "
     "LABOR_CREDIT_METRICS_ALLOWED_NETWORKS (default: this machine only) and, when "
     "LABOR_CREDIT_METRICS_TOKEN is set, to any that sends it as `Authorization: Bearer`; "
@@ -128,6 +141,9 @@ async def metrics(
     with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
         async with asyncio.timeout(CALENDAR_REFRESH_SECONDS):
             await _calendar(request, today, settings)
+    with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
+        async with asyncio.timeout(CALENDAR_REFRESH_SECONDS):
+            await _policies(request, today)
     with contextlib.suppress(SQLAlchemyError, OSError, TimeoutError):
         async with asyncio.timeout(CALENDAR_REFRESH_SECONDS):
             await _push(request, settings)

@@ -14,6 +14,7 @@ from app.core.errors import DoesNotExist, IfMatchRequired, StaleEtag, problems
 from app.core.pagination import CursorInvalid
 from app.grading import rule_sets
 from app.grading.errors import (
+    PolicyInvalid,
     RuleSetInUse,
     RuleSetInvalid,
     RuleSetOverlap,
@@ -59,8 +60,10 @@ async def list_rule_sets(
     "`refused_to_perform`, `obstructed_inspection`, `criminal_liability`, `wage_arrears_list`, "
     "`rectified_count` (Art 17 re-grades only). It takes effect on `effective_from` (today or "
     "later, 422 otherwise); an open-ended earlier version is closed the day before; any other "
-    "overlap is a 409 naming `effective_from`.",
-    responses=problems(*GUARDED, *WITH_BODY, RuleSetInvalid, RuleSetOverlap),
+    "overlap is a 409 naming `effective_from`. `policy_id`: the policy it implements (Art 18; "
+    "default: the newest that began by `effective_from`; an unknown one is a 422 "
+    "`policy-invalid`).",
+    responses=problems(*GUARDED, *WITH_BODY, RuleSetInvalid, RuleSetOverlap, PolicyInvalid),
 )
 async def create_rule_set(
     data: RuleSetCreate,
@@ -109,6 +112,7 @@ async def get_rule_set(
         RuleSetInUse,
         RuleSetInvalid,
         RuleSetOverlap,
+        PolicyInvalid,
         IfMatchRequired,
         StaleEtag,
     ),
