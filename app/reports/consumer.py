@@ -30,7 +30,7 @@ from app.models.document import Document, DocumentKind
 from app.models.evaluation import Evaluation
 from app.models.interview import Interview
 from app.models.objection import Objection, ObjectionHandling, ObjectionOutcome, ObjectionTarget
-from app.models.repair import RepairApplication, RepairOutcome
+from app.models.repair import RepairApplication, RepairCondition, RepairOutcome
 from app.reports import documents
 from app.reports.documents import zh_date
 
@@ -164,7 +164,7 @@ async def _repair(session: AsyncSession, repair_id: uuid.UUID, f: dict[str, Any]
     shown = None
     if item is not None:
         shown = item.violation + (f"，{item.decision_number}" if item.decision_number else "")
-    reasons = [r.zh for r in repair.refusal_reasons]
+    reasons = [str(_label(RepairCondition, r)) for r in repair.refusal_reasons]
     if repair.decision_note:
         reasons.append(repair.decision_note)
     approved = f.get("outcome") == RepairOutcome.approved.value

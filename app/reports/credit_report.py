@@ -39,18 +39,24 @@ from app.core.config import Settings
 from app.core.i18n import Text
 from app.employers import grades
 from app.evaluations import reads as evaluation_reads
-from app.models.blacklist import BlacklistEntry, ListingStatus
-from app.models.credit_record import CreditRecord, RecordStatus
+from app.models.blacklist import BlacklistEntry, ListingGround, ListingStatus
+from app.models.credit_record import (
+    CreditRecord,
+    RecordCategory,
+    RecordKind,
+    RecordStatus,
+    Severity,
+)
 from app.models.credit_report import (
     CreditReport,
     CreditReportCheck,
     CreditReportPublic,
     ReportPurpose,
 )
-from app.models.disclosure import Disclosure, DisclosureStatus
-from app.models.employer import Employer
+from app.models.disclosure import Disclosure, DisclosureStatus, ListStatus
+from app.models.employer import Employer, EmployerStatus, SubjectType
 from app.models.evaluation import Evaluation
-from app.models.repair import RepairApplication
+from app.models.repair import RepairApplication, RepairCondition, RepairStatus
 from app.reports import pdf
 from app.reports.errors import CreditReportAltered, CreditReportNotFound
 
@@ -141,10 +147,10 @@ async def issue(
             "name": employer.name,
             "uscc": employer.uscc,
             "legal_representative": employer.legal_representative,
-            "subject_type": employer.subject_type.zh,
+            "subject_type": SubjectType(employer.subject_type).zh,
             "town": employer.town,
             "industry_code": employer.industry_code,
-            "status": employer.status.zh,
+            "status": EmployerStatus(employer.status).zh,
         },
         "records": await _records(session, employer.id, _year_before(today), today),
         "lists": await _lists(session, employer.id, _year_before(today)),
@@ -231,17 +237,17 @@ async def _records(
     return [
         {
             "id": str(r.id),
-            "category": r.category.value,
-            "category_label": r.category.zh,
-            "kind": r.kind.value,
-            "kind_label": r.kind.zh,
+            "category": RecordCategory(r.category).value,
+            "category_label": RecordCategory(r.category).zh,
+            "kind": RecordKind(r.kind).value,
+            "kind_label": RecordKind(r.kind).zh,
             "title": r.title,
             "occurred_date": r.occurred_date.isoformat(),
             "decision_date": r.decision_date.isoformat() if r.decision_date else None,
             "decision_number": r.decision_number,
             "issuing_authority": r.issuing_authority,
             "penalty_content": r.penalty_content,
-            "severity": r.severity.zh if r.severity else None,
+            "severity": Severity(r.severity).zh if r.severity else None,
         }
         for r in rows
     ]
@@ -277,10 +283,10 @@ async def _lists(session: AsyncSession, employer_id: uuid.UUID, since: date) -> 
                 "decision_number": e.decision_number,
                 "listed_on": e.listed_on.isoformat(),
                 "expires_on": e.expires_on.isoformat(),
-                "status": e.status.value,
-                "status_label": e.status.zh,
+                "status": ListingStatus(e.status).value,
+                "status_label": ListingStatus(e.status).zh,
                 "removed_on": e.removed_on.isoformat() if e.removed_on else None,
-                "ground": e.ground.zh,
+                "ground": ListingGround(e.ground).zh,
             }
             for e in listings
         ],
@@ -288,8 +294,8 @@ async def _lists(session: AsyncSession, employer_id: uuid.UUID, since: date) -> 
         if disclosure is None
         else {
             "cycle": disclosure.cycle,
-            "list_status": disclosure.list_status.value,
-            "list_status_label": disclosure.list_status.zh,
+            "list_status": ListStatus(disclosure.list_status).value,
+            "list_status_label": ListStatus(disclosure.list_status).zh,
             "published_at": _instant(disclosure.published_at),
         },
     }
@@ -308,10 +314,10 @@ async def _repairs(session: AsyncSession, employer_id: uuid.UUID) -> list[dict[s
         {
             "id": str(r.id),
             "applied_on": r.applied_on.isoformat(),
-            "status": r.status.value,
-            "status_label": r.status.zh,
+            "status": RepairStatus(r.status).value,
+            "status_label": RepairStatus(r.status).zh,
             "decided_on": r.decided_on.isoformat() if r.decided_on else None,
-            "refusal_reasons": [reason.zh for reason in r.refusal_reasons],
+            "refusal_reasons": [RepairCondition(x).zh for x in r.refusal_reasons],
         }
         for r in rows
     ]
@@ -354,7 +360,7 @@ def intact(report: CreditReport, settings: Settings) -> bool:
         and content.get("code") == report.code
         and _same_instant(content.get("issued_at"), report.issued_at)
         and (content.get("employer") or {}).get("id") == str(report.employer_id)
-        and content.get("purpose") == report.purpose.value
+        and content.get("purpose") == ReportPurpose(report.purpose).value
     )
 
 
