@@ -137,7 +137,7 @@ async def test_a_report_altered_in_the_database_is_caught(  # type: ignore[no-un
     code = issued.json()["code"]
     assert (await client.get(f"/api/v1/credit-reports/{code}")).status_code == 200
 
-    forged = {**issued.json()["content"], "purpose_label": "评优评先（表彰奖励）", "grade": None}
+    forged = {**issued.json()["content"], "grade": {"grade": "A", "cycle": 2025}}
     changes = [
         # the grade rewritten: the content no longer matches its digest
         ("UPDATE credit_reports SET content = jsonb_set(content, '{grade}', "
