@@ -235,8 +235,8 @@ TAGS: list[dict[str, str]] = [
         "近12个月信用记录、名单情况、信用修复情况、C级限制措施和异议渠道，附签名和核验码（二维码）。"
         "工作人员为任一单位出具，用人单位为本单位出具；持报告者凭核验码免登录核验。",
         en="Credit reports (发改财金〔2025〕565号, in place of certificates of compliance): "
-        "identity, grade and reasons, the past 12 months' records, list memberships, repairs, a C's "
-        "restrictions and the objection channel, signed, with a verification code (and QR "
+        "identity, grade and reasons, the past 12 months' records, list memberships, repairs, "
+        "a C's restrictions and the objection channel, signed, with a verification code (and QR "
         "code). Staff issue them for any unit, a unit for itself; whoever holds one checks it "
         "by its code without signing in.",
     ),
