@@ -16,7 +16,9 @@ from app.api.routes import (
     calendar,
     clients,
     credit_records,
+    credit_reports,
     disclosures,
+    documents,
     employers,
     evaluations,
     grading_runs,
@@ -125,6 +127,10 @@ def create_app(
     api.include_router(repairs.router)
     api.include_router(platform.router)
     api.include_router(platform.stats_router)
+    api.include_router(credit_reports.employer_router)
+    api.include_router(credit_reports.router)
+    api.include_router(documents.router)
+    api.include_router(documents.templates_router)
     api.include_router(vocabularies.router)
     api.include_router(yearly_report.router)
     app.include_router(api)

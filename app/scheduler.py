@@ -47,6 +47,7 @@ from app.notifications import jobs as notification_jobs
 from app.objections import jobs as objections
 from app.push import jobs as push
 from app.push import outbox
+from app.reports import consumer as documents
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ CONSUMERS: list[Consumer] = [
     revocation.CONSUMER,  # a revoked listing record ends its wage-arrears listing
     adjustment.CONSUMER,  # Art 10: a verified, corrected or revoked record re-grades its employer
     disclosure_consumer.CONSUMER,  # Art 14: a grade, record or listing reflects the C list
+    documents.CONSUMER,  # issue 15 §4: the letters a grade, objection or repair calls for
     notifications.CONSUMER,  # issue 13 §4: what an employer must be told of, told
     outbox.CONSUMER,  # Art 7, 16: what the city platform must learn of, into the push outbox
 ]

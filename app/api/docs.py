@@ -264,6 +264,26 @@ TAGS: list[dict[str, str]] = [
         "pushes and their acknowledgement. Admins, reviewers and auditors.",
     ),
     _tag(
+        "credit reports",
+        zh="专项信用报告（发改财金〔2025〕565号，替代无违法违规证明）：主体信息、现行等级及理由、"
+        "近12个月信用记录、名单情况、信用修复情况、C级限制措施和异议渠道，附签名和核验码（二维码）。"
+        "工作人员为任一单位出具，用人单位为本单位出具；持报告者凭核验码免登录核验。",
+        en="Credit reports (发改财金〔2025〕565号, in place of certificates of compliance): "
+        "identity, grade and reasons, the past 12 months' records, list memberships, repairs, "
+        "a C's restrictions and the objection channel, signed, with a verification code (and QR "
+        "code). Staff issue them for any unit, a unit for itself; whoever holds one checks it "
+        "by its code without signing in.",
+    ),
+    _tag(
+        "documents",
+        zh="文书：拟评C级告知书、等级评价决定书、异议受理通知书和处理决定书、信用修复决定书、"
+        "约谈记录，按文号序列逐年连续编号，PDF 中文，随事件自动出具；模板由管理员调整。",
+        en="Official documents: the notice of a proposed C, grade decisions, objection "
+        "acceptances and decisions, repair decisions and interview records, numbered gap-free "
+        "in their series per year, PDFs in Chinese issued as the events happen; admins adjust "
+        "the templates.",
+    ),
+    _tag(
         "stats",
         zh="统计：评价概况和第十七条调整期限、工作日历覆盖情况、定时任务运行状况，供工作人员看板和"
         "运维使用。仅限工作人员。",

@@ -65,6 +65,9 @@ class Permission(StrEnum):
     platform_deliveries_replay = "platform_deliveries:replay"
     platform_receipts_write = "platform_receipts:write"
     reports_read = "reports:read"
+    credit_reports_issue = "credit_reports:issue"
+    documents_read = "documents:read"
+    document_templates_write = "document_templates:write"
 
 
 ROLES: dict[Permission, frozenset[Role]] = {
@@ -139,6 +142,11 @@ ROLES: dict[Permission, frozenset[Role]] = {
     # the yearly supervision report (issue 15 §5), for the bureau and the city: the bureau's
     # management, its reviewers and the auditors; inspectors see the dashboards (stats_read)
     Permission.reports_read: frozenset({Role.admin, Role.reviewer, Role.auditor}),
+    # 发改财金〔2025〕565号: staff issue a credit report for any employer, an employer for itself
+    Permission.credit_reports_issue: STAFF | {Role.employer},
+    # the bureau's letters: staff read all, an employer its own
+    Permission.documents_read: STAFF | {Role.employer},
+    Permission.document_templates_write: frozenset({Role.admin}),
 }
 
 # What a machine client's scopes allow (its source further limits the data it touches).
@@ -211,6 +219,11 @@ ACTIONS: dict[Permission, Text] = {
         "报送市平台回执（平台接口）", "sending the city platform's receipts"
     ),
     Permission.reports_read: Text("查看年度监管报告", "reading the yearly supervision report"),
+    Permission.credit_reports_issue: Text(
+        "出具和查看信用报告", "issuing and reading credit reports"
+    ),
+    Permission.documents_read: Text("查看文书", "reading official documents"),
+    Permission.document_templates_write: Text("修改文书模板", "changing document templates"),
 }
 
 ROLE_NAMES: dict[Role, Text] = {

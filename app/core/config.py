@@ -320,6 +320,13 @@ class Settings(BaseSettings):
         default=None, min_length=24, description="a scrape from anywhere sends it as a Bearer token"
     )
 
+    # Where the public reaches this service: a credit report's QR code and check link point at
+    # <public_url>/api/v1/credit-reports/<code> (app.reports.credit_report).
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the service's public base URL, printed on credit reports (QR code)",
+    )
+
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
 
@@ -406,6 +413,15 @@ class Settings(BaseSettings):
         if len(set(value)) != len(value):
             raise ValueError(f"{variable} holds a secret twice")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _a_public_url(cls, value: str) -> str:
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+            raise ValueError("an http(s) base URL without query or fragment, e.g. "
+                             "https://credit.wenshui.gov.cn")  # fmt: skip
+        return value.rstrip("/")
 
     @field_validator("platform_url")
     @classmethod

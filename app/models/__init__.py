@@ -5,7 +5,9 @@ from app.models.blacklist import BlacklistEntry, BlacklistPerson
 from app.models.calendar import CalendarDay, CalendarYear
 from app.models.client import ApiClient
 from app.models.credit_record import CreditRecord
+from app.models.credit_report import CreditReport
 from app.models.disclosure import Disclosure, DisclosureItem
+from app.models.document import Document, DocumentCounter, DocumentTemplate
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation
 from app.models.event import ConsumedEvent, CreditEvent, EventConsumer
@@ -38,8 +40,12 @@ __all__ = [
     "ConsumedEvent",
     "CreditEvent",
     "CreditRecord",
+    "CreditReport",
     "Disclosure",
     "DisclosureItem",
+    "Document",
+    "DocumentCounter",
+    "DocumentTemplate",
     "Employer",
     "Evaluation",
     "EventConsumer",

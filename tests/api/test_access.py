@@ -55,6 +55,9 @@ PUBLIC_PATHS = {
     ("GET", "/api/v1/disclosures"),  # the public C list (Art 14): no sign-in
     ("GET", "/api/v1/disclosures/{disclosure_id}"),
     ("GET", "/api/v1/inspection-plans/{plan_id}/publication"),  # 一公开, once closed
+    # a credit report is checked by whoever holds it: its code is the key (issue 15 §3)
+    ("GET", "/api/v1/credit-reports/{code}"),
+    ("GET", "/api/v1/credit-reports/{code}.pdf"),
 }
 
 
@@ -99,6 +102,8 @@ def test_every_api_route_but_sign_in_and_the_vocabularies_requires_a_permission(
         "GET /api/v1/disclosures",
         "GET /api/v1/disclosures/{disclosure_id}",
         "GET /api/v1/inspection-plans/{plan_id}/publication",
+        "GET /api/v1/credit-reports/{code}",
+        "GET /api/v1/credit-reports/{code}.pdf",
     }
 
 
@@ -246,6 +251,7 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
         "files": {"file": ("工资发放凭证.pdf", PDF, "application/pdf")}
     },
     "POST /api/v1/objections/{objection_id}/withdrawal": {"json": {"reason": "撤回异议"}},
+    "POST /api/v1/employers/{employer_id}/credit-report": {"json": {"purpose": "award"}},
     # built from the filled ids (`_ask`): the item of the disclosure named
     "POST /api/v1/disclosures/{disclosure_id}/repairs": {"json": {"statement": "已整改"}},
 }
@@ -303,6 +309,10 @@ def test_the_walk_finds_every_employer_facing_route_family():
         "GET /api/v1/repairs/{repair_id}/attachments",
         "GET /api/v1/repairs/{repair_id}/attachments/{attachment_id}",
         "POST /api/v1/objections/{objection_id}/withdrawal",
+        "GET /api/v1/employers/{employer_id}/credit-report/{code}",
+        "GET /api/v1/documents",
+        "GET /api/v1/documents/{document_id}",
+        "GET /api/v1/documents/{document_id}/pdf",
         *REQUEST_BODIES,
         *STAFF_ONLY,
     }
@@ -430,6 +440,17 @@ def employer_file(session, settings, clock, today, client, app, tmp_path, make_u
             case ("interview_id",):
                 interview = _interview(employer.id, today)
                 return await created("/api/v1/interviews", Role.inspector, json=interview)
+            case ("employer_id", "code"):  # a credit report issued by staff
+                response = await client.post(
+                    f"/api/v1/employers/{employer.id}/credit-report", json={"purpose": "award"},
+                    headers=await headers_for(Role.inspector),
+                )  # fmt: skip
+                assert response.status_code == 201, response.text
+                return str(response.json()["code"])
+            case ("document_id",):  # an interview's record, issued on demand
+                interview_id = await thing(employer, ("interview_id",))
+                url = "/api/v1/documents/interview-records"
+                return await created(url, Role.inspector, json={"interview_id": interview_id})
             case ("notification_id",):  # told of a final grade, as its event is consumed
                 payload = {"cycle": 2025, "grade": "B", "effective_from": today.isoformat(),
                            "previous_grade": None, "origin": "batch"}  # fmt: skip
@@ -516,6 +537,33 @@ def test_plans_are_read_by_staff_made_by_admins_and_reviewers_recorded_by_inspec
         "POST /api/v1/inspection-plans/{plan_id}/visits/{visit_id}/outcome":
             Permission.plan_visits_record,
         "GET /api/v1/inspection-plans/{plan_id}/publication": None,
+    }  # fmt: skip
+
+
+def test_reports_and_documents_are_for_staff_and_the_employer_concerned_templates_for_admins():
+    """Issue 15 §3, §4: staff issue a credit report for any unit, a unit for itself; staff read
+    every letter, a unit its own; only an admin reads and changes the templates."""
+    staff_and_employer = {Role.admin, Role.inspector, Role.reviewer, Role.auditor, Role.employer}
+    assert ROLES[Permission.credit_reports_issue] == staff_and_employer
+    assert ROLES[Permission.documents_read] == staff_and_employer
+    assert ROLES[Permission.document_templates_write] == {Role.admin}
+    routes = {
+        str(e): e.permission
+        for e in ENDPOINTS
+        if ("document" in e.path or "report" in e.path) and "/reports/yearly" not in e.path
+    }
+    assert routes == {
+        "POST /api/v1/employers/{employer_id}/credit-report": Permission.credit_reports_issue,
+        "GET /api/v1/employers/{employer_id}/credit-report/{code}":
+            Permission.credit_reports_issue,
+        "GET /api/v1/credit-reports/{code}": None,
+        "GET /api/v1/credit-reports/{code}.pdf": None,
+        "GET /api/v1/documents": Permission.documents_read,
+        "POST /api/v1/documents/interview-records": Permission.interviews_write,
+        "GET /api/v1/documents/{document_id}": Permission.documents_read,
+        "GET /api/v1/documents/{document_id}/pdf": Permission.documents_read,
+        "GET /api/v1/document-templates/{kind}": Permission.document_templates_write,
+        "PUT /api/v1/document-templates/{kind}": Permission.document_templates_write,
     }  # fmt: skip
 
 

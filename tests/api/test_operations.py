@@ -141,6 +141,8 @@ async def test_every_api_route_declares_its_errors_as_problem_json(client):
                             and not path.endswith("/repairs"))  # fmt: skip
         # 一公开: a closed plan's results are published (issue 15 §2)
         public = public or path == "/api/v1/inspection-plans/{plan_id}/publication"
+        # a credit report's check (issue 15 §3): its code is the key
+        public = public or (method == "GET" and path.startswith("/api/v1/credit-reports/"))
         if not public and "401" not in errors:
             wrong.append(f"{method} {path}: no 401")
         if not public and path != "/api/v1/auth/me" and "403" not in errors:

@@ -75,7 +75,7 @@ def test_every_job_is_declared_by_its_stage(settings) -> None:  # type: ignore[n
         "calendar_coverage_check",
         "notifications_events", "notification_deliveries",
         "date_objection_deadlines", "objection_deadlines",
-        "push_events", "push_deliver", "push_reconciliation",
+        "push_events", "push_deliver", "push_reconciliation", "documents_events",
         "retry_failed_runs",
     } == set(names)  # fmt: skip
 
