@@ -139,9 +139,23 @@ class Pushes(SQLModel):
     by_subject: list[PushCounts]
 
 
+class PolicyStanding(SQLModel):
+    """Art 18: the policy the year's grades rest on, and whether it was in force."""
+
+    lapsed_evaluations: int = Field(
+        description="current evaluations of the cycle made on a day their rule set's policy "
+        "did not cover (no extension or succeeding policy recorded)"
+    )
+    warnings: list[str] = Field(
+        description="what /readyz warns of on the report's day: rules or measures in force "
+        "resting on a lapsed policy"
+    )
+
+
 class YearlyReport(SQLModel):
     year: int
     as_of: date = Field(description="the day the figures were computed (open items as of then)")
+    policy: PolicyStanding
     grades: GradeDistribution
     c_units: CUnits
     objections: Objections

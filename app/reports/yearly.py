@@ -24,7 +24,7 @@ from sqlmodel import col, select
 
 from app.core.config import Settings
 from app.evaluations import reads as evaluation_reads
-from app.grading import rule_sets
+from app.grading import policies, rule_sets
 from app.grading.rules import Spec
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation, EvaluationStatus
@@ -39,6 +39,7 @@ from app.models.yearly_report import (
     Inspections,
     ObjectionCounts,
     Objections,
+    PolicyStanding,
     PushCounts,
     Pushes,
     Repairs,
@@ -172,12 +173,35 @@ async def figures(
     return YearlyReport(
         year=year,
         as_of=today,
+        policy=await _policy(session, year, today),
         grades=await _grades(session, year, cycles),
         c_units=await _c_units(session, year),
         objections=await _objections(session, start, end, today),
         repairs=await _repairs(session, start, end, today),
         inspections=await _inspections(session, start, end),
         pushes=await _pushes(session, settings, start, end, today, now),
+    )
+
+
+# the cycle's current evaluations by the rule set and the day they were made: a few groups
+_MADE = """
+    SELECT r.policy_id, coalesce(e.effective_from, CAST(e.created_at AS date)) AS made_on,
+           count(*) AS n
+    FROM evaluations e JOIN rule_sets r ON r.version = e.rule_set_version
+    WHERE e.cycle = :year AND e.status IN ('notice', 'final')
+    GROUP BY 1, 2
+"""
+
+
+async def _policy(session: AsyncSession, year: int, today: date) -> PolicyStanding:
+    """Art 18: the cycle's grades made under a lapsed policy, and today's warnings, until an
+    admin records the extension or a new policy (`grading.policies`)."""
+    state = await policies.standing(session=session)
+    made = (await session.execute(text(_MADE), {"year": year})).all()
+    lapsed = sum(row.n for row in made if state.note(row.policy_id, row.made_on) is not None)
+    return PolicyStanding(
+        lapsed_evaluations=lapsed,
+        warnings=await policies.warnings(session=session, today=today),
     )
 
 

@@ -39,6 +39,7 @@ def render(report: YearlyReport) -> bytes:
         f"评价周期为一年）；异议按收到日期、信用修复按申请日期、推送按消息生成时间计入{report.year}年；"
         "未结事项以统计日为准。"
     )
+    _policy(document, report)
     _grades(document, report.grades)
     _c_units(document, report.c_units)
     _objections(document, report.objections)
@@ -47,6 +48,19 @@ def render(report: YearlyReport) -> bytes:
     _pushes(document, report.pushes)
     document.signature("文水县人力资源和社会保障局", _day(report.as_of))
     return document.render()
+
+
+def _policy(document: pdf.Document, report: YearlyReport) -> None:
+    """Art 18: said first, while the policy the grades rest on has lapsed."""
+    standing = report.policy
+    if not standing.lapsed_evaluations and not standing.warnings:
+        return
+    document.paragraph(
+        f"提示（第十八条）：本年度评价周期有{standing.lapsed_evaluations}项现行评价作出时，"
+        "所依据的政策已过有效期，且尚未登记延期或新的政策。"
+    )
+    for warning in standing.warnings:
+        document.paragraph(warning.split(" / ")[0])
 
 
 def _day(day: object) -> str:

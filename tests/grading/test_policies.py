@@ -11,6 +11,7 @@ from app.models.policy import WENSHUI_2022
 from app.models.user import Role
 from tests.conftest import assert_problem
 from tests.disclosure.support import final_evaluation
+from tests.reports.pdf_text import text_of
 
 GAUGE = re.compile(r"^policy_lapsed (\S+)$", re.MULTILINE)
 EXTENSION = {"valid_until": "2026-12-31", "document": "文人社字〔2024〕58号"}
@@ -45,6 +46,14 @@ async def test_grading_past_the_policy_s_validity_is_flagged_until_an_extension(
     [rules, measures] = [w for w in ready.json()["warnings"] if "46号" in w]
     assert "评价规则（第1版）" in rules and "监管措施目录（第1版）" in measures
     assert await _gauge(client) == 1
+    reviewer = await headers_for(Role.reviewer)
+    yearly = (await client.get("/api/v1/reports/yearly/2026", headers=reviewer)).json()
+    assert yearly["policy"]["lapsed_evaluations"] >= 1
+    assert any("46号" in w for w in yearly["policy"]["warnings"])
+    pdf_text = text_of(
+        (await client.get("/api/v1/reports/yearly/2026.pdf", headers=reviewer)).content
+    )
+    assert "提示（第十八条）" in pdf_text and "所依据的政策已过有效期" in pdf_text
 
     url = f"/api/v1/policies/{WENSHUI_2022}/extension"
     extended = await client.post(url, json=EXTENSION, headers=await headers_for(Role.admin))
@@ -57,6 +66,12 @@ async def test_grading_past_the_policy_s_validity_is_flagged_until_an_extension(
     assert (shown["policy_lapsed"], shown["policy_note"]) == (False, None)
     assert not [w for w in (await client.get("/readyz")).json()["warnings"] if "46号" in w]
     assert await _gauge(client) == 0
+    yearly = (await client.get("/api/v1/reports/yearly/2026", headers=reviewer)).json()
+    assert yearly["policy"] == {"lapsed_evaluations": 0, "warnings": []}
+    pdf_text = text_of(
+        (await client.get("/api/v1/reports/yearly/2026.pdf", headers=reviewer)).content
+    )
+    assert "提示（第十八条）" not in pdf_text
 
 
 async def test_a_succeeding_policy_covers_what_implemented_the_old_one(  # type: ignore[no-untyped-def]
