@@ -226,17 +226,31 @@ class PublishedVisit(SQLModel):
     outcome: VisitOutcome
 
 
+class PublishedUnit(SQLModel):
+    uscc: str
+    name: str
+    grade: Grade
+
+
 class PlanPublication(SQLModel):
-    """一公开: what anyone may read once the plan is closed; no personal data."""
+    """双随机、一公开, as far as the plan has gone; no personal data. From the commitment: the
+    algorithm, the seed's SHA-256 and the eligible units with their grades — what anyone needs,
+    with the seed, to re-run the draw of units. Once the plan is closed (its inspections done):
+    the seed, the counts drawn and each visit's outcome. The seed stays unpublished until then,
+    since it tells who is drawn."""
 
     id: uuid.UUID
     title: str
+    status: PlanStatus
     period_from: date
     period_to: date
     algorithm: str
     seed_sha256: str
-    seed: str
+    committed_at: datetime
+    eligible: list[PublishedUnit] = Field(description="sorted by USCC")
     eligible_counts: dict[str, int]
-    selected_counts: dict[str, int]
-    closed_at: datetime
-    visits: list[PublishedVisit]
+    sampling_ratios: dict[str, Decimal]
+    seed: str | None = Field(description="once the plan is closed")
+    selected_counts: dict[str, int] | None = Field(description="once the plan is closed")
+    closed_at: datetime | None
+    visits: list[PublishedVisit] = Field(description="once the plan is closed")

@@ -48,10 +48,12 @@ from app.models.inspection_plan import (
     InspectionVisit,
     PlanPublication,
     PlanStatus,
+    PublishedUnit,
     PublishedVisit,
     VisitOutcome,
     VisitOutcomeCreate,
 )
+from app.models.rule_set import Grade
 from app.models.user import Role, User
 from app.records import service as credit_records
 from app.records.rules import invalid
@@ -768,45 +770,58 @@ async def close(
 
 
 async def publication(*, session: AsyncSession, plan_id: uuid.UUID) -> PlanPublication:
-    """一公开: the units inspected, when and with what outcome; no inspector, no notes."""
+    """双随机、一公开, as far as the plan has gone: from the commitment the algorithm, the seed's
+    SHA-256 and the eligible units; once closed the seed, the draw's counts and the units
+    inspected, when and with what outcome. No inspector, no notes."""
     plan = await get(session=session, plan_id=plan_id)
-    if plan.status != PlanStatus.closed:
+    if plan.status == PlanStatus.draft:
         raise PublicationNotYet(
             Text(
-                f"抽查计划 {plan.id} 尚未结束，结果尚未公开",
-                f"inspection plan {plan.id} is not closed: its results are not public yet",
+                f"抽查计划 {plan.id} 尚未公布种子承诺，尚无公开内容",
+                f"inspection plan {plan.id} has published no commitment: nothing is public yet",
             )
         )
-    assert plan.seed is not None and plan.seed_sha256 is not None and plan.closed_at is not None
-    rows = await session.execute(
-        select(InspectionVisit, Employer.name)
-        .join(Employer, col(Employer.id) == col(InspectionVisit.employer_id))
-        .where(InspectionVisit.plan_id == plan.id)
-        .order_by(col(InspectionVisit.uscc), col(InspectionVisit.month), col(InspectionVisit.id))
+    assert plan.seed_sha256 is not None and plan.committed_at is not None
+    units = await session.execute(
+        select(InspectionPlanUnit.uscc, InspectionPlanUnit.name, InspectionPlanUnit.grade)
+        .where(InspectionPlanUnit.plan_id == plan.id)
+        .order_by(col(InspectionPlanUnit.uscc))
     )
+    eligible = [PublishedUnit(uscc=u, name=n, grade=Grade(g)) for u, n, g in units]
+    counts, selected = await _counts(session, plan.id)
+    closed = plan.status == PlanStatus.closed
     shown = []
-    for visit, name in rows:
-        assert visit.outcome is not None
-        shown.append(
-            PublishedVisit(
-                name=name,
-                uscc=visit.uscc,
-                month=visit.month,
-                inspected_on=visit.inspected_on,
-                outcome=visit.outcome,
+    if closed:
+        rows = await session.execute(
+            select(InspectionVisit, Employer.name)
+            .join(Employer, col(Employer.id) == col(InspectionVisit.employer_id))
+            .where(InspectionVisit.plan_id == plan.id)
+            .order_by(
+                col(InspectionVisit.uscc), col(InspectionVisit.month), col(InspectionVisit.id)
             )
         )
-    eligible, selected = await _counts(session, plan.id)
+        for visit, name in rows:
+            assert visit.outcome is not None
+            shown.append(
+                PublishedVisit(
+                    name=name, uscc=visit.uscc, month=visit.month,
+                    inspected_on=visit.inspected_on, outcome=visit.outcome,
+                )
+            )  # fmt: skip
     return PlanPublication(
         id=plan.id,
         title=plan.title,
+        status=plan.status,
         period_from=plan.period_from,
         period_to=plan.period_to,
         algorithm=plan.algorithm,
         seed_sha256=plan.seed_sha256,
-        seed=plan.seed,
-        eligible_counts=dict(eligible),
-        selected_counts=dict(selected),
+        committed_at=plan.committed_at,
+        eligible=eligible,
+        eligible_counts=dict(counts),
+        sampling_ratios=ratios_of(plan),
+        seed=plan.seed if closed else None,
+        selected_counts=dict(selected) if closed else None,
         closed_at=plan.closed_at,
         visits=shown,
     )

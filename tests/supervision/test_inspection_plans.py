@@ -373,8 +373,13 @@ async def test_outcomes_the_record_of_a_violation_closing_and_the_publication(
 
     early = await client.post(f"{BASE}/{plan_id}/close", headers=reviewer)
     assert assert_problem(early, 409)["pending"] == 2
-    closed_early = await client.get(f"{BASE}/{plan_id}/publication")
-    assert assert_problem(closed_early, 409)["type"].endswith("/plan-publication-not-yet")
+    before = await client.get(f"{BASE}/{plan_id}/publication")  # drawn, not closed
+    assert before.status_code == 200, before.text
+    early_view = before.json()
+    assert early_view["seed_sha256"] == drawn["seed_sha256"] and early_view["eligible"]
+    assert (early_view["seed"], early_view["selected_counts"], early_view["visits"]) == (
+        None, None, []
+    )  # fmt: skip  # the seed would tell who is drawn before the inspections
 
     found = {"outcome": "violation_found", "notes": "现场检查工资台账",
              "record": _violation(first["employer_id"])}  # fmt: skip
@@ -412,6 +417,17 @@ async def test_outcomes_the_record_of_a_violation_closing_and_the_publication(
         (first["uscc"], "violation_found"),
         (second["uscc"], "not_inspected"),
     }
+    # anyone re-runs the draw of units from what is public: the seed, the ratios, the list
+    assert hashlib.sha256(bytes.fromhex(shown["seed"])).hexdigest() == shown["seed_sha256"]
+    again = set()
+    for grade in "ABC":
+        of_grade = sorted(
+            (_hmac(shown["seed"], "unit:" + u["uscc"]), u["uscc"])
+            for u in shown["eligible"] if u["grade"] == grade
+        )  # fmt: skip
+        k = math.ceil(Decimal(shown["sampling_ratios"][grade]) * len(of_grade))
+        again |= {uscc for _, uscc in of_grade[:k]}
+    assert again == {v["uscc"] for v in shown["visits"]}
     text = public.text
     assert "现场检查" not in text and "停业" not in text  # no notes
     assert not any(u.username in text for u in inspectors)  # no inspectors
@@ -449,3 +465,12 @@ async def test_the_lists_page_by_keyset(client, graded, staff):
             if not (cursor := page["next_cursor"]):
                 break
         assert seen == whole and len(whole) == 5
+
+
+async def test_nothing_is_public_before_the_commitment(client, graded, staff):  # type: ignore[no-untyped-def]
+    await graded({"B": 1})
+    reviewer, _ = staff
+    made = await client.post(BASE, json=plan_body(), headers=reviewer)
+    assert made.status_code == 201, made.text
+    early = await client.get(f"{BASE}/{made.json()['id']}/publication")
+    assert assert_problem(early, 409)["type"].endswith("/plan-publication-not-yet")

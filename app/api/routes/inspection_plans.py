@@ -257,14 +257,18 @@ async def close_plan(
 @router.get(
     "/{plan_id}/publication",
     summary="抽查结果公开 / The plan's public results",
-    description="一公开, no sign-in (like the public C list, with its per-address rate limit): "
-    "once the plan is closed, the units inspected (name, USCC), each visit's month, day and "
-    "outcome, the counts per grade, the algorithm, the commitment and the seed. No inspector "
-    "and no notes. Before it is closed: 409 `plan-publication-not-yet`.",
+    description="双随机、一公开, no sign-in (like the public C list, with its per-address rate "
+    "limit), as far as the plan has gone. From the commitment: the algorithm, the seed's "
+    "SHA-256 and the eligible units (USCC, name, grade) with the sampling ratios — with the "
+    "seed, anyone re-runs the draw of units. Once the plan is closed: the seed, the counts "
+    "drawn, and the units inspected with each visit's month, day and outcome (the seed stays "
+    "unpublished until then: it tells who is drawn). No inspector and no notes. Before the "
+    "commitment: 409 `plan-publication-not-yet`.",
     responses=problems(InvalidRequest, TooManyPublicRequests, DoesNotExist, PublicationNotYet),
 )
 async def get_publication(
     plan_id: uuid.UUID, session: SessionDep, _rate: PublicRate
 ) -> PlanPublication:
-    """计划结束后公开抽查结果：被检查单位名称、统一社会信用代码、检查日期和结果。无需登录。"""
+    """公布种子承诺后公开抽取算法、种子摘要和可抽取单位名录；计划结束后公开种子和抽查结果：被检查单位
+    名称、统一社会信用代码、检查日期和结果。无需登录。"""
     return await plans.publication(session=session, plan_id=plan_id)
