@@ -11,6 +11,7 @@ files filed with it while it is open (repair_evidence); the decision's audit ent
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, literal, tuple_
@@ -86,8 +87,7 @@ async def apply(
     item = await session.get(DisclosureItem, data.item_id, with_for_update=True)
     if item is None or item.disclosure_id != disclosure.id:
         raise RepairItemNotFound(data.item_id, disclosure.id)
-    if item.ended_on is not None or item.publication_end_date < today:
-        raise RepairItemNotPublished(item.id, item.end_reason, item.ended_on)
+    _still_shown(item, today)
     if today < item.repair_available_from:
         raise RepairTooEarly(item.id, item.repair_available_from)
     existing = await session.scalar(
@@ -126,8 +126,9 @@ async def apply(
 
 
 async def accept(
-    *, session: AsyncSession, repair_id: uuid.UUID, actor: Actor, settings: Settings, clock: Clock
-) -> RepairApplication:
+    *, session: AsyncSession, repair_id: uuid.UUID, actor: Actor, settings: Settings,
+    clock: Clock, note: str | None = None,
+) -> RepairApplication:  # fmt: skip
     repair = await locked(session, repair_id, actor)
     if repair.status != RepairStatus.applied:
         raise RepairWrongState(repair.id, repair.status, Text("受理", "accepted"))
@@ -144,9 +145,19 @@ async def accept(
     })  # fmt: skip
     await audit.record(
         session=session, actor=actor, action="repair.accept", resource_type="repair",
-        resource_id=repair.id, changes=audit.diff({"status": "applied"}, {"status": "accepted"}),
+        resource_id=repair.id, changes=audit.diff(
+            {"status": "applied", "note": None}, {"status": "accepted", "note": note}
+        ),
     )  # fmt: skip
     return repair
+
+
+def _still_shown(item: DisclosureItem, today: date) -> None:
+    """The item is published today (not ended, not past its end date even before the daily job
+    records it): RepairItemNotPublished otherwise, naming the day it ended."""
+    if item.ended_on is not None or item.publication_end_date < today:
+        ended = item.ended_on or item.publication_end_date + timedelta(days=1)
+        raise RepairItemNotPublished(item.id, item.end_reason, ended)
 
 
 async def decide(
@@ -157,8 +168,10 @@ async def decide(
     if repair.status != RepairStatus.accepted:
         raise RepairWrongState(repair.id, repair.status, Text("决定", "decided"))
     today = clock.today()
+    await service.lock(session=session, employer_id=repair.employer_id)  # before the item's
     item = await session.get_one(DisclosureItem, repair.item_id, with_for_update=True)
     if data.outcome == RepairOutcome.approved:
+        _still_shown(item, today)  # ended meanwhile (expired, corrected): nothing to repair
         failing = rules.failing_conditions(
             available_from=item.repair_available_from, today=today,
             rectified_date=repair.rectified_date,

@@ -61,10 +61,7 @@ async def reflect(
     """Bring the employer's disclosure in line with its current final evaluation and verified
     records (publish / update / withdraw), idempotently; emits disclosure.* events on change."""
     settings = settings or get_settings()
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:e))"),
-        {"ns": int(AdvisoryLock.DISCLOSURE), "e": str(employer_id)},
-    )
+    await lock(session=session, employer_id=employer_id)
     in_force = await _grade_in_force(session, employer_id)
     published = list(
         (
@@ -85,6 +82,16 @@ async def reflect(
     if in_force is None or in_force.grade != "C":
         return
     await _sync(session, employer_id, in_force, current, clock, settings)
+
+
+async def lock(*, session: AsyncSession, employer_id: uuid.UUID) -> None:
+    """One writer of an employer's disclosure at a time, to the end of the transaction. A
+    service that locks a disclosure's rows (an item, the disclosure) and then reflects takes
+    this first, as `reflect` does, so the two never wait on each other in opposite orders."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:e))"),
+        {"ns": int(AdvisoryLock.DISCLOSURE), "e": str(employer_id)},
+    )
 
 
 async def _grade_in_force(session: AsyncSession, employer_id: uuid.UUID) -> Evaluation | None:
@@ -315,7 +322,11 @@ async def _withdraw(
         session,
         CreditEventType.disclosure_withdrawn,
         disclosure,
-        {"reason": str(reason), "withdrawn_at": disclosure.withdrawn_at.isoformat()},
+        {
+            "reason": str(reason),
+            "withdrawn_at": disclosure.withdrawn_at.isoformat(),
+            "withdrawn_on": clock.local(disclosure.withdrawn_at).date().isoformat(),
+        },
     )
     await audit.record(
         session=session, actor=ACTOR, action="disclosure.withdraw",

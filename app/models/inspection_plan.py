@@ -250,6 +250,7 @@ class PlanPublication(SQLModel):
     eligible: list[PublishedUnit] = Field(description="sorted by USCC")
     eligible_counts: dict[str, int]
     sampling_ratios: dict[str, Decimal]
+    patrols_per_year: dict[str, int] = Field(description="per grade: the visits of a unit drawn")
     seed: str | None = Field(description="once the plan is closed")
     selected_counts: dict[str, int] | None = Field(description="once the plan is closed")
     closed_at: datetime | None

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import computed_field
+from pydantic import StringConstraints, computed_field
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -196,7 +197,7 @@ class ObjectionCreate(RequestModel):
 
 class AcceptanceCreate(RequestModel):
     handling: ObjectionHandling
-    departments: list[str] = Field(
+    departments: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
         default_factory=list,
         max_length=20,
         description="the other departments that verify; required for `departments`, "

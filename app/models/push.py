@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -250,7 +250,9 @@ class ReceiptIn(RequestModel):
     message_id: uuid.UUID
     status: str = Field(max_length=16, description="accepted or rejected")
     acceptance_number: str | None = Field(default=None, max_length=200)
-    reasons: list[str] = Field(default_factory=list, max_length=50)
+    reasons: list[Annotated[str, StringConstraints(max_length=1000)]] = Field(
+        default_factory=list, max_length=50
+    )
     received_at: Instant
 
     @model_validator(mode="after")

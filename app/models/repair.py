@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import model_validator
+from pydantic import StringConstraints, model_validator
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -143,11 +144,13 @@ class RepairCreate(RequestModel):
     commitment_text: str | None = Field(
         default=None, max_length=4000, description="the commitment's text, if sent inline"
     )
-    evidence_references: list[str] = Field(
-        default_factory=list,
-        max_length=20,
-        description="references of the evidence documents (document numbers, receipts); the "
-        "files themselves: POST /api/v1/repairs/{id}/attachments",
+    evidence_references: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = (
+        Field(
+            default_factory=list,
+            max_length=20,
+            description="references of the evidence documents (document numbers, receipts); "
+            "the files themselves: POST /api/v1/repairs/{id}/attachments",
+        )
     )
 
 

@@ -147,7 +147,10 @@ async def mark_read(
     """The employer's own account marks its notice read (idempotent: the first reading stays).
     Staff read what was sent but may not mark it read for the employer: the permission
     (`notifications_mark_read`) is the employer's alone, and another employer's is a 404."""
-    notification = await reads.get(session=session, notification_id=notification_id, actor=actor)
+    await reads.get(session=session, notification_id=notification_id, actor=actor)
+    notification = await session.get_one(
+        Notification, notification_id, with_for_update=True, populate_existing=True
+    )  # two readings at once: the second sees the first's
     if notification.read_at is None:
         notification.read_at = clock.now()
         notification.read_by = actor.id

@@ -23,8 +23,10 @@ LIST_STATUS = {
     "black": ("严重失信主体名单（黑名单）", "the serious dishonesty list (black list)"),
 }
 OBJECTION_OUTCOME = {
-    "upheld": ("异议成立，已予更正", "upheld: the information was corrected"),
-    "partly_upheld": ("异议部分成立，已部分更正", "partly upheld: partly corrected"),
+    # what followed (a correction, a revocation, a re-grade) is told by the records' and the
+    # grade's own notices and events
+    "upheld": ("异议成立", "upheld"),
+    "partly_upheld": ("异议部分成立", "partly upheld"),
     "rejected": ("异议不成立，维持原信息", "rejected: the information stands"),
 }
 OBJECTION_TARGET = {
@@ -199,7 +201,8 @@ WITHDRAWN = {
 def disclosure_withdrawn(f: Mapping[str, Any], subject_id: str) -> Rendered:
     cycle = f.get("cycle")
     why_zh, why_en = _pair(WITHDRAWN, f.get("reason"))
-    at = str(f.get("withdrawn_at") or "")
+    # the local day (Asia/Shanghai); events before it carried only the UTC instant
+    at = str(f.get("withdrawn_on") or f.get("withdrawn_at") or "")
     return Rendered(
         title=f"撤销失信信息公示（{cycle}年度）",
         body=f"你单位{cycle}年度的失信信息公示已于{zh_date(at)}撤销：{why_zh}。",
@@ -277,11 +280,11 @@ def objection_decided(f: Mapping[str, Any], subject_id: str) -> Rendered:
         title=f"异议处理决定：{outcome_zh}",
         body=f"你单位的异议已于{zh_date(f.get('decided_on'))}作出处理决定：{outcome_zh}。"
         f"理由：{f.get('reasons') or ''}"
-        + (f"。更正后的信息将于{zh_date(push)}前报送信用信息平台。" if push else "。"),
+        + (f"。处理结果将于{zh_date(push)}前报送市信用信息共享平台。" if push else "。"),
         title_en=f"Objection decided: {outcome_en}",
         body_en=f"Your unit's objection was decided on {en_date(f.get('decided_on'))}: "
         f"{outcome_en}. Reasons: {f.get('reasons') or ''}"
-        + (f". The correction reaches the credit platform by {en_date(push)}." if push else "."),
+        + (f". The result reaches the city credit platform by {en_date(push)}." if push else "."),
         deadline=_day(push),
     )
 

@@ -71,6 +71,8 @@ async def decide(
             objection_status=str(objection.status),
         )
     rules.check_remedy(objection.target_type, data)
+    # before the rows it locks: the disclosure is reflected below (`disclosure.lock`)
+    await disclosure.lock(session=session, employer_id=objection.employer_id)
     target = await _unchanged(session, objection)
     await _not_collector(session, target, actor)
     now = clock.now()
@@ -192,8 +194,11 @@ async def _regrade(
         cycles = [target.evaluation.cycle]
     else:
         assert target.record is not None
-        after = result.decision_date if result is not None else None
-        cycles = rules.cycles(today, target.record.decision_date, after)
+
+        def day(record: CreditRecord | None) -> date | None:  # its cycle's day, as grading's
+            return (record.decision_date or record.occurred_date) if record is not None else None
+
+        cycles = rules.cycles(today, day(target.record), day(result))
     employer_ids = [target.employer_id]
     for cycle in cycles:
         await grading.regrade(

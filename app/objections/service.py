@@ -67,7 +67,7 @@ async def file(
 ) -> Objection:
     """A new objection, the target flagged as disputed, `objection.filed` emitted."""
     receipt_date, channel = _receipt(actor, data, clock.today())
-    target = await resolve(session, data.target_type, data.target_id, actor)
+    target = await resolve(session, data.target_type, data.target_id, actor, clock.today())
     already = await reads.open_on(session, data.target_type, target.key)
     if already is not None:
         raise ObjectionAlreadyOpen(
@@ -144,8 +144,9 @@ def _receipt(actor: Actor, data: ObjectionCreate, today: date) -> tuple[date, Ob
 
 
 async def resolve(
-    session: AsyncSession, target_type: ObjectionTarget, target_id: uuid.UUID, actor: Actor
-) -> Target:
+    session: AsyncSession, target_type: ObjectionTarget, target_id: uuid.UUID, actor: Actor,
+    today: date,
+) -> Target:  # fmt: skip
     """The target as `actor` may see it (another employer's is a 404), locked, in force."""
     if target_type == ObjectionTarget.record:
         await record_reads.get(session=session, record_id=target_id, actor=actor)
@@ -169,30 +170,32 @@ async def resolve(
             what = Text("评价", "evaluation")
             raise _not_current(what, target_id, status_zh, "superseded", superseded_by)
         return Target(evaluation.employer_id, evaluation.id, evaluation=evaluation)
-    return await _item(session, target_id, actor)
+    return await _item(session, target_id, actor, today)
 
 
-async def _item(session: AsyncSession, item_id: uuid.UUID, actor: Actor) -> Target:
+async def _item(session: AsyncSession, item_id: uuid.UUID, actor: Actor, today: date) -> Target:
     """A published item the actor sees, still shown: its record (the version shown) is what a
     decision corrects or revokes; one open objection per item."""
-    item = await session.get(DisclosureItem, item_id, with_for_update=True)
-    shown_in = (
-        await session.get(Disclosure, item.disclosure_id, with_for_update=True) if item else None
-    )
+    item = await session.get(DisclosureItem, item_id)
+    shown_in = await session.get(Disclosure, item.disclosure_id) if item else None
     what = Text("公示事项", "disclosure item")
     published = access.visible(
         actor, shown_in, missing=Text(f"{what.zh} {item_id}", f"{what.en} {item_id}")
     )
     assert item is not None
-    if published.status != DisclosureStatus.published or item.ended_on is not None:
-        status = Text("已撤销公示", "withdrawn") if item.ended_on is None else Text(
-            "已结束公示", "ended")  # fmt: skip
+    # the disclosure's lock before its rows', as `reflect` takes them (filing reflects)
+    await disclosure.lock(session=session, employer_id=published.employer_id)
+    for row in (published, item):
+        await session.refresh(row, with_for_update=True)
+    ended = item.ended_on is not None or item.publication_end_date < today  # not shown now
+    if published.status != DisclosureStatus.published or ended:
+        status = Text("已结束公示", "ended") if ended else Text("已撤销公示", "withdrawn")
         raise ObjectionTargetNotCurrent(
             Text(
                 zh=f"{what.zh} {item_id} {status.zh}，不受理异议",
                 en=f"{what.en} {item_id} is {status.en}: it takes no objection",
             ),
-            target_status="ended" if item.ended_on else "withdrawn",
+            target_status="ended" if ended else "withdrawn",
         )
     record = await session.get(
         CreditRecord, item.record_id, with_for_update=True, populate_existing=True

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Gauge
-from sqlalchemy import ColumnElement, and_, exists, or_, text
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -163,7 +163,8 @@ async def list_(
         query = query.where(col(PushMessage.employer_id) == employer_id)
     if overdue is not None:
         late = or_(deadline_passed(today), receipt_late(now, settings))
-        query = query.where(late if overdue else ~late)
+        # a message without a due date yet (waiting for the calendar) is not overdue
+        query = query.where(late if overdue else ~func.coalesce(late, false()))
     if cursor:
         at, last_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
         query = query.where(

@@ -175,8 +175,12 @@ def _statement(
         receipt = outcome.receipt
         return _RECEIPTED, {
             **key, "status": outcome.kind, "today": today,
-            "number": receipt.acceptance_number if receipt else None,
-            "reasons": list(receipt.reasons) if receipt and receipt.reasons else None,
+            # the platform's words, cut to the columns: one over-long answer must not fail
+            # the batch's acknowledgement (and send it again, forever)
+            "number": receipt.acceptance_number[:200] if receipt and receipt.acceptance_number
+            else None,
+            "reasons": [r[:1000] for r in receipt.reasons[:50]] if receipt and receipt.reasons
+            else None,
             "received_at": receipt.received_at if receipt else now,
         }  # fmt: skip
     if outcome.kind == "awaiting_receipt":

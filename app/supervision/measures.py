@@ -15,7 +15,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -169,6 +169,9 @@ async def create(
     policy_id = await policies.resolve(
         session=session, policy_id=data.policy_id, day=data.effective_from
     )
+    # one new version at a time: a second reads the first's once it committed (not a 500 from
+    # the exclusion constraint, which stays the invariant)
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('measure_sets'))"))
     query = select(MeasureSet).where(
         or_(
             col(MeasureSet.effective_to).is_(None),

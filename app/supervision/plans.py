@@ -820,6 +820,7 @@ async def publication(*, session: AsyncSession, plan_id: uuid.UUID) -> PlanPubli
         eligible=eligible,
         eligible_counts=dict(counts),
         sampling_ratios=ratios_of(plan),
+        patrols_per_year=patrols_of(plan),
         seed=plan.seed if closed else None,
         selected_counts=dict(selected) if closed else None,
         closed_at=plan.closed_at,

@@ -215,6 +215,9 @@ async def test_an_acceptance_class_that_is_not_one_of_the_two_is_422_naming_it(
     response = await client.post(url, json={"handling": "departments"}, headers=case.staff)
     problem = assert_problem(response, 422)
     assert problem["type"].endswith("/objection-departments")
+    long_name = {"handling": "departments", "departments": ["部" * 201]}
+    response = await client.post(url, json=long_name, headers=case.staff)  # not a 500
+    assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "departments", 0]
     assert await snapshot(session, case.employer.id) == before
     await accepted(client, case.staff, body["id"])
     again = await client.post(url, json={"handling": "in_house"}, headers=case.staff)

@@ -165,7 +165,7 @@ async def get_repair(repair_id: uuid.UUID, session: SessionDep, actor: Reader) -
     description="A reviewer accepts an application awaiting acceptance (409 "
     "`repair-wrong-state` otherwise); the decision is due within 5 working days "
     "(`decision_due_date`, setting `repair_decision_working_days`; null while the calendar "
-    "lacks the year).",
+    "lacks the year). A `note` is kept in the audit trail.",
     responses=problems(*GUARDED, *WITH_BODY, DoesNotExist, RepairWrongState),
 )
 async def accept_repair(
@@ -178,8 +178,9 @@ async def accept_repair(
 ) -> RepairPublic:
     """审核员受理信用修复申请，受理后5个工作日内作出决定。"""
     repair = await repairs.accept(
-        session=session, repair_id=repair_id, actor=actor, settings=settings, clock=clock
-    )
+        session=session, repair_id=repair_id, note=data.note, actor=actor, settings=settings,
+        clock=clock,
+    )  # fmt: skip
     return await _one(session, repair)
 
 
