@@ -13,7 +13,7 @@ from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.jobs import Context, Job, daily, every
 from app.integrations.platform import client
-from app.integrations.platform.client import Transport
+from app.integrations.platform.client import FileTransport, Transport
 from app.push import outbox, receipts, reconciliation, sender
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,13 @@ async def push_once(
         await outbox.schedule_deadlines(session=session, settings=settings)
     if transport is None:
         return 0
-    read_receipts = getattr(transport, "read_receipts", None)  # the file transport's folder
-    if read_receipts is not None:
-        found = read_receipts()
-        if found:
+    if isinstance(transport, FileTransport):  # its receipts folder: done once stored
+        pending = await asyncio.to_thread(transport.pending_receipts)
+        if pending:
+            found = [receipt for _, file_receipts in pending for receipt in file_receipts]
             async with factory() as session, session.begin():
                 await receipts.ingest(session=session, receipts=found, actor=PUSHER, clock=clock)
+            await asyncio.to_thread(transport.receipts_done, [path for path, _ in pending])
     return await sender.drain(factory=factory, transport=transport, settings=settings, clock=clock)
 
 

@@ -84,10 +84,12 @@ async def record(
                 f"消息 {receipt.message_id} 不存在", f"message {receipt.message_id} does not exist"
             )
         )
-    reasons = list(receipt.reasons) or None
+    # the platform's words as the columns hold them (a file's or an answer's may be longer)
+    reasons = [r[:1000] for r in receipt.reasons[:50]] or None
+    number = receipt.acceptance_number[:200] if receipt.acceptance_number else None
     if row.status in (PushStatus.accepted, PushStatus.rejected):
         same = (row.status, row.acceptance_number, row.receipt_reasons) == (
-            receipt.status, receipt.acceptance_number, reasons,
+            receipt.status, number, reasons,
         )  # fmt: skip
         if not same:
             raise ReceiptConflicts(
@@ -103,19 +105,19 @@ async def record(
     now = clock.now()
     await session.execute(
         text(_UPDATE),
-        {"id": row.id, "status": receipt.status, "number": receipt.acceptance_number,
+        {"id": row.id, "status": receipt.status, "number": number,
          "reasons": reasons, "received_at": receipt.received_at, "now": now,
          "today": clock.local(now).date()},
     )  # fmt: skip
     changes: dict[str, dict[str, Any]] = {"status": {"old": str(row.status), "new": receipt.status},
-               "acceptance_number": {"old": None, "new": receipt.acceptance_number}}  # fmt: skip
+               "acceptance_number": {"old": None, "new": number}}  # fmt: skip
     await audit.record(
         session=session, actor=actor, action="platform_delivery.receipt",
         resource_type="push_message", resource_id=row.id, changes=changes,
     )  # fmt: skip
     return ReceiptRecorded(
         message_id=row.id, status=PushStatus(receipt.status),
-        acceptance_number=receipt.acceptance_number, receipt_reasons=reasons,
+        acceptance_number=number, receipt_reasons=reasons,
         receipt_received_at=receipt.received_at, repeated=False,
     )  # fmt: skip
 

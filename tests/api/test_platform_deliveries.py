@@ -9,17 +9,18 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.integrations.platform import signing
-from app.integrations.platform.client import Outcome
+from app.integrations.platform.client import FileTransport, Outcome
 from app.integrations.platform.payloads import Message
 from app.models.audit import AuditEvent
 from app.models.client import ClientSource
 from app.models.event import EventSubject as S
 from app.models.user import Role
-from app.push import sender
+from app.push import jobs, sender
 from tests.conftest import assert_problem
 from tests.push.support import RecordingTransport, accepted, consume, emit, messages
 
@@ -320,3 +321,38 @@ async def test_every_outbound_message_is_documented_in_the_webhooks(client):
     assert examples["credit_record"]["value"]["record"]["decision_number"]
     assert "webhook-signature" in upsert["description"]
     assert "Receipt" in str(upsert["responses"]["200"])
+
+
+async def test_file_receipts_leave_their_folder_only_once_stored(
+    session, connection, factory, settings, clock, make_employer, tmp_path
+):
+    """The file transport's receipts (GB/T 39443 file mode): a pass that fails to store them
+    leaves their files for the next pass, which stores them and only then moves them to done/."""
+    employer = await make_employer()
+    [message] = await _queued(session, clock, employer.id)
+    files = FileTransport(
+        files_dir=tmp_path / "out", receipts_dir=tmp_path / "in",
+        secrets=[signing.new_secret()], clock=clock,
+    )  # fmt: skip
+    await sender.drain(factory=factory, transport=files, settings=settings, clock=clock)
+    (tmp_path / "in").mkdir()
+    receipt = {"message_id": str(message.id), "status": "accepted", "acceptance_number": "LL-1",
+               "reasons": ["字" * 1500], "received_at": clock.now().isoformat()}  # fmt: skip
+    (tmp_path / "in" / "r1.json").write_text(jsonlib.dumps(receipt), encoding="utf-8")
+    await connection.execute(
+        text("ALTER TABLE push_messages ADD CONSTRAINT test_refuses_receipts "
+             "CHECK (status <> 'accepted')")
+    )  # fmt: skip
+    with pytest.raises(IntegrityError):
+        await jobs.push_once(factory=factory, settings=settings, clock=clock, transport=files)
+    assert (tmp_path / "in" / "r1.json").exists()  # not stored: kept for the next pass
+    await connection.execute(
+        text("ALTER TABLE push_messages DROP CONSTRAINT test_refuses_receipts")
+    )
+    await jobs.push_once(factory=factory, settings=settings, clock=clock, transport=files)
+    assert not (tmp_path / "in" / "r1.json").exists()
+    assert (tmp_path / "in" / "done" / "r1.json").exists()
+    [stored] = await messages(session, employer_id=employer.id)
+    await session.refresh(stored)
+    assert (stored.status, stored.acceptance_number) == ("accepted", "LL-1")
+    assert stored.receipt_reasons == ["字" * 1000]  # cut to its column, not a failed pass

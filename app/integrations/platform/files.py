@@ -113,9 +113,17 @@ class FileTransport:
     def read_receipts(self) -> list[Receipt]:
         """The receipts of every `*.json` file in `receipts_dir`, in file-name order; each file
         read is moved to `done/`, an unreadable one to `invalid/` (logged)."""
+        pending = self.pending_receipts()
+        self.receipts_done([path for path, _ in pending])
+        return [receipt for _, found in pending for receipt in found]
+
+    def pending_receipts(self) -> list[tuple[Path, list[Receipt]]]:
+        """Each readable receipt file not yet done, with its receipts, in file-name order, left
+        in place until `receipts_done` (the caller stored them first: a failure re-reads them);
+        an unreadable one is moved to `invalid/` (logged)."""
         if not self.receipts_dir.is_dir():
             return []
-        receipts: list[Receipt] = []
+        pending: list[tuple[Path, list[Receipt]]] = []
         for path in sorted(self.receipts_dir.glob("*.json")):
             try:
                 parsed = _RECEIPTS.validate_json(path.read_bytes())
@@ -126,9 +134,13 @@ class FileTransport:
                 )
                 _move(path, self.receipts_dir / "invalid")
                 continue
-            receipts.extend(parsed if isinstance(parsed, list) else [parsed])
+            pending.append((path, parsed if isinstance(parsed, list) else [parsed]))
+        return pending
+
+    def receipts_done(self, paths: Sequence[Path]) -> None:
+        """The files whose receipts were stored, moved to `done/`."""
+        for path in paths:
             _move(path, self.receipts_dir / "done")
-        return receipts
 
 
 def _manifest(messages: Sequence[Message], lines: bytes, *, created_at: str) -> dict[str, Any]:
