@@ -71,7 +71,10 @@ async def list_documents(
     description="Art 13(2): the record of an interview (约谈记录) as a numbered document. An "
     "interview writes no event, so its record is issued on demand; asked again, the same "
     "document answers (201 the first time, 200 after).",
-    responses=problems(*GUARDED, *WITH_BODY, DoesNotExist),
+    responses={
+        200: {"model": DocumentPublic, "description": "issued before: the same document"},
+        **problems(*GUARDED, *WITH_BODY, DoesNotExist),
+    },
 )
 async def issue_interview_record(
     data: InterviewDocumentCreate,
