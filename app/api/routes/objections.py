@@ -289,15 +289,18 @@ async def lapse_objection(
     "under its sha256; the same file on the same objection is kept once (200 with the "
     "existing one). Too large: 413; a type not allowed, or content that is not what it "
     "claims: 415.",
-    responses=problems(
-        *GUARDED,
-        *WITH_BODY,
-        DoesNotExist,
-        ObjectionClosed,
-        AttachmentTooLarge,
-        AttachmentTypeRefused,
-        AttachmentContentMismatch,
-    ),
+    responses={
+        200: {"model": ObjectionAttachmentPublic, "description": "the same file, stored before"},
+        **problems(
+            *GUARDED,
+            *WITH_BODY,
+            DoesNotExist,
+            ObjectionClosed,
+            AttachmentTooLarge,
+            AttachmentTypeRefused,
+            AttachmentContentMismatch,
+        ),
+    },
 )
 async def add_objection_attachment(
     objection_id: uuid.UUID,

@@ -53,16 +53,19 @@ Collector = Annotated[Actor, Depends(require(Permission.credit_records_write))]
     "evidence never changes the record's content; superseded or revoked versions take none "
     "(409). Too large: 413; a type not in the allowed list, or content that is not what it "
     "claims (every type is checked: signatures, the OLE2 or ZIP package's parts): 415.",
-    responses=problems(
-        *GUARDED,
-        *WITH_BODY,
-        DoesNotExist,
-        RecordNotCurrent,
-        EvidenceCollectorOnly,
-        AttachmentTooLarge,
-        AttachmentTypeRefused,
-        AttachmentContentMismatch,
-    ),
+    responses={
+        200: {"model": RecordAttachmentPublic, "description": "the same file, stored before"},
+        **problems(
+            *GUARDED,
+            *WITH_BODY,
+            DoesNotExist,
+            RecordNotCurrent,
+            EvidenceCollectorOnly,
+            AttachmentTooLarge,
+            AttachmentTypeRefused,
+            AttachmentContentMismatch,
+        ),
+    },
 )
 async def add_attachment(
     record_id: uuid.UUID,

@@ -222,15 +222,18 @@ async def decide_repair(
     "large (LABOR_CREDIT_ATTACHMENT_MAX_BYTES): 413 `attachment-too-large`; a type not allowed "
     "(LABOR_CREDIT_ATTACHMENT_CONTENT_TYPES) or content that is not what it claims: 415 "
     "`attachment-type-refused`, `attachment-content-mismatch`. Audited.",
-    responses=problems(
-        *GUARDED,
-        *WITH_BODY,
-        DoesNotExist,
-        RepairClosed,
-        AttachmentTooLarge,
-        AttachmentTypeRefused,
-        AttachmentContentMismatch,
-    ),
+    responses={
+        200: {"model": RepairAttachmentPublic, "description": "the same file, stored before"},
+        **problems(
+            *GUARDED,
+            *WITH_BODY,
+            DoesNotExist,
+            RepairClosed,
+            AttachmentTooLarge,
+            AttachmentTypeRefused,
+            AttachmentContentMismatch,
+        ),
+    },
 )
 async def add_repair_attachment(
     repair_id: uuid.UUID,

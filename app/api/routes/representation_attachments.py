@@ -52,17 +52,23 @@ Representer = Annotated[Actor, Depends(require(Permission.evaluations_represent)
     "(`filed_by`) and time; stored outside the database under its sha256; the same file on "
     "the same notice is kept once, with whoever filed it first (200 with the existing one). "
     "Too large: 413; a type not allowed, or content that is not what it claims: 415.",
-    responses=problems(
-        *GUARDED,
-        *WITH_BODY,
-        DoesNotExist,
-        EvaluationNotANotice,
-        NoticeAwaitingCalendar,
-        NoticeWindowClosed,
-        AttachmentTooLarge,
-        AttachmentTypeRefused,
-        AttachmentContentMismatch,
-    ),
+    responses={
+        200: {
+            "model": RepresentationAttachmentPublic,
+            "description": "the same file, stored before",
+        },
+        **problems(
+            *GUARDED,
+            *WITH_BODY,
+            DoesNotExist,
+            EvaluationNotANotice,
+            NoticeAwaitingCalendar,
+            NoticeWindowClosed,
+            AttachmentTooLarge,
+            AttachmentTypeRefused,
+            AttachmentContentMismatch,
+        ),
+    },
 )
 async def add_representation_attachment(
     evaluation_id: uuid.UUID,
