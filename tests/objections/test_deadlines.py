@@ -125,12 +125,20 @@ async def test_a_push_due_date_waits_for_the_calendar_too(
     assert stats["push_awaiting_calendar"] == {"count": 0, "items": []}
 
 
-async def test_the_daily_job_reports_the_counts(session, settings, connection, clock):
+async def test_the_daily_job_reports_the_counts(
+    client, session, settings, connection, clock, app, make_employer, make_user
+):
+    """One objection received on a letter on Mon 2026-11-02, due Thu 11-05 (3 working days),
+    still undecided on the pinned 2026-11-26: the job counts it overdue, log and gauge alike."""
+    case = await make_case(session, settings, app, make_employer, make_user)
+    letter = objection(case.record_id, receipt_date="2026-11-02", channel="letter")
+    body = await filed(client, case.staff, letter)
+    assert (await accepted(client, case.staff, body["id"]))["due_date"] == "2026-11-05"
     context = Context(
         factory=async_sessionmaker(bind=connection, expire_on_commit=False,
                                    join_transaction_mode="create_savepoint"),
         settings=settings, clock=clock,
     )  # fmt: skip
     said = await objection_jobs.report_deadlines(context)
-    assert said is not None and "overdue" in said
-    assert deadlines.DEADLINES.labels(state="overdue")._value.get() >= 0
+    assert said is not None and "overdue 1" in said.split(", ")
+    assert deadlines.DEADLINES.labels(state="overdue")._value.get() == 1
