@@ -1,6 +1,6 @@
 """`make bench` (or `python -m bench [--intake N] [--import N] [--grading N [N ...]]
-[--disclosures N] [--disclosure-seconds S] [--disclosure-connections C] [--push N]`): print each
-figure and ratio."""
+[--disclosures N] [--disclosure-seconds S] [--disclosure-connections C] [--push N] [--reads N]
+[--read-seconds S]`): print each figure and ratio."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 import asyncio
 import json
 
-from bench import disclosures, grading, imports_bench, intake, push
+from bench import disclosures, grading, imports_bench, intake, push, reads
 
 TARGETS = {
     "intake": 0.006,  # issue 3: intake at least 0.006 of COPY's rate
@@ -49,11 +49,21 @@ def main() -> None:
         default=10_000,
         help=f"messages drained to the platform simulator, {push.EACH} per employer (0 = skip)",
     )
+    parser.add_argument(
+        "--reads",
+        type=int,
+        default=100_000,
+        help="employers behind the everyday reads (single rows, first pages, /healthz) as a "
+        "signed-in auditor, against a bare FastAPI + asyncpg app (0 = skip)",
+    )
+    parser.add_argument("--read-seconds", type=float, default=10, help="load per kind and server")
     args = parser.parse_args()
     # Grading first: it reports the process's peak memory, which the others would raise.
     for employers in args.grading:
         if employers:
             print(grading.report(asyncio.run(grading.run(employers))), flush=True)
+    if args.reads:
+        print(reads.report(asyncio.run(reads.run(args.reads, args.read_seconds))), flush=True)
     results: dict[str, dict[str, float]] = {}
     notes: dict[str, str] = {}
     if args.intake:

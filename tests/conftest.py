@@ -33,7 +33,7 @@ from app.accounts import auth, clients
 from app.core import actors, migrations
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.db import create_engine, start_embedded_postgres
+from app.core.db import create_engine, read_only_savepoints, start_embedded_postgres
 from app.core.errors import PROBLEM_JSON
 from app.employers import uscc
 from app.main import create_app
@@ -198,6 +198,7 @@ def app(_shared_app, engine: AsyncEngine, connection: AsyncConnection):  # type:
     application.state.session_factory = async_sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
+    application.state.read_session_factory = read_only_savepoints(connection)
     return application
 
 

@@ -39,7 +39,7 @@ from app.models.record_attachment import RecordAttachmentBase
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -47,7 +47,7 @@ def _settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -56,7 +56,7 @@ def _clock(request: Request) -> Clock:
 ClockDep = Annotated[Clock, Depends(_clock)]
 
 
-def _today(clock: ClockDep) -> date:
+async def _today(clock: ClockDep) -> date:
     return clock.today()
 
 
@@ -80,15 +80,14 @@ _api_key = APIKeyHeader(
 async def current_actor(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Actor:
     known: Actor | None = getattr(request.state, "actor", None)  # authenticated before the body
     if known is not None:
         return known
-    return await _authenticate(request, session, settings, clock, bearer, api_key)
+    state = request.app.state  # settings and clock as SettingsDep and ClockDep give them
+    return await _authenticate(request, session, state.settings, state.clock, bearer, api_key)
 
 
 async def _authenticate(

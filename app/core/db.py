@@ -13,17 +13,20 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+import asyncpg
+from sqlalchemy import Table, event, exc, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from app.core.config import Settings
@@ -141,22 +144,63 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+def create_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> AsyncEngine:
+    """The pool checks a connection as it hands it out without a round trip (`_alive`):
+    SQLAlchemy's `pool_pre_ping` costs three (BEGIN, a query, ROLLBACK) on every checkout, more
+    than a typical read itself. A connection the server closed (a restart, a terminated
+    backend) is noticed by asyncpg within milliseconds, when the event loop reads its closed
+    socket, and replaced here (tests/core/test_pools.py); a request that takes one in those
+    milliseconds, or one that dies while in use, fails its statement (a 500, once).
+
+    `read_only`: the pool of the requests that only read (GET, HEAD): each statement on its
+    own, with no BEGIN and COMMIT around it (two round trips of a one-row read's three; under
+    READ COMMITTED every statement has its own snapshot in a transaction too), on connections
+    whose server refuses any write (`default_transaction_read_only`): a read that tried to
+    change something would fail, never commit half of it."""
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         json_serializer=json_text,
+        **(
+            {
+                "isolation_level": "AUTOCOMMIT",
+                "connect_args": {"server_settings": {"default_transaction_read_only": "on"}},
+            }
+            if read_only
+            else {}
+        ),
     )
+    event.listen(engine.sync_engine, "checkout", _alive)
+    return engine
+
+
+def _alive(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pool checkout: a connection asyncpg knows is closed is discarded and another taken
+    (DisconnectionError makes the pool retry)."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise exc.DisconnectionError("the server closed this connection")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1: they change nothing
+
+
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the endpoint returns, rolled back on error."""
+    """One transaction per request: committed when the endpoint returns, rolled back on error.
+    A request of a safe method reads on the read-only pool (`create_engine(read_only=True)`),
+    when the app has one, and is rolled back: it has nothing to keep."""
+    reads: async_sessionmaker[AsyncSession] | None = request.app.state.read_session_factory
+    if reads is not None and request.method in SAFE_METHODS:
+        async with reads() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
+        return
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     async with factory() as session:
         try:
@@ -168,6 +212,36 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under the session's, in its transaction: a statement sent there
+    costs no SQLAlchemy compilation or result processing (for the busiest reads)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return cast(asyncpg.Connection, raw.driver_connection)
+
+
+class _ReadOnlySavepoint(Session):
+    """A session in a savepoint of a connection's transaction that refuses writes, as the
+    read-only pool's do (tests: their requests run in one transaction, rolled back)."""
+
+
+@event.listens_for(_ReadOnlySavepoint, "after_begin")
+def _refuse_writes(session: Session, transaction: Any, connection: Any) -> None:
+    connection.exec_driver_sql("SET LOCAL transaction_read_only = on")  # undone by the rollback
+
+
+def read_only_savepoints(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the safe methods' requests on `connection`, each in a savepoint that is
+    read-only and rolled back (`request_session`)."""
+    return async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+        sync_session_class=_ReadOnlySavepoint,
+    )
 
 
 COPY_THRESHOLD = 100  # below this an INSERT is as quick as setting up a COPY

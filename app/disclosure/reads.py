@@ -17,14 +17,14 @@ import json
 import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
-import asyncpg
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import pagination
 from app.core.clock import Clock
+from app.core.db import driver_connection
 from app.disclosure.errors import DisclosureNotFound, DisclosureWithdrawn
 from app.employers import uscc as uscc_rules
 from app.models.credit_record import Severity
@@ -199,7 +199,7 @@ async def list_public(
     if cursor:
         at, last = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
         filters.append(f"AND (d.published_at, d.id) < ({arg(at)}, {arg(last)})")
-    driver = await _driver(session)
+    driver = await driver_connection(session)
     items, found, last_at, last_id = await driver.fetchrow(
         _PAGE.format(filters=" ".join(filters)), *args
     )
@@ -207,14 +207,6 @@ async def list_public(
         json.dumps(pagination.encode([last_at.isoformat(), last_id])) if found > limit else "null"
     )
     return b'{"items":' + items.encode() + b',"next_cursor":' + next_cursor.encode() + b"}"
-
-
-async def _driver(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the session's, in its transaction: a statement sent there
-    costs no SQLAlchemy compilation or result processing."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return cast(asyncpg.Connection, raw.driver_connection)
 
 
 async def get_public(
