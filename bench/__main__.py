@@ -1,20 +1,35 @@
 """`make bench` (or `python -m bench [--intake N] [--import N] [--grading N [N ...]]
 [--disclosures N] [--disclosure-seconds S] [--disclosure-connections C] [--push N] [--reads N]
-[--read-seconds S]`): print each figure and ratio."""
+[--read-seconds S] [--replicas SECONDS]`): print each figure and its ratio against the target,
+or its verdict."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+from collections.abc import Callable
 
-from bench import disclosures, grading, imports_bench, intake, push, reads
+from bench import disclosures, grading, imports_bench, intake, push, reads, replicas
 
 TARGETS = {
     "intake": 0.006,  # issue 3: intake at least 0.006 of COPY's rate
     "disclosures": disclosures.TARGET,  # issue 13: the public C list at least half the bare rate
     "push": push.TARGET,  # issue 14: the sender at least half a bare httpx loop's rate
 }
+# Benches judged by a verdict of their own rather than a ratio against a target.
+VERDICTS: dict[str, Callable[[dict[str, float]], str]] = {
+    "replicas": replicas.verdict,  # issue 16 §5: zero 5xx, zero lost, zero duplicated
+}
+
+
+def verdict(name: str, figures: dict[str, float]) -> str:
+    if name in VERDICTS:
+        return VERDICTS[name](figures)
+    target = TARGETS.get(name)
+    if target is None:
+        return ""
+    return f"  target ratio >= {target}: {'met' if figures['ratio'] >= target else 'NOT met'}"
 
 
 def main() -> None:
@@ -57,6 +72,12 @@ def main() -> None:
         "signed-in auditor, against a bare FastAPI + asyncpg app (0 = skip)",
     )
     parser.add_argument("--read-seconds", type=float, default=10, help="load per kind and server")
+    parser.add_argument(
+        "--replicas",
+        type=float,
+        default=60,
+        help="seconds of mixed load on 2 serve processes and 1 scheduler (0 = skip)",
+    )
     args = parser.parse_args()
     # Grading first: it reports the process's peak memory, which the others would raise.
     for employers in args.grading:
@@ -80,16 +101,13 @@ def main() -> None:
         pushed = asyncio.run(push.run(args.push))
         results["push"] = push.figures(pushed)
         notes["push"] = push.details(pushed)
+    if args.replicas:
+        replicated = asyncio.run(replicas.run(args.replicas))
+        results["replicas"] = replicated.figures
+        notes["replicas"] = replicas.details(replicated)
     for name, figures in results.items():
-        target = TARGETS.get(name)
-        verdict = (
-            ""
-            if target is None
-            else (
-                f"  target ratio >= {target}: {'met' if figures['ratio'] >= target else 'NOT met'}"
-            )
-        )
-        print(f"{name}: {json.dumps({k: round(v, 4) for k, v in figures.items()})}{verdict}")
+        shown = json.dumps({k: round(v, 4) for k, v in figures.items()})
+        print(f"{name}: {shown}{verdict(name, figures)}")
         if name in notes:
             print(notes[name])
 

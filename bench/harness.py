@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -148,7 +149,7 @@ async def python_server(module_args: list[str], env: dict[str, str]) -> AsyncIte
         *module_args,
         "--port",
         str(port),
-        env={**os.environ, **env},
+        env=process_env(env),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -159,6 +160,16 @@ async def python_server(module_args: list[str], env: dict[str, str]) -> AsyncIte
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=20)
+
+
+def process_env(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment and `env`. Under the suite's moved clock (`make test-dates`,
+    tests/moved_clock) a child starts on this process's clock as it reads now, not on the moved
+    day's morning, so that the processes of one run agree on the time (tests/push/live.py)."""
+    found = {**os.environ, **env}
+    if found.get("MOVED_CLOCK"):
+        found["MOVED_CLOCK"] = datetime.now(UTC).isoformat()
+    return found
 
 
 async def _wait_ready(base: str, process: asyncio.subprocess.Process) -> None:
