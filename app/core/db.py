@@ -159,8 +159,11 @@ def create_engine(url: str, *, pool_size: int = 10, read_only: bool = False) -> 
     change something would fail, never commit half of it."""
     engine = create_async_engine(
         async_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        # 2 × pool_size connections, each kept once opened: a pool of pool_size plus as many
+        # "overflow" closes an overflow connection as it comes back, so under a load beyond
+        # pool_size every other request paid for a new connection (TCP, SSL probe, startup)
+        pool_size=2 * pool_size,
+        max_overflow=0,
         json_serializer=json_text,
         **(
             {
