@@ -74,7 +74,12 @@ async def receive_once(
     if stored is not None:
         return IntakeResult.model_validate(stored.response)
     result = await receive(
-        session=session, records=records, actor=actor, settings=settings, clock=clock
+        session=session,
+        records=records,
+        actor=actor,
+        settings=settings,
+        clock=clock,
+        idempotency_key=idempotency_key,
     )
     await idempotency.remember(
         session=session,
@@ -93,6 +98,7 @@ async def receive(
     actor: Actor,
     settings: Settings,
     clock: Clock,
+    idempotency_key: str | None = None,
 ) -> IntakeResult:
     assert actor.source is not None, "intake is for machine clients"
     source = RecordSource(actor.source)
@@ -102,9 +108,30 @@ async def receive(
     external_ids = [_external_id(raw) for raw in records]
     _reject_duplicate_ids(rows, external_ids)
     outcomes = await _classify(session, rows, external_ids, source)
-    await _write(session, rows, external_ids, outcomes, source, actor, settings, clock)
+    batch = _audited_batch(actor, source, idempotency_key, len(records))
+    await _write(session, rows, external_ids, outcomes, source, batch, actor, settings, clock)
     return IntakeResult(
         items=[_answer(row, external_ids[row.index], outcomes[row.index]) for row in rows]
+    )
+
+
+BATCH_ACTION = "intake.batch_received"
+
+
+def _audited_batch(
+    actor: Actor, source: RecordSource, idempotency_key: str | None, items: int
+) -> credit_records.AuditedBatch | None:
+    """A trusted source's records arrive verified: one audit event names all that the batch
+    created (a draft from an untrusted one may be edited in place later: an event each). The
+    batch is its Idempotency-Key (in `changes` whole; the resource id when it fits)."""
+    if not actor.trusted:
+        return None
+    key = idempotency_key if idempotency_key and len(idempotency_key) <= 64 else None
+    return credit_records.AuditedBatch(
+        action=BATCH_ACTION,
+        resource_type="intake_batch",
+        resource_id=key,
+        details={"source": source.value, "idempotency_key": idempotency_key, "items": items},
     )
 
 
@@ -186,6 +213,7 @@ async def _write(
     external_ids: list[str | None],
     outcomes: dict[int, tuple[Outcome, uuid.UUID | None]],
     source: RecordSource,
+    batch: credit_records.AuditedBatch | None,
     actor: Actor,
     settings: Settings,
     clock: Clock,
@@ -199,6 +227,7 @@ async def _write(
         clock=clock,
         verified=actor.trusted,
         prechecked=True,
+        batch=batch,
     )
     for row, new_id in zip(new, created, strict=True):
         outcomes[row.index] = (Outcome.created, new_id)
