@@ -166,11 +166,18 @@ async def create_many(
             resource_type="credit_record",
             entries=[(row["id"], audit.created(_created_fields(row))) for row in rows],
         )
-    if verified:
+    if batch is not None:
+        await credit_events.emit_range(
+            session=session,
+            event_type=CreditEventType.record_verified,
+            first_id=ids[0],
+            last_id=ids[-1],
+        )
+    elif verified:
         await credit_events.emit_rows(
             session=session, event_type=CreditEventType.record_verified, rows=rows
         )
-    return [row["id"] for row in rows]
+    return ids
 
 
 @dataclass(frozen=True)
