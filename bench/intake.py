@@ -28,6 +28,7 @@ from bench.harness import SECRETS, http_server, load_employers, plain, scratch_d
 
 BATCH = 1000
 CONCURRENCY = 2  # two senders, as two agencies' systems would be
+TARGET_RECORDS_PER_S = 10_000  # issue 16 §4
 
 
 def intake_items(codes: list[str], count: int) -> list[dict[str, Any]]:
