@@ -7,24 +7,36 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.accounts import clients
+from app.core import actors
 from app.models.audit import AuditEvent
+from app.models.client import ApiClientCreate, ClientSource
 from app.models.credit_record import CreditRecord
 from app.models.event import CreditEvent
 from app.models.user import Role
 from app.records import events as credit_events
-from tests.api.test_intake import api_key, item, send  # noqa: F401 (api_key: a fixture)
+from tests.api.test_intake import item, send
 from tests.conftest import new_uscc
 
 VERIFY = "/api/v1/audit-events/verification"
 BATCH = "intake.batch_received"
 
 
-async def _batch(client, api_key, make_employer, *extra: dict[str, Any]):  # type: ignore[no-untyped-def]  # noqa: F811
+@pytest.fixture
+async def trusted(session):  # type: ignore[no-untyped-def]
+    """X-API-Key headers of a trusted social insurance system: its records arrive verified."""
+    data = ApiClientCreate(name="社保系统", source=ClientSource.social_insurance, trusted=True)
+    _, key = await clients.create(session=session, data=data, actor=actors.system())
+    return {"X-API-Key": key}
+
+
+async def _batch(client, trusted, make_employer, *extra: dict[str, Any]):  # type: ignore[no-untyped-def]
     employer = await make_employer()
-    key = await api_key(trusted=True)
+    key = trusted
     records = [item(f"B-{i}", employer.uscc, title=f"第{i}条") for i in range(3)]
     response = await send(client, key, [*records, *extra], idempotency_key="batch-0001")
     assert response.status_code == 200, response.text
@@ -56,12 +68,12 @@ async def _batch_events(session) -> list[AuditEvent]:  # type: ignore[no-untyped
 async def test_one_event_names_the_accepted_records_and_verify_holds(
     client,
     session,
-    api_key,
+    trusted,
     make_employer,
-    headers_for,  # noqa: F811
+    headers_for,
 ):
     bad = item("B-bad", new_uscc())  # an unregistered employer: rejected
-    _, _, answer = await _batch(client, api_key, make_employer, bad)
+    _, _, answer = await _batch(client, trusted, make_employer, bad)
     assert [a["outcome"] for a in answer] == ["created"] * 3 + ["rejected"]
     [event] = await _batch_events(session)
     written = event.changes["records_written"]["new"]
@@ -81,11 +93,11 @@ async def test_a_record_changed_behind_the_guard_is_named_by_its_batch(
     client,
     session,
     connection,
-    api_key,
+    trusted,
     make_employer,
-    headers_for,  # noqa: F811
+    headers_for,
 ):
-    _, _, answer = await _batch(client, api_key, make_employer)
+    _, _, answer = await _batch(client, trusted, make_employer)
     [event] = await _batch_events(session)
     victim = answer[1]["record_id"]
     await _untriggered(
@@ -101,11 +113,11 @@ async def test_a_deleted_record_is_named_by_its_batch(
     client,
     session,
     connection,
-    api_key,
+    trusted,
     make_employer,
-    headers_for,  # noqa: F811
+    headers_for,
 ):
-    _, _, answer = await _batch(client, api_key, make_employer)
+    _, _, answer = await _batch(client, trusted, make_employer)
     [event] = await _batch_events(session)
     victim = answer[0]["record_id"]
     await _untriggered(connection, "DELETE FROM credit_events WHERE record_id = :id", id=victim)
@@ -119,10 +131,10 @@ async def test_a_deleted_record_is_named_by_its_batch(
 async def test_replay_answers_the_same_and_writes_nothing(
     client,
     session,
-    api_key,
-    make_employer,  # noqa: F811
+    trusted,
+    make_employer,
 ):
-    key, records, answer = await _batch(client, api_key, make_employer)
+    key, records, answer = await _batch(client, trusted, make_employer)
     tables = (CreditRecord, AuditEvent, CreditEvent)
     before = [await session.scalar(select(func.count()).select_from(t)) for t in tables]
     again = await send(client, key, records, idempotency_key="batch-0001")
@@ -133,11 +145,11 @@ async def test_replay_answers_the_same_and_writes_nothing(
 async def test_history_and_the_audit_list_show_a_records_batch_event(
     client,
     session,
-    api_key,
+    trusted,
     make_employer,
-    headers_for,  # noqa: F811
+    headers_for,
 ):
-    _, _, answer = await _batch(client, api_key, make_employer)
+    _, _, answer = await _batch(client, trusted, make_employer)
     [event] = await _batch_events(session)
     record_id = answer[2]["record_id"]
     staff = await headers_for(Role.auditor)
@@ -161,11 +173,11 @@ async def test_history_and_the_audit_list_show_a_records_batch_event(
 async def test_the_batch_events_payloads_are_those_of_one_record(
     client,
     session,
-    api_key,
-    make_employer,  # noqa: F811
+    trusted,
+    make_employer,
 ):
     """The database builds a batch's credit event payloads: the same as for one record."""
-    _, _, answer = await _batch(client, api_key, make_employer)
+    _, _, answer = await _batch(client, trusted, make_employer)
     for outcome in answer:
         record = await session.get(CreditRecord, uuid.UUID(outcome["record_id"]))
         assert record is not None
