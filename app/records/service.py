@@ -8,6 +8,7 @@ that change what is in force emit a credit event.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,9 +147,9 @@ async def create_many(
             **rules.columns(item, settings),
             **fixed,
             "id": record_id,
-            "record_key": uuid.uuid4(),
+            "record_key": record_key,
         }
-        for item, record_id in zip(items, ids, strict=True)
+        for item, record_id, record_key in zip(items, ids, random_ids(len(items)), strict=True)
     ]
     if not rows:
         return []
@@ -193,6 +194,12 @@ class AuditedBatch:
     resource_type: str
     resource_id: str | None
     details: dict[str, Any]
+
+
+def random_ids(count: int) -> list[uuid.UUID]:
+    """`count` UUIDv4 from one read of the system's random source, not one read each."""
+    pool = os.urandom(16 * count)
+    return [uuid.UUID(bytes=pool[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
 
 
 def batch_ids(count: int, at: datetime) -> list[uuid.UUID]:
