@@ -29,7 +29,8 @@ async def audit_chain_check(context: Context) -> str | None:
         )
     return (
         f"audit trail intact: {result.checked} events, {result.checkpoints_checked} "
-        f"checkpoints, {result.grade_batches_checked} grading batches; checkpoint at seq "
+        f"checkpoints, {result.grade_batches_checked} grading batches, "
+        f"{result.record_batches_checked} intake batches; checkpoint at seq "
         f"{checkpoint.seq}"
     )
 

@@ -5,7 +5,8 @@ The database assigns each event its sequence number and chains it to the previou
 lock, so the chain is one line even with many writers; UPDATE, DELETE and TRUNCATE on the table
 are refused. A grading statement writes thousands of evaluations at once: its one event names
 them by their range of ids and carries the digest of their content (`evaluations_written`),
-which the verification recomputes.
+which the verification recomputes. An intake batch does the same for the credit records it
+created verified (`records_written`, `credit_records_digest` of migration 0031).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import and_, or_, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -26,6 +27,7 @@ from app.models.audit import AuditEvent, EvaluationsWritten
 
 Changes = dict[str, dict[str, Any]]
 WRITTEN = "evaluations_written"  # the key of `changes` naming a grading statement's evaluations
+RECORDS_WRITTEN = "records_written"  # the key naming the credit records of an intake batch
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> Changes:
@@ -106,10 +108,10 @@ async def list_(
     cursor: str | None,
 ) -> tuple[list[AuditEvent], str | None]:
     query = select(AuditEvent)
-    if resource_type:
-        query = query.where(AuditEvent.resource_type == resource_type)
     if resource_id:
-        query = query.where(AuditEvent.resource_id == resource_id)
+        query = query.where(await _about(session, resource_type, resource_id))
+    elif resource_type:
+        query = query.where(AuditEvent.resource_type == resource_type)
     if actor_id:
         query = query.where(AuditEvent.actor_id == actor_id)
     if since:
@@ -122,6 +124,22 @@ async def list_(
     query = query.order_by(col(AuditEvent.seq).desc()).limit(limit + 1)
     rows = list((await session.scalars(query)).all())
     return pagination.page(rows, limit, lambda e: [e.seq])
+
+
+async def _about(session: AsyncSession, resource_type: str | None, resource_id: str) -> Any:
+    """Events of this resource; for a credit record, the intake batch event that names it too
+    (found by the range of ids it wrote)."""
+    own: Any = col(AuditEvent.resource_id) == resource_id
+    if resource_type:
+        own = and_(col(AuditEvent.resource_type) == resource_type, own)
+    if resource_type not in (None, "credit_record"):
+        return own
+    try:
+        record_id = uuid.UUID(resource_id)
+    except ValueError:
+        return own
+    seq = await batch_event_of(session=session, record_id=record_id)
+    return own if seq is None else or_(own, col(AuditEvent.seq) == seq)
 
 
 _EVALUATIONS_DIGEST = text(
@@ -163,3 +181,68 @@ async def record_evaluations_written(
         session=session, actor=actor, action=action, resource_type=resource_type,
         resource_id=resource_id, changes=created({**details, WRITTEN: named}),
     )  # fmt: skip
+
+
+_RECORDS_DIGEST = text(
+    "SELECT written, digest FROM credit_records_digest(CAST(:first_id AS uuid), "
+    "CAST(:last_id AS uuid))"
+)
+
+
+async def records_digest(*, session: AsyncSession, first_id: uuid.UUID, last_id: uuid.UUID) -> Any:
+    """The credit records with ids in first_id..last_id as stored now: how many (`written`) and
+    their `digest` (migration 0031)."""
+    params = {"first_id": first_id, "last_id": last_id}
+    return (await session.execute(_RECORDS_DIGEST, params)).one()
+
+
+async def record_records_written(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    resource_type: str,
+    resource_id: str | None,
+    ids: list[uuid.UUID],
+    details: dict[str, Any],
+) -> None:
+    """One event for the credit records a batch just wrote, named by the range of their ids
+    (`ids`, sorted, nothing else in between), their count and their digest as stored."""
+    first_id, last_id = ids[0], ids[-1]
+    stored = await records_digest(session=session, first_id=first_id, last_id=last_id)
+    assert stored.written == len(ids), "another record lies in the batch's range of ids"
+    named = {
+        "first_id": str(first_id),
+        "last_id": str(last_id),
+        "count": len(ids),
+        "digest": stored.digest,
+    }
+    await record(
+        session=session, actor=actor, action=action, resource_type=resource_type,
+        resource_id=resource_id, changes=created({**details, RECORDS_WRITTEN: named}),
+    )  # fmt: skip
+
+
+_BATCH_OF = text(
+    f"""
+    SELECT seq FROM audit_events
+    WHERE changes ? '{RECORDS_WRITTEN}'
+      AND CAST(changes #>> '{{{RECORDS_WRITTEN},new,first_id}}' AS uuid) <= :record_id
+    ORDER BY CAST(changes #>> '{{{RECORDS_WRITTEN},new,first_id}}' AS uuid) DESC
+    LIMIT 1
+    """
+)
+_LAST_OF = text(
+    f"SELECT CAST(changes #>> '{{{RECORDS_WRITTEN},new,last_id}}' AS uuid) AS last_id "
+    "FROM audit_events WHERE seq = :seq"
+)
+
+
+async def batch_event_of(*, session: AsyncSession, record_id: uuid.UUID) -> int | None:
+    """The seq of the batch event naming this credit record among those it wrote, if any (the
+    batch whose first id is the greatest not above the record's, if its range holds it)."""
+    seq = await session.scalar(_BATCH_OF, {"record_id": record_id})
+    if seq is None:
+        return None
+    last_id = await session.scalar(_LAST_OF, {"seq": seq})
+    return int(seq) if last_id is not None and record_id <= last_id else None

@@ -9,6 +9,9 @@
    recomputed; another count means events were deleted or inserted before it.
 3. The grades: each grading statement's event names its evaluations (a range of ids, a count
    and a digest); they are recomputed from the evaluations table.
+4. The intake batches: each batch event of a trusted source names the credit records it created
+   the same way (`records_written`); they are recomputed from the credit_records table, so a
+   record changed or deleted behind the service's back is named by the batch that wrote it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import checkpoints as signed
-from app.audit.service import WRITTEN
+from app.audit.service import RECORDS_WRITTEN, WRITTEN
 from app.core.config import Settings
 from app.models.audit import (
     GENESIS_HASH,
@@ -30,6 +33,7 @@ from app.models.audit import (
     EvaluationsWritten,
     Finding,
     FindingKind,
+    RecordsWritten,
     UnreadableCheckpoint,
 )
 
@@ -66,6 +70,22 @@ _RECOMPUTED = text(
 )
 
 
+_RECORD_BATCHES = text(
+    f"""
+    SELECT seq, id, action, changes->'{RECORDS_WRITTEN}'->'new' AS written
+    FROM audit_events WHERE changes ? '{RECORDS_WRITTEN}' ORDER BY seq
+    """
+)
+_RECORDS_RECOMPUTED = text(
+    """
+    SELECT b.seq, d.written, d.digest
+    FROM unnest(CAST(:seqs AS bigint[]), CAST(:firsts AS uuid[]), CAST(:lasts AS uuid[]))
+         AS b(seq, first_id, last_id)
+    CROSS JOIN LATERAL credit_records_digest(b.first_id, b.last_id) d
+    """
+)
+
+
 @dataclass
 class _Walk:
     """What walking the chain found, and what the checkpoints need from it."""
@@ -92,6 +112,8 @@ async def verify(
     findings += [f for c in readable if (f := _held_against(c, walk, settings)) is not None]
     batches, grade_findings = await _grade_findings(session)
     findings += grade_findings
+    record_batches, record_findings = await _record_findings(session)
+    findings += record_findings
     first = findings[0] if findings else None
     left_out = max(0, walk.broken - len(walk.breaks))
     return ChainVerification(
@@ -100,6 +122,7 @@ async def verify(
         head_seq=walk.head_seq,
         checkpoints_checked=len(readable),
         grade_batches_checked=batches,
+        record_batches_checked=record_batches,
         first_broken_seq=first.seq if first else None,
         first_broken_id=first.event_id if first else None,
         reason=first.reason if first else None,
@@ -312,6 +335,62 @@ def _grades_held(row: Any, named: EvaluationsWritten, now: Any) -> Finding | Non
             f"{wrote} were changed since: {now.strays} no longer carry its cycle, origin, rule "
             "set version or grading run"
         )
+    else:
+        return None
+    return Finding(kind=kind, seq=row.seq, event_id=row.id, reason=reason)
+
+
+async def _record_findings(session: AsyncSession) -> tuple[int, list[Finding]]:
+    """Every intake batch's credit records recomputed: (batches checked, findings)."""
+    batches = [
+        (row, named)
+        for row in (await session.execute(_RECORD_BATCHES)).all()
+        if (named := _records_named(row.written)) is not None
+    ]
+    if not batches:
+        return 0, []
+    params = {
+        "seqs": [row.seq for row, _ in batches],
+        "firsts": [named.first_id for _, named in batches],
+        "lasts": [named.last_id for _, named in batches],
+    }
+    found = {r.seq: r for r in await session.execute(_RECORDS_RECOMPUTED, params)}
+    findings = [
+        finding
+        for row, named in batches
+        if (finding := _records_held(row, named, found[row.seq])) is not None
+    ]
+    return len(batches), findings
+
+
+def _records_named(written: Any) -> RecordsWritten | None:
+    """What a batch event names as written (None if not in that form: the chain check reports
+    an event whose content changed)."""
+    try:
+        return RecordsWritten(
+            first_id=uuid.UUID(str(written["first_id"])),
+            last_id=uuid.UUID(str(written["last_id"])),
+            count=int(written["count"]),
+            digest=str(written["digest"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _records_held(row: Any, named: RecordsWritten, now: Any) -> Finding | None:
+    count = named.count
+    wrote = (
+        f"the {count} credit records that event seq {row.seq} ({row.action}) wrote "
+        f"({named.first_id}..{named.last_id})"
+    )
+    if now.written < count:
+        kind, reason = FindingKind.records_missing, f"{count - now.written} of {wrote} are gone"
+    elif now.written > count:
+        kind = FindingKind.records_added
+        reason = f"{now.written - count} credit records were inserted among {wrote}"
+    elif now.digest != named.digest:
+        kind = FindingKind.records_changed
+        reason = f"{wrote} were changed since: their digest no longer matches"
     else:
         return None
     return Finding(kind=kind, seq=row.seq, event_id=row.id, reason=reason)

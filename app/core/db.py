@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import os
 import secrets
 import signal
@@ -262,15 +263,23 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
         await session.execute(insert(table), rows)
         return
     columns = list(rows[0])
-    as_json = {name for name in columns if isinstance(table.c[name].type, JSONB)}
-    records = [
-        tuple(json_text(row[c]) if c in as_json else row[c] for c in columns) for row in rows
-    ]
+    as_json = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSONB)]
+    pick = operator.itemgetter(*columns)  # one C call per row, not a generator
+    records = [pick(row) if len(columns) > 1 else (row[columns[0]],) for row in rows]
+    if as_json:
+        records = [_with_json(record, as_json) for record in records]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
         table.name, columns=columns, records=records
     )
+
+
+def _with_json(record: tuple[Any, ...], as_json: list[int]) -> tuple[Any, ...]:
+    values = list(record)
+    for i in as_json:
+        values[i] = json_text(values[i])
+    return tuple(values)
 
 
 # Ids for rows written by one INSERT…SELECT, in insertion order: a random UUID per row scatters

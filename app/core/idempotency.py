@@ -7,6 +7,7 @@ import json
 import uuid
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -71,16 +72,17 @@ async def replay(
     return stored
 
 
+_REMEMBER = text(
+    "UPDATE idempotent_requests SET status_code = :status_code, response = CAST(:response AS jsonb)"
+    " WHERE client_id = :client_id AND key = :key"
+)
+
+
 async def remember(
-    *,
-    session: AsyncSession,
-    client_id: uuid.UUID,
-    key: str,
-    status_code: int,
-    response: dict[str, Any],
+    *, session: AsyncSession, client_id: uuid.UUID, key: str, status_code: int, response: str
 ) -> None:
-    stored = await session.get(IdempotentRequest, (client_id, key))
-    assert stored is not None
-    stored.status_code = status_code
-    stored.response = response
-    await session.flush()
+    """The answer to replay for this key, already serialised: its JSON text is stored as it is."""
+    await session.execute(
+        _REMEMBER,
+        {"client_id": client_id, "key": key, "status_code": status_code, "response": response},
+    )

@@ -7,6 +7,7 @@ source"). Writes are set-based: one statement per step for the whole batch, not 
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -23,12 +24,7 @@ from app.core.problem_json import problem_body
 from app.intake import checks as record_checks
 from app.intake.checks import CheckedRow
 from app.models.credit_record import RecordSource
-from app.models.intake import (
-    IntakeOutcome,
-    IntakeOutcomeKind,
-    IntakeRecord,
-    IntakeResult,
-)
+from app.models.intake import IntakeOutcomeKind, IntakeRecord, IntakeResult
 from app.records import corrections
 from app.records import service as credit_records
 
@@ -64,26 +60,30 @@ async def receive_once(
     actor: Actor,
     settings: Settings,
     clock: Clock,
-) -> IntakeResult:
-    """`receive`, answered from storage when the client repeats an Idempotency-Key."""
+) -> bytes:
+    """`receive`, answered from storage when the client repeats an Idempotency-Key.
+
+    The answer is an `IntakeResult` as JSON, serialised once: the same text is stored for a
+    repeat and sent as the response body."""
     assert actor.id is not None
     body_hash = idempotency.request_hash(records)
     stored = await idempotency.replay(
         session=session, client_id=actor.id, key=idempotency_key, body_hash=body_hash
     )
     if stored is not None:
-        return IntakeResult.model_validate(stored.response)
-    result = await receive(
-        session=session, records=records, actor=actor, settings=settings, clock=clock
+        return IntakeResult.model_validate(stored.response).model_dump_json().encode()
+    answer = await receive(
+        session=session,
+        records=records,
+        actor=actor,
+        settings=settings,
+        clock=clock,
+        idempotency_key=idempotency_key,
     )
     await idempotency.remember(
-        session=session,
-        client_id=actor.id,
-        key=idempotency_key,
-        status_code=200,
-        response=result.model_dump(mode="json"),
+        session=session, client_id=actor.id, key=idempotency_key, status_code=200, response=answer
     )
-    return result
+    return answer.encode()
 
 
 async def receive(
@@ -93,7 +93,9 @@ async def receive(
     actor: Actor,
     settings: Settings,
     clock: Clock,
-) -> IntakeResult:
+    idempotency_key: str | None = None,
+) -> str:
+    """The batch's answer: an `IntakeResult` as JSON text."""
     assert actor.source is not None, "intake is for machine clients"
     source = RecordSource(actor.source)
     rows = await record_checks.check(
@@ -102,9 +104,29 @@ async def receive(
     external_ids = [_external_id(raw) for raw in records]
     _reject_duplicate_ids(rows, external_ids)
     outcomes = await _classify(session, rows, external_ids, source)
-    await _write(session, rows, external_ids, outcomes, source, actor, settings, clock)
-    return IntakeResult(
-        items=[_answer(row, external_ids[row.index], outcomes[row.index]) for row in rows]
+    batch = _audited_batch(actor, source, idempotency_key, len(records))
+    await _write(session, rows, external_ids, outcomes, source, batch, actor, settings, clock)
+    items = [_answer(row, external_ids[row.index], outcomes[row.index]) for row in rows]
+    return json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
+
+
+BATCH_ACTION = "intake.batch_received"
+
+
+def _audited_batch(
+    actor: Actor, source: RecordSource, idempotency_key: str | None, items: int
+) -> credit_records.AuditedBatch | None:
+    """A trusted source's records arrive verified: one audit event names all that the batch
+    created (a draft from an untrusted one may be edited in place later: an event each). The
+    batch is its Idempotency-Key (in `changes` whole; the resource id when it fits)."""
+    if not actor.trusted:
+        return None
+    key = idempotency_key if idempotency_key and len(idempotency_key) <= 64 else None
+    return credit_records.AuditedBatch(
+        action=BATCH_ACTION,
+        resource_type="intake_batch",
+        resource_id=key,
+        details={"source": source.value, "idempotency_key": idempotency_key, "items": items},
     )
 
 
@@ -186,6 +208,7 @@ async def _write(
     external_ids: list[str | None],
     outcomes: dict[int, tuple[Outcome, uuid.UUID | None]],
     source: RecordSource,
+    batch: credit_records.AuditedBatch | None,
     actor: Actor,
     settings: Settings,
     clock: Clock,
@@ -199,6 +222,7 @@ async def _write(
         clock=clock,
         verified=actor.trusted,
         prechecked=True,
+        batch=batch,
     )
     for row, new_id in zip(new, created, strict=True):
         outcomes[row.index] = (Outcome.created, new_id)
@@ -269,13 +293,21 @@ async def _remember(
 
 def _answer(
     row: CheckedRow, external_id: str | None, outcome: tuple[Outcome, uuid.UUID | None]
-) -> IntakeOutcome:
+) -> dict[str, Any]:
+    """One `IntakeOutcome` as JSON values, built directly: an accepted item has no problem, and
+    a model per item would cost more than the rest of its answer."""
     problem = None
     if row.problems:
         errors = [p.in_request_language("body", "records", row.index) for p in row.problems]
         fields = [".".join(str(part) for part in p.loc) for p in row.problems]
         detail = Text(f"记录未被接收：{'、'.join(fields)}", f"record rejected: {', '.join(fields)}")
-        problem = problem_body(IntakeItemRejected, detail=detail, errors=errors)
-    return IntakeOutcome(
-        external_id=external_id, outcome=outcome[0], record_id=outcome[1], problem=problem
-    )
+        problem = problem_body(IntakeItemRejected, detail=detail, errors=errors).model_dump(
+            mode="json"
+        )
+    kind, record_id = outcome
+    return {
+        "external_id": external_id,
+        "outcome": kind.value,
+        "record_id": str(record_id) if record_id is not None else None,
+        "problem": problem,
+    }

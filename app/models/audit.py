@@ -40,6 +40,12 @@ class AuditEvent(AuditEventBase, table=True):
         sa.Index("ix_audit_events_resource", "resource_type", "resource_id"),
         sa.Index("ix_audit_events_actor", "actor_id"),
         sa.Index("ix_audit_events_occurred_at", "occurred_at"),
+        # an intake batch's event by the first id of the records it wrote (migration 0031)
+        sa.Index(
+            "ix_audit_events_records_written",
+            sa.text("(CAST(changes #>> '{records_written,new,first_id}' AS uuid))"),
+            postgresql_where=sa.text("changes ? 'records_written'"),
+        ),
     )
 
     # seq, both hashes and the digest version are assigned by the database trigger under the
@@ -108,6 +114,18 @@ class EvaluationsWritten:
     digest: str
 
 
+@dataclass(frozen=True)
+class RecordsWritten:
+    """The credit records one intake batch created verified: the range of their ids (nothing
+    else lies in it), how many, and the digest of their rows (`credit_records_digest`,
+    migration 0031)."""
+
+    first_id: uuid.UUID
+    last_id: uuid.UUID
+    count: int
+    digest: str
+
+
 class FindingKind(LabelledEnum):
     content_changed = "content_changed", "事件内容被改", "an event's content changed"
     predecessor_missing = (
@@ -129,6 +147,9 @@ class FindingKind(LabelledEnum):
     grades_changed = "grades_changed", "评价结果被改", "evaluations changed"
     grades_missing = "grades_missing", "评价结果被删", "evaluations deleted"
     grades_added = "grades_added", "评价结果被插入", "evaluations inserted"
+    records_changed = "records_changed", "信用记录被改", "credit records changed"
+    records_missing = "records_missing", "信用记录被删", "credit records deleted"
+    records_added = "records_added", "信用记录被插入", "credit records inserted"
 
 
 class Finding(SQLModel):
@@ -140,12 +161,17 @@ class Finding(SQLModel):
 
 
 class ChainVerification(SQLModel):
-    intact: bool = Field(description="nothing found: the chain, each checkpoint, each grade hold")
+    intact: bool = Field(
+        description="nothing found: the chain, each checkpoint, each grade, each intake batch hold"
+    )
     checked: int = Field(description="how many events were walked")
     head_seq: int | None = Field(default=None, description="the newest event's sequence number")
     checkpoints_checked: int = 0
     grade_batches_checked: int = Field(
         default=0, description="audit events of grading statements whose evaluations were checked"
+    )
+    record_batches_checked: int = Field(
+        default=0, description="audit events of intake batches whose credit records were checked"
     )
     first_broken_seq: int | None = Field(default=None, description="of the first finding")
     first_broken_id: uuid.UUID | None = None

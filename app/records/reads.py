@@ -8,10 +8,11 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.audit import service as audit
 from app.core import access, pagination
 from app.core.actors import Actor
 from app.core.i18n import Text
@@ -118,18 +119,21 @@ async def history(
         ).all()
     )
     ids = [str(v.id) for v in versions]
+    batches = await _batch_events(session, [v.id for v in versions])
+    own = and_(
+        col(AuditEvent.resource_type) == "credit_record", col(AuditEvent.resource_id).in_(ids)
+    )
     events = (
         await session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.resource_type == "credit_record")
-            .where(col(AuditEvent.resource_id).in_(ids))
+            .where(or_(own, col(AuditEvent.seq).in_(list(batches))))
             .order_by(col(AuditEvent.seq))
         )
     ).all()
     transitions = [
         HistoryTransition(
             action=e.action,
-            record_id=uuid.UUID(e.resource_id or ""),
+            record_id=batches.get(e.seq or 0) or uuid.UUID(e.resource_id or ""),
             actor_type=e.actor_type,
             actor_id=e.actor_id,
             actor_name=e.actor_name,
@@ -143,3 +147,14 @@ async def history(
         versions=[to_public(v) for v in versions],
         transitions=transitions,
     )
+
+
+async def _batch_events(session: AsyncSession, ids: list[uuid.UUID]) -> dict[int, uuid.UUID]:
+    """The intake batch events that created any of these versions (one event for a whole
+    batch, naming its records by their range of ids): {seq: the version it created}."""
+    found: dict[int, uuid.UUID] = {}
+    for record_id in ids:
+        seq = await audit.batch_event_of(session=session, record_id=record_id)
+        if seq is not None:
+            found[seq] = record_id
+    return found

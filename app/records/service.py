@@ -8,8 +8,11 @@ that change what is in force emit a credit event.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +24,7 @@ from app.core import validation
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.db import bulk_insert
+from app.core.db import bulk_insert, ordered_id_tail
 from app.core.errors import DoesNotExist, FieldProblem, check_if_match
 from app.core.i18n import Text, say
 from app.models.credit_record import (
@@ -116,10 +119,12 @@ async def create_many(
     clock: Clock,
     verified: bool = False,
     prechecked: bool = False,
+    batch: AuditedBatch | None = None,
 ) -> list[uuid.UUID]:
     """All or nothing: the first item with a problem raises a 422. Set-based for batches:
     one statement each for the records, their audit events and their credit events.
-    `prechecked`: the caller already ran `problems` on these very items (intake, import)."""
+    `prechecked`: the caller already ran `problems` on these very items (intake, import).
+    `batch`: verified records audited by one event for all of them (`AuditedBatch`)."""
     if not prechecked:
         for found in await problems(session=session, items=items, clock=clock):
             if found:
@@ -134,31 +139,77 @@ async def create_many(
         "created_at": now,
         "updated_at": now,
     }
+    assert batch is None or verified, "a draft may be edited in place: audited one by one"
+    ids = batch_ids(len(items), now) if batch else [uuid.uuid4() for _ in items]
     rows = [
         {
             **_NEW_ROW,
             **rules.columns(item, settings),
             **fixed,
-            "id": uuid.uuid4(),
-            "record_key": uuid.uuid4(),
+            "id": record_id,
+            "record_key": record_key,
         }
-        for item in items
+        for item, record_id, record_key in zip(items, ids, random_ids(len(items)), strict=True)
     ]
     if not rows:
         return []
     await bulk_insert(session, CreditRecord.__table__, rows)  # type: ignore[attr-defined]
-    await audit.record_many(
-        session=session,
-        actor=actor,
-        action="credit_record.create",
-        resource_type="credit_record",
-        entries=[(row["id"], audit.created(_created_fields(row))) for row in rows],
-    )
-    if verified:
+    if batch is not None:
+        await audit.record_records_written(
+            session=session, actor=actor, action=batch.action, resource_type=batch.resource_type,
+            resource_id=batch.resource_id, ids=ids, details=batch.details,
+        )  # fmt: skip
+    else:
+        await audit.record_many(
+            session=session,
+            actor=actor,
+            action="credit_record.create",
+            resource_type="credit_record",
+            entries=[(row["id"], audit.created(_created_fields(row))) for row in rows],
+        )
+    if batch is not None:
+        await credit_events.emit_range(
+            session=session,
+            event_type=CreditEventType.record_verified,
+            first_id=ids[0],
+            last_id=ids[-1],
+        )
+    elif verified:
         await credit_events.emit_rows(
             session=session, event_type=CreditEventType.record_verified, rows=rows
         )
-    return [row["id"] for row in rows]
+    return ids
+
+
+@dataclass(frozen=True)
+class AuditedBatch:
+    """One audit event for the verified records of a batch (an intake batch from a trusted
+    source), naming them by the range of their ids, their count and the digest of their rows,
+    which the verification recomputes (Art 8; migration 0031). Only for records verified when
+    written: their content never changes afterwards, and what their lawful life changes
+    (supersession, revocation) is audited record by record. A draft may be edited in place by
+    its source, so drafts keep an event each."""
+
+    action: str
+    resource_type: str
+    resource_id: str | None
+    details: dict[str, Any]
+
+
+def random_ids(count: int) -> list[uuid.UUID]:
+    """`count` UUIDv4 from one read of the system's random source, not one read each."""
+    pool = os.urandom(16 * count)
+    return [uuid.UUID(bytes=pool[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
+
+
+def batch_ids(count: int, at: datetime) -> list[uuid.UUID]:
+    """UUIDv7 (RFC 9562) sharing one 96-bit prefix (the milliseconds of `at`, then the version,
+    variant and 42 random bits of `ordered_id_tail`) and a counter from 0x10000000: sorted,
+    appended at the primary key's right edge, and no other batch's id lies between the first and
+    the last (unless 42 random bits collide in the same millisecond, which the writer checks)."""
+    milliseconds = int(at.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+    prefix = (milliseconds << 48 | int(ordered_id_tail(), 16)) << 32
+    return [uuid.UUID(int=prefix | (0x1000_0000 + i)) for i in range(count)]
 
 
 # Columns a new record leaves empty, so every row of a batch has the same keys.

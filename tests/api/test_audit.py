@@ -169,6 +169,7 @@ async def test_verification_of_an_intact_chain(client, headers_for, auditor, con
         "head_seq": head,
         "checkpoints_checked": 0,  # the suite's checkpoints file holds none
         "grade_batches_checked": 0,
+        "record_batches_checked": 0,
         "first_broken_seq": None,
         "first_broken_id": None,
         "reason": None,
