@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from app.models.rule_set import GRADE_ORDER, Condition, Fact, Grade, Parameters, Rule, RuleSet
@@ -36,8 +37,15 @@ class Spec:
 
     def ordered(self) -> list[Rule]:
         """Worst grade first, then the rule set's own order: the explanation's order."""
+        return self._ordered
+
+    @cached_property
+    def _ordered(self) -> list[Rule]:
+        """Sorted once per parsed rule set (by position: comparing pydantic rules for equality,
+        as `list.index` does, cost a list page most of its time)."""
         rank = {grade: index for index, grade in enumerate(GRADE_ORDER)}
-        return sorted(self.rules, key=lambda r: (rank[r.grade], self.rules.index(r)))
+        by_position = sorted(enumerate(self.rules), key=lambda p: (rank[p[1].grade], p[0]))
+        return [rule for _, rule in by_position]
 
 
 @dataclass
