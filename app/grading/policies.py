@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from prometheus_client import Gauge
-from sqlalchemy import or_
+from sqlalchemy import or_, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -45,10 +46,20 @@ LAPSED = Gauge(
 
 
 @dataclass(frozen=True)
+class Validity:
+    """What `Standing` reads of a policy."""
+
+    name: str
+    document_number: str
+    valid_from: date
+    succeeds_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
 class Standing:
     """Every policy with its validity as last extended: few rows, read once per request."""
 
-    policies: dict[uuid.UUID, Policy]
+    policies: dict[uuid.UUID, Validity]
     until: dict[uuid.UUID, date | None]
 
     def covers(
@@ -60,7 +71,7 @@ class Standing:
         end = self.until[policy_id]
         if policy.valid_from <= day and (end is None or day <= end):
             return True
-        successors = (p.id for p in self.policies.values() if p.succeeds_id == policy_id)
+        successors = (i for i, p in self.policies.items() if p.succeeds_id == policy_id)
         return any(self.covers(s, day, seen | {policy_id}) for s in successors)
 
     def note(self, policy_id: uuid.UUID, day: date) -> Text | None:
@@ -82,13 +93,24 @@ class Standing:
 
 
 async def standing(*, session: AsyncSession) -> Standing:
-    policies = {p.id: p for p in (await session.scalars(select(Policy))).all()}
-    until: dict[uuid.UUID, date | None] = {p.id: p.valid_until for p in policies.values()}
-    extensions = await session.scalars(
-        select(PolicyExtension).order_by(col(PolicyExtension.created_at), col(PolicyExtension.id))
+    """One query: each policy's few columns with its latest extension's end, if any (the
+    latest counts, an open end included)."""
+    latest = (
+        select(col(PolicyExtension.valid_until).label("until"), true().label("extended"))
+        .where(col(PolicyExtension.policy_id) == col(Policy.id))
+        .order_by(col(PolicyExtension.created_at).desc(), col(PolicyExtension.id).desc())
+        .limit(1)
+        .lateral("latest")
     )
-    for extension in extensions.all():  # the latest one counts
-        until[extension.policy_id] = extension.valid_until
+    query = sa_select(
+        col(Policy.id), col(Policy.name), col(Policy.document_number), col(Policy.valid_from),
+        col(Policy.succeeds_id), col(Policy.valid_until), latest.c.until, latest.c.extended,
+    ).outerjoin(latest, true())  # fmt: skip
+    policies: dict[uuid.UUID, Validity] = {}
+    until: dict[uuid.UUID, date | None] = {}
+    for row in (await session.execute(query)).all():
+        policies[row[0]] = Validity(row[1], row[2], row[3], row[4])
+        until[row[0]] = row[6] if row[7] else row[5]
     return Standing(policies, until)
 
 
