@@ -31,9 +31,13 @@ class Spec:
 
     @classmethod
     def of(cls, rule_set: RuleSet) -> Spec:
-        parameters = Parameters.model_validate(rule_set.parameters).model_dump()
-        rules = [Rule.model_validate(rule) for rule in rule_set.rules]
-        return cls(rule_set.version, parameters, rules)
+        return cls.parse(rule_set.version, rule_set.parameters, rule_set.rules)
+
+    @classmethod
+    def parse(cls, version: int, parameters: dict[str, Any], rules: list[dict[str, Any]]) -> Spec:
+        """From a version's stored columns (`app.grading.specs` reads only those)."""
+        found = [Rule.model_validate(rule) for rule in rules]
+        return cls(version, Parameters.model_validate(parameters).model_dump(), found)
 
     def ordered(self) -> list[Rule]:
         """Worst grade first, then the rule set's own order: the explanation's order."""
