@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
@@ -32,12 +33,15 @@ async def to_public(
     versions = {evaluation.rule_set_version for evaluation in evaluations}
     specs = await rule_specs.of_versions(session=session, versions=versions)
     plain: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    notes: dict[tuple[uuid.UUID, date], Text | None] = {}  # a page's rows share a few days
     shown = []
     for evaluation in evaluations:
         spec, policy_id = specs[evaluation.rule_set_version]
         explanation = _explanation(evaluation, spec, plain)
         made_on = evaluation.effective_from or evaluation.created_at.date()
-        note = state.note(policy_id, made_on)
+        if (policy_id, made_on) not in notes:
+            notes[policy_id, made_on] = state.note(policy_id, made_on)
+        note = notes[policy_id, made_on]
         update = {"explanation": explanation, "policy_lapsed": note is not None,
                   "policy_note": say(note) if note is not None else None}  # fmt: skip
         shown.append(EvaluationPublic.model_validate(evaluation, update=update))

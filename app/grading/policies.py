@@ -13,9 +13,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from prometheus_client import Gauge
-from sqlalchemy import or_, true
+from sqlalchemy import Select, or_, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -92,20 +93,30 @@ class Standing:
         )
 
 
-async def standing(*, session: AsyncSession) -> Standing:
-    """One query: each policy's few columns with its latest extension's end, if any (the
-    latest counts, an open end included)."""
+def _standing_query() -> Select[Any]:
+    """Each policy's few columns with its latest extension's end, if any (the latest counts,
+    an open end included): built once, as plain table columns (no ORM entity to load)."""
+    policy = Policy.__table__.c  # type: ignore[attr-defined]
+    extension = PolicyExtension.__table__.c  # type: ignore[attr-defined]
     latest = (
-        select(col(PolicyExtension.valid_until).label("until"), true().label("extended"))
-        .where(col(PolicyExtension.policy_id) == col(Policy.id))
-        .order_by(col(PolicyExtension.created_at).desc(), col(PolicyExtension.id).desc())
+        sa_select(extension.valid_until.label("until"), true().label("extended"))
+        .where(extension.policy_id == policy.id)
+        .order_by(extension.created_at.desc(), extension.id.desc())
         .limit(1)
         .lateral("latest")
     )
-    query = sa_select(
-        col(Policy.id), col(Policy.name), col(Policy.document_number), col(Policy.valid_from),
-        col(Policy.succeeds_id), col(Policy.valid_until), latest.c.until, latest.c.extended,
+    return sa_select(
+        policy.id, policy.name, policy.document_number, policy.valid_from, policy.succeeds_id,
+        policy.valid_until, latest.c.until, latest.c.extended,
     ).outerjoin(latest, true())  # fmt: skip
+
+
+_STANDING = _standing_query()
+
+
+async def standing(*, session: AsyncSession) -> Standing:
+    """One query of few rows."""
+    query = _STANDING
     policies: dict[uuid.UUID, Validity] = {}
     until: dict[uuid.UUID, date | None] = {}
     for row in (await session.execute(query)).all():

@@ -15,10 +15,10 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, cast, func
 from sqlalchemy import Text as SqlText
+from sqlalchemy import bindparam, cast, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.core.errors import DoesNotExist
 from app.core.i18n import Text
@@ -31,10 +31,15 @@ _Key = tuple[uuid.UUID, int, str]
 _parsed: OrderedDict[_Key, Spec] = OrderedDict()
 
 
-def _digest() -> ColumnElement[str]:
-    return func.md5(
-        func.concat(cast(RuleSet.rules, SqlText), "\n", cast(RuleSet.parameters, SqlText))
-    )
+_TABLE = RuleSet.__table__.c  # type: ignore[attr-defined]
+# what identifies a version's content (built once, as plain table columns)
+_DIGEST = func.md5(func.concat(cast(_TABLE.rules, SqlText), "\n", cast(_TABLE.parameters, SqlText)))
+_KEYS = sa_select(_TABLE.version, _TABLE.id, _TABLE.policy_id, _DIGEST).where(
+    _TABLE.version.in_(bindparam("versions", expanding=True))
+)
+_ROW = sa_select(_TABLE.version, _TABLE.parameters, _TABLE.rules, _DIGEST).where(
+    _TABLE.id == bindparam("id")
+)
 
 
 async def of_versions(
@@ -45,12 +50,7 @@ async def of_versions(
     wanted = sorted(set(versions))
     if not wanted:
         return {}
-    rows = (
-        await session.execute(
-            select(col(RuleSet.version), col(RuleSet.id), col(RuleSet.policy_id), _digest())
-            .where(col(RuleSet.version).in_(wanted))
-        )
-    ).all()  # fmt: skip
+    rows = (await session.execute(_KEYS, {"versions": wanted})).all()
     found: dict[int, tuple[Spec, uuid.UUID]] = {}
     for version, rule_set_id, policy_id, digest in rows:
         found[version] = await _spec(session, (rule_set_id, version, digest)), policy_id
@@ -68,8 +68,7 @@ async def _spec(session: AsyncSession, key: _Key) -> Spec:
         _parsed.move_to_end(key)
         return spec
     rule_set_id, _, digest = key
-    columns = (col(RuleSet.version), col(RuleSet.parameters), col(RuleSet.rules), _digest())
-    row = (await session.execute(select(*columns).where(col(RuleSet.id) == rule_set_id))).one()
+    row = (await session.execute(_ROW, {"id": rule_set_id})).one()
     spec = Spec.parse(row[0], row[1], row[2])
     if row[3] == digest:  # not edited in between: the content the key names
         _parsed[key] = spec
