@@ -13,9 +13,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from prometheus_client import Gauge
-from sqlalchemy import or_
+from sqlalchemy import Select, or_, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -45,10 +47,20 @@ LAPSED = Gauge(
 
 
 @dataclass(frozen=True)
+class Validity:
+    """What `Standing` reads of a policy."""
+
+    name: str
+    document_number: str
+    valid_from: date
+    succeeds_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
 class Standing:
     """Every policy with its validity as last extended: few rows, read once per request."""
 
-    policies: dict[uuid.UUID, Policy]
+    policies: dict[uuid.UUID, Validity]
     until: dict[uuid.UUID, date | None]
 
     def covers(
@@ -60,7 +72,7 @@ class Standing:
         end = self.until[policy_id]
         if policy.valid_from <= day and (end is None or day <= end):
             return True
-        successors = (p.id for p in self.policies.values() if p.succeeds_id == policy_id)
+        successors = (i for i, p in self.policies.items() if p.succeeds_id == policy_id)
         return any(self.covers(s, day, seen | {policy_id}) for s in successors)
 
     def note(self, policy_id: uuid.UUID, day: date) -> Text | None:
@@ -81,14 +93,35 @@ class Standing:
         )
 
 
-async def standing(*, session: AsyncSession) -> Standing:
-    policies = {p.id: p for p in (await session.scalars(select(Policy))).all()}
-    until: dict[uuid.UUID, date | None] = {p.id: p.valid_until for p in policies.values()}
-    extensions = await session.scalars(
-        select(PolicyExtension).order_by(col(PolicyExtension.created_at), col(PolicyExtension.id))
+def _standing_query() -> Select[Any]:
+    """Each policy's few columns with its latest extension's end, if any (the latest counts,
+    an open end included): built once, as plain table columns (no ORM entity to load)."""
+    policy = Policy.__table__.c  # type: ignore[attr-defined]
+    extension = PolicyExtension.__table__.c  # type: ignore[attr-defined]
+    latest = (
+        sa_select(extension.valid_until.label("until"), true().label("extended"))
+        .where(extension.policy_id == policy.id)
+        .order_by(extension.created_at.desc(), extension.id.desc())
+        .limit(1)
+        .lateral("latest")
     )
-    for extension in extensions.all():  # the latest one counts
-        until[extension.policy_id] = extension.valid_until
+    return sa_select(
+        policy.id, policy.name, policy.document_number, policy.valid_from, policy.succeeds_id,
+        policy.valid_until, latest.c.until, latest.c.extended,
+    ).outerjoin(latest, true())  # fmt: skip
+
+
+_STANDING = _standing_query()
+
+
+async def standing(*, session: AsyncSession) -> Standing:
+    """One query of few rows."""
+    query = _STANDING
+    policies: dict[uuid.UUID, Validity] = {}
+    until: dict[uuid.UUID, date | None] = {}
+    for row in (await session.execute(query)).all():
+        policies[row[0]] = Validity(row[1], row[2], row[3], row[4])
+        until[row[0]] = row[6] if row[7] else row[5]
     return Standing(policies, until)
 
 

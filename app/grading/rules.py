@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from app.models.rule_set import GRADE_ORDER, Condition, Fact, Grade, Parameters, Rule, RuleSet
@@ -30,14 +31,25 @@ class Spec:
 
     @classmethod
     def of(cls, rule_set: RuleSet) -> Spec:
-        parameters = Parameters.model_validate(rule_set.parameters).model_dump()
-        rules = [Rule.model_validate(rule) for rule in rule_set.rules]
-        return cls(rule_set.version, parameters, rules)
+        return cls.parse(rule_set.version, rule_set.parameters, rule_set.rules)
+
+    @classmethod
+    def parse(cls, version: int, parameters: dict[str, Any], rules: list[dict[str, Any]]) -> Spec:
+        """From a version's stored columns (`app.grading.specs` reads only those)."""
+        found = [Rule.model_validate(rule) for rule in rules]
+        return cls(version, Parameters.model_validate(parameters).model_dump(), found)
 
     def ordered(self) -> list[Rule]:
         """Worst grade first, then the rule set's own order: the explanation's order."""
+        return self._ordered
+
+    @cached_property
+    def _ordered(self) -> list[Rule]:
+        """Sorted once per parsed rule set (by position: comparing pydantic rules for equality,
+        as `list.index` does, cost a list page most of its time)."""
         rank = {grade: index for index, grade in enumerate(GRADE_ORDER)}
-        return sorted(self.rules, key=lambda r: (rank[r.grade], self.rules.index(r)))
+        by_position = sorted(enumerate(self.rules), key=lambda p: (rank[p[1].grade], p[0]))
+        return [rule for _, rule in by_position]
 
 
 @dataclass

@@ -70,6 +70,9 @@ class Evaluation(SQLModel, table=True):
             "cycle",
             postgresql_where=sa.text("status = 'superseded'"),
         ),
+        # a cycle's evaluations newest first, a keyset page (GET /evaluations?cycle=): one
+        # more index a grading run keeps up to date, against a sort of the whole cycle per page
+        sa.Index("ix_evaluations_cycle_created", "cycle", "created_at", "id"),
         sa.Index(
             "ix_evaluations_notice_deadline",
             "representation_deadline",

@@ -26,6 +26,7 @@ from app.models.evaluation import (
 )
 from app.models.measure import Measure
 from app.models.user import Role
+from app.supervision import catalogue as measure_catalogue
 from app.supervision import measures as supervision_measures
 
 HISTORY = 100
@@ -86,11 +87,11 @@ async def _measures(
     says so)."""
     listed = await supervision_measures.listed(session=session, employer_id=employer_id)
     try:
-        catalogue = await supervision_measures.in_force(session=session, on=today)
+        catalogue = await measure_catalogue.in_force(session=session, on=today)
     except supervision_measures.NoMeasureSetInForce:
         return []
     grade = current.grade if current else None
-    return supervision_measures.measures_for(catalogue, grade, listed=listed)
+    return supervision_measures.pick(catalogue, grade, listed=listed)
 
 
 def _note(current: EvaluationPublic | None, notice: EvaluationPublic | None) -> str | None:

@@ -217,10 +217,15 @@ async def create(
 
 def measures_for(measure_set: MeasureSet, grade: Grade | None, *, listed: bool) -> list[Measure]:
     """The grade's measures in catalogue order, then the joint punishment's when listed."""
+    return pick([Measure.model_validate(m) for m in measure_set.measures], grade, listed=listed)
+
+
+def pick(items: list[Measure], grade: Grade | None, *, listed: bool) -> list[Measure]:
+    """Of a catalogue's parsed measures, the grade's in catalogue order, then the joint
+    punishment's when listed."""
     wanted = [MeasureTarget(str(grade))] if grade is not None else []
     if listed:
         wanted.append(MeasureTarget.wage_arrears_list)
-    items = [Measure.model_validate(m) for m in measure_set.measures]
     return [m for target in wanted for m in items if m.applies_to == target]
 
 

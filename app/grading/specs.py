@@ -1,0 +1,77 @@
+"""Rule set versions parsed once per process, for reading evaluations.
+
+Showing an evaluation renders its stored evidence with its version's citations and texts
+(`rules.render`), so every read needed the version's whole row (its large JSONB decoded) and
+`Spec.of` (the rules validated). A version in use is frozen, but one process may see many
+databases (the test suite) and a version nobody used yet may still be edited, so the cache is
+keyed by what identifies the row's content: its id, its version and a digest of its rules and
+parameters, computed by the database. Each read asks for those small columns only, and the
+whole row is fetched and parsed when that content was not seen yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from sqlalchemy import Text as SqlText
+from sqlalchemy import bindparam, cast, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import DoesNotExist
+from app.core.i18n import Text
+from app.grading.rules import Spec
+from app.models.rule_set import RuleSet
+
+SIZE = 64  # versions kept (a database has a handful)
+
+_Key = tuple[uuid.UUID, int, str]
+_parsed: OrderedDict[_Key, Spec] = OrderedDict()
+
+
+_TABLE = RuleSet.__table__.c  # type: ignore[attr-defined]
+# what identifies a version's content (built once, as plain table columns)
+_DIGEST = func.md5(func.concat(cast(_TABLE.rules, SqlText), "\n", cast(_TABLE.parameters, SqlText)))
+_KEYS = sa_select(_TABLE.version, _TABLE.id, _TABLE.policy_id, _DIGEST).where(
+    _TABLE.version.in_(bindparam("versions", expanding=True))
+)
+_ROW = sa_select(_TABLE.version, _TABLE.parameters, _TABLE.rules, _DIGEST).where(
+    _TABLE.id == bindparam("id")
+)
+
+
+async def of_versions(
+    *, session: AsyncSession, versions: Iterable[int]
+) -> dict[int, tuple[Spec, uuid.UUID]]:
+    """Each version's parsed rules and the policy it implements; a version that does not exist
+    is a 404, as `rule_sets.get` says it."""
+    wanted = sorted(set(versions))
+    if not wanted:
+        return {}
+    rows = (await session.execute(_KEYS, {"versions": wanted})).all()
+    found: dict[int, tuple[Spec, uuid.UUID]] = {}
+    for version, rule_set_id, policy_id, digest in rows:
+        found[version] = await _spec(session, (rule_set_id, version, digest)), policy_id
+    for version in wanted:
+        if version not in found:
+            raise DoesNotExist(
+                Text(f"评价规则第{version}版不存在", f"rule set version {version} does not exist")
+            )
+    return found
+
+
+async def _spec(session: AsyncSession, key: _Key) -> Spec:
+    spec = _parsed.get(key)
+    if spec is not None:
+        _parsed.move_to_end(key)
+        return spec
+    rule_set_id, _, digest = key
+    row = (await session.execute(_ROW, {"id": rule_set_id})).one()
+    spec = Spec.parse(row[0], row[1], row[2])
+    if row[3] == digest:  # not edited in between: the content the key names
+        _parsed[key] = spec
+        while len(_parsed) > SIZE:
+            _parsed.popitem(last=False)
+    return spec

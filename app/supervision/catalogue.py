@@ -1,0 +1,58 @@
+"""The measures catalogue in force, parsed once per process and content, for the credit profile.
+
+`measures.in_force` loads the whole version (its measures JSONB decoded) and `measures_for`
+validates every measure on each call; `measures.pick` chooses from what this returns. A
+version is frozen once written (the database refuses an edit), but one process may see many
+databases (the test suite), so the parsed measures are kept by what identifies the row's
+content: its id, its version and an md5 of its measures computed by the database; each read
+asks for those small columns only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from datetime import date
+
+from sqlalchemy import Date, bindparam, cast, func, or_
+from sqlalchemy import Text as SqlText
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.i18n import Text
+from app.models.measure import Measure, MeasureSet
+from app.supervision.measures import NoMeasureSetInForce
+
+SIZE = 16
+
+_Key = tuple[uuid.UUID, int, str]
+_parsed: OrderedDict[_Key, list[Measure]] = OrderedDict()
+
+_TABLE = MeasureSet.__table__.c  # type: ignore[attr-defined]
+_DIGEST = func.md5(cast(_TABLE.measures, SqlText))
+_ON = bindparam("on", type_=Date)
+_KEY = sa_select(_TABLE.id, _TABLE.version, _DIGEST).where(
+    _TABLE.effective_from <= _ON, or_(_TABLE.effective_to.is_(None), _TABLE.effective_to >= _ON)
+)
+_ROW = sa_select(_TABLE.measures, _DIGEST).where(_TABLE.id == bindparam("id"))
+
+
+async def in_force(*, session: AsyncSession, on: date) -> list[Measure]:
+    """The measures of the version in force on `on`, in catalogue order; NoMeasureSetInForce
+    when none is (as `measures.in_force`)."""
+    key = (await session.execute(_KEY, {"on": on})).first()
+    if key is None:
+        raise NoMeasureSetInForce(
+            Text(f"{on} 没有适用的监管措施目录", f"no measure set is in force on {on}")
+        )
+    found = _parsed.get((key[0], key[1], key[2]))
+    if found is not None:
+        _parsed.move_to_end((key[0], key[1], key[2]))
+        return found
+    row = (await session.execute(_ROW, {"id": key[0]})).one()
+    found = [Measure.model_validate(m) for m in row[0]]
+    if row[1] == key[2]:  # not edited in between: the content the key names
+        _parsed[key[0], key[1], key[2]] = found
+        while len(_parsed) > SIZE:
+            _parsed.popitem(last=False)
+    return found

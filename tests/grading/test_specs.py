@@ -1,0 +1,37 @@
+"""The process cache of parsed rule set versions (`app.grading.specs`): keyed by the row's
+content, so a version edited while unused, or another database's version of the same number,
+is parsed afresh; an unknown version is a 404."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import DoesNotExist
+from app.grading import rule_sets, specs
+from app.grading.rules import Spec
+
+
+async def test_a_version_s_parsed_rules_follow_its_content(session: AsyncSession) -> None:
+    stored = await rule_sets.get(session=session, version=1)
+    [(spec, policy_id)] = (await specs.of_versions(session=session, versions=[1])).values()
+    assert spec == Spec.of(stored)
+    assert policy_id == stored.policy_id
+    again, _ = (await specs.of_versions(session=session, versions=[1, 1]))[1]
+    assert again is spec  # parsed once
+
+    # unused, so it may still change: the same id and version, other content
+    await session.execute(
+        text("UPDATE rule_sets SET rules = jsonb_set(rules, '{0,citation}', '\"edited\"') "
+             "WHERE version = 1")
+    )  # fmt: skip
+    edited, _ = (await specs.of_versions(session=session, versions=[1]))[1]
+    assert edited.rules[0].citation == "edited"
+    assert [r.citation for r in edited.rules[1:]] == [r.citation for r in spec.rules[1:]]
+
+
+async def test_an_unknown_version_is_not_there(session: AsyncSession) -> None:
+    with pytest.raises(DoesNotExist):
+        await specs.of_versions(session=session, versions=[1, 999])
+    assert await specs.of_versions(session=session, versions=[]) == {}
