@@ -95,6 +95,9 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # Figures are Prometheus (/metrics) and logs JSON lines of our own: FastAPI's built-in
+        # OpenTelemetry hooks would look up the global providers on every request for nothing.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.clock = clock or Clock(settings.timezone)
