@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,16 +54,28 @@ class CheckedRow:
         self.content = None
 
 
+# Content fields holding a Decimal: hashed normalised, so that "5000" and "5000.00" are equal.
+_DECIMAL_FIELDS = tuple(
+    name
+    for name, info in CreditRecordCreate.model_fields.items()
+    if Decimal in (info.annotation, *get_args(info.annotation))
+)
+
+
 def content_hash(content: CreditRecordCreate) -> str:
-    """Equal for equal content however it was written ("5000" and "5000.00", spaced USCCs)."""
-    canonical = json.dumps(
-        content.model_dump(), sort_keys=True, ensure_ascii=False, default=_canonical
-    )
+    """Equal for equal content however it was written ("5000" and "5000.00", spaced USCCs).
+
+    The text hashed is the JSON of the content with sorted keys, dates, UUIDs and enums as
+    their strings and decimals normalised (`str(value.normalize())`): the same text, and so the
+    same hash, as every stored `intake_items.content_hash`. pydantic-core turns the values into
+    strings (`mode="json"`, in one call rather than a `default=` callback per value)."""
+    values = content.__pydantic_serializer__.to_python(content, mode="json")
+    for name in _DECIMAL_FIELDS:
+        amount = getattr(content, name)
+        if amount is not None:
+            values[name] = str(amount.normalize())
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _canonical(value: Any) -> str:
-    return str(value.normalize()) if isinstance(value, Decimal) else str(value)
 
 
 async def check(
