@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from app.intake.checks import content_hash
+from app.intake.checks import built_content, content_hash
 from app.models.credit_record import CreditRecordCreate
 
 BASE: dict[str, Any] = {
@@ -69,3 +69,25 @@ def test_equal_amounts_however_written_hash_equal() -> None:
     assert content_hash(written[0]) == content_hash(written[1])
     other = CreditRecordCreate.model_validate({**BASE, "fine_amount": "5000.01"})
     assert content_hash(other) != content_hash(written[0])
+
+
+@pytest.mark.parametrize("changes", [{}, {"rectification": {"ordered_date": "2025-03-10"}}])
+def test_built_content_is_what_model_construct_makes(changes: dict[str, Any]) -> None:
+    checked = CreditRecordCreate.model_validate({**BASE, **changes})
+    values = dict(reversed(checked.__dict__.items()))  # any order in, the fields' order out
+    built, constructed = built_content(values), CreditRecordCreate.model_construct(**values)
+    assert built == constructed
+    assert (
+        list(built.__dict__) == list(constructed.__dict__) == list(CreditRecordCreate.model_fields)
+    )
+    assert built.model_fields_set == constructed.model_fields_set
+    assert (built.__pydantic_extra__, built.__pydantic_private__) == (None, None)
+    assert built.model_dump() == checked.model_dump()
+    assert content_hash(built) == first_hash(checked)
+
+
+def test_content_missing_a_field_gets_its_default() -> None:
+    values = dict(CreditRecordCreate.model_validate(BASE).__dict__)
+    del values["remarks"]
+    built = built_content(values)
+    assert built.remarks is None and "remarks" not in built.model_fields_set
