@@ -65,7 +65,7 @@ def serve(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace, settings: Any) -> None:
     import uvicorn
 
-    from app.core.observability import configure_logging
+    from app.core.observability import configure_logging, route_templates
     from app.main import create_app
 
     configure_logging(settings.log_level)
@@ -88,6 +88,7 @@ def _serve(args: argparse.Namespace, settings: Any) -> None:
     # What start-up made (modules, routes, schemas) lives as long as the process: frozen out of
     # the collector's generations, so that the full collections a busy request's many objects
     # set off (an intake batch of 1,000 rows) walk only what the requests made, not all of it.
+    route_templates(app)  # built now, not by the first request (and frozen with the rest)
     gc.collect()
     gc.freeze()
     # our JSON logs and access log; no `Server: uvicorn` telling a prober what answers
