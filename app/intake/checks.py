@@ -61,6 +61,8 @@ _DECIMAL_FIELDS = tuple(
     if Decimal in (info.annotation, *get_args(info.annotation))
 )
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # json.dumps' text, made once
+
 
 def content_hash(content: CreditRecordCreate) -> str:
     """Equal for equal content however it was written ("5000" and "5000.00", spaced USCCs).
@@ -74,7 +76,7 @@ def content_hash(content: CreditRecordCreate) -> str:
         amount = getattr(content, name)
         if amount is not None:
             values[name] = str(amount.normalize())
-    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    canonical = _CANONICAL.encode(values)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

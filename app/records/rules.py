@@ -157,7 +157,9 @@ _RECTIFICATION_COLUMNS = (
 
 def columns(data: CreditRecordCreate, settings: Settings) -> dict[str, Any]:
     """The table columns of checked content, derived values included."""
-    values = data.model_dump(exclude={"rectification"})
+    # The content's values as they are: its __dict__ holds its fields in order, and no field
+    # has a serialiser of its own, so model_dump would only have copied them (at several µs a row).
+    values = {name: value for name, value in data.__dict__.items() if name != "rectification"}
     for field in USCC_FIELDS:
         if values[field]:
             values[field] = uscc.normalise(values[field])
