@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
@@ -54,6 +55,8 @@ class CheckedRow:
         self.content = None
 
 
+_FIELDS = tuple(CreditRecordCreate.model_fields)
+_FIELD_SET = frozenset(_FIELDS)
 # Content fields holding a Decimal: hashed normalised, so that "5000" and "5000.00" are equal.
 _DECIMAL_FIELDS = tuple(
     name
@@ -62,6 +65,10 @@ _DECIMAL_FIELDS = tuple(
 )
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # json.dumps' text, made once
+# The content's keys in json.dumps' sorted order, each as JSON text.
+_SORTED_KEYS = tuple(
+    (name, encode_basestring(name)) for name in sorted(CreditRecordCreate.model_fields)
+)
 
 
 def content_hash(content: CreditRecordCreate) -> str:
@@ -76,8 +83,35 @@ def content_hash(content: CreditRecordCreate) -> str:
         amount = getattr(content, name)
         if amount is not None:
             values[name] = str(amount.normalize())
-    canonical = _CANONICAL.encode(values)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_canonical_text(values).encode()).hexdigest()
+
+
+def _canonical_text(values: dict[str, Any]) -> str:
+    """`_CANONICAL.encode(values)`, the same text, written field by field in the known order of
+    the content's keys (a third quicker than the encoder sorting and walking each row's dict)."""
+    if values.keys() != _FIELD_SET:
+        return _CANONICAL.encode(values)
+    return (
+        "{" + ", ".join([f"{key}: {_json_text(values[name])}" for name, key in _SORTED_KEYS]) + "}"
+    )
+
+
+def _json_text(value: Any) -> str:
+    """One JSON value as `_CANONICAL` writes it (json.dumps' separators, keys sorted)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) is list:
+        return "[" + ", ".join([_json_text(item) for item in value]) + "]"
+    if type(value) is dict and all(type(key) is str for key in value):
+        items = sorted(value.items())
+        return "{" + ", ".join([f"{encode_basestring(k)}: {_json_text(v)}" for k, v in items]) + "}"
+    return _CANONICAL.encode(value)  # numbers and anything else: the encoder itself
 
 
 async def check(
@@ -121,8 +155,6 @@ async def check(
     return rows
 
 
-_FIELDS = tuple(CreditRecordCreate.model_fields)
-_FIELD_SET = frozenset(_FIELDS)
 _PLAIN = not CreditRecordCreate.__pydantic_post_init__ and not any(
     info.alias or info.validation_alias for info in CreditRecordCreate.model_fields.values()
 )

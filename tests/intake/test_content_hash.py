@@ -46,7 +46,7 @@ def first_hash(content: CreditRecordCreate) -> str:
     "changes",
     [
         {},
-        {"fine_amount": "0"},
+        {"fine_amount": "0", "punished": False},
         {"fine_amount": "12.30"},
         {"fine_amount": None, "penalty_category": None},
         {"description": "a\tb\nc\u2028", "remarks": "\x1f", "penalty_valid_until": "2026-01-01"},
