@@ -10,7 +10,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from json.encoder import encode_basestring
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,16 +55,63 @@ class CheckedRow:
         self.content = None
 
 
+_FIELDS = tuple(CreditRecordCreate.model_fields)
+_FIELD_SET = frozenset(_FIELDS)
+# Content fields holding a Decimal: hashed normalised, so that "5000" and "5000.00" are equal.
+_DECIMAL_FIELDS = tuple(
+    name
+    for name, info in CreditRecordCreate.model_fields.items()
+    if Decimal in (info.annotation, *get_args(info.annotation))
+)
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # json.dumps' text, made once
+# The content's keys in json.dumps' sorted order, each as JSON text.
+_SORTED_KEYS = tuple(
+    (name, encode_basestring(name)) for name in sorted(CreditRecordCreate.model_fields)
+)
+
+
 def content_hash(content: CreditRecordCreate) -> str:
-    """Equal for equal content however it was written ("5000" and "5000.00", spaced USCCs)."""
-    canonical = json.dumps(
-        content.model_dump(), sort_keys=True, ensure_ascii=False, default=_canonical
+    """Equal for equal content however it was written ("5000" and "5000.00", spaced USCCs).
+
+    The text hashed is the JSON of the content with sorted keys, dates, UUIDs and enums as
+    their strings and decimals normalised (`str(value.normalize())`): the same text, and so the
+    same hash, as every stored `intake_items.content_hash`. pydantic-core turns the values into
+    strings (`mode="json"`, in one call rather than a `default=` callback per value)."""
+    values = content.__pydantic_serializer__.to_python(content, mode="json")
+    for name in _DECIMAL_FIELDS:
+        amount = getattr(content, name)
+        if amount is not None:
+            values[name] = str(amount.normalize())
+    return hashlib.sha256(_canonical_text(values).encode()).hexdigest()
+
+
+def _canonical_text(values: dict[str, Any]) -> str:
+    """`_CANONICAL.encode(values)`, the same text, written field by field in the known order of
+    the content's keys (a third quicker than the encoder sorting and walking each row's dict)."""
+    if values.keys() != _FIELD_SET:
+        return _CANONICAL.encode(values)
+    return (
+        "{" + ", ".join([f"{key}: {_json_text(values[name])}" for name, key in _SORTED_KEYS]) + "}"
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _canonical(value: Any) -> str:
-    return str(value.normalize()) if isinstance(value, Decimal) else str(value)
+def _json_text(value: Any) -> str:
+    """One JSON value as `_CANONICAL` writes it (json.dumps' separators, keys sorted)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) is list:
+        return "[" + ", ".join([_json_text(item) for item in value]) + "]"
+    if type(value) is dict and all(type(key) is str for key in value):
+        items = sorted(value.items())
+        return "{" + ", ".join([f"{encode_basestring(k)}: {_json_text(v)}" for k, v in items]) + "}"
+    return _CANONICAL.encode(value)  # numbers and anything else: the encoder itself
 
 
 async def check(
@@ -92,16 +140,38 @@ async def check(
         if employer_id is None:  # a registered code is taken as it is (a reviewer's exception)
             _reject_unknown(row, code)
             continue
-        content = {k: v for k, v in row.values.items() if k != "uscc"}
-        content.update(employer_id=employer_id, **({"source": source} if source else {}))
+        content = dict(row.values)
+        del content["uscc"]
+        content["employer_id"] = employer_id
+        if source:
+            content["source"] = source
         # Every value was checked by `schema`, whose content fields are CreditRecordCreate's
         # own (and neither has validators of its own): built, not validated a second time.
-        row.content = CreditRecordCreate.model_construct(**content)
+        row.content = built_content(content)
         row.problems = [
             RowProblem(p.loc[1:], reasons.of_rule(p.loc[1:], p.msg, p.type, row.content), p.type)
             for p in rules.problems(row.content, today=today)
         ]
     return rows
+
+
+_PLAIN = not CreditRecordCreate.__pydantic_post_init__ and not any(
+    info.alias or info.validation_alias for info in CreditRecordCreate.model_fields.values()
+)
+
+
+def built_content(values: dict[str, Any]) -> CreditRecordCreate:
+    """`CreditRecordCreate.model_construct(**values)` for checked values: the same model (its
+    fields in their order, all of them set), built without model_construct's loop over the
+    fields' aliases and defaults when every field is given (a third of a row's checking)."""
+    if not _PLAIN or values.keys() != _FIELD_SET:
+        return CreditRecordCreate.model_construct(**values)
+    content = CreditRecordCreate.__new__(CreditRecordCreate)
+    object.__setattr__(content, "__dict__", {name: values[name] for name in _FIELDS})
+    object.__setattr__(content, "__pydantic_fields_set__", set(_FIELDS))
+    object.__setattr__(content, "__pydantic_extra__", None)
+    object.__setattr__(content, "__pydantic_private__", None)
+    return content
 
 
 def _reject_unknown(row: CheckedRow, code: str) -> None:
@@ -117,11 +187,8 @@ def _shape(index: int, raw: Any, schema: type[BaseModel], from_file: bool) -> Ch
     row = CheckedRow(index)
     try:
         shaped = schema.model_validate(raw)
-        row.values = {
-            name: getattr(shaped, name)
-            for name in type(shaped).model_fields
-            if name != "external_id"
-        }
+        row.values = dict(shaped.__dict__)  # a model's __dict__ holds its fields, in order
+        row.values.pop("external_id", None)
     except ValidationError as exc:
         row.problems = [
             RowProblem(list(e["loc"]), reasons.of_validation(e, from_file=from_file), e["type"])

@@ -19,7 +19,6 @@ from app.models.credit_record import (
     CreditRecordCreate,
     PenaltyCategory,
     RecordCategory,
-    Rectification,
     Severity,
 )
 from app.records.errors import RecordInvalid
@@ -149,17 +148,26 @@ def invalid(found: list[FieldProblem], kind: type[InvalidField] = RecordInvalid)
     return error
 
 
+_RECTIFICATION_COLUMNS = (
+    ("rectification_ordered_date", "ordered_date"),
+    ("rectified_date", "rectified_date"),
+    ("penalty_performed_date", "penalty_performed_date"),
+)
+
+
 def columns(data: CreditRecordCreate, settings: Settings) -> dict[str, Any]:
     """The table columns of checked content, derived values included."""
-    values = data.model_dump(exclude={"rectification"})
+    # The content's values as they are: its __dict__ holds its fields in order, and no field
+    # has a serialiser of its own, so model_dump would only have copied them (at several µs a row).
+    values = {name: value for name, value in data.__dict__.items() if name != "rectification"}
     for field in USCC_FIELDS:
         if values[field]:
             values[field] = uscc.normalise(values[field])
     values["serious_conditions"] = sorted({c.value for c in data.serious_conditions})
-    rectification = data.rectification or Rectification()
-    values["rectification_ordered_date"] = rectification.ordered_date
-    values["rectified_date"] = rectification.rectified_date
-    values["penalty_performed_date"] = rectification.penalty_performed_date
+    # No rectification: no dates (a Rectification() made per row cost more than the rest here).
+    rectification = data.rectification
+    for column, name in _RECTIFICATION_COLUMNS:
+        values[column] = getattr(rectification, name) if rectification is not None else None
     values["publication_end_date"] = publication_end_date(
         data.severity, data.decision_date, settings
     )
