@@ -34,15 +34,19 @@ _EVALUATIONS_OF_CYCLE = (
     "SELECT * FROM evaluations WHERE cycle = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
 )
 # The credit profile's tables, as the service reads them (app.reports.credit_profile).
+# each status named, as the service's `evaluations.of_employer` and `grades.in_force` do, so the
+# same partial indexes serve them (a plain IN list of three would read the heap)
 _HISTORY = (
     "SELECT * FROM evaluations WHERE employer_id = $1 "
-    "AND status IN ('notice', 'final', 'superseded') ORDER BY cycle DESC, created_at DESC LIMIT 10"
+    "AND (status IN ('notice', 'final') OR status = 'superseded') "
+    "ORDER BY cycle DESC, created_at DESC LIMIT 10"
 )
 _RULE_SET = "SELECT * FROM rule_sets WHERE version = $1"
 _IN_FORCE = (
-    "SELECT id FROM evaluations WHERE employer_id = $1 AND status IN ('final', 'superseded') "
-    "AND effective_from IS NOT NULL ORDER BY cycle DESC, (status = 'final') DESC, "
-    "created_at DESC, id DESC LIMIT 1"
+    "SELECT id FROM evaluations WHERE employer_id = $1 "
+    "AND (status = 'final' OR status = 'superseded') AND effective_from IS NOT NULL "
+    "ORDER BY cycle DESC, CASE WHEN status = 'final' THEN 0 ELSE 1 END, created_at DESC, "
+    "id DESC LIMIT 1"
 )
 _SUMMARY = (
     "SELECT category, status, count(*) FROM credit_records WHERE employer_id = $1 "
