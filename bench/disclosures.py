@@ -78,9 +78,11 @@ async def check_agreement(service: str, bare: str, paths: list[str]) -> int:
     return len(paths)
 
 
-def lua_script(paths: list[str]) -> str:
-    """A wrk script cycling through `paths`, each thread from its own offset."""
+def lua_script(paths: list[str], bearer: str | None = None) -> str:
+    """A wrk script cycling through `paths`, each thread from its own offset; with `bearer`,
+    every request carries `Authorization: Bearer <bearer>`."""
     listed = ",\n".join(f'  "{p}"' for p in paths)
+    headers = f'{{["Authorization"] = "Bearer {bearer}"}}' if bearer else "nil"
     return f"""local paths = {{
 {listed}
 }}
@@ -95,7 +97,7 @@ function init(args)
 end
 function request()
   i = i % #paths + 1
-  return wrk.format("GET", paths[i])
+  return wrk.format("GET", paths[i], {headers})
 end
 """
 

@@ -36,7 +36,7 @@ from app.core.db import create_engine, session_factory
 from app.grading import runs as grading_runs
 from app.models.user import Role, UserCreate
 from bench import grading_data
-from bench.disclosures import parse_wrk
+from bench.disclosures import lua_script, parse_wrk
 from bench.grading import CYCLE, _settings
 from bench.harness import Server, http_server, plain, python_server, scratch_database
 
@@ -147,28 +147,6 @@ async def check_agreement(service: str, bare: str, paths: dict[str, list[str]], 
                 assert left == right, f"the bare endpoint differs on {path}: {left} != {right}"
                 checked += 1
     return checked
-
-
-def lua_script(paths: list[str], token: str | None) -> str:
-    listed = ",\n".join(f'  "{p}"' for p in paths)
-    header = f'{{["Authorization"] = "Bearer {token}"}}' if token else "nil"
-    return f"""local paths = {{
-{listed}
-}}
-local threads = 0
-function setup(thread)
-  thread:set("start", threads * 17)
-  threads = threads + 1
-end
-local i = 0
-function init(args)
-  i = start or 0
-end
-function request()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i], {header})
-end
-"""
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -316,28 +316,42 @@ def _named(written: Any) -> EvaluationsWritten | None:
 
 
 def _grades_held(row: Any, named: EvaluationsWritten, now: Any) -> Finding | None:
-    count = named.count
-    wrote = (
-        f"the {count} evaluations that event seq {row.seq} ({row.action}) wrote "
+    kinds = (FindingKind.grades_missing, FindingKind.grades_added, FindingKind.grades_changed)
+    found = _range_held(row, named, now, "evaluations", kinds)
+    if found is None and now.strays:
+        found = (
+            FindingKind.grades_changed,
+            f"{_wrote(row, named, 'evaluations')} were changed since: {now.strays} no longer "
+            "carry its cycle, origin, rule set version or grading run",
+        )
+    return Finding(kind=found[0], seq=row.seq, event_id=row.id, reason=found[1]) if found else None
+
+
+def _wrote(row: Any, named: EvaluationsWritten | RecordsWritten, noun: str) -> str:
+    return (
+        f"the {named.count} {noun} that event seq {row.seq} ({row.action}) wrote "
         f"({named.first_id}..{named.last_id})"
     )
+
+
+def _range_held(
+    row: Any,
+    named: EvaluationsWritten | RecordsWritten,
+    now: Any,
+    noun: str,
+    kinds: tuple[FindingKind, FindingKind, FindingKind],
+) -> tuple[FindingKind, str] | None:
+    """What a batch event's range of rows shows now against what it names: rows gone, rows
+    added among them, or their digest changed (the kinds in that order); None when it holds."""
+    missing, added, changed = kinds
+    count, wrote = named.count, _wrote(row, named, noun)
     if now.written < count:
-        kind, reason = FindingKind.grades_missing, f"{count - now.written} of {wrote} are gone"
-    elif now.written > count:
-        kind = FindingKind.grades_added
-        reason = f"{now.written - count} evaluations were inserted among {wrote}"
-    elif now.digest != named.digest:
-        kind = FindingKind.grades_changed
-        reason = f"{wrote} were changed since: their digest no longer matches"
-    elif now.strays:
-        kind = FindingKind.grades_changed
-        reason = (
-            f"{wrote} were changed since: {now.strays} no longer carry its cycle, origin, rule "
-            "set version or grading run"
-        )
-    else:
-        return None
-    return Finding(kind=kind, seq=row.seq, event_id=row.id, reason=reason)
+        return missing, f"{count - now.written} of {wrote} are gone"
+    if now.written > count:
+        return added, f"{now.written - count} {noun} were inserted among {wrote}"
+    if now.digest != named.digest:
+        return changed, f"{wrote} were changed since: their digest no longer matches"
+    return None
 
 
 async def _record_findings(session: AsyncSession) -> tuple[int, list[Finding]]:
@@ -378,19 +392,6 @@ def _records_named(written: Any) -> RecordsWritten | None:
 
 
 def _records_held(row: Any, named: RecordsWritten, now: Any) -> Finding | None:
-    count = named.count
-    wrote = (
-        f"the {count} credit records that event seq {row.seq} ({row.action}) wrote "
-        f"({named.first_id}..{named.last_id})"
-    )
-    if now.written < count:
-        kind, reason = FindingKind.records_missing, f"{count - now.written} of {wrote} are gone"
-    elif now.written > count:
-        kind = FindingKind.records_added
-        reason = f"{now.written - count} credit records were inserted among {wrote}"
-    elif now.digest != named.digest:
-        kind = FindingKind.records_changed
-        reason = f"{wrote} were changed since: their digest no longer matches"
-    else:
-        return None
-    return Finding(kind=kind, seq=row.seq, event_id=row.id, reason=reason)
+    kinds = (FindingKind.records_missing, FindingKind.records_added, FindingKind.records_changed)
+    found = _range_held(row, named, now, "credit records", kinds)
+    return Finding(kind=found[0], seq=row.seq, event_id=row.id, reason=found[1]) if found else None
