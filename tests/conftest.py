@@ -33,7 +33,7 @@ from app.accounts import auth, clients
 from app.core import actors, migrations
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.db import create_engine, read_only_savepoints, start_embedded_postgres
+from app.core.db import create_engine, start_embedded_postgres
 from app.core.errors import PROBLEM_JSON
 from app.employers import uscc
 from app.main import create_app
@@ -42,6 +42,7 @@ from app.models.employer import Employer
 from app.models.problem import PROBLEM_BASE
 from app.models.user import Role, User
 from tests import declared_problems
+from tests.read_only import read_only_savepoints
 
 TEST_DATABASE = "labor_credit_test"
 PASSWORD = "correct-horse-battery"

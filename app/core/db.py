@@ -21,13 +21,11 @@ from sqlalchemy import Table, event, exc, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from app.core.config import Settings
@@ -195,8 +193,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1: they c
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the endpoint returns, rolled back on error.
-    A request of a safe method reads on the read-only pool (`create_engine(read_only=True)`),
-    when the app has one, and is rolled back: it has nothing to keep."""
+    A request of a safe method reads on the read-only pool (`create_engine(read_only=True)`;
+    the tests give one of read-only savepoints, tests/read_only.py), when the app has one, and
+    is rolled back: it has nothing to keep."""
     reads: async_sessionmaker[AsyncSession] | None = request.app.state.read_session_factory
     if reads is not None and request.method in SAFE_METHODS:
         async with reads() as session:
@@ -224,28 +223,6 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     return cast(asyncpg.Connection, raw.driver_connection)
-
-
-class _ReadOnlySavepoint(Session):
-    """A session in a savepoint of a connection's transaction that refuses writes, as the
-    read-only pool's do (tests: their requests run in one transaction, rolled back)."""
-
-
-@event.listens_for(_ReadOnlySavepoint, "after_begin")
-def _refuse_writes(session: Session, transaction: Any, connection: Any) -> None:
-    connection.exec_driver_sql("SET LOCAL transaction_read_only = on")  # undone by the rollback
-
-
-def read_only_savepoints(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
-    """Sessions for the safe methods' requests on `connection`, each in a savepoint that is
-    read-only and rolled back (`request_session`)."""
-    return async_sessionmaker(
-        bind=connection,
-        expire_on_commit=False,
-        autoflush=False,
-        join_transaction_mode="create_savepoint",
-        sync_session_class=_ReadOnlySavepoint,
-    )
 
 
 COPY_THRESHOLD = 100  # below this an INSERT is as quick as setting up a COPY

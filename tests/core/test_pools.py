@@ -13,7 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.api.deps import SessionDep
-from app.core.db import create_engine, read_only_savepoints
+from app.core.db import create_engine
+from tests.read_only import read_only_savepoints
 
 
 async def test_a_connection_the_server_closed_is_replaced_at_checkout(settings):
