@@ -116,10 +116,9 @@ _STANDING = _standing_query()
 
 async def standing(*, session: AsyncSession) -> Standing:
     """One query of few rows."""
-    query = _STANDING
     policies: dict[uuid.UUID, Validity] = {}
     until: dict[uuid.UUID, date | None] = {}
-    for row in (await session.execute(query)).all():
+    for row in (await session.execute(_STANDING)).all():
         policies[row[0]] = Validity(row[1], row[2], row[3], row[4])
         until[row[0]] = row[6] if row[7] else row[5]
     return Standing(policies, until)

@@ -124,10 +124,14 @@ async def get(*, session: AsyncSession, version: int, for_update: bool = False) 
     query = select(RuleSet).where(RuleSet.version == version)
     found = await session.scalar(query.with_for_update() if for_update else query)
     if found is None:
-        raise DoesNotExist(
-            Text(f"评价规则第{version}版不存在", f"rule set version {version} does not exist")
-        )
+        raise version_missing(version)
     return found
+
+
+def version_missing(version: int) -> DoesNotExist:
+    return DoesNotExist(
+        Text(f"评价规则第{version}版不存在", f"rule set version {version} does not exist")
+    )
 
 
 async def list_(

@@ -12,7 +12,6 @@ whole row is fetched and parsed when that content was not seen yet.
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable
 
 from sqlalchemy import Text as SqlText
@@ -20,15 +19,13 @@ from sqlalchemy import bindparam, cast, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import DoesNotExist
-from app.core.i18n import Text
+from app.core.parsed_cache import ParsedCache
+from app.grading.rule_sets import version_missing
 from app.grading.rules import Spec
 from app.models.rule_set import RuleSet
 
-SIZE = 64  # versions kept (a database has a handful)
-
-_Key = tuple[uuid.UUID, int, str]
-_parsed: OrderedDict[_Key, Spec] = OrderedDict()
+_Key = tuple[uuid.UUID, int, str]  # the row's id, its version, the digest of its content
+_parsed: ParsedCache[_Key, Spec] = ParsedCache(size=64)  # a database has a handful
 
 
 _TABLE = RuleSet.__table__.c  # type: ignore[attr-defined]
@@ -56,22 +53,17 @@ async def of_versions(
         found[version] = await _spec(session, (rule_set_id, version, digest)), policy_id
     for version in wanted:
         if version not in found:
-            raise DoesNotExist(
-                Text(f"评价规则第{version}版不存在", f"rule set version {version} does not exist")
-            )
+            raise version_missing(version)
     return found
 
 
 async def _spec(session: AsyncSession, key: _Key) -> Spec:
     spec = _parsed.get(key)
     if spec is not None:
-        _parsed.move_to_end(key)
         return spec
     rule_set_id, _, digest = key
     row = (await session.execute(_ROW, {"id": rule_set_id})).one()
     spec = Spec.parse(row[0], row[1], row[2])
     if row[3] == digest:  # not edited in between: the content the key names
-        _parsed[key] = spec
-        while len(_parsed) > SIZE:
-            _parsed.popitem(last=False)
+        _parsed.keep(key, spec)
     return spec

@@ -11,7 +11,6 @@ asks for those small columns only.
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
 from datetime import date
 
 from sqlalchemy import Date, bindparam, cast, func, or_
@@ -19,14 +18,12 @@ from sqlalchemy import Text as SqlText
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.i18n import Text
+from app.core.parsed_cache import ParsedCache
 from app.models.measure import Measure, MeasureSet
-from app.supervision.measures import NoMeasureSetInForce
+from app.supervision.measures import none_in_force
 
-SIZE = 16
-
-_Key = tuple[uuid.UUID, int, str]
-_parsed: OrderedDict[_Key, list[Measure]] = OrderedDict()
+_Key = tuple[uuid.UUID, int, str]  # the row's id, its version, the digest of its measures
+_parsed: ParsedCache[_Key, tuple[Measure, ...]] = ParsedCache(size=16)
 
 _TABLE = MeasureSet.__table__.c  # type: ignore[attr-defined]
 _DIGEST = func.md5(cast(_TABLE.measures, SqlText))
@@ -37,22 +34,18 @@ _KEY = sa_select(_TABLE.id, _TABLE.version, _DIGEST).where(
 _ROW = sa_select(_TABLE.measures, _DIGEST).where(_TABLE.id == bindparam("id"))
 
 
-async def in_force(*, session: AsyncSession, on: date) -> list[Measure]:
-    """The measures of the version in force on `on`, in catalogue order; NoMeasureSetInForce
-    when none is (as `measures.in_force`)."""
-    key = (await session.execute(_KEY, {"on": on})).first()
-    if key is None:
-        raise NoMeasureSetInForce(
-            Text(f"{on} 没有适用的监管措施目录", f"no measure set is in force on {on}")
-        )
-    found = _parsed.get((key[0], key[1], key[2]))
+async def in_force(*, session: AsyncSession, on: date) -> tuple[Measure, ...]:
+    """The measures of the version in force on `on`, in catalogue order (shared: a tuple);
+    NoMeasureSetInForce when none is (as `measures.in_force`)."""
+    found_key = (await session.execute(_KEY, {"on": on})).first()
+    if found_key is None:
+        raise none_in_force(on)
+    key: _Key = (found_key[0], found_key[1], found_key[2])
+    found = _parsed.get(key)
     if found is not None:
-        _parsed.move_to_end((key[0], key[1], key[2]))
         return found
     row = (await session.execute(_ROW, {"id": key[0]})).one()
-    found = [Measure.model_validate(m) for m in row[0]]
+    found = tuple(Measure.model_validate(m) for m in row[0])
     if row[1] == key[2]:  # not edited in between: the content the key names
-        _parsed[key[0], key[1], key[2]] = found
-        while len(_parsed) > SIZE:
-            _parsed.popitem(last=False)
+        _parsed.keep(key, found)
     return found

@@ -12,6 +12,7 @@ while it is on the wage-arrears list.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -155,10 +156,14 @@ async def in_force(*, session: AsyncSession, on: date) -> MeasureSet:
         )
     )
     if found is None:
-        raise NoMeasureSetInForce(
-            Text(f"{on} 没有适用的监管措施目录", f"no measure set is in force on {on}")
-        )
+        raise none_in_force(on)
     return found
+
+
+def none_in_force(on: date) -> NoMeasureSetInForce:
+    return NoMeasureSetInForce(
+        Text(f"{on} 没有适用的监管措施目录", f"no measure set is in force on {on}")
+    )
 
 
 async def create(
@@ -220,7 +225,7 @@ def measures_for(measure_set: MeasureSet, grade: Grade | None, *, listed: bool) 
     return pick([Measure.model_validate(m) for m in measure_set.measures], grade, listed=listed)
 
 
-def pick(items: list[Measure], grade: Grade | None, *, listed: bool) -> list[Measure]:
+def pick(items: Sequence[Measure], grade: Grade | None, *, listed: bool) -> list[Measure]:
     """Of a catalogue's parsed measures, the grade's in catalogue order, then the joint
     punishment's when listed."""
     wanted = [MeasureTarget(str(grade))] if grade is not None else []

@@ -16,7 +16,7 @@ from app.supervision import catalogue, measures
 async def test_the_catalogue_in_force_is_parsed_once(session: AsyncSession, today: date) -> None:
     stored = await measures.in_force(session=session, on=today)
     parsed = await catalogue.in_force(session=session, on=today)
-    assert parsed == [Measure.model_validate(m) for m in stored.measures]
+    assert parsed == tuple(Measure.model_validate(m) for m in stored.measures)
     assert await catalogue.in_force(session=session, on=today) is parsed
     for grade in ("A", "B", "C", None):
         for listed in (True, False):
