@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, tuple_
+from sqlalchemy import or_, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -168,10 +168,13 @@ def _registered(code: str) -> Text:
 
 async def ids_by_uscc(*, session: AsyncSession, codes: set[str]) -> dict[str, uuid.UUID]:
     """Normalised USCC -> employer id for the codes that are registered (one query)."""
-    rows = await session.execute(
-        select(Employer.uscc, Employer.id).where(col(Employer.uscc).in_(codes))
-    )
+    rows = await session.execute(_IDS_BY_USCC, {"codes": list(codes)})
     return {code: employer_id for code, employer_id in rows}
+
+
+# One array parameter, not an IN list of a bind each: the statement is the same text for any
+# number of codes (prepared once), and nothing renders a thousand placeholders per batch.
+_IDS_BY_USCC = text("SELECT uscc, id FROM employers WHERE uscc = ANY(CAST(:codes AS varchar[]))")
 
 
 async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> Employer:
