@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from asyncpg.pgproto import pgproto
 
 from app.intake.checks import built_content, content_hash
 from app.models.credit_record import CreditRecordCreate
@@ -91,3 +92,11 @@ def test_content_missing_a_field_gets_its_default() -> None:
     del values["remarks"]
     built = built_content(values)
     assert built.remarks is None and "remarks" not in built.model_fields_set
+
+
+def test_an_employer_id_read_by_asyncpg_hashes_as_any_uuid() -> None:
+    """Intake takes the employer's id from the database: asyncpg's own UUID type."""
+    content = CreditRecordCreate.model_validate(BASE)
+    values = {**content.__dict__, "employer_id": pgproto.UUID(str(content.employer_id))}
+    assert type(values["employer_id"]) is not uuid.UUID
+    assert content_hash(built_content(values)) == content_hash(content) == first_hash(content)
