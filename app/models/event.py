@@ -67,8 +67,6 @@ class CreditEvent(SQLModel, table=True):
 
     __tablename__ = "credit_events"
     __table_args__ = (
-        sa.Index("ix_credit_events_record_id", "record_id"),
-        sa.Index("ix_credit_events_employer_id", "employer_id"),
         sa.Index("ix_credit_events_subject", "subject_type", "subject_id"),
         # a record's event names its record twice: as subject and as the record_id reference
         sa.CheckConstraint(
@@ -87,8 +85,10 @@ class CreditEvent(SQLModel, table=True):
     event_type: CreditEventType = Field(sa_type=sa.String(32))
     subject_type: EventSubject = Field(sa_type=sa.String(32))
     subject_id: uuid.UUID
-    record_id: uuid.UUID | None = Field(default=None, foreign_key="credit_records.id")
-    employer_id: uuid.UUID | None = Field(default=None, foreign_key="employers.id")
+    # No foreign key (migration 0033): every writer takes these ids from the row it has just
+    # written or locked, and neither employers nor credit records are ever deleted (their guards).
+    record_id: uuid.UUID | None = None
+    employer_id: uuid.UUID | None = None
     occurred_at: datetime = timestamp_field()
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
 

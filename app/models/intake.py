@@ -26,7 +26,9 @@ class IntakeItem(SQLModel, table=True):
 
     source: str = Field(max_length=32, primary_key=True)
     external_id: str = Field(max_length=100, primary_key=True)
-    record_id: uuid.UUID = Field(foreign_key="credit_records.id", description="latest version")
+    # No foreign key (migration 0033): written in the transaction that created or corrected the
+    # record, which is never deleted (`credit_records_guard`).
+    record_id: uuid.UUID = Field(description="latest version")
     content_hash: str = Field(max_length=64)
     received_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
