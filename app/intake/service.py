@@ -105,9 +105,14 @@ async def receive(
     _reject_duplicate_ids(rows, external_ids)
     outcomes = await _classify(session, rows, external_ids, source)
     batch = _audited_batch(actor, source, idempotency_key, len(records))
-    await _write(session, rows, external_ids, outcomes, source, batch, actor, settings, clock)
+    created = await _write(
+        session, rows, external_ids, outcomes, source, batch, actor, settings, clock
+    )
     items = [_answer(row, external_ids[row.index], outcomes[row.index]) for row in rows]
-    return json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
+    answer = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
+    if batch is not None:  # last: the audit chain stays locked from here to commit
+        await credit_records.audit_batch(session=session, actor=actor, batch=batch, ids=created)
+    return answer
 
 
 BATCH_ACTION = "intake.batch_received"
@@ -212,7 +217,8 @@ async def _write(
     actor: Actor,
     settings: Settings,
     clock: Clock,
-) -> None:
+) -> list[uuid.UUID]:
+    """Writes the batch but for its audit event; returns the ids of the records created."""
     new = [row for row in rows if outcomes[row.index][0] == Outcome.created]
     created = await credit_records.create_many(
         session=session,
@@ -253,6 +259,7 @@ async def _write(
         if r.content and outcomes[r.index][0] in (Outcome.created, Outcome.corrected)
     ]
     await _remember(session, written, source)
+    return created
 
 
 _REMEMBER = text(

@@ -124,7 +124,8 @@ async def create_many(
     """All or nothing: the first item with a problem raises a 422. Set-based for batches:
     one statement each for the records, their audit events and their credit events.
     `prechecked`: the caller already ran `problems` on these very items (intake, import).
-    `batch`: verified records audited by one event for all of them (`AuditedBatch`)."""
+    `batch`: verified records audited by one event for all of them (`AuditedBatch`), which the
+    caller writes with `audit_batch` as the last statement before it commits."""
     if not prechecked:
         for found in await problems(session=session, items=items, clock=clock):
             if found:
@@ -154,30 +155,27 @@ async def create_many(
     if not rows:
         return []
     await bulk_insert(session, CreditRecord.__table__, rows)  # type: ignore[attr-defined]
-    if batch is not None:
-        await audit.record_records_written(
-            session=session, actor=actor, action=batch.action, resource_type=batch.resource_type,
-            resource_id=batch.resource_id, ids=ids, details=batch.details,
-        )  # fmt: skip
-    else:
-        await audit.record_many(
-            session=session,
-            actor=actor,
-            action="credit_record.create",
-            resource_type="credit_record",
-            entries=[(row["id"], audit.created(_created_fields(row))) for row in rows],
-        )
-    if batch is not None:
+    if batch is not None:  # audited by the caller, last (`audit_batch`)
         await credit_events.emit_range(
             session=session,
             event_type=CreditEventType.record_verified,
             first_id=ids[0],
             last_id=ids[-1],
         )
-    elif verified:
+        return ids
+    # The events before the audit: the audit chain's lock, taken by the first audit event, is
+    # held until commit, so what follows it waits for every other writer of audit events.
+    if verified:
         await credit_events.emit_rows(
             session=session, event_type=CreditEventType.record_verified, rows=rows
         )
+    await audit.record_many(
+        session=session,
+        actor=actor,
+        action="credit_record.create",
+        resource_type="credit_record",
+        entries=[(row["id"], audit.created(_created_fields(row))) for row in rows],
+    )
     return ids
 
 
@@ -194,6 +192,19 @@ class AuditedBatch:
     resource_type: str
     resource_id: str | None
     details: dict[str, Any]
+
+
+async def audit_batch(
+    *, session: AsyncSession, actor: Actor, batch: AuditedBatch, ids: list[uuid.UUID]
+) -> None:
+    """The one audit event of the records `create_many` wrote for `batch` (`ids`, as it returned
+    them). Written last: the audit chain's lock, which it takes, is held until commit, so every
+    statement after it would keep every other writer of audit events waiting."""
+    if ids:
+        await audit.record_records_written(
+            session=session, actor=actor, action=batch.action, resource_type=batch.resource_type,
+            resource_id=batch.resource_id, ids=ids, details=batch.details,
+        )  # fmt: skip
 
 
 def random_ids(count: int) -> list[uuid.UUID]:
