@@ -56,7 +56,7 @@ async def receive_once(
     *,
     session: AsyncSession,
     idempotency_key: str,
-    records: list[dict[str, Any]],
+    records: list[Any],
     actor: Actor,
     settings: Settings,
     clock: Clock,
@@ -89,7 +89,7 @@ async def receive_once(
 async def receive(
     *,
     session: AsyncSession,
-    records: list[dict[str, Any]],
+    records: list[Any],
     actor: Actor,
     settings: Settings,
     clock: Clock,

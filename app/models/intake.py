@@ -74,7 +74,9 @@ class IntakeOutcomeKind(LabelledEnum):
 class IntakeBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    records: list[dict[str, Any]] = Field(
+    # Any item: each is checked on its own (an item that is not an object is rejected alone),
+    # and a thousand objects are not copied once more on the way in.
+    records: list[Any] = Field(
         min_length=1,
         max_length=MAX_BATCH,
         description=f"up to {MAX_BATCH} IntakeRecord objects; each is checked on its own",

@@ -106,6 +106,18 @@ async def test_outcomes_in_order_and_a_bad_item_rejects_only_itself(
     assert created["employer_id"] == str(employer.id) and created["fine_amount"] == "5000.00"
 
 
+@pytest.mark.parametrize("odd", [7, "SI-1", None, ["SI-1"]])
+async def test_an_item_that_is_not_an_object_is_rejected_alone(client, api_key, make_employer, odd):
+    employer = await make_employer()
+    r = await send(client, await api_key(), [item("SI-1", employer.uscc), odd])
+    assert r.status_code == 200, r.text
+    first, second = r.json()["items"]
+    assert (first["outcome"], second["outcome"]) == ("created", "rejected")
+    assert second["external_id"] is None and second["record_id"] is None
+    [error] = second["problem"]["errors"]
+    assert error["loc"] == ["body", "records", 1] and error["type"] == "model_type"
+
+
 @pytest.mark.parametrize(
     ("over", "field", "kind"),
     [
