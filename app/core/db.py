@@ -9,14 +9,16 @@ import os
 import secrets
 import signal
 import threading
+import uuid
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, cast
 
 import asyncpg
+from asyncpg.pgproto import pgproto
 from sqlalchemy import Table, event, exc, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL, make_url
@@ -224,6 +226,10 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     raw = await connection.get_raw_connection()
     return cast(asyncpg.Connection, raw.driver_connection)
 
+
+# asyncpg's own UUID, a subclass of uuid.UUID (every id read from the database is one): made from
+# its 16 bytes in C, at a quarter of the cost of uuid.UUID(bytes=...), for ids made by the batch.
+DriverUUID: Callable[[bytes], uuid.UUID] = pgproto.UUID
 
 COPY_THRESHOLD = 100  # below this an INSERT is as quick as setting up a COPY
 

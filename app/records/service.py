@@ -24,7 +24,7 @@ from app.core import validation
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.db import bulk_insert, ordered_id_tail
+from app.core.db import DriverUUID, bulk_insert, ordered_id_tail
 from app.core.errors import DoesNotExist, FieldProblem, check_if_match
 from app.core.i18n import Text, say
 from app.models.credit_record import (
@@ -208,19 +208,24 @@ async def audit_batch(
 
 
 def random_ids(count: int) -> list[uuid.UUID]:
-    """`count` UUIDv4 from one read of the system's random source, not one read each."""
-    pool = os.urandom(16 * count)
-    return [uuid.UUID(bytes=pool[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
+    """`count` UUIDv4 from one read of the system's random source, not one read each (as
+    `DriverUUID`s)."""
+    pool = bytearray(os.urandom(16 * count))
+    pool[6::16] = bytes(b & 0x0F | 0x40 for b in pool[6::16])  # version 4
+    pool[8::16] = bytes(b & 0x3F | 0x80 for b in pool[8::16])  # variant RFC 9562
+    whole = bytes(pool)
+    return [DriverUUID(whole[i : i + 16]) for i in range(0, 16 * count, 16)]
 
 
 def batch_ids(count: int, at: datetime) -> list[uuid.UUID]:
     """UUIDv7 (RFC 9562) sharing one 96-bit prefix (the milliseconds of `at`, then the version,
     variant and 42 random bits of `ordered_id_tail`) and a counter from 0x10000000: sorted,
     appended at the primary key's right edge, and no other batch's id lies between the first and
-    the last (unless 42 random bits collide in the same millisecond, which the writer checks)."""
+    the last (unless 42 random bits collide in the same millisecond, which the writer checks).
+    Made as `random_ids` makes its ids."""
     milliseconds = int(at.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
-    prefix = (milliseconds << 48 | int(ordered_id_tail(), 16)) << 32
-    return [uuid.UUID(int=prefix | (0x1000_0000 + i)) for i in range(count)]
+    prefix = (milliseconds << 48 | int(ordered_id_tail(), 16)).to_bytes(12, "big")
+    return [DriverUUID(prefix + (0x1000_0000 + i).to_bytes(4, "big")) for i in range(count)]
 
 
 # Columns a new record leaves empty, so every row of a batch has the same keys.
