@@ -6,15 +6,8 @@ per batch (employers by USCC), never once per row.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from enum import Enum
-from json.encoder import encode_basestring
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,80 +53,12 @@ class CheckedRow:
 
 _FIELDS = tuple(CreditRecordCreate.model_fields)
 _FIELD_SET = frozenset(_FIELDS)
-# Content fields holding a Decimal: hashed normalised, so that "5000" and "5000.00" are equal.
-_DECIMAL_FIELDS = tuple(
-    name
-    for name, info in CreditRecordCreate.model_fields.items()
-    if Decimal in (info.annotation, *get_args(info.annotation))
-)
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # json.dumps' text, made once
-# The content's keys in json.dumps' sorted order, each as JSON text.
-_SORTED_KEYS = tuple(
-    (name, encode_basestring(name)) for name in sorted(CreditRecordCreate.model_fields)
-)
-
-
-def content_hash(content: CreditRecordCreate) -> str:
-    """Equal for equal content however it was written ("5000" and "5000.00", spaced USCCs).
-
-    The text hashed is the JSON of the content with sorted keys, dates, UUIDs and enums as
-    their strings and decimals normalised (`str(value.normalize())`), as `json.dumps` writes it:
-    the same text, and so the same hash, as every stored `intake_items.content_hash`. Written
-    value by value from the model's own fields in the known order of their keys (half the cost
-    of having pydantic turn them into JSON values first, then sorting and walking that dict)."""
-    values = content.__dict__
-    if values.keys() != _FIELD_SET:
-        return _hash(_CANONICAL.encode(_json_values(content)))
-    return _hash(
-        "{" + ", ".join([f"{key}: {_json_text(values[name])}" for name, key in _SORTED_KEYS]) + "}"
-    )
-
-
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _json_values(content: CreditRecordCreate) -> dict[str, Any]:
-    """The content as JSON values (pydantic's `mode="json"`), decimals normalised."""
-    values = content.__pydantic_serializer__.to_python(content, mode="json")
-    for name in _DECIMAL_FIELDS:
-        amount = getattr(content, name)
-        if amount is not None:
-            values[name] = str(amount.normalize())
-    return values
-
-
-def _json_text(value: Any) -> str:
-    """One value of the content as `_CANONICAL` writes its JSON value (json.dumps' separators,
-    keys sorted): what `_json_values` would make of it, written directly."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    kind = type(value)
-    if kind is str:
-        return encode_basestring(value)
-    if kind is date or isinstance(value, uuid.UUID):  # asyncpg's UUID is a subclass
-        return f'"{value}"'  # isoformat; the hyphenated lowercase hex
-    if kind is Decimal:
-        return encode_basestring(str(value.normalize()))
-    if isinstance(value, Enum):
-        return _json_text(value.value)
-    if kind is list:
-        return "[" + ", ".join([_json_text(item) for item in value]) + "]"
-    if isinstance(value, BaseModel):  # a nested model (the rectification): as pydantic says it
-        nested = value.__pydantic_serializer__.to_python(value, mode="json")
-        return _CANONICAL.encode(nested)
-    return _CANONICAL.encode(value)  # numbers and anything else: the encoder itself
 
 
 async def check(
     *,
     session: AsyncSession,
-    raws: list[dict[str, Any]],
+    raws: list[Any],
     schema: type[BaseModel],
     source: RecordSource | None,
     clock: Clock,

@@ -22,6 +22,7 @@ from app.core.errors import AppError, InvalidField
 from app.core.i18n import Text
 from app.core.problem_json import problem_body
 from app.intake import checks as record_checks
+from app.intake import digests
 from app.intake.checks import CheckedRow
 from app.models.credit_record import RecordSource
 from app.models.intake import IntakeOutcomeKind, IntakeRecord, IntakeResult
@@ -200,7 +201,7 @@ async def _classify(
             outcomes[row.index] = (Outcome.rejected, None)
         elif sent_hash is None:
             outcomes[row.index] = (Outcome.created, None)
-        elif row.content and sent_hash == record_checks.content_hash(row.content):
+        elif row.content and sent_hash == digests.content_hash(row.content):
             outcomes[row.index] = (Outcome.unchanged, record_id)
         else:
             outcomes[row.index] = (Outcome.corrected, record_id)
@@ -253,10 +254,15 @@ async def _write(
                 outcomes[row.index] = (Outcome.rejected, None)
                 continue
             outcomes[row.index] = (outcome, record.id)
-    written = [
-        (external_ids[r.index], outcomes[r.index][1], record_checks.content_hash(r.content))
+    kept = [
+        (r, r.content)
         for r in rows
         if r.content and outcomes[r.index][0] in (Outcome.created, Outcome.corrected)
+    ]
+    hashes = digests.content_hashes([content for _, content in kept])
+    written = [
+        (external_ids[r.index], outcomes[r.index][1], digest)
+        for (r, _), digest in zip(kept, hashes, strict=True)
     ]
     await _remember(session, written, source)
     return created

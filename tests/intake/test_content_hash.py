@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from asyncpg.pgproto import pgproto
 
-from app.intake.checks import built_content, content_hash
+from app.intake.checks import built_content
+from app.intake.digests import content_hash, content_hashes
 from app.models.credit_record import CreditRecordCreate
 
 BASE: dict[str, Any] = {
@@ -100,3 +101,22 @@ def test_an_employer_id_read_by_asyncpg_hashes_as_any_uuid() -> None:
     values = {**content.__dict__, "employer_id": pgproto.UUID(str(content.employer_id))}
     assert type(values["employer_id"]) is not uuid.UUID
     assert content_hash(built_content(values)) == content_hash(content) == first_hash(content)
+
+
+def test_a_batch_hashes_each_content_as_it_would_alone() -> None:
+    """Column by column for a batch: every content's hash is still the one first computed."""
+    variants: list[dict[str, Any]] = [
+        {},
+        {"fine_amount": "12.30", "title": '引号"与\\反斜杠', "remarks": "\x1f\u2028"},
+        {"fine_amount": None, "penalty_category": None, "severity": None},
+        {"serious_conditions": ["refused_to_perform"], "severity": "serious"},
+        {"rectification": {"ordered_date": "2025-03-10", "rectified_date": "2025-04-01"}},
+    ]
+    contents = [CreditRecordCreate.model_validate({**BASE, **v}) for v in variants]
+    expected = [first_hash(c) for c in contents]
+    assert content_hashes(contents) == expected
+    short = dict(contents[0].__dict__)
+    del short["remarks"]  # one content missing a field: the batch still hashes each right
+    mixed = [*contents, built_content(short)]
+    assert content_hashes(mixed) == [*expected, first_hash(built_content(short))]
+    assert content_hashes([]) == []
