@@ -24,7 +24,7 @@ from app.core import validation
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.db import DriverUUID, bulk_insert, ordered_id_tail
+from app.core.db import DriverUUID, bulk_insert, bulk_insert_columns, ordered_id_tail, rows_of
 from app.core.errors import DoesNotExist, FieldProblem, check_if_match
 from app.core.i18n import Text, say
 from app.models.credit_record import (
@@ -141,21 +141,20 @@ async def create_many(
         "updated_at": now,
     }
     assert batch is None or verified, "a draft may be edited in place: audited one by one"
-    ids = batch_ids(len(items), now) if batch else [uuid.uuid4() for _ in items]
-    rows = [
-        {
-            **_NEW_ROW,
-            **rules.columns(item, settings),
-            **fixed,
-            "id": record_id,
-            "record_key": record_key,
-        }
-        for item, record_id, record_key in zip(items, ids, random_ids(len(items)), strict=True)
-    ]
-    if not rows:
+    if not items:
         return []
-    await bulk_insert(session, CreditRecord.__table__, rows)  # type: ignore[attr-defined]
+    count = len(items)
+    ids = batch_ids(count, now) if batch else [uuid.uuid4() for _ in items]
+    table = CreditRecord.__table__  # type: ignore[attr-defined]
+    columns = {
+        **{name: [value] * count for name, value in _NEW_ROW.items()},
+        **rules.column_values(items, settings),
+        **{name: [value] * count for name, value in fixed.items()},
+        "id": ids,
+        "record_key": random_ids(count),
+    }
     if batch is not None:  # audited by the caller, last (`audit_batch`)
+        await bulk_insert_columns(session, table, columns)
         await credit_events.emit_range(
             session=session,
             event_type=CreditEventType.record_verified,
@@ -163,6 +162,8 @@ async def create_many(
             last_id=ids[-1],
         )
         return ids
+    rows = rows_of(columns)
+    await bulk_insert(session, table, rows)
     # The events before the audit: the audit chain's lock, taken by the first audit event, is
     # held until commit, so what follows it waits for every other writer of audit events.
     if verified:
