@@ -108,8 +108,10 @@ class UsccError(ValueError):
 
 def normalise(raw: str) -> str:
     """Trim, drop spaces and hyphens, full-width to half-width (NFKC), upper-case."""
-    folded = unicodedata.normalize("NFKC", raw)
-    return "".join(ch for ch in folded if ch not in " \t-\u00a0").upper()
+    return unicodedata.normalize("NFKC", raw).translate(_DROPPED).upper()
+
+
+_DROPPED = str.maketrans("", "", " \t-\u00a0")
 
 
 def check_character(first17: str) -> str:
