@@ -472,7 +472,10 @@ class RevocationCreate(RequestModel):
 
 class CreditRecordPublic(CreditRecordBase):
     id: uuid.UUID
-    record_key: uuid.UUID = Field(description="shared by every version of this record")
+    record_key: uuid.UUID = Field(
+        description="shared by every version of this record: for a record entered since "
+        "migration 0033, the id of its first version (earlier ones keep a random key)"
+    )
     version: int
     status: RecordStatus
     publication_end_date: date | None = Field(

@@ -144,14 +144,16 @@ async def create_many(
     if not items:
         return []
     count = len(items)
-    ids = batch_ids(count, now) if batch else [uuid.uuid4() for _ in items]
+    ids = batch_ids(count, now) if batch else random_ids(count)
     table = CreditRecord.__table__  # type: ignore[attr-defined]
     columns = {
         **{name: [value] * count for name, value in _NEW_ROW.items()},
         **rules.column_values(items, settings),
         **{name: [value] * count for name, value in fixed.items()},
         "id": ids,
-        "record_key": random_ids(count),
+        # A record is known across its versions by its first version's id: a batch's keys are
+        # ordered as its ids are, so both unique indexes of keys take them at their right edge.
+        "record_key": ids,
     }
     if batch is not None:  # audited by the caller, last (`audit_batch`)
         await bulk_insert_columns(session, table, columns)
