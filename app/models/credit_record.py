@@ -473,8 +473,8 @@ class RevocationCreate(RequestModel):
 class CreditRecordPublic(CreditRecordBase):
     id: uuid.UUID
     record_key: uuid.UUID = Field(
-        description="shared by every version of this record: for a record entered since "
-        "migration 0033, the id of its first version (earlier ones keep a random key)"
+        description="shared by every version of this record; a record entered from "
+        "December 2026 on has its first version's id as its key, an older one a random key"
     )
     version: int
     status: RecordStatus
