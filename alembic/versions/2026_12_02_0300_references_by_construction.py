@@ -1,5 +1,6 @@
 """records' references held by construction: `credit_events.employer_id` and `.record_id`, and
-`intake_items.record_id`, carry no foreign key (and the event log's two no index) (issue 16 §4)
+`intake_items.record_id`, carry no foreign key, and the event log keeps no index but its primary
+key (issue 16 §4)
 
 Revision ID: 0033_references_by_construction
 Revises: 0032_evaluations_by_cycle
@@ -22,8 +23,10 @@ depends_on: str | Sequence[str] | None = None
 # transaction (an INSERT…SELECT from credit_records for a batch), intake writes an item's record id
 # in the transaction that created or corrected that record, and neither side can disappear
 # afterwards: employers are never deleted nor their ids changed (`employers_guard`), nor credit
-# records (`credit_records_guard`). No query reads events by employer or by record (consumers read
-# in id order), so the two indexes that served the foreign keys go with them.
+# records (`credit_records_guard`). No query reads events by employer, by record or by subject
+# (consumers read in id order, `core.events`), so the two indexes that served the foreign keys go
+# with them, and so does the index of subjects (migration 0013), which nothing ever read: every
+# event written (a grading run writes one per employer) paid for three indexes no one used.
 
 
 def upgrade() -> None:
@@ -38,9 +41,11 @@ def upgrade() -> None:
     )
     op.drop_index("ix_credit_events_employer_id", table_name="credit_events")
     op.drop_index("ix_credit_events_record_id", table_name="credit_events")
+    op.drop_index("ix_credit_events_subject", table_name="credit_events")
 
 
 def downgrade() -> None:
+    op.create_index("ix_credit_events_subject", "credit_events", ["subject_type", "subject_id"])
     op.create_foreign_key(
         "fk_intake_items_record_id_credit_records",
         "intake_items",

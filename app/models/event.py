@@ -66,8 +66,8 @@ class CreditEvent(SQLModel, table=True):
     """Written in the transaction of the change it reports; consumers track what they processed."""
 
     __tablename__ = "credit_events"
+    # No index but the primary key (migration 0033): consumers read in id order, nothing else.
     __table_args__ = (
-        sa.Index("ix_credit_events_subject", "subject_type", "subject_id"),
         # a record's event names its record twice: as subject and as the record_id reference
         sa.CheckConstraint(
             "subject_type <> 'credit_record' OR (record_id IS NOT NULL AND subject_id = record_id)",
