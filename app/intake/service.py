@@ -57,19 +57,20 @@ async def receive_once(
     *,
     session: AsyncSession,
     idempotency_key: str,
+    body: bytes,
     records: list[Any],
     actor: Actor,
     settings: Settings,
     clock: Clock,
 ) -> bytes:
-    """`receive`, answered from storage when the client repeats an Idempotency-Key.
+    """`receive`, answered from storage when the client repeats an Idempotency-Key with the
+    same body (`body` as sent; `records` what it holds).
 
     The answer is an `IntakeResult` as JSON, serialised once: the same text is stored for a
     repeat and sent as the response body."""
     assert actor.id is not None
-    body_hash = idempotency.request_hash(records)
     stored = await idempotency.replay(
-        session=session, client_id=actor.id, key=idempotency_key, body_hash=body_hash
+        session=session, client_id=actor.id, key=idempotency_key, body=body, parsed=records
     )
     if stored is not None:
         return IntakeResult.model_validate(stored.response).model_dump_json().encode()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.accounts import clients
-from app.core import actors
+from app.core import actors, idempotency
 from app.core.errors import InvalidField
 from app.models.audit import AuditEvent
 from app.models.client import ApiClientCreate, ClientSource, Scope
@@ -319,6 +320,49 @@ async def test_same_idempotency_key_with_another_body_is_422(
     # the key belongs to its client: another client may use the same one
     other = await send(client, await api_key(), [item("K-2", employer.uscc)], "k")
     assert other.status_code == 200 and other.json()["items"][0]["outcome"] == "created"
+
+
+async def test_a_repeat_is_the_same_body_byte_for_byte(client, session, api_key, make_employer):
+    """The key fingerprints the body as sent: the same records written out otherwise (spacing,
+    key order) are another body. Nothing is lost by it: under a new key they are `unchanged`."""
+    employer = await make_employer()
+    key = await api_key()
+    batch = [item("B-1", employer.uscc)]
+    first = await send(client, key, batch, idempotency_key="b")
+    assert first.status_code == 200, first.text
+    before = await count(session, CreditRecord)
+    reordered = json.dumps({"records": [dict(reversed(batch[0].items()))]}, indent=1)
+    headers = {**key, "Idempotency-Key": "b", "Content-Type": "application/json"}
+    r = await client.post(INTAKE, content=reordered, headers=headers)
+    assert assert_problem(r, 422)["errors"][0]["loc"] == ["header", "idempotency-key"]
+    assert await count(session, CreditRecord) == before
+    again = await send(client, key, batch)
+    assert [i["outcome"] for i in again.json()["items"]] == ["unchanged"]
+
+
+async def test_a_key_fingerprinted_before_2026_12_02_still_replays(
+    client, session, api_key, make_employer
+):
+    """Keys stored before bodies were hashed as sent hold the hash of the parsed records as JSON
+    with sorted keys: a repeat of such a key is still answered from storage."""
+    employer = await make_employer()
+    key = await api_key()
+    batch = [item("L-1", employer.uscc)]
+    first = await send(client, key, batch, idempotency_key="legacy")
+    assert first.status_code == 200, first.text
+    await session.execute(
+        text("UPDATE idempotent_requests SET request_hash = :h WHERE key = 'legacy'"),
+        {"h": idempotency._canonical_hash(batch)},
+    )
+    before = [await count(session, t) for t in (CreditRecord, AuditEvent, CreditEvent)]
+    reordered = json.dumps({"records": [dict(reversed(batch[0].items()))]})
+    headers = {**key, "Idempotency-Key": "legacy", "Content-Type": "application/json"}
+    replay = await client.post(INTAKE, content=reordered, headers=headers)
+    assert replay.status_code == 200, replay.text
+    assert replay.json() == first.json()
+    assert [await count(session, t) for t in (CreditRecord, AuditEvent, CreditEvent)] == before
+    other = await send(client, key, [item("L-2", employer.uscc)], idempotency_key="legacy")
+    assert assert_problem(other, 422)["errors"][0]["loc"] == ["header", "idempotency-key"]
 
 
 async def test_missing_idempotency_key_is_422_naming_the_header(client, api_key, make_employer):

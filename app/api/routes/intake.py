@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Response
+from fastapi import Depends, Header, Request, Response
 
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, SettingsDep, require
 from app.api.routing import api_router
@@ -33,11 +33,12 @@ Client = Annotated[Actor, Depends(require(Permission.intake_write))]
     '`corrected` (changed content becomes a new version, reason "updated by source") or '
     "`rejected` with a problem naming the fields. One bad item rejects only itself. A trusted "
     "client's records arrive verified, others as drafts for a reviewer. Repeating a request "
-    "with the same `Idempotency-Key` returns the first answer; the same key with another body "
-    "is a 422. A body carrying a NUL character (\\u0000) anywhere is malformed: 422 for "
-    "the whole request, naming where it is.",
+    "with the same `Idempotency-Key` and the same body, byte for byte, returns the first "
+    "answer; the same key with another body is a 422. A body carrying a NUL character "
+    "(\\u0000) anywhere is malformed: 422 for the whole request, naming where it is.",
 )
 async def receive_records(
+    request: Request,
     batch: IntakeBatch,
     session: SessionDep,
     settings: SettingsDep,
@@ -51,6 +52,7 @@ async def receive_records(
     answer = await intake.receive_once(
         session=session,
         idempotency_key=idempotency_key,
+        body=await request.body(),  # as read for `batch`: kept by the request, not read again
         records=batch.records,
         actor=actor,
         settings=settings,
