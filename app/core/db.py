@@ -267,10 +267,18 @@ async def bulk_insert_columns(
         await bulk_insert(session, table, rows_of(columns))
         return
     assert not any(isinstance(table.c[name].type, JSONB) for name in columns), "no JSONB"
+    # A column that is NULL in every row and has no default of its own is left to the table,
+    # which fills it with NULL: nothing to encode, send or parse for it (a new record's dozen
+    # empty columns).
+    sent = {
+        name: values
+        for name, values in columns.items()
+        if table.c[name].server_default is not None or values.count(None) < len(values)
+    }
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-        table.name, columns=list(columns), records=list(zip(*columns.values(), strict=True))
+        table.name, columns=list(sent), records=list(zip(*sent.values(), strict=True))
     )
 
 
