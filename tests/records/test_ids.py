@@ -1,4 +1,4 @@
-"""The ids a batch of records is written under: random record keys and the batch's ordered ids."""
+"""The ids new records are written under (a record's key is its first id): random, or a batch's."""
 
 from __future__ import annotations
 
