@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import access, pagination, personal_data
+from app.core import access, entities, pagination, personal_data
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
@@ -78,9 +78,7 @@ def to_public(employer: Employer, *, actor: Actor, settings: Settings) -> Employ
     if actor.role == Role.admin:
         plain, unreadable = _personal_plain(employer, settings)
         shown.update({field: text for field, text in plain.items() if text is not None})
-    return EmployerPublic.model_validate(
-        employer, update={**shown, "unreadable_fields": unreadable}
-    )
+    return entities.shown(EmployerPublic, employer, **shown, unreadable_fields=unreadable)
 
 
 def _checked_uscc(data: EmployerCreate, actor: Actor) -> tuple[str, list[uscc.Breach]]:
@@ -178,7 +176,7 @@ _IDS_BY_USCC = text("SELECT uscc, id FROM employers WHERE uscc = ANY(CAST(:codes
 
 
 async def get(*, session: AsyncSession, employer_id: uuid.UUID, actor: Actor) -> Employer:
-    employer = await session.get(Employer, employer_id)
+    employer = await entities.by_id(session, Employer, employer_id)
     return access.visible(
         actor, employer, missing=Text(f"用人单位 {employer_id}", f"employer {employer_id}")
     )

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.core import access, pagination
+from app.core import access, entities, pagination
 from app.core.actors import Actor
 from app.core.i18n import Text, say
 from app.grading import policies
@@ -91,7 +91,7 @@ def of_employer(employer_id: uuid.UUID) -> ColumnElement[bool]:
 
 async def get(*, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
     """Employers see only their own; anything else is simply not there."""
-    evaluation = await session.get(Evaluation, evaluation_id)
+    evaluation = await entities.by_id(session, Evaluation, evaluation_id)
     return access.visible(
         actor, evaluation, missing=Text(f"信用评价 {evaluation_id}", f"evaluation {evaluation_id}")
     )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import access, pagination
+from app.core import access, entities, pagination
 from app.core.actors import Actor
 from app.core.i18n import Text
 from app.models.audit import AuditEvent
@@ -41,14 +41,12 @@ def rectification(record: CreditRecord) -> Rectification:
 
 
 def to_public(record: CreditRecord) -> CreditRecordPublic:
-    return CreditRecordPublic.model_validate(
-        record, update={"rectification": rectification(record)}
-    )
+    return entities.shown(CreditRecordPublic, record, rectification=rectification(record))
 
 
 async def get(*, session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
     """Employers see only their own verified records; anything else is simply not there."""
-    record = await session.get(CreditRecord, record_id)
+    record = await entities.by_id(session, CreditRecord, record_id)
     if actor.role == Role.employer and record and record.status != RecordStatus.verified:
         record = None  # a draft or an old version is not there for its employer
     return access.visible(
