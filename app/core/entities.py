@@ -3,7 +3,7 @@
 `Session.get` costs about 0.3 ms of CPU per row (the identity map, the compiled statement's cache
 key, the loading machinery), a sixth of a whole single-row GET (issue 16). The busiest reads
 only show what they read, so they take it here instead: one prepared statement on the request's
-own connection (in its transaction: a test's savepoint sees the test's rows), each value passed
+own connection (so a test's savepoint sees the test's rows), each value passed
 through its column type's own result processor (what SQLAlchemy applies to a Core result: JSONB
 text parsed, arrays as lists), the entity made as the ORM's loading makes one (an instrumented
 instance, the values written into its `__dict__`, no validation: the row is the database's). It

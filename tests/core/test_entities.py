@@ -100,7 +100,9 @@ from app.models.employer import Employer
 async def main():
     engine = create_engine({database_url!r})
     async with session_factory(engine)() as session:
-        driver = await driver_connection(session)  # in the session's transaction, rolled back
+        driver = await driver_connection(session)
+        kept = driver.transaction()  # SQLAlchemy has begun none yet (it does so lazily)
+        await kept.start()
         employer_id = await driver.fetchval(
             "INSERT INTO employers (id, uscc, name, subject_type, legal_representative, town, "
             "industry_code, employee_count, status, checksum_exception, version, created_at, "
@@ -108,7 +110,7 @@ async def main():
             "'凤城镇', 'C1311', 3, 'active', false, 1, now(), now()) RETURNING id", uuid.uuid4())
         employer = await entities.by_id(session, Employer, employer_id)
         print(employer.name, employer.employee_count)
-        await session.rollback()
+        await kept.rollback()
     await engine.dispose()
 
 asyncio.run(main())
