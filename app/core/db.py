@@ -21,6 +21,7 @@ import asyncpg
 from asyncpg.pgproto import pgproto
 from sqlalchemy import Table, event, exc, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -28,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from starlette.requests import Request
 
 from app.core.config import Settings
@@ -253,6 +256,28 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     return cast(asyncpg.Connection, raw.driver_connection)
+
+
+_ASYNCPG = postgresql_asyncpg.dialect()
+
+
+class DriverStatement:
+    """A Core statement compiled once, for asyncpg: sent on the session's driver connection
+    (`driver_connection`, and what it says of the transaction) it costs no compilation, cache
+    key or result processing per call, for a read that every request of a kind makes. Its
+    values are its own binds', overridden by name; its rows are asyncpg's, so only for columns
+    whose types SQLAlchemy passes through as they are (ids, text, numbers, dates, booleans)."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=_ASYNCPG))
+        self.text = compiled.string
+        self._names = tuple(compiled.positiontup or ())  # asyncpg's $1, $2... in order
+        self._values = dict(compiled.params)
+
+    async def fetch(self, session: AsyncSession, **values: Any) -> list[asyncpg.Record]:
+        given = {**self._values, **values}
+        driver = await driver_connection(session)
+        return await driver.fetch(self.text, *(given[name] for name in self._names))
 
 
 # asyncpg's own UUID, a subclass of uuid.UUID (every id read from the database is one): made from

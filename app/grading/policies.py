@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.core.actors import Actor
+from app.core.db import DriverStatement
 from app.core.errors import DoesNotExist, FieldProblem
 from app.core.i18n import Text, say
 from app.core.observability import REGISTRY
@@ -111,14 +112,14 @@ def _standing_query() -> Select[Any]:
     ).outerjoin(latest, true())  # fmt: skip
 
 
-_STANDING = _standing_query()
+_STANDING = DriverStatement(_standing_query())
 
 
 async def standing(*, session: AsyncSession) -> Standing:
-    """One query of few rows."""
+    """One query of few rows (every evaluation shown asks: sent to the driver as it is)."""
     policies: dict[uuid.UUID, Validity] = {}
     until: dict[uuid.UUID, date | None] = {}
-    for row in (await session.execute(_STANDING)).all():
+    for row in await _STANDING.fetch(session):
         policies[row[0]] = Validity(row[1], row[2], row[3], row[4])
         until[row[0]] = row[6] if row[7] else row[5]
     return Standing(policies, until)

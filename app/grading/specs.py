@@ -14,11 +14,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from sqlalchemy import Integer, bindparam, cast, func
 from sqlalchemy import Text as SqlText
-from sqlalchemy import bindparam, cast, func
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import DriverStatement
 from app.core.parsed_cache import ParsedCache
 from app.grading.rule_sets import version_missing
 from app.grading.rules import Spec
@@ -31,8 +33,11 @@ _parsed: ParsedCache[_Key, Spec] = ParsedCache(size=64)  # a database has a hand
 _TABLE = RuleSet.__table__.c  # type: ignore[attr-defined]
 # what identifies a version's content (built once, as plain table columns)
 _DIGEST = func.md5(func.concat(cast(_TABLE.rules, SqlText), "\n", cast(_TABLE.parameters, SqlText)))
-_KEYS = sa_select(_TABLE.version, _TABLE.id, _TABLE.policy_id, _DIGEST).where(
-    _TABLE.version.in_(bindparam("versions", expanding=True))
+# every evaluation shown asks (sent to the driver as it is): one array parameter
+_KEYS = DriverStatement(
+    sa_select(_TABLE.version, _TABLE.id, _TABLE.policy_id, _DIGEST).where(
+        _TABLE.version == func.any(bindparam("versions", type_=ARRAY(Integer)))
+    )
 )
 _ROW = sa_select(_TABLE.version, _TABLE.parameters, _TABLE.rules, _DIGEST).where(
     _TABLE.id == bindparam("id")
@@ -47,7 +52,7 @@ async def of_versions(
     wanted = sorted(set(versions))
     if not wanted:
         return {}
-    rows = (await session.execute(_KEYS, {"versions": wanted})).all()
+    rows = await _KEYS.fetch(session, versions=wanted)
     found: dict[int, tuple[Spec, uuid.UUID]] = {}
     for version, rule_set_id, policy_id, digest in rows:
         found[version] = await _spec(session, (rule_set_id, version, digest)), policy_id
