@@ -304,11 +304,8 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
     records = [pick(row) if len(columns) > 1 else (row[columns[0]],) for row in rows]
     if as_json:
         records = [_with_json(record, as_json) for record in records]
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-        table.name, columns=columns, records=records
-    )
+    driver = await _in_transaction(session)
+    await driver.copy_records_to_table(table.name, columns=columns, records=records)
 
 
 async def bulk_insert_columns(
@@ -328,11 +325,20 @@ async def bulk_insert_columns(
         for name, values in columns.items()
         if table.c[name].server_default is not None or values.count(None) < len(values)
     }
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+    driver = await _in_transaction(session)
+    await driver.copy_records_to_table(
         table.name, columns=list(sent), records=list(zip(*sent.values(), strict=True))
     )
+
+
+async def _in_transaction(session: AsyncSession) -> asyncpg.Connection:
+    """The driver connection, in the session's transaction: the driver adapter begins it with
+    the first statement SQLAlchemy runs, so a COPY sent before any would be committed on its
+    own, whatever the session did next. Then one statement makes it send BEGIN."""
+    driver = await driver_connection(session)
+    if not driver.is_in_transaction():
+        await session.execute(select(1))
+    return driver
 
 
 def rows_of(columns: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
