@@ -22,8 +22,7 @@ from starlette.datastructures import FormData
 from starlette.routing import Match
 from starlette.types import Scope
 
-from app.api.deps import TRANSACTION, require
-from app.core.db import RequestTransaction
+from app.api.deps import require
 from app.core.errors import UnsupportedMediaType
 from app.core.i18n import Text
 
@@ -83,14 +82,7 @@ class CheckedRoute(APIRoute):
                 )
             elif self.body_field is None and has_body:
                 _refuse_any_body(await request.body())
-            transaction = request.scope[TRANSACTION] = RequestTransaction(request)
-            try:
-                response = await handler(request)
-            except BaseException as error:
-                await transaction.fail(error)
-                raise
-            await transaction.commit()  # before the response is sent: a failed commit is an error
-            return response
+            return await handler(request)
 
         return checked
 
