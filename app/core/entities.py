@@ -88,7 +88,7 @@ async def _reader(model: type[M], dialect: Dialect, connection: asyncpg.Connecti
 
 
 async def by_id(session: AsyncSession, model: type[M], entity_id: uuid.UUID) -> M | None:
-    """The row of `model`'s table with this primary key, or None; detached, for showing."""
+    """The row of `model`'s table with this primary key, or None; transient, for showing."""
     connection = await driver_connection(session)
     reader = await _reader(model, session.get_bind().dialect, connection)
     row = await connection.fetchrow(reader.statement, entity_id)

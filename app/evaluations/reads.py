@@ -20,10 +20,6 @@ from app.grading import specs as rule_specs
 from app.grading.rules import Spec, evidence_items, render, without_facts
 from app.models.evaluation import Evaluation, EvaluationPublic, EvaluationStatus
 
-# The stored columns the public shape shows, read into a dict: validating that costs about 60 %
-# of validating the ORM object with an update (sqlmodel wraps it, per attribute read).
-_SHOWN = tuple(name for name in EvaluationPublic.model_fields if name in Evaluation.model_fields)
-
 
 async def to_public(
     *, session: AsyncSession, evaluations: Sequence[Evaluation]
@@ -46,10 +42,13 @@ async def to_public(
         if (policy_id, made_on) not in notes:
             notes[policy_id, made_on] = state.note(policy_id, made_on)
         note = notes[policy_id, made_on]
-        data = {name: getattr(evaluation, name) for name in _SHOWN}
-        data.update(explanation=explanation, policy_lapsed=note is not None,
-                    policy_note=say(note) if note is not None else None)  # fmt: skip
-        shown.append(EvaluationPublic.model_validate(data))
+        policy_note = say(note) if note is not None else None
+        shown.append(
+            entities.shown(
+                EvaluationPublic, evaluation, explanation=explanation,
+                policy_lapsed=note is not None, policy_note=policy_note,
+            )
+        )  # fmt: skip
     return shown
 
 

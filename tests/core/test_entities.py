@@ -37,7 +37,7 @@ async def _same_as_orm(session: AsyncSession, model: type[SQLModel], entity_id: 
     loaded = await _as_loaded(session, model, entity_id)
     assert read is not None and loaded is not None
     assert _columns(read, model) == _columns(loaded, model)
-    assert read not in session  # detached: never flushed
+    assert read not in session  # transient: never flushed
     return read
 
 
