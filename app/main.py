@@ -157,5 +157,6 @@ def create_app(
     docs.mount_offline_docs(app)
     docs.document_schemas(app, IntakeRecord)
     docs.document_responses(app)
+    docs.document_security(app)
     webhooks.document(app)
     return app

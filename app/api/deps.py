@@ -9,7 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import FileResponse
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import auth
@@ -69,54 +70,45 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-_bearer = HTTPBearer(auto_error=False, description="JWT from POST /api/v1/auth/token")
-_api_key = APIKeyHeader(
+# The credentials a request may carry. `require` reads them from the headers itself rather than
+# having FastAPI solve these schemes as dependencies of every route (each dependency solved costs
+# a request about as much as reading a row); app.api.docs declares them in the OpenAPI document
+# for every route behind `require`, as FastAPI would have.
+BEARER = HTTPBearer(auto_error=False, description="JWT from POST /api/v1/auth/token")
+API_KEY = APIKeyHeader(
     name="X-API-Key",
     auto_error=False,
     description="machine clients (other agencies' systems, the city platform)",
 )
 
 
-async def current_actor(
-    request: Request,
-    session: SessionDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
-) -> Actor:
-    known: Actor | None = getattr(request.state, "actor", None)  # authenticated before the body
-    if known is not None:
-        return known
-    state = request.app.state  # settings and clock as SettingsDep and ClockDep give them
-    return await _authenticate(request, session, state.settings, state.clock, bearer, api_key)
+def _credentials(request: Request) -> tuple[str | None, str | None]:
+    """The Bearer token and the API key the request's headers carry, as BEARER and API_KEY
+    read them: a token only with the scheme `Bearer` (any case), an empty one as none."""
+    headers = request.headers
+    authorization = headers.get("authorization")
+    scheme, token = get_authorization_scheme_param(authorization)
+    bearer = token if token and scheme.lower() == "bearer" else None
+    return bearer, headers.get(API_KEY.model.name) or None
 
 
 async def _authenticate(
-    request: Request,
-    session: AsyncSession,
-    settings: Settings,
-    clock: Clock,
-    bearer: HTTPAuthorizationCredentials | None,
-    api_key: str | None,
+    request: Request, session: AsyncSession, settings: Settings, clock: Clock
 ) -> Actor:
     request_id = getattr(request.state, "request_id", None)
+    bearer, api_key = _credentials(request)
     if api_key:
         return await auth.actor_from_api_key(session=session, key=api_key, request_id=request_id)
     if bearer:
         return await auth.actor_from_token(
-            session=session,
-            token=bearer.credentials,
-            settings=settings,
-            clock=clock,
-            request_id=request_id,
+            session=session, token=bearer, settings=settings, clock=clock, request_id=request_id
         )
     return Actor(kind=PUBLIC.kind, request_id=request_id)
 
 
-ActorDep = Annotated[Actor, Depends(current_actor)]
-
-
 class require:
-    """The one access check: `actor: Annotated[Actor, Depends(require(Permission.x))]`.
+    """The one access check: `actor: Annotated[Actor, Depends(require(Permission.x))]`. It
+    authenticates the request (its Bearer token or API key) and authorizes the actor found.
 
     A route taking a body runs it before the body is read (app.api.routing): a stranger's
     10 MB is refused unread."""
@@ -124,19 +116,20 @@ class require:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    async def __call__(self, actor: ActorDep) -> Actor:
+    async def __call__(self, request: Request, session: SessionDep) -> Actor:
+        actor: Actor | None = getattr(request.state, "actor", None)  # known before the body
+        if actor is None:
+            state = request.app.state  # settings and clock as SettingsDep and ClockDep give them
+            actor = await _authenticate(request, session, state.settings, state.clock)
         access.authorize(actor, self.permission)
         return actor
 
     async def before_body(self, request: Request) -> None:
         """Authenticate and authorize from the headers alone, in a session of its own; the
-        route's own `current_actor` then takes the actor found here."""
-        app = request.app
-        bearer, api_key = await _bearer(request), await _api_key(request)
-        async with app.state.session_factory() as session:
-            actor = await _authenticate(
-                request, session, app.state.settings, app.state.clock, bearer, api_key
-            )
+        route's own call then takes the actor found here."""
+        state = request.app.state
+        async with state.session_factory() as session:
+            actor = await _authenticate(request, session, state.settings, state.clock)
         access.authorize(actor, self.permission)
         request.state.actor = actor
 

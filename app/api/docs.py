@@ -12,10 +12,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security.base import SecurityBase
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
-from app.api.routing import FORM_TYPES
+from app.api.deps import API_KEY, BEARER
+from app.api.routing import FORM_TYPES, guards
 from app.core.errors import (
     AppError,
     IfMatchRequired,
@@ -455,6 +458,49 @@ def document_responses(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_security(app: FastAPI) -> None:
+    """Declare the credentials every route behind `require` takes (a Bearer token or an API
+    key): `require` reads them from the headers itself (app.api.deps), so FastAPI, which
+    declares only the schemes it solves as dependencies, does not see them."""
+    build = app.openapi
+    done: list[int] = []
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        if id(schema) not in done:  # built once, then cached by FastAPI
+            _declare_security(schema, _guarded(app))
+            done.append(id(schema))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _guarded(app: FastAPI) -> set[tuple[str, str]]:
+    """The operations behind `require`, as (method, path) the way the document names them."""
+    return {
+        (method.lower(), context.path or "")
+        for context in iter_route_contexts(app.routes)
+        if isinstance(route := context.original_route, APIRoute) and guards(route.dependant)
+        for method in route.methods or ()
+    }
+
+
+def _scheme(scheme: SecurityBase) -> dict[str, Any]:
+    return scheme.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _declare_security(schema: dict[str, Any], guarded: set[tuple[str, str]]) -> None:
+    schemes = {  # named as FastAPI names a scheme: by its class
+        type(scheme).__name__: _scheme(scheme) for scheme in (BEARER, API_KEY)
+    }
+    components = schema.setdefault("components", {})
+    components["securitySchemes"] = {**schemes, **components.get("securitySchemes", {})}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if (method, path) in guarded:
+                operation["security"] = [{name: []} for name in schemes]
 
 
 # the named problem type each added status answers, declared as a route's own `problems(...)`

@@ -11,8 +11,10 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.routing import guards
 from app.core.clock import add_months
 from app.disclosure import service as disclosure_service
 from app.models.user import Role, User
@@ -322,3 +324,34 @@ async def test_a_download_answers_a_content_type_it_declares(  # type: ignore[no
     assert _media_ranges(document, "get", representation_file) == _media_ranges(
         document, "get", record_file
     )
+
+
+async def test_every_guarded_operation_declares_the_bearer_token_and_the_api_key(app, client):  # type: ignore[no-untyped-def]
+    """`require` reads the credentials from the headers itself (app.api.deps), so FastAPI does
+    not declare them: app.api.docs does, on exactly the operations behind `require`."""
+    document = await _document(client)
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["HTTPBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "JWT from POST /api/v1/auth/token",
+    }
+    assert schemes["APIKeyHeader"]["in"] == "header"
+    assert schemes["APIKeyHeader"]["name"] == "X-API-Key"
+    guarded = {
+        (method.lower(), context.path)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute) and guards(context.original_route.dependant)
+        for method in context.original_route.methods
+    }
+    assert len(guarded) >= 100
+    both: list[dict[str, list[str]]] = [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+    declared = {
+        (method, path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security") == both
+    }
+    assert declared == guarded
+    # the metrics scrape keeps its own scheme, FastAPI's
+    assert document["paths"]["/metrics"]["get"]["security"] == [{"MetricsToken": []}]
