@@ -23,7 +23,7 @@ def _refuse_writes(session: Session, transaction: Any, connection: Any) -> None:
 
 def read_only_savepoints(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     """Sessions for the safe methods' requests on `connection`, each in a savepoint that is
-    read-only and rolled back (`request_session`)."""
+    read-only and rolled back (`app.core.db.RequestTransaction`)."""
     return async_sessionmaker(
         bind=connection,
         expire_on_commit=False,

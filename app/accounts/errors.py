@@ -27,7 +27,7 @@ class InvalidCredentials(Unauthorized):
         "核对用户名和密码；忘记密码请管理员重设。",
         "Check the username and password; an admin resets a forgotten password.",
     )
-    # The failure counts written before raising must survive the rollback (db.request_session).
+    # The failure counts written before raising must survive (db.RequestTransaction.end).
     keeps_writes = True
 
 

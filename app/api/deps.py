@@ -27,7 +27,7 @@ from app.core.access import ClientScopeMissing, ForbiddenRole, Permission, SignI
 from app.core.actors import PUBLIC, Actor
 from app.core.clock import Clock
 from app.core.config import Settings
-from app.core.db import request_session
+from app.core.db import RequestTransaction
 from app.core.errors import (
     InvalidRequest,
     MalformedRequest,
@@ -36,8 +36,18 @@ from app.core.errors import (
 )
 from app.models.record_attachment import RecordAttachmentBase
 
-# scope="function": commit before the response is sent, so a failed commit is an error response.
-SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
+TRANSACTION = "labor_credit.transaction"  # the request's RequestTransaction, in its ASGI scope
+
+
+async def _session(request: Request) -> AsyncSession:
+    """The request's one session (app.core.db.RequestTransaction): the route class (CheckedRoute,
+    which every route is) ends its transaction once the endpoint has returned, before the
+    response is sent, so a failed commit is an error response."""
+    transaction: RequestTransaction = request.scope[TRANSACTION]
+    return transaction.session()
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 
 async def _settings(request: Request) -> Settings:

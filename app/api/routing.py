@@ -2,7 +2,8 @@
 422 for text holding NUL characters, which PostgreSQL cannot store in any text column, and 422
 for query parameters, form fields or a body the route does not declare (docs/architecture.md:
 refused, never ignored; JSON bodies refuse unknown fields by their models' `extra="forbid"`).
-A route behind `require` authenticates and authorizes before it reads a body. It also
+A route behind `require` authenticates and authorizes before it reads a body. It ends each
+request's transaction once the endpoint has returned (app.core.db.RequestTransaction). It also
 documents each operation in both languages, Chinese first: the endpoint's docstring, then the
 route's English `description=`."""
 
@@ -22,7 +23,8 @@ from starlette.datastructures import FormData
 from starlette.routing import Match
 from starlette.types import Scope
 
-from app.api.deps import require
+from app.api.deps import TRANSACTION, require
+from app.core.db import RequestTransaction
 from app.core.errors import UnsupportedMediaType
 from app.core.i18n import Text
 
@@ -82,7 +84,14 @@ class CheckedRoute(APIRoute):
                 )
             elif self.body_field is None and has_body:
                 _refuse_any_body(await request.body())
-            return await handler(request)
+            transaction = request.scope[TRANSACTION] = RequestTransaction(request)
+            try:
+                response = await handler(request)
+            except BaseException as error:
+                await transaction.end(error)
+                raise
+            await transaction.end()  # before the response is sent: a failed commit is an error
+            return response
 
         return checked
 

@@ -11,12 +11,13 @@ import signal
 import threading
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, cast
 
+import anyio
 import asyncpg
 from asyncpg.pgproto import pgproto
 from sqlalchemy import Table, event, exc, func, insert, select
@@ -196,27 +197,50 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1: they change nothing
 
 
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the endpoint returns, rolled back on error.
-    A request of a safe method reads on the read-only pool (`create_engine(read_only=True)`;
-    the tests give one of read-only savepoints, tests/read_only.py), when the app has one, and
-    is rolled back: it has nothing to keep."""
-    reads: async_sessionmaker[AsyncSession] | None = request.app.state.read_session_factory
-    if reads is not None and request.method in SAFE_METHODS:
-        async with reads() as session:  # closing it rolls back what it began
-            yield session
-        return
-    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    async with factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except AppError as exc:
-            await (session.commit() if exc.keeps_writes else session.rollback())
-            raise
-        except BaseException:
-            await session.rollback()
-            raise
+class RequestTransaction:
+    """One transaction per request, begun by the first dependency that asks for the session
+    (`session()`) and ended by the route class (app.api.routing) once the endpoint has returned
+    its response, before it is sent, so a failed commit is an error response (`end`): committed,
+    or after an error rolled back (committed when the error keeps what was written). A request
+    of a safe method reads on the read-only pool (`create_engine(read_only=True)`; the tests
+    give one of read-only savepoints, tests/read_only.py) when the app has one, and its session
+    is only closed, which rolls back what it began: it has nothing to keep.
+
+    Not a FastAPI generator dependency: its exit stack and cancel scopes cost a one-row read
+    more than the read. Its end is shielded from the cancel scopes around it as FastAPI shields a
+    dependency's exit (anyio's; a bare asyncio `Task.cancel` goes through either): a request
+    cancelled mid-COMMIT still finishes it and gives its connection back clean."""
+
+    __slots__ = ("_reads", "_request", "_session")
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self._session: AsyncSession | None = None
+        self._reads = False
+
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            state = self._request.app.state
+            reads: async_sessionmaker[AsyncSession] | None = state.read_session_factory
+            self._reads = reads is not None and self._request.method in SAFE_METHODS
+            factory: async_sessionmaker[AsyncSession] = (
+                reads if reads is not None and self._reads else state.session_factory
+            )
+            self._session = factory()
+        return self._session
+
+    async def end(self, error: BaseException | None = None) -> None:
+        """Commit (`error` None, or one that keeps its writes) or roll back, then close."""
+        session, self._session = self._session, None
+        if session is None:  # the request never asked for one
+            return
+        keep = error is None or (isinstance(error, AppError) and error.keeps_writes)
+        with anyio.CancelScope(shield=True):
+            try:
+                if keep and not self._reads:
+                    await session.commit()
+            finally:
+                await session.close()  # rolls back what was not committed
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
