@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import sys
 import time
 from collections import defaultdict
@@ -42,7 +41,7 @@ from app.core.db import create_engine, session_factory
 from app.integrations.platform import client, signing
 from app.integrations.platform.payloads import Message
 from app.push import sender
-from bench.harness import SECRETS, free_port, load_employers, plain, scratch_database
+from bench.harness import SECRETS, free_port, load_employers, plain, process_env, scratch_database
 
 TARGET = 0.5
 EACH = 10  # messages per employer
@@ -120,7 +119,7 @@ async def simulator(secret: str) -> AsyncIterator[str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.cli", "platform-sim", "--port", str(port),
         "--secret", secret, "--receipts", "sync",
-        env={**os.environ, **SECRETS, "LABOR_CREDIT_LOG_LEVEL": "WARNING"},
+        env=process_env({**SECRETS, "LABOR_CREDIT_LOG_LEVEL": "WARNING"}),
         stdout=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

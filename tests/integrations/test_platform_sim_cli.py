@@ -15,6 +15,7 @@ import httpx
 from app.core.clock import Clock
 from app.integrations.platform import signing
 from app.integrations.platform.client import HttpTransport
+from bench.harness import process_env
 from tests.conftest import SECRETS_ENV
 from tests.integrations.factories import messages
 from tests.test_serve import STARTUP_SECONDS, _until, free_port
@@ -57,7 +58,8 @@ async def test_the_simulator_as_a_process_takes_signed_messages(tmp_path: Path) 
     with (tmp_path / "sim.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "app.cli", "platform-sim", "--port", str(port),
-            "--secret", old, "--secret", new, cwd=ROOT, stdout=log, stderr=log,
+            "--secret", old, "--secret", new, cwd=ROOT, env=process_env({}), stdout=log,
+            stderr=log,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
