@@ -46,7 +46,7 @@ from app.api.routing import include
 from app.core import migrations
 from app.core.clock import Clock
 from app.core.config import Settings, get_settings
-from app.core.db import create_engine, database_url, session_factory
+from app.core.db import create_engine, database_url, read_pool, session_factory
 from app.core.observability import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.problem_json import install_error_handlers
 from app.core.security_headers import SecurityHeadersMiddleware
@@ -63,6 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.session_factory = session_factory(app.state.engine)
         app.state.read_engine = create_engine(url, pool_size=settings.db_pool_size, read_only=True)
         app.state.read_session_factory = session_factory(app.state.read_engine)
+        app.state.read_pool = await read_pool(url, size=settings.db_pool_size)
         owns_engine = True
     else:
         owns_engine = False
@@ -80,6 +81,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_engine:
             await app.state.engine.dispose()
             await app.state.read_engine.dispose()
+            await app.state.read_pool.close()
 
 
 def create_app(
@@ -103,6 +105,7 @@ def create_app(
     app.state.clock = clock or Clock(settings.timezone)
     app.state.engine = None
     app.state.read_session_factory = None  # the requests that only read (lifespan, or tests)
+    app.state.read_pool = None  # their driver statements' (lifespan)
     app.state.run_scheduler = run_scheduler
     app.state.migration_head = migrations.head()
     install_error_handlers(app)

@@ -148,7 +148,7 @@ async def actor_from_token(
 ) -> Actor:
     user_id, generation = _check_claims(token, settings, clock)
     # Read on every request, never cached: a disabled account or a changed password is refused
-    # at once, by every replica. One prepared statement on the session's own connection.
+    # at once, by every replica. One prepared statement on the request's driver connection.
     driver = await driver_connection(session)
     user = await driver.fetchrow(_ACCOUNT, user_id)
     if user is None or not user["is_active"]:

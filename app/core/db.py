@@ -204,7 +204,9 @@ class RequestTransaction:
     or after an error rolled back (committed when the error keeps what was written). A request
     of a safe method reads on the read-only pool (`create_engine(read_only=True)`; the tests
     give one of read-only savepoints, tests/read_only.py) when the app has one, and its session
-    is only closed, which rolls back what it began: it has nothing to keep.
+    is only closed, which rolls back what it began: it has nothing to keep. Its driver statements
+    run on a lease of the app's read pool (`DriverLease`) when the app has one (the tests' has
+    not), given back at the end.
 
     Not a FastAPI generator dependency: its exit stack and cancel scopes cost a one-row read
     more than the read. Its end is shielded from the cancel scopes around it as FastAPI shields a
@@ -227,6 +229,9 @@ class RequestTransaction:
                 reads if reads is not None and self._reads else state.session_factory
             )
             self._session = factory()
+            pool: asyncpg.Pool | None = state.read_pool
+            if self._reads and pool is not None:
+                self._session.info[DRIVER_LEASE] = DriverLease(pool)
         return self._session
 
     async def end(self, error: BaseException | None = None) -> None:
@@ -240,7 +245,80 @@ class RequestTransaction:
                 if keep and not self._reads:
                     await session.commit()
             finally:
-                await session.close()  # rolls back what was not committed
+                lease: DriverLease | None = session.info.get(DRIVER_LEASE)
+                try:
+                    if lease is not None:
+                        await lease.release()
+                finally:
+                    if lease is None or _used(session):
+                        await session.close()  # rolls back what was not committed
+
+
+def _used(session: AsyncSession) -> bool:
+    """Whether closing the session would do anything: it holds a connection or objects."""
+    return session.in_transaction() or bool(session.identity_map) or bool(session.new)
+
+
+DRIVER_LEASE = "labor_credit.driver_lease"  # in AsyncSession.info: a read request's DriverLease
+
+
+class DriverLease:
+    """A read request's connection of the app's pool of driver reads (`read_pool`), taken with
+    its first driver statement and given back at the request's end: a statement sent there
+    skips SQLAlchemy's session, pool and adapter, more than a one-row read costs itself. On the
+    read-only pool every statement is on its own (autocommit), so which connection it runs on
+    changes nothing it sees."""
+
+    __slots__ = ("_connection", "_pool")
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._connection: asyncpg.Connection | None = None
+
+    async def connection(self) -> asyncpg.Connection:
+        if self._connection is None:
+            self._connection = await self._pool.acquire()
+        return self._connection
+
+    async def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await self._pool.release(connection)
+
+
+class _ReadConnection(asyncpg.Connection):
+    """A connection of the read pool: given back without asyncpg's reset query (a round trip:
+    RESET ALL, UNLISTEN, advisory unlocks, CLOSE ALL), since a read request sets, listens,
+    locks and declares nothing; an open transaction is still rolled back (Connection.reset)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+async def read_pool(url: str, *, size: int) -> asyncpg.Pool:
+    """The asyncpg pool of driver reads: connections opened as needed, up to `size`, whose
+    server refuses any write, decoding JSON and JSONB as the SQLAlchemy dialect's do."""
+    pool = await asyncpg.create_pool(
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
+        min_size=0,
+        max_size=size,
+        init=_json_codecs,
+        connection_class=_ReadConnection,
+        server_settings={"default_transaction_read_only": "on"},
+    )
+    assert pool is not None
+    return pool
+
+
+async def _json_codecs(connection: asyncpg.Connection) -> None:
+    for kind, prefix in (("json", b""), ("jsonb", b"\x01")):
+        await connection.set_type_codec(
+            kind,
+            encoder=lambda text, prefix=prefix: prefix + text.encode(),
+            decoder=lambda raw, skip=len(prefix): json.loads(raw[skip:].decode()),
+            schema="pg_catalog",
+            format="binary",
+        )
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
@@ -249,6 +327,9 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     transaction once SQLAlchemy has begun one: the driver adapter sends BEGIN with the first
     statement SQLAlchemy runs, so a read sent before that runs on its own (as every statement
     does on the read-only pool). Read here; write through the session."""
+    lease: DriverLease | None = session.info.get(DRIVER_LEASE)
+    if lease is not None and not session.in_transaction():
+        return await lease.connection()
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     return cast(asyncpg.Connection, raw.driver_connection)

@@ -37,7 +37,7 @@ async def engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
 def _request(engine: AsyncEngine, method: str = "POST", reads: bool = False) -> Any:
     factory = session_factory(engine)
     state = SimpleNamespace(
-        session_factory=factory, read_session_factory=factory if reads else None
+        session_factory=factory, read_session_factory=factory if reads else None, read_pool=None
     )
     return SimpleNamespace(app=SimpleNamespace(state=state), method=method)
 
