@@ -67,7 +67,8 @@ async def _clock(request: Request) -> Clock:
 ClockDep = Annotated[Clock, Depends(_clock)]
 
 
-async def _today(clock: ClockDep) -> date:
+async def _today(request: Request) -> date:
+    clock: Clock = request.app.state.clock  # as ClockDep gives it, not solved as a dependency
     return clock.today()
 
 
@@ -126,10 +127,11 @@ class require:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    async def __call__(self, request: Request, session: SessionDep) -> Actor:
+    async def __call__(self, request: Request) -> Actor:
         actor: Actor | None = getattr(request.state, "actor", None)  # known before the body
         if actor is None:
             state = request.app.state  # settings and clock as SettingsDep and ClockDep give them
+            session = request.scope[TRANSACTION].session()  # the request's, as SessionDep's
             actor = await _authenticate(request, session, state.settings, state.clock)
         access.authorize(actor, self.permission)
         return actor

@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Header, Query, Response
 
-from app.api.deps import ClockDep, SessionDep
+from app.api.deps import ClockDep, SessionDep, TodayDep
 from app.api.public_rate import PublicRate
 from app.api.routing import api_router
-from app.core.clock import Clock
 from app.core.errors import InvalidRequest, problems
 from app.core.pagination import CursorInvalid
 from app.disclosure import reads
@@ -31,16 +29,6 @@ IfNoneMatch = Annotated[
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not Modified: the answer is the one If-None-Match names"}
 }
-
-
-async def _today(request: Request) -> date:
-    """Today by the app's one clock (what ClockDep returns), read without the thread pool hop
-    of a sync dependency: the public list is the hot path (issue 13's benchmark)."""
-    clock: Clock = request.app.state.clock
-    return clock.today()
-
-
-TodayDep = Annotated[date, Depends(_today)]
 
 
 def _answer(body: dict[str, Any] | bytes, if_none_match: str | None) -> Response:
