@@ -221,7 +221,7 @@ async def list_(
         name, after_id = pagination.decode_as(cursor, str, uuid.UUID)
         query = query.where(tuple_(col(Employer.name), col(Employer.id)) > tuple_(name, after_id))
     query = query.order_by(col(Employer.name), col(Employer.id)).limit(limit + 1)
-    rows = list((await session.scalars(query)).all())
+    rows = await entities.listed(session, Employer, query)
     return pagination.page(rows, limit, lambda e: [e.name, str(e.id)])
 
 

@@ -121,5 +121,5 @@ async def list_(
         key = func.row(Evaluation.created_at, Evaluation.id)
         query = query.where(key < func.row(at, after_id))
     order = (col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
-    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    rows = await entities.listed(session, Evaluation, query.order_by(*order).limit(limit + 1))
     return pagination.page(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])

@@ -91,7 +91,7 @@ async def list_(
         key = func.row(CreditRecord.occurred_date, CreditRecord.id)
         query = query.where(key < func.row(day, after_id))
     order = (col(CreditRecord.occurred_date).desc(), col(CreditRecord.id).desc())
-    rows = list((await session.scalars(query.order_by(*order).limit(limit + 1))).all())
+    rows = await entities.listed(session, CreditRecord, query.order_by(*order).limit(limit + 1))
     return pagination.page(rows, limit, lambda r: [r.occurred_date.isoformat(), str(r.id)])
 
 
