@@ -16,7 +16,7 @@ gives."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -26,6 +26,7 @@ from sqlalchemy import Column, Select, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import configure_mappers
+from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import SQLModel
 
@@ -127,20 +128,34 @@ class _Listing:
     """An ORM select of one model's rows, compiled for asyncpg once per shape (its cache key)."""
 
     compiled: SQLCompiler
-    names: tuple[str, ...]  # the binds, in asyncpg's $1, $2... order
-    binds: dict[str, Callable[[Any], Any]]  # a bind's processor, where its type has one
     keys: tuple[str, ...]  # the attribute each column of a row goes to
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column position, processor)
+
+    def sent(self, key: CacheKey) -> tuple[str, list[Any]]:
+        """The statement and the values of a query of this shape whose cache key is `key`: its
+        own values (SQLAlchemy's extracted parameters), an IN list's rendered one bind per item
+        as SQLAlchemy renders it (`construct_expanded_state`), each through its type's bind
+        processor."""
+        given = self.compiled.construct_params(
+            extracted_parameters=key.bindparams, escape_names=False
+        )
+        state = self.compiled.construct_expanded_state(given)
+        processors = cast(Mapping[str, Callable[[Any], Any]], state.processors)
+        values = []
+        for name in state.positiontup or ():
+            value = state.parameters[name]
+            process = processors.get(name)
+            values.append(value if process is None else process(value))
+        return state.statement, values
 
 
 _LISTINGS: ParsedCache[Any, _Listing] = ParsedCache(512)  # by cache key
 
 
 async def _listing(
-    query: Select[Any], key: Any, model: type[SQLModel], dialect: Dialect, connection: Any
+    query: Select[Any], key: CacheKey, model: type[SQLModel], dialect: Dialect, connection: Any
 ) -> _Listing | None:
-    """None for a shape the driver cannot be sent as it is: a bind expanded at execution (an IN
-    list), or a select of anything but `model`'s own columns."""
+    """None for a shape whose binds SQLAlchemy processes element by element (a tuple)."""
     known = _LISTINGS.get(key.key)
     if known is not None:
         return known
@@ -152,24 +167,19 @@ async def _listing(
     # as SQLAlchemy compiles for its cache: the key kept, so that a later query of this shape
     # gives its own values (construct_params' extracted_parameters)
     compiled = cast(SQLCompiler, dialect.statement_compiler(dialect, query, cache_key=key))
-    binds = compiled._bind_processors
-    if compiled.post_compile_params or compiled.literal_execute_params:
+    if not all(callable(process) for process in compiled._bind_processors.values()):
         return None
-    if not all(callable(process) for process in binds.values()):
-        return None  # a tuple's binds, processed element by element
-    returned = (await connection.prepare(compiled.string)).get_attributes()
+    listing = _Listing(
+        compiled=compiled, keys=tuple(cast(Column[Any], c).key for c in columns), processors=()
+    )
+    statement, _ = listing.sent(key)
+    returned = (await connection.prepare(statement)).get_attributes()
     processors = []
     for position, (column, attribute) in enumerate(zip(columns, returned, strict=True)):
         process = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
         if process is not None:
             processors.append((position, process))
-    known = _Listing(
-        compiled=compiled,
-        names=tuple(compiled.positiontup or ()),
-        binds=cast(dict[str, Callable[[Any], Any]], dict(binds)),
-        keys=tuple(cast(Column[Any], c).key for c in columns),
-        processors=tuple(processors),
-    )
+    known = _Listing(compiled=compiled, keys=listing.keys, processors=tuple(processors))
     _LISTINGS.keep(key.key, known)
     return known
 
@@ -178,9 +188,9 @@ async def listed(session: AsyncSession, model: type[M], query: Select[Any]) -> l
     """The rows of `select(model)...` as transient entities, for showing (a list's page): the
     statement compiled once per shape and sent on the session's driver connection, each value
     through its column's result processor as `by_id` does. The ORM's execution and loading cost
-    a page of 50 employers a fifth of the request. A shape the driver cannot take as it is (an
-    IN list) is read by the ORM, as is any query while the session holds unflushed changes
-    (which the ORM would flush first)."""
+    a page of 50 employers a fifth of the request. A query while the session holds unflushed
+    changes (which the ORM would flush first), or one SQLAlchemy cannot cache, is read by the
+    ORM."""
     key = query._generate_cache_key()
     if key is None or session.new or session.dirty or session.deleted:
         return list((await session.scalars(query)).all())
@@ -188,13 +198,8 @@ async def listed(session: AsyncSession, model: type[M], query: Select[Any]) -> l
     listing = await _listing(query, key, model, session.get_bind().dialect, connection)
     if listing is None:
         return list((await session.scalars(query)).all())
-    params = listing.compiled.construct_params(extracted_parameters=key.bindparams)
-    values = []
-    for name in listing.names:
-        value = params[name]
-        process = listing.binds.get(name)
-        values.append(value if process is None else process(value))
-    rows = await connection.fetch(listing.compiled.string, *values)
+    statement, values = listing.sent(key)
+    rows = await connection.fetch(statement, *values)
     new_instance = model.__mapper__.class_manager.new_instance  # type: ignore[attr-defined]
     keys, processors = listing.keys, listing.processors
     entities = []

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import BindParameter, bindparam, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.core import access
+from app.core import access, entities
 from app.core.actors import Actor
+from app.core.db import DriverStatement
 from app.core.i18n import Text
 from app.employers import grades
 from app.evaluations import reads as evaluation_reads
@@ -31,23 +32,34 @@ from app.supervision import measures as supervision_measures
 
 HISTORY = 100
 
+# Every read of a profile goes to the driver (app.core.entities, DriverStatement): the ORM's
+# execution and loading cost a profile more than its seven reads.
+_EMPLOYER: BindParameter[uuid.UUID] = bindparam("employer_id")
+_IN_FORCE = DriverStatement(select(grades.in_force(_EMPLOYER, Evaluation.id)))
+_RECORDS = select(col(CreditRecord.category), col(CreditRecord.status), func.count()).where(
+    CreditRecord.employer_id == _EMPLOYER
+)
+_BY_CATEGORY = (col(CreditRecord.category), col(CreditRecord.status))
+_SUMMARY = DriverStatement(_RECORDS.group_by(*_BY_CATEGORY))
+_VERIFIED_SUMMARY = DriverStatement(
+    _RECORDS.where(CreditRecord.status == RecordStatus.verified).group_by(*_BY_CATEGORY)
+)
+
 
 async def get(
     *, session: AsyncSession, employer_id: uuid.UUID, actor: Actor, today: date
 ) -> CreditProfile:
-    employer = await session.get(Employer, employer_id)
+    employer = await entities.by_id(session, Employer, employer_id)
     access.visible(
         actor, employer, missing=Text(f"用人单位 {employer_id}", f"employer {employer_id}")
     )
-    history = list(
-        (
-            await session.scalars(
-                select(Evaluation)
-                .where(evaluation_reads.of_employer(employer_id))
-                .order_by(col(Evaluation.cycle).desc(), col(Evaluation.created_at).desc())
-                .limit(HISTORY)
-            )
-        ).all()
+    history = await entities.listed(
+        session,
+        Evaluation,
+        select(Evaluation)
+        .where(evaluation_reads.of_employer(employer_id))
+        .order_by(col(Evaluation.cycle).desc(), col(Evaluation.created_at).desc())
+        .limit(HISTORY),
     )
     shown = await evaluation_reads.to_public(session=session, evaluations=history)
     notice = next((e for e in shown if e.status == EvaluationStatus.notice), None)
@@ -69,12 +81,13 @@ async def _in_force(
     """The evaluation in force: the latest final grade; a proposed C (a notice) is not in force
     until it becomes final (employers.grades, the rule the employer list's `grade` filter uses
     too)."""
-    current_id = await session.scalar(select(grades.in_force(employer_id, Evaluation.id)))
+    [(current_id,)] = await _IN_FORCE.fetch(session, employer_id=employer_id)
     if current_id is None:
         return None
     found = next((e for e in shown if e.id == current_id), None)
     if found is None:  # older than the history shown
-        evaluation = await session.get_one(Evaluation, current_id)
+        evaluation = await entities.by_id(session, Evaluation, current_id)
+        assert evaluation is not None  # the row the subquery just named
         [found] = await evaluation_reads.to_public(session=session, evaluations=[evaluation])
     return found
 
@@ -111,16 +124,11 @@ def _note(current: EvaluationPublic | None, notice: EvaluationPublic | None) -> 
 async def _summary(
     session: AsyncSession, employer_id: uuid.UUID, *, verified_only: bool
 ) -> RecordSummary:
-    query = (
-        select(col(CreditRecord.category), col(CreditRecord.status), func.count())
-        .where(CreditRecord.employer_id == employer_id)
-        .group_by(col(CreditRecord.category), col(CreditRecord.status))
-    )
-    if verified_only:  # employers see only their verified records
-        query = query.where(CreditRecord.status == RecordStatus.verified)
+    # employers see only their verified records
+    summary = _VERIFIED_SUMMARY if verified_only else _SUMMARY
     by_category: dict[str, int] = {}
     by_status: dict[str, int] = {}
-    for category, status, count in (await session.execute(query)).all():
+    for category, status, count in await summary.fetch(session, employer_id=employer_id):
         by_category[str(category)] = by_category.get(str(category), 0) + count
         by_status[str(status)] = by_status.get(str(status), 0) + count
     return RecordSummary(by_category=by_category, by_status=by_status)

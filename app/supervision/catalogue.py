@@ -18,6 +18,7 @@ from sqlalchemy import Text as SqlText
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import DriverStatement
 from app.core.parsed_cache import ParsedCache
 from app.models.measure import Measure, MeasureSet
 from app.supervision.measures import none_in_force
@@ -28,8 +29,12 @@ _parsed: ParsedCache[_Key, tuple[Measure, ...]] = ParsedCache(size=16)
 _TABLE = MeasureSet.__table__.c  # type: ignore[attr-defined]
 _DIGEST = func.md5(cast(_TABLE.measures, SqlText))
 _ON = bindparam("on", type_=Date)
-_KEY = sa_select(_TABLE.id, _TABLE.version, _DIGEST).where(
-    _TABLE.effective_from <= _ON, or_(_TABLE.effective_to.is_(None), _TABLE.effective_to >= _ON)
+# every credit profile asks (sent to the driver as it is)
+_KEY = DriverStatement(
+    sa_select(_TABLE.id, _TABLE.version, _DIGEST).where(
+        _TABLE.effective_from <= _ON,
+        or_(_TABLE.effective_to.is_(None), _TABLE.effective_to >= _ON),
+    )
 )
 _ROW = sa_select(_TABLE.measures, _DIGEST).where(_TABLE.id == bindparam("id"))
 
@@ -37,9 +42,10 @@ _ROW = sa_select(_TABLE.measures, _DIGEST).where(_TABLE.id == bindparam("id"))
 async def in_force(*, session: AsyncSession, on: date) -> tuple[Measure, ...]:
     """The measures of the version in force on `on`, in catalogue order (shared: a tuple);
     NoMeasureSetInForce when none is (as `measures.in_force`)."""
-    found_key = (await session.execute(_KEY, {"on": on})).first()
-    if found_key is None:
+    found_keys = await _KEY.fetch(session, on=on)
+    if not found_keys:
         raise none_in_force(on)
+    found_key = found_keys[0]
     key: _Key = (found_key[0], found_key[1], found_key[2])
     found = _parsed.get(key)
     if found is not None:

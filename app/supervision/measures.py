@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import bindparam, func, or_, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -24,6 +24,7 @@ from app.audit import service as audit
 from app.core import access, pagination
 from app.core.actors import Actor
 from app.core.clock import Clock
+from app.core.db import DriverStatement
 from app.core.errors import Conflict, DoesNotExist, FieldProblem, InvalidField
 from app.core.i18n import Text, say
 from app.employers import grades
@@ -234,15 +235,18 @@ def pick(items: Sequence[Measure], grade: Grade | None, *, listed: bool) -> list
     return [m for target in wanted for m in items if m.applies_to == target]
 
 
+# every credit profile asks (sent to the driver as it is)
+_LISTED = DriverStatement(
+    select(BlacklistEntry.id)
+    .where(BlacklistEntry.employer_id == bindparam("employer_id"))
+    .where(BlacklistEntry.status == ListingStatus.listed)
+    .limit(1)
+)
+
+
 async def listed(*, session: AsyncSession, employer_id: uuid.UUID) -> bool:
     """On the wage-arrears joint-punishment list now (verified, not removed or expired)."""
-    found = await session.scalar(
-        select(BlacklistEntry.id)
-        .where(BlacklistEntry.employer_id == employer_id)
-        .where(BlacklistEntry.status == ListingStatus.listed)
-        .limit(1)
-    )
-    return found is not None
+    return bool(await _LISTED.fetch(session, employer_id=employer_id))
 
 
 async def standing(
