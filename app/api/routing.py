@@ -267,12 +267,12 @@ def _nul_error(loc: list[str | int]) -> RequestValidationError:
 
 
 class PrefixRouter(APIRouter):
-    """A router that answers "not mine" at once for a path outside `served_under`, the prefix
-    all its routes are served under once included (`include`). Routes are matched one by one,
-    in order, each at some cost: with some 200 routes in the API, a request (`/healthz`
+    """A router that answers "not mine" at once for a path outside `served_under`, the first
+    segments of its routes' paths as served once included (`include`). Routes are matched one
+    by one, in order, each at some cost: with some 200 routes in the API, a request (`/healthz`
     especially, the last) spent more time being matched than answered."""
 
-    served_under = ""
+    served_under: tuple[str, ...] = ("",)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         path = scope["path"]
@@ -287,10 +287,13 @@ class PrefixRouter(APIRouter):
 API_PREFIX = "/api/v1"
 
 
-def include(app: FastAPI, router: PrefixRouter) -> None:
-    """`router`'s routes in the app, under API_PREFIX."""
-    router.served_under = API_PREFIX + router.prefix
-    app.include_router(router, prefix=API_PREFIX)
+def include(app: FastAPI, router: PrefixRouter, prefix: str = API_PREFIX) -> None:
+    """`router`'s routes in the app, under `prefix`: the router skips at once a path whose first
+    segment below it none of its routes' paths begins with (the repairs of disclosures and
+    `/repairs` itself, the whole of `/employers`, `/healthz`)."""
+    firsts = {route.path.split("/")[1] for route in router.routes if isinstance(route, APIRoute)}
+    router.served_under = tuple(sorted(f"{prefix}/{first}" for first in firsts))
+    app.include_router(router, prefix=prefix)
 
 
 def api_router(**kwargs: object) -> PrefixRouter:
