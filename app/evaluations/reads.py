@@ -17,7 +17,7 @@ from app.core.actors import Actor
 from app.core.i18n import Text, say
 from app.grading import policies
 from app.grading import specs as rule_specs
-from app.grading.rules import Spec, evidence_items, render, without_facts
+from app.grading.rules import Spec, evidence_items, render
 from app.models.evaluation import Evaluation, EvaluationPublic, EvaluationStatus
 
 
@@ -32,12 +32,11 @@ async def to_public(
     state = await policies.standing(session=session)
     versions = {evaluation.rule_set_version for evaluation in evaluations}
     specs = await rule_specs.of_versions(session=session, versions=versions)
-    plain: dict[tuple[int, int], list[dict[str, Any]]] = {}
     notes: dict[tuple[uuid.UUID, date], Text | None] = {}  # a page's rows share a few days
     shown = []
     for evaluation in evaluations:
         spec, policy_id = specs[evaluation.rule_set_version]
-        explanation = _explanation(evaluation, spec, plain)
+        explanation = _explanation(evaluation, spec)
         made_on = evaluation.effective_from or evaluation.created_at.date()
         if (policy_id, made_on) not in notes:
             notes[policy_id, made_on] = state.note(policy_id, made_on)
@@ -52,12 +51,10 @@ async def to_public(
     return shown
 
 
-def _explanation(
-    evaluation: Evaluation, spec: Spec, plain: dict[tuple[int, int], list[dict[str, Any]]]
-) -> list[dict[str, Any]]:
+def _explanation(evaluation: Evaluation, spec: Spec) -> list[dict[str, Any]]:
     """Its evidence items rendered: the fired rules' records (columns), then the items stored
     whole; none stored is the default rule's, the same for every such evaluation of a version
-    and cycle (most rows of a page), so rendered once per call (`plain`)."""
+    and cycle (most rows), rendered once per parsed version (`Spec.plain_explanation`)."""
     columns = []
     if evaluation.evidence_counts is not None and evaluation.evidence_ids is not None:
         columns = evidence_items(
@@ -66,10 +63,7 @@ def _explanation(
     items = columns + (evaluation.evidence or [])
     if items:
         return render(spec, evaluation.cycle, items)
-    key = (spec.version, evaluation.cycle)
-    if key not in plain:
-        plain[key] = without_facts(spec, evaluation.cycle).explanation
-    return plain[key]
+    return spec.plain_explanation(evaluation.cycle)
 
 
 async def to_public_one(*, session: AsyncSession, evaluation: Evaluation) -> EvaluationPublic:

@@ -51,6 +51,18 @@ class Spec:
         by_position = sorted(enumerate(self.rules), key=lambda p: (rank[p[1].grade], p[0]))
         return [rule for _, rule in by_position]
 
+    def plain_explanation(self, cycle: int) -> list[dict[str, Any]]:
+        """`without_facts(self, cycle).explanation`, rendered once per parsed rule set and cycle:
+        what most evaluations shown explain (none stored), a twentieth of reading one."""
+        found = self._plain.get(cycle)
+        if found is None:
+            found = self._plain[cycle] = without_facts(self, cycle).explanation
+        return found
+
+    @cached_property
+    def _plain(self) -> dict[int, list[dict[str, Any]]]:
+        return {}
+
 
 @dataclass
 class Facts:

@@ -468,6 +468,20 @@ def test_an_item_stored_whole_is_shown_as_it_is() -> None:
     assert render(spec, CYCLE, [whole]) == [whole]
 
 
+def test_the_plain_explanation_is_the_default_rules_of_its_own_cycle() -> None:
+    """Kept per parsed version and cycle: another cycle's is its own, and it is what deciding
+    an employer without facts explains."""
+    spec = Spec(version=1, parameters={}, rules=[
+        Rule.model_validate({"rule_id": "A.default", "grade": "A", "when": None,
+                             "citation": "c", "description": "{cycle}年度无失信记录"})
+    ])  # fmt: skip
+    this, last = spec.plain_explanation(CYCLE), spec.plain_explanation(CYCLE - 1)
+    assert [item["detail"] for item in this] == [f"{CYCLE}年度无失信记录"]
+    assert [item["detail"] for item in last] == [f"{CYCLE - 1}年度无失信记录"]
+    assert this == decide(Facts(employer_id=uuid.uuid4(), cycle=CYCLE), spec).explanation
+    assert spec.plain_explanation(CYCLE) is this  # rendered once
+
+
 @pytest.mark.parametrize("column", ["decided_by", "represented_by", "supersedes_id"])
 async def test_an_evaluations_references_are_checked_when_set(
     session, make_employer, column, clock, today
