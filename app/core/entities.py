@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 import asyncpg
-from pydantic import BaseModel
 from sqlalchemy import Column, Select, Table
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.sql.cache_key import CacheKey
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel
 
 from app.core.db import driver_connection
@@ -44,14 +45,23 @@ class _Reader(Generic[M]):
     model: type[M]
 
     def build(self, row: Any) -> M:
-        values = list(row)
-        for position, process in self.processors:
-            values[position] = process(values[position])
-        # as the ORM's loading makes an instance: instrumented (transient), its attributes
-        # written straight into its __dict__
-        entity = self.model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
-        entity.__dict__.update(zip(self.names, values, strict=True))
-        return cast(M, entity)
+        return _built(self.model, self.names, self.processors, row)
+
+
+def _built(
+    model: type[M],
+    names: tuple[str, ...],
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...],
+    row: Any,
+) -> M:
+    """A row as the ORM's loading makes an instance: instrumented (transient), each value through
+    its processor, written straight into its __dict__."""
+    values = list(row)
+    for position, process in processors:
+        values[position] = process(values[position])
+    entity = model.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    entity.__dict__.update(zip(names, values, strict=True))
+    return cast(M, entity)
 
 
 _READERS: dict[type[SQLModel], _Reader[Any]] = {}
@@ -61,6 +71,31 @@ def _statement(table: Table) -> str:
     (key,) = table.primary_key.columns
     listed = ", ".join(f'"{column.name}"' for column in table.columns)
     return f'SELECT {listed} FROM "{table.name}" WHERE "{key.name}" = $1'
+
+
+async def _processors(
+    columns: list[Column[Any]], statement: str, dialect: Dialect, connection: asyncpg.Connection
+) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """Each column's result processor for the type the server says the statement returns in its
+    place (a processor may depend on it, as Numeric's does), with the column's position."""
+    returned = (await connection.prepare(statement)).get_attributes()
+    processors = []
+    for position, (column, attribute) in enumerate(zip(columns, returned, strict=True)):
+        impl = column.type.dialect_impl(dialect)
+        if _as_given(impl, dialect, attribute.type.oid):
+            continue
+        process = impl.result_processor(dialect, attribute.type.oid)
+        if process is not None:
+            processors.append((position, process))
+    return tuple(processors)
+
+
+def _as_given(impl: TypeEngine[Any], dialect: Dialect, oid: int) -> bool:
+    """An array of items that need no processing: asyncpg gives it as (nested) lists, which is
+    what SQLAlchemy's processor would copy it into (a third of a page of evaluations' rows)."""
+    if not isinstance(impl, ARRAY) or impl.as_tuple:
+        return False
+    return impl.item_type.dialect_impl(dialect).result_processor(dialect, oid) is None
 
 
 async def _reader(model: type[M], dialect: Dialect, connection: asyncpg.Connection) -> _Reader[M]:
@@ -73,17 +108,10 @@ async def _reader(model: type[M], dialect: Dialect, connection: asyncpg.Connecti
         configure_mappers()
         table: Table = model.__table__  # type: ignore[attr-defined]
         statement = _statement(table)
-        returned = (await connection.prepare(statement)).get_attributes()
-        processors = []
-        for position, (column, attribute) in enumerate(zip(table.columns, returned, strict=True)):
-            impl = column.type.dialect_impl(dialect)
-            process = impl.result_processor(dialect, attribute.type.oid)
-            if process is not None:
-                processors.append((position, process))
         known = _Reader(
             statement=statement,
             names=tuple(column.key for column in table.columns),
-            processors=tuple(processors),
+            processors=await _processors(list(table.columns), statement, dialect, connection),
             model=model,
         )
         _READERS[model] = known
@@ -98,31 +126,6 @@ async def by_id(session: AsyncSession, model: type[M], entity_id: uuid.UUID) -> 
     return None if row is None else reader.build(row)
 
 
-P = TypeVar("P", bound=BaseModel)
-_SHOWN: dict[tuple[type[BaseModel], type[SQLModel]], tuple[str, ...]] = {}
-
-
-def shown(public: type[P], entity: SQLModel, **computed: Any) -> P:
-    """The public shape of an entity: the attributes of its own that `public` names, and the
-    `computed` ones. Validating them as a dict costs about 60 % of validating the entity with
-    an `update` (sqlmodel wraps the entity and asks the wrapper per attribute)."""
-    kind = type(entity)
-    names = _SHOWN.get((public, kind))
-    if names is None:
-        names = _SHOWN[public, kind] = tuple(
-            name for name in public.model_fields if name in kind.model_fields
-        )
-    # A loaded entity holds its columns in its __dict__ (the instrumented attribute's __get__
-    # would look them up there, for 5 % of a list's first page); a name that is not a column
-    # (a property) is read as an attribute.
-    loaded = entity.__dict__
-    data = {name: loaded[name] if name in loaded else getattr(entity, name) for name in names}
-    data.update(computed)
-    # pydantic's own validator: sqlmodel's model_validate wraps it in per-attribute work that a
-    # model without a table does not need (a seventh of a first page of employers)
-    return public.__pydantic_validator__.validate_python(data)
-
-
 @dataclass(frozen=True)
 class _Listing:
     """An ORM select of one model's rows, compiled for asyncpg once per shape (its cache key)."""
@@ -131,22 +134,21 @@ class _Listing:
     keys: tuple[str, ...]  # the attribute each column of a row goes to
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column position, processor)
 
-    def sent(self, key: CacheKey) -> tuple[str, list[Any]]:
-        """The statement and the values of a query of this shape whose cache key is `key`: its
-        own values (SQLAlchemy's extracted parameters), an IN list's rendered one bind per item
-        as SQLAlchemy renders it (`construct_expanded_state`), each through its type's bind
-        processor."""
-        given = self.compiled.construct_params(
-            extracted_parameters=key.bindparams, escape_names=False
-        )
-        state = self.compiled.construct_expanded_state(given)
-        processors = cast(Mapping[str, Callable[[Any], Any]], state.processors)
-        values = []
-        for name in state.positiontup or ():
-            value = state.parameters[name]
-            process = processors.get(name)
-            values.append(value if process is None else process(value))
-        return state.statement, values
+
+def _sent(compiled: SQLCompiler, key: CacheKey) -> tuple[str, list[Any]]:
+    """The statement and the values of a query compiled as `compiled` whose cache key is `key`:
+    its own values (SQLAlchemy's extracted parameters), an IN list's rendered one bind per item
+    as SQLAlchemy renders it (`construct_expanded_state`), each through its type's bind
+    processor."""
+    given = compiled.construct_params(extracted_parameters=key.bindparams, escape_names=False)
+    state = compiled.construct_expanded_state(given)
+    processors = cast(Mapping[str, Callable[[Any], Any]], state.processors)
+    values = []
+    for name in state.positiontup or ():
+        value = state.parameters[name]
+        process = processors.get(name)
+        values.append(value if process is None else process(value))
+    return state.statement, values
 
 
 _LISTINGS: ParsedCache[Any, _Listing] = ParsedCache(512)  # by cache key
@@ -169,17 +171,13 @@ async def _listing(
     compiled = cast(SQLCompiler, dialect.statement_compiler(dialect, query, cache_key=key))
     if not all(callable(process) for process in compiled._bind_processors.values()):
         return None
-    listing = _Listing(
-        compiled=compiled, keys=tuple(cast(Column[Any], c).key for c in columns), processors=()
+    own = cast(list[Column[Any]], columns)
+    statement = _sent(compiled, key)[0]
+    known = _Listing(
+        compiled=compiled,
+        keys=tuple(column.key for column in own),
+        processors=await _processors(own, statement, dialect, connection),
     )
-    statement, _ = listing.sent(key)
-    returned = (await connection.prepare(statement)).get_attributes()
-    processors = []
-    for position, (column, attribute) in enumerate(zip(columns, returned, strict=True)):
-        process = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
-        if process is not None:
-            processors.append((position, process))
-    known = _Listing(compiled=compiled, keys=listing.keys, processors=tuple(processors))
     _LISTINGS.keep(key.key, known)
     return known
 
@@ -198,16 +196,6 @@ async def listed(session: AsyncSession, model: type[M], query: Select[Any]) -> l
     listing = await _listing(query, key, model, session.get_bind().dialect, connection)
     if listing is None:
         return list((await session.scalars(query)).all())
-    statement, values = listing.sent(key)
+    statement, values = _sent(listing.compiled, key)
     rows = await connection.fetch(statement, *values)
-    new_instance = model.__mapper__.class_manager.new_instance  # type: ignore[attr-defined]
-    keys, processors = listing.keys, listing.processors
-    entities = []
-    for row in rows:
-        row_values = list(row)
-        for position, process in processors:
-            row_values[position] = process(row_values[position])
-        entity = new_instance()
-        entity.__dict__.update(zip(keys, row_values, strict=True))
-        entities.append(entity)
-    return entities
+    return [_built(model, listing.keys, listing.processors, row) for row in rows]

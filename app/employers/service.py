@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import access, entities, pagination, personal_data
+from app.core import access, entities, pagination, personal_data, showing
 from app.core.actors import Actor
 from app.core.clock import Clock
 from app.core.config import Settings
@@ -67,10 +67,19 @@ def etag(employer: Employer) -> str:
 
 
 def to_public(employer: Employer, *, actor: Actor, settings: Settings) -> EmployerPublic:
+    return showing.model(EmployerPublic, employer, **_personal_shown(employer, actor, settings))
+
+
+def to_public_data(employer: Employer, *, actor: Actor, settings: Settings) -> dict[str, Any]:
+    """`to_public`'s JSON as plain data (showing.data), for a list's page."""
+    return showing.data(EmployerPublic, employer, **_personal_shown(employer, actor, settings))
+
+
+def _personal_shown(employer: Employer, actor: Actor, settings: Settings) -> dict[str, Any]:
     """Personal data is shown in full to admins only (Art 8: no leaking of personal privacy); a
     ciphertext that does not decrypt for this row shows masked and is named in
     `unreadable_fields` (never another row's number)."""
-    shown = {
+    shown: dict[str, Any] = {
         "legal_representative_id_number": employer.legal_representative_id_number_masked,
         "contact_phone": employer.contact_phone_masked,
     }
@@ -78,7 +87,8 @@ def to_public(employer: Employer, *, actor: Actor, settings: Settings) -> Employ
     if actor.role == Role.admin:
         plain, unreadable = _personal_plain(employer, settings)
         shown.update({field: text for field, text in plain.items() if text is not None})
-    return entities.shown(EmployerPublic, employer, **shown, unreadable_fields=unreadable)
+    shown["unreadable_fields"] = unreadable
+    return shown
 
 
 def _checked_uscc(data: EmployerCreate, actor: Actor) -> tuple[str, list[uscc.Breach]]:

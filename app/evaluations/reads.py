@@ -12,13 +12,18 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.core import access, entities, pagination
+from app.core import access, entities, pagination, showing
 from app.core.actors import Actor
 from app.core.i18n import Text, say
 from app.grading import policies
 from app.grading import specs as rule_specs
 from app.grading.rules import Spec, evidence_items, render
-from app.models.evaluation import Evaluation, EvaluationPublic, EvaluationStatus
+from app.models.evaluation import (
+    Evaluation,
+    EvaluationPublic,
+    EvaluationStatus,
+    ExplanationItem,
+)
 
 
 async def to_public(
@@ -27,28 +32,57 @@ async def to_public(
     """As the API shows them: the stored evidence rendered with its rule set version's citations
     and texts (none stored is the default rule's), and whether the policy it rests on had lapsed
     on the day it was made (Art 18, `policies`)."""
+    return [
+        showing.model(EvaluationPublic, evaluation, **computed)
+        for evaluation, computed in await _computed(session, evaluations)
+    ]
+
+
+async def to_public_data(
+    *, session: AsyncSession, evaluations: Sequence[Evaluation]
+) -> list[dict[str, Any]]:
+    """`to_public`'s JSON as plain data (showing.data), for a list's page: each explanation
+    item's fields in ExplanationItem's order, as the model would give them."""
+    shown = []
+    for evaluation, computed in await _computed(session, evaluations):
+        items = computed["explanation"]
+        computed["explanation"] = [{name: item[name] for name in _ITEM} for item in items]
+        shown.append(showing.data(EvaluationPublic, evaluation, **computed))
+    return shown
+
+
+_ITEM = tuple(ExplanationItem.model_fields)
+
+
+async def _computed(
+    session: AsyncSession, evaluations: Sequence[Evaluation]
+) -> list[tuple[Evaluation, dict[str, Any]]]:
+    """Each evaluation with what its public shape computes: the explanation and the policy's
+    standing on the day it was made."""
     if not evaluations:
         return []
     state = await policies.standing(session=session)
     versions = {evaluation.rule_set_version for evaluation in evaluations}
     specs = await rule_specs.of_versions(session=session, versions=versions)
     notes: dict[tuple[uuid.UUID, date], Text | None] = {}  # a page's rows share a few days
-    shown = []
+    computed = []
     for evaluation in evaluations:
         spec, policy_id = specs[evaluation.rule_set_version]
-        explanation = _explanation(evaluation, spec)
         made_on = evaluation.effective_from or evaluation.created_at.date()
         if (policy_id, made_on) not in notes:
             notes[policy_id, made_on] = state.note(policy_id, made_on)
         note = notes[policy_id, made_on]
-        policy_note = say(note) if note is not None else None
-        shown.append(
-            entities.shown(
-                EvaluationPublic, evaluation, explanation=explanation,
-                policy_lapsed=note is not None, policy_note=policy_note,
+        computed.append(
+            (
+                evaluation,
+                {
+                    "explanation": _explanation(evaluation, spec),
+                    "policy_lapsed": note is not None,
+                    "policy_note": say(note) if note is not None else None,
+                },
             )
-        )  # fmt: skip
-    return shown
+        )
+    return computed
 
 
 def _explanation(evaluation: Evaluation, spec: Spec) -> list[dict[str, Any]]:

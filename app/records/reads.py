@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.core import access, entities, pagination
+from app.core import access, entities, pagination, showing
 from app.core.actors import Actor
 from app.core.i18n import Text
 from app.models.audit import AuditEvent
@@ -33,15 +34,24 @@ from app.records.errors import RecordHistoryStaffOnly
 
 
 def rectification(record: CreditRecord) -> Rectification:
-    return Rectification(
-        ordered_date=record.rectification_ordered_date,
-        rectified_date=record.rectified_date,
-        penalty_performed_date=record.penalty_performed_date,
-    )
+    return Rectification(**_rectification(record))
+
+
+def _rectification(record: CreditRecord) -> dict[str, date | None]:
+    return {
+        "ordered_date": record.rectification_ordered_date,
+        "rectified_date": record.rectified_date,
+        "penalty_performed_date": record.penalty_performed_date,
+    }
 
 
 def to_public(record: CreditRecord) -> CreditRecordPublic:
-    return entities.shown(CreditRecordPublic, record, rectification=rectification(record))
+    return showing.model(CreditRecordPublic, record, rectification=rectification(record))
+
+
+def to_public_data(record: CreditRecord) -> dict[str, Any]:
+    """`to_public`'s JSON as plain data (showing.data), for a list's page."""
+    return showing.data(CreditRecordPublic, record, rectification=_rectification(record))
 
 
 async def get(*, session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> CreditRecord:

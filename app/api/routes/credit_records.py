@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
+from app.api import pages
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import EmployerAccountUnbound, Permission
@@ -114,7 +115,7 @@ async def list_records(
     occurred_to: date | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
-) -> Page[CreditRecordPublic]:
+) -> Response:
     """按发生日期倒序，列出每个版本。用人单位账号只能看到本单位已核实的记录。"""
     rows, next_cursor = await reads.list_(
         session=session,
@@ -129,7 +130,7 @@ async def list_records(
         limit=limit,
         cursor=cursor,
     )
-    return Page(items=[reads.to_public(r) for r in rows], next_cursor=next_cursor)
+    return pages.answer([reads.to_public_data(r) for r in rows], next_cursor)
 
 
 @employer_router.get(
@@ -152,7 +153,7 @@ async def list_employer_records(
     occurred_to: date | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
-) -> Page[CreditRecordPublic]:
+) -> Response:
     """某用人单位的信用记录，筛选条件同 `/credit-records`。用人单位账号只能查看本单位已核实的记
     录。"""
     return await list_records(

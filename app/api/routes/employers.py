@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
+from app.api import pages
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import EmployerAccountUnbound, Permission
@@ -107,7 +108,7 @@ async def list_employers(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
-) -> Page[EmployerPublic]:
+) -> Response:
     """按统一社会信用代码精确查找，或按名称片段、代码前缀查找；按名称排序。用人单位账号只能看到
     本单位。"""
     rows, next_cursor = await employers.list_(
@@ -123,8 +124,8 @@ async def list_employers(
         limit=limit,
         cursor=cursor,
     )
-    items = [employers.to_public(e, actor=actor, settings=settings) for e in rows]
-    return Page(items=items, next_cursor=next_cursor)
+    items = [employers.to_public_data(e, actor=actor, settings=settings) for e in rows]
+    return pages.answer(items, next_cursor)
 
 
 @router.get(

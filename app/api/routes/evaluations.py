@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from sqlmodel import SQLModel
 
+from app.api import pages
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, TodayDep, require
 from app.api.routing import api_router
 from app.core.access import EmployerAccountUnbound, Permission
@@ -74,14 +75,14 @@ async def list_evaluations(
     status: EvaluationStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
-) -> Page[EvaluationPublic]:
+) -> Response:
     """按时间倒序，列出每个版本。用人单位账号只能看到本单位的评价。"""
     rows, next_cursor = await evaluation_reads.list_(
         session=session, actor=actor, employer_id=employer_id, cycle=cycle, status=status,
         limit=limit, cursor=cursor,
     )  # fmt: skip
-    items = await evaluation_reads.to_public(session=session, evaluations=rows)
-    return Page(items=items, next_cursor=next_cursor)
+    items = await evaluation_reads.to_public_data(session=session, evaluations=rows)
+    return pages.answer(items, next_cursor)
 
 
 @router.get(
