@@ -10,9 +10,11 @@ for each public model the busy lists send)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -30,6 +32,7 @@ class _Shape:
     required: tuple[str, ...]  # the other fields without a default: given as `computed`
     derived: tuple[tuple[str, Callable[[Any], Any]], ...]  # computed fields' getters
     order: tuple[str, ...]  # every field in the model's order, the computed ones last
+    ids: tuple[str, ...]  # the UUID fields (`uuid.UUID`, or it or None)
 
 
 _SHAPES: dict[tuple[type[BaseModel], type[SQLModel]], _Shape] = {}
@@ -60,8 +63,18 @@ def _shape(public: type[BaseModel], kind: type[SQLModel]) -> _Shape:
         required=tuple(required),
         derived=derived,
         order=(*public.model_fields, *(name for name, _ in derived)),
+        ids=tuple(name for name, info in public.model_fields.items() if _is_id(info.annotation)),
     )
     return known
+
+
+def _is_id(annotation: Any) -> bool:
+    return annotation is uuid.UUID or (
+        get_origin(annotation) in (Union, UnionType) and set(get_args(annotation)) == _OPTIONAL_ID
+    )
+
+
+_OPTIONAL_ID = {uuid.UUID, type(None)}
 
 
 def _fields(shape: _Shape, entity: SQLModel, computed: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +99,8 @@ def data(public: type[BaseModel], entity: SQLModel, **computed: Any) -> dict[str
     """What `model(public, entity, **computed)` serialises to, as plain data, without building
     it: the entity's values are the database's (so valid as they are); each `computed` value
     must already be what the field shows (a nested model's fields in its order, as a dict). A
-    computed field (pydantic's `computed_field`) is its property's value on the entity."""
+    computed field (pydantic's `computed_field`) is its property's value on the entity; a UUID
+    field's value is its text, as the model's JSON gives it."""
     shape = _shape(public, type(entity))
     found = _fields(shape, entity, computed)
     for name, default in shape.defaults:
@@ -97,4 +111,11 @@ def data(public: type[BaseModel], entity: SQLModel, **computed: Any) -> dict[str
         raise TypeError(f"showing.data({public.__name__}) needs {missing} given")
     for name, getter in shape.derived:
         found[name] = getter(entity)
-    return {name: found[name] for name in shape.order}
+    shown = {name: found[name] for name in shape.order}
+    # as text: asyncpg's UUID (a subclass of uuid.UUID) costs pydantic_core's JSON 2 µs each,
+    # twenty times the standard one (a fifth of serialising a page of credit records)
+    for name in shape.ids:
+        value = shown[name]
+        if value is not None:
+            shown[name] = str(value)
+    return shown

@@ -23,6 +23,7 @@ class _Thing(SQLModel):
     status: str
     when: datetime
     hidden: str
+    parent_id: uuid.UUID | None = None
 
 
 class _ThingPublic(SQLModel):
@@ -33,6 +34,7 @@ class _ThingPublic(SQLModel):
     amount: Decimal
     when: datetime
     day: date
+    parent_id: uuid.UUID | None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -40,19 +42,23 @@ class _ThingPublic(SQLModel):
         return self.status == "open"
 
 
-def _thing(status: str = "open") -> _Thing:
+def _thing(status: str = "open", parent_id: uuid.UUID | None = None) -> _Thing:
     return _Thing(
         id=uuid.uuid4(), amount=Decimal("100.50"), status=status,
         when=datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC), hidden="never shown",
+        parent_id=parent_id,
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("status", ["open", "closed"])
-def test_the_data_is_the_models_json_byte_for_byte(status: str) -> None:
-    thing = _thing(status)
+@pytest.mark.parametrize(("status", "parent_id"), [("open", None), ("closed", uuid.uuid4())])
+def test_the_data_is_the_models_json_byte_for_byte(status: str, parent_id: uuid.UUID) -> None:
+    thing = _thing(status, parent_id)
     model = showing.model(_ThingPublic, thing, day=date(2026, 3, 4))
     data = showing.data(_ThingPublic, thing, day=date(2026, 3, 4))
-    assert list(data) == ["status", "id", "tags", "shown_as", "amount", "when", "day", "open"]
+    assert list(data) == [
+        "status", "id", "tags", "shown_as", "amount", "when", "day", "parent_id", "open"
+    ]  # fmt: skip
+    assert (data["id"], data["parent_id"]) == (str(thing.id), parent_id and str(parent_id))
     assert data["open"] is (status == "open")
     assert to_json(data) == model.__pydantic_serializer__.to_json(model)
     page: Page[_ThingPublic] = Page(items=[model], next_cursor="c")
@@ -75,5 +81,5 @@ def test_a_plain_pydantic_public_model_works_too() -> None:
         status: str
 
     thing = _thing()
-    assert showing.data(Brief, thing) == {"id": thing.id, "status": "open"}
+    assert showing.data(Brief, thing) == {"id": str(thing.id), "status": "open"}
     assert showing.model(Brief, thing) == Brief(id=thing.id, status="open")
