@@ -15,7 +15,6 @@ from sqlmodel import col, select
 from app.core import access, entities, pagination, showing
 from app.core.actors import Actor
 from app.core.i18n import Text, say
-from app.grading import policies
 from app.grading import specs as rule_specs
 from app.grading.rules import Spec, evidence_items, render
 from app.models.evaluation import (
@@ -61,9 +60,8 @@ async def _computed(
     standing on the day it was made."""
     if not evaluations:
         return []
-    state = await policies.standing(session=session)
     versions = {evaluation.rule_set_version for evaluation in evaluations}
-    specs = await rule_specs.of_versions(session=session, versions=versions)
+    state, specs = await rule_specs.with_standing(session=session, versions=versions)
     notes: dict[tuple[uuid.UUID, date], Text | None] = {}  # a page's rows share a few days
     computed = []
     for evaluation in evaluations:

@@ -11,6 +11,7 @@ new policy that succeeds it. A day is covered by a policy when it falls in the p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -94,7 +95,7 @@ class Standing:
         )
 
 
-def _standing_query() -> Select[Any]:
+def standing_query() -> Select[Any]:
     """Each policy's few columns with its latest extension's end, if any (the latest counts,
     an open end included): built once, as plain table columns (no ORM entity to load)."""
     policy = Policy.__table__.c  # type: ignore[attr-defined]
@@ -112,14 +113,20 @@ def _standing_query() -> Select[Any]:
     ).outerjoin(latest, true())  # fmt: skip
 
 
-_STANDING = DriverStatement(_standing_query())
+_STANDING = DriverStatement(standing_query())
 
 
 async def standing(*, session: AsyncSession) -> Standing:
-    """One query of few rows (every evaluation shown asks: sent to the driver as it is)."""
+    """One query of few rows (sent to the driver as it is; showing evaluations reads it with the
+    rule set versions' keys, `specs.with_standing`)."""
+    return standing_of(await _STANDING.fetch(session))
+
+
+def standing_of(rows: Iterable[Sequence[Any]]) -> Standing:
+    """The standing from the rows of `standing_query`."""
     policies: dict[uuid.UUID, Validity] = {}
     until: dict[uuid.UUID, date | None] = {}
-    for row in await _STANDING.fetch(session):
+    for row in rows:
         policies[row[0]] = Validity(row[1], row[2], row[3], row[4])
         until[row[0]] = row[6] if row[7] else row[5]
     return Standing(policies, until)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import DoesNotExist
-from app.grading import rule_sets, specs
+from app.grading import policies, rule_sets, specs
 from app.grading.rules import Spec
 
 
@@ -35,3 +35,16 @@ async def test_an_unknown_version_is_not_there(session: AsyncSession) -> None:
     with pytest.raises(DoesNotExist):
         await specs.of_versions(session=session, versions=[1, 999])
     assert await specs.of_versions(session=session, versions=[]) == {}
+
+
+async def test_with_standing_is_of_versions_and_the_policies_standing(
+    session: AsyncSession,
+) -> None:
+    """One round trip for what showing evaluations needs: the same as the two reads."""
+    standing, found = await specs.with_standing(session=session, versions=[1, 1])
+    assert found == await specs.of_versions(session=session, versions=[1])
+    assert standing == await policies.standing(session=session)
+    assert standing.policies  # the seeded policy
+    with pytest.raises(DoesNotExist):
+        await specs.with_standing(session=session, versions=[1, 999])
+    assert (await specs.with_standing(session=session, versions=[]))[1] == {}
