@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, case
+from sqlalchemy import BindParameter, ColumnElement, case
 from sqlmodel import col, select
 
 from app.models.evaluation import Evaluation, EvaluationStatus
@@ -45,6 +45,6 @@ def in_force(employer_id: Any, column: Any = Evaluation.grade) -> Any:
     )
 
 
-def is_in_force(employer_id: Any, grade: Grade) -> ColumnElement[bool]:
+def is_in_force(employer_id: Any, grade: Grade | BindParameter[Any]) -> ColumnElement[bool]:
     condition: ColumnElement[bool] = in_force(employer_id) == grade
     return condition

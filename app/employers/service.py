@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, text, tuple_
+from sqlalchemy import Integer, Select, String, Uuid, bindparam, or_, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -209,41 +210,70 @@ async def list_(
     """By name. `grade`: the grade in force (employers.grades); `industry_code`: a GB/T 4754
     code at any level, matching it and every code below it (`E` all of construction, `E47`
     division 47, `E4720` one class)."""
-    query = select(Employer)
-    if (own := access.own_employer(actor, None)) is not None:
-        query = query.where(Employer.id == own)
-    if uscc_exact:
-        query = query.where(Employer.uscc == uscc.normalise(uscc_exact))
+    given: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("own", access.own_employer(actor, None)),
+            ("uscc", uscc.normalise(uscc_exact) if uscc_exact else None),
+            ("town", town), ("subject_type", subject_type), ("status", status),
+            ("industry_code", industry_code), ("grade", grade),
+        )
+        if value is not None
+    }  # fmt: skip
     if q:
-        query = query.where(_matches(q))
-    for column, value in (
-        (Employer.town, town),
-        (Employer.subject_type, subject_type),
-        (Employer.status, status),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if industry_code is not None:
-        query = query.where(col(Employer.industry_code).startswith(industry_code))
-    if grade is not None:
-        query = query.where(grades.is_in_force(Employer.id, grade))
+        given.update(_matching(q))
     if cursor:
-        name, after_id = pagination.decode_as(cursor, str, uuid.UUID)
-        query = query.where(tuple_(col(Employer.name), col(Employer.id)) > tuple_(name, after_id))
-    query = query.order_by(col(Employer.name), col(Employer.id)).limit(limit + 1)
-    rows = await entities.listed(session, Employer, query)
+        given["after_name"], given["after_id"] = pagination.decode_as(cursor, str, uuid.UUID)
+    query = _listing(tuple(given))
+    rows = await entities.listed(session, Employer, query, {**given, "limit": limit + 1})
     return pagination.page(rows, limit, lambda e: [e.name, str(e.id)])
 
 
-def _matches(q: str) -> Any:
-    """A name fragment (trigram index) or, when it looks like one, a USCC prefix."""
+def _matching(q: str) -> dict[str, str]:
+    """A name fragment (trigram index) or, when it looks like one, a USCC prefix too."""
     fragment = q.strip()
     escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    by_name = col(Employer.name).ilike(f"%{escaped}%")
+    matching = {"name_like": f"%{escaped}%"}
     code = uscc.normalise(fragment)
-    if code and all(ch in uscc.VALUES for ch in code):
-        return or_(by_name, col(Employer.uscc).startswith(code))
-    return by_name
+    if code and all(ch in uscc.VALUES for ch in code):  # no LIKE wildcard among them
+        matching["uscc_prefix"] = code
+    return matching
+
+
+_EQUALS = {
+    "own": Employer.id,
+    "uscc": Employer.uscc,
+    "town": Employer.town,
+    "subject_type": Employer.subject_type,
+    "status": Employer.status,
+}
+
+
+@functools.cache
+def _listing(given: tuple[str, ...]) -> Select[Any]:
+    """The page's query for the filters `given` (and the cursor's `after_name`, `after_id`), its
+    values named binds (a template of `entities.listed`), built once per shape."""
+    query = select(Employer)
+    for name in given:
+        if name in _EQUALS:
+            query = query.where(_EQUALS[name] == bindparam(name))
+    if "name_like" in given:
+        by_name = col(Employer.name).ilike(bindparam("name_like"))
+        if "uscc_prefix" in given:
+            query = query.where(
+                or_(by_name, col(Employer.uscc).startswith(bindparam("uscc_prefix")))
+            )
+        else:
+            query = query.where(by_name)
+    if "industry_code" in given:  # letters and digits (INDUSTRY_PATTERN): no LIKE wildcard
+        query = query.where(col(Employer.industry_code).startswith(bindparam("industry_code")))
+    if "grade" in given:
+        query = query.where(grades.is_in_force(Employer.id, bindparam("grade")))
+    if "after_id" in given:
+        after = tuple_(bindparam("after_name", type_=String), bindparam("after_id", type_=Uuid))
+        query = query.where(tuple_(col(Employer.name), col(Employer.id)) > after)
+    order = (col(Employer.name), col(Employer.id))
+    return query.order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
 async def update(

@@ -3,13 +3,15 @@ stored evidence rendered with its rule set version's citations and texts)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, DateTime, Integer, Select, Uuid, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col, select
 
 from app.core import access, entities, pagination, showing
@@ -103,7 +105,7 @@ async def to_public_one(*, session: AsyncSession, evaluation: Evaluation) -> Eva
     return shown
 
 
-def of_employer(employer_id: uuid.UUID) -> ColumnElement[bool]:
+def of_employer(employer_id: uuid.UUID | BindParameter[uuid.UUID]) -> ColumnElement[bool]:
     """Every evaluation of an employer, each status named: the current ones are found through
     uq_evaluations_current and the superseded through ix_evaluations_superseded (both partial,
     so the planner uses them only when the condition implies their predicate)."""
@@ -133,19 +135,38 @@ async def list_(
     cursor: str | None = None,
 ) -> tuple[list[Evaluation], str | None]:
     """Newest first, every version (filter `status` for the current ones)."""
-    query = select(Evaluation)
-    if (employer_id := access.own_employer(actor, employer_id)) is not None:
-        query = query.where(of_employer(employer_id))
-    for column, value in (
-        (Evaluation.cycle, cycle),
-        (Evaluation.status, status),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    employer_id = access.own_employer(actor, employer_id)
+    given: dict[str, Any] = {
+        name: value
+        for name, value in (("employer_id", employer_id), ("cycle", cycle), ("status", status))
+        if value is not None
+    }
     if cursor:
-        at, after_id = pagination.decode_as(cursor, pagination.moment, uuid.UUID)
-        key = func.row(Evaluation.created_at, Evaluation.id)
-        query = query.where(key < func.row(at, after_id))
-    order = (col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
-    rows = await entities.listed(session, Evaluation, query.order_by(*order).limit(limit + 1))
+        given["after_at"], given["after_id"] = pagination.decode_as(
+            cursor, pagination.moment, uuid.UUID
+        )
+    query = _listing(tuple(given))
+    rows = await entities.listed(session, Evaluation, query, {**given, "limit": limit + 1})
     return pagination.page(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])
+
+
+@functools.cache
+def _listing(given: tuple[str, ...]) -> Select[Any]:
+    """The page's query for the filters `given` (and the cursor's `after_at`, `after_id`), its
+    values named binds (a template of `entities.listed`), built once per shape."""
+    query = select(Evaluation)
+    if "employer_id" in given:
+        query = query.where(of_employer(bindparam("employer_id", type_=Uuid)))
+    if "cycle" in given:
+        query = query.where(Evaluation.cycle == bindparam("cycle"))
+    if "status" in given:
+        query = query.where(Evaluation.status == bindparam("status"))
+    if "after_id" in given:
+        key = func.row(Evaluation.created_at, Evaluation.id)
+        after = func.row(
+            bindparam("after_at", type_=DateTime(timezone=True)),
+            bindparam("after_id", type_=Uuid),
+        )
+        query = query.where(key < after)
+    order = (col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
+    return query.order_by(*order).limit(bindparam("limit", type_=Integer))

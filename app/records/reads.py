@@ -5,11 +5,12 @@ Employers see only their own verified records (issue 3 item 7); the public sees 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Date, Integer, Select, Uuid, and_, bindparam, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -79,30 +80,54 @@ async def list_(
     cursor: str | None = None,
 ) -> tuple[list[CreditRecord], str | None]:
     """Newest occurrence first. `occurred_from` and `occurred_to` are both inclusive."""
-    query = select(CreditRecord)
     employer_id = access.own_employer(actor, employer_id)
-    if actor.role == Role.employer:
-        query = query.where(CreditRecord.status == RecordStatus.verified)
-    for column, value in (
-        (CreditRecord.employer_id, employer_id),
-        (CreditRecord.category, category),
-        (CreditRecord.kind, kind),
-        (CreditRecord.source, source),
-        (CreditRecord.status, status),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if occurred_from:
-        query = query.where(CreditRecord.occurred_date >= occurred_from)
-    if occurred_to:
-        query = query.where(CreditRecord.occurred_date <= occurred_to)
+    given: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("employer_id", employer_id), ("category", category), ("kind", kind),
+            ("source", source), ("status", status), ("occurred_from", occurred_from),
+            ("occurred_to", occurred_to),
+        )
+        if value is not None
+    }  # fmt: skip
     if cursor:
-        day, after_id = pagination.decode_as(cursor, date.fromisoformat, uuid.UUID)
-        key = func.row(CreditRecord.occurred_date, CreditRecord.id)
-        query = query.where(key < func.row(day, after_id))
-    order = (col(CreditRecord.occurred_date).desc(), col(CreditRecord.id).desc())
-    rows = await entities.listed(session, CreditRecord, query.order_by(*order).limit(limit + 1))
+        given["after_day"], given["after_id"] = pagination.decode_as(
+            cursor, date.fromisoformat, uuid.UUID
+        )
+    query = _listing(tuple(given), verified_only=actor.role == Role.employer)
+    rows = await entities.listed(session, CreditRecord, query, {**given, "limit": limit + 1})
     return pagination.page(rows, limit, lambda r: [r.occurred_date.isoformat(), str(r.id)])
+
+
+_EQUALS = {
+    "employer_id": CreditRecord.employer_id,
+    "category": CreditRecord.category,
+    "kind": CreditRecord.kind,
+    "source": CreditRecord.source,
+    "status": CreditRecord.status,
+}
+
+
+@functools.cache
+def _listing(given: tuple[str, ...], *, verified_only: bool) -> Select[Any]:
+    """The page's query for the filters `given` (and the cursor's `after_day`, `after_id`), its
+    values named binds (a template of `entities.listed`), built once per shape."""
+    query = select(CreditRecord)
+    if verified_only:
+        query = query.where(CreditRecord.status == RecordStatus.verified)
+    for name in given:
+        if name in _EQUALS:
+            query = query.where(_EQUALS[name] == bindparam(name))
+    if "occurred_from" in given:
+        query = query.where(CreditRecord.occurred_date >= bindparam("occurred_from"))
+    if "occurred_to" in given:
+        query = query.where(CreditRecord.occurred_date <= bindparam("occurred_to"))
+    if "after_id" in given:
+        key = func.row(CreditRecord.occurred_date, CreditRecord.id)
+        after = func.row(bindparam("after_day", type_=Date), bindparam("after_id", type_=Uuid))
+        query = query.where(key < after)
+    order = (col(CreditRecord.occurred_date).desc(), col(CreditRecord.id).desc())
+    return query.order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
 async def history(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import BindParameter, bindparam, func
+from sqlalchemy import BindParameter, Uuid, bindparam, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -34,7 +34,13 @@ HISTORY = 100
 
 # Every read of a profile goes to the driver (app.core.entities, DriverStatement): the ORM's
 # execution and loading cost a profile more than its seven reads.
-_EMPLOYER: BindParameter[uuid.UUID] = bindparam("employer_id")
+_EMPLOYER: BindParameter[uuid.UUID] = bindparam("employer_id", type_=Uuid)
+_HISTORY = (  # a template of entities.listed
+    select(Evaluation)
+    .where(evaluation_reads.of_employer(_EMPLOYER))
+    .order_by(col(Evaluation.cycle).desc(), col(Evaluation.created_at).desc())
+    .limit(HISTORY)
+)
 _IN_FORCE = DriverStatement(select(grades.in_force(_EMPLOYER, Evaluation.id)))
 _RECORDS = select(col(CreditRecord.category), col(CreditRecord.status), func.count()).where(
     CreditRecord.employer_id == _EMPLOYER
@@ -53,14 +59,7 @@ async def get(
     access.visible(
         actor, employer, missing=Text(f"用人单位 {employer_id}", f"employer {employer_id}")
     )
-    history = await entities.listed(
-        session,
-        Evaluation,
-        select(Evaluation)
-        .where(evaluation_reads.of_employer(employer_id))
-        .order_by(col(Evaluation.cycle).desc(), col(Evaluation.created_at).desc())
-        .limit(HISTORY),
-    )
+    history = await entities.listed(session, Evaluation, _HISTORY, {"employer_id": employer_id})
     shown = await evaluation_reads.to_public(session=session, evaluations=history)
     notice = next((e for e in shown if e.status == EvaluationStatus.notice), None)
     current = await _in_force(session, employer_id, shown)

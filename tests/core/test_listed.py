@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import Integer, bindparam
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col, select
 
@@ -107,3 +109,43 @@ async def test_unflushed_changes_are_seen_as_the_orm_would(session, make_employe
 async def test_only_the_models_own_columns(session) -> None:
     with pytest.raises(TypeError):
         await entities.listed(session, Employer, select(Employer.id, Evaluation.id))
+
+
+# A template (a query of named binds, built once): each call gives its own values.
+_TOWN_TEMPLATE = (
+    select(Employer)
+    .where(Employer.town == bindparam("town"), col(Employer.id).in_([uuid.uuid4()]).is_(False))
+    .order_by(col(Employer.name))
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
+async def test_a_template_reads_each_calls_own_values(session, make_employer) -> None:
+    for name, town in (("甲", "模板东镇"), ("乙", "模板东镇"), ("丙", "模板西镇")):
+        await make_employer(name=f"{name}单位", town=town)
+    session.expunge_all()  # nothing unflushed: read on the driver
+    east = await entities.listed(
+        session, Employer, _TOWN_TEMPLATE, {"town": "模板东镇", "limit": 5}
+    )
+    west = await entities.listed(
+        session, Employer, _TOWN_TEMPLATE, {"town": "模板西镇", "limit": 5}
+    )
+    one = await entities.listed(session, Employer, _TOWN_TEMPLATE, {"town": "模板东镇", "limit": 1})
+    assert [e.name for e in east] == sorted(["甲单位", "乙单位"])
+    assert [e.name for e in west] == ["丙单位"] and len(one) == 1
+    orm = (await session.scalars(_TOWN_TEMPLATE, {"town": "模板东镇", "limit": 5})).all()
+    assert [_columns(e, Employer) for e in east] == [_columns(e, Employer) for e in orm]
+
+
+async def test_a_template_with_unflushed_changes_is_read_by_the_orm(session, make_employer) -> None:
+    employer = await make_employer(town="模板改名镇")
+    employer.name = "模板改过名"
+    (read,) = await entities.listed(
+        session, Employer, _TOWN_TEMPLATE, {"town": "模板改名镇", "limit": 5}
+    )
+    assert read.name == "模板改过名"
+
+
+async def test_a_template_missing_a_value_is_refused(session) -> None:
+    with pytest.raises(InvalidRequestError, match="town"):
+        await entities.listed(session, Employer, _TOWN_TEMPLATE, {"limit": 5})
