@@ -1,28 +1,43 @@
-"""The busy lists answer from their items' public data (app.core.showing.data, app.api.pages),
-not from built models: each item must be, field for field and in the same order, what the
-single read (which builds the public model) answers for it, for each reader's view."""
+"""The busy reads answer from public data (app.core.showing.data, app.api.answers), not from
+built models: each list item and each single read must be, field for field and in the same
+order, the JSON of the public model the service builds for it (`to_public`), for each reader's
+view."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
-from app.models.credit_record import RecordKind
+from app.accounts import auth
+from app.employers import service as employers
+from app.evaluations import reads as evaluation_reads
+from app.models.credit_record import CreditRecord, RecordKind
+from app.models.employer import Employer
 from app.models.evaluation import Evaluation, EvaluationOrigin
 from app.models.user import Role
+from app.records import reads as record_reads
 from tests.api.test_employers import EMPLOYERS, ID_NUMBER, employer_body
 from tests.api.test_evaluations import CHILD_LABOUR, graded
 from tests.grading.support import Spec, actor_of, add_record
 
 API = "/api/v1"
+Model = Callable[[uuid.UUID], Awaitable[BaseModel]]  # the public model the service builds
 
 
-async def _each_item_is_its_single_read(
-    client: httpx.AsyncClient, page: str, single: str, headers: dict[str, str], expected: int
+async def _each_is_the_models(
+    client: httpx.AsyncClient,
+    page: str,
+    single: str,
+    headers: dict[str, str],
+    expected: int,
+    model: Model,
 ) -> list[dict[str, Any]]:
     listed = await client.get(page, headers=headers)
     assert listed.status_code == 200, listed.text
@@ -33,13 +48,18 @@ async def _each_item_is_its_single_read(
     for item in body["items"]:
         read = await client.get(f"{single}/{item['id']}", headers=headers)
         assert read.status_code == 200, read.text
-        assert list(item.items()) == list(read.json().items())  # the same fields, in order
+        assert read.headers["content-type"] == "application/json"
+        built = json.loads((await model(uuid.UUID(item["id"]))).model_dump_json())
+        # the same fields, in the same order, with the same values
+        assert list(item.items()) == list(built.items()) == list(read.json().items())
     return list(body["items"])
 
 
 @pytest.mark.parametrize("role", [Role.admin, Role.auditor])
-async def test_a_page_of_employers_is_what_each_single_read_shows(client, headers_for, role):  # type: ignore[no-untyped-def]
-    """Admins see personal data in full, others masked: the page shows each as its read does."""
+async def test_employers_are_shown_as_their_model(
+    client, session, settings, clock, headers_for, make_user, role
+):  # type: ignore[no-untyped-def]
+    """Admins see personal data in full, others masked: as the model shows it to each."""
     town = f"页镇{uuid.uuid4().hex[:6]}"
     writer = await headers_for(Role.inspector)
     for fields in ({}, {"contact_phone": None, "address": None}, {"employee_count": 0}):
@@ -47,17 +67,22 @@ async def test_a_page_of_employers_is_what_each_single_read_shows(client, header
             EMPLOYERS, json=employer_body(town=town, **fields), headers=writer
         )
         assert created.status_code == 201, created.text
-    headers = await headers_for(role)
-    items = await _each_item_is_its_single_read(
-        client, f"{EMPLOYERS}?town={town}&limit=2", EMPLOYERS, headers, expected=2
-    )
+    reader = await make_user(role)
+    headers = {"Authorization": f"Bearer {auth.issue_token(reader, settings, clock)}"}
+
+    async def model(employer_id: uuid.UUID) -> BaseModel:
+        employer = await session.get(Employer, employer_id)
+        return employers.to_public(employer, actor=actor_of(reader), settings=settings)
+
+    page = f"{EMPLOYERS}?town={town}&limit=2"
+    items = await _each_is_the_models(client, page, EMPLOYERS, headers, 2, model)
     shown = ID_NUMBER if role == Role.admin else "1411**********1234"
     assert [item["legal_representative_id_number"] for item in items] == [shown, shown]
     rest = await client.get(f"{EMPLOYERS}?town={town}&limit=2", headers=headers)
     assert rest.json()["next_cursor"] is not None
 
 
-async def test_a_page_of_credit_records_is_what_each_single_read_shows(
+async def test_credit_records_are_shown_as_their_model(
     client, session, settings, clock, make_employer, make_user, headers_for
 ):  # type: ignore[no-untyped-def]
     employer = await make_employer()
@@ -74,15 +99,17 @@ async def test_a_page_of_credit_records_is_what_each_single_read_shows(
         await add_record(session, settings, employer.id, spec, clock=clock, **people)
     headers = await headers_for(Role.auditor)
     records = f"{API}/credit-records"
-    await _each_item_is_its_single_read(
-        client, f"{records}?employer_id={employer.id}", records, headers, expected=4
-    )
-    await _each_item_is_its_single_read(
-        client, f"{API}/employers/{employer.id}/credit-records", records, headers, expected=4
-    )
+
+    async def model(record_id: uuid.UUID) -> BaseModel:
+        return record_reads.to_public(await session.get(CreditRecord, record_id))
+
+    of_employer = f"{records}?employer_id={employer.id}"
+    await _each_is_the_models(client, of_employer, records, headers, 4, model)
+    in_file = f"{API}/employers/{employer.id}/credit-records"
+    await _each_is_the_models(client, in_file, records, headers, 4, model)
 
 
-async def test_a_page_of_evaluations_is_what_each_single_read_shows(
+async def test_evaluations_are_shown_as_their_model(
     client, session, settings, clock, today, make_employer, make_user, headers_for
 ):  # type: ignore[no-untyped-def]
     """A C notice (its rules' explanation, rendered), a B of the default rule (the explanation
@@ -120,10 +147,14 @@ async def test_a_page_of_evaluations_is_what_each_single_read_shows(
     await session.flush()
     headers = await headers_for(Role.auditor)
     evaluations = f"{API}/evaluations"
+
+    async def model(evaluation_id: uuid.UUID) -> BaseModel:
+        found = await session.get(Evaluation, evaluation_id)
+        return await evaluation_reads.to_public_one(session=session, evaluation=found)
+
     for employer in (noticed, plain, stored):
-        [item] = await _each_item_is_its_single_read(
-            client, f"{evaluations}?employer_id={employer.id}", evaluations, headers, expected=1
-        )
+        page = f"{evaluations}?employer_id={employer.id}"
+        [item] = await _each_is_the_models(client, page, evaluations, headers, 1, model)
         assert list(item)[-1] == "awaiting_calendar"  # the computed field, last as the model has it
     [item] = (await client.get(f"{evaluations}?employer_id={stored.id}", headers=headers)).json()[
         "items"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api import pages
+from app.api import answers
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import EmployerAccountUnbound, Permission
@@ -130,7 +130,7 @@ async def list_records(
         limit=limit,
         cursor=cursor,
     )
-    return pages.answer([reads.to_public_data(r) for r in rows], next_cursor)
+    return answers.page([reads.to_public_data(r) for r in rows], next_cursor)
 
 
 @employer_router.get(
@@ -175,14 +175,13 @@ async def list_employer_records(
     "/{record_id}",
     summary="查看信用记录 / Read a credit record",
     description="The `ETag` header is what PATCH needs in `If-Match`.",
+    response_model=CreditRecordPublic,
     responses=problems(*GUARDED, DoesNotExist),
 )
-async def get_record(
-    record_id: uuid.UUID, response: Response, session: SessionDep, actor: Reader
-) -> CreditRecordPublic:
+async def get_record(record_id: uuid.UUID, session: SessionDep, actor: Reader) -> Response:
     """响应头 `ETag` 用于修改草稿时的 `If-Match`。"""
     record = await reads.get(session=session, record_id=record_id, actor=actor)
-    return _answer(response, record)
+    return answers.one(reads.to_public_data(record), {"ETag": credit_records.etag(record)})
 
 
 @router.patch(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api import pages
+from app.api import answers
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, IfMatch, SessionDep, SettingsDep, require
 from app.api.routing import api_router
 from app.core.access import EmployerAccountUnbound, Permission
@@ -125,7 +125,7 @@ async def list_employers(
         cursor=cursor,
     )
     items = [employers.to_public_data(e, actor=actor, settings=settings) for e in rows]
-    return pages.answer(items, next_cursor)
+    return answers.page(items, next_cursor)
 
 
 @router.get(
@@ -134,19 +134,16 @@ async def list_employers(
     description="Personal data is masked except for admins. The `ETag` header is what "
     "PATCH needs in `If-Match`. An employer account reads only its own employer; any other is "
     "a 404, as for one that does not exist.",
+    response_model=EmployerPublic,
     responses=problems(*GUARDED, DoesNotExist),
 )
 async def get_employer(
-    employer_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    actor: Reader,
-) -> EmployerPublic:
+    employer_id: uuid.UUID, session: SessionDep, settings: SettingsDep, actor: Reader
+) -> Response:
     """个人信息（身份证件号码、电话）除管理员外脱敏显示。用人单位账号只能查看本单位。"""
     employer = await employers.get(session=session, employer_id=employer_id, actor=actor)
-    response.headers["ETag"] = employers.etag(employer)
-    return employers.to_public(employer, actor=actor, settings=settings)
+    shown = employers.to_public_data(employer, actor=actor, settings=settings)
+    return answers.one(shown, {"ETag": employers.etag(employer)})
 
 
 @router.patch(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response
 from sqlmodel import SQLModel
 
-from app.api import pages
+from app.api import answers
 from app.api.deps import GUARDED, WITH_BODY, ClockDep, SessionDep, TodayDep, require
 from app.api.routing import api_router
 from app.core.access import EmployerAccountUnbound, Permission
@@ -82,7 +82,7 @@ async def list_evaluations(
         limit=limit, cursor=cursor,
     )  # fmt: skip
     items = await evaluation_reads.to_public_data(session=session, evaluations=rows)
-    return pages.answer(items, next_cursor)
+    return answers.page(items, next_cursor)
 
 
 @router.get(
@@ -118,15 +118,15 @@ async def preview(
     "decided the computed grade (of that grade only: a C does not also list its B rule), each "
     "with its legal citation and evidence records, then a reviewer's change if any. Employers: "
     "their own only.",
+    response_model=EvaluationPublic,
     responses=problems(*GUARDED, DoesNotExist),
 )
-async def get_evaluation(
-    evaluation_id: uuid.UUID, session: SessionDep, actor: Reader
-) -> EvaluationPublic:
+async def get_evaluation(evaluation_id: uuid.UUID, session: SessionDep, actor: Reader) -> Response:
     """评价等级、状态、规则集版本和说明：决定该等级的规则，各附法律依据和证据记录。用人单位只能
     查看本单位的。"""
     found = await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
-    return await evaluation_reads.to_public_one(session=session, evaluation=found)
+    [shown] = await evaluation_reads.to_public_data(session=session, evaluations=[found])
+    return answers.one(shown)
 
 
 @router.post(
