@@ -1,12 +1,13 @@
 """An entity in its public shape: as the public model (`model`), or as the JSON-ready data that
-model would serialise to (`data`), which a list's page sends without building 50 models.
+model would serialise to (`data`), which the busiest reads send (app.api.answers) without
+building the model: a list's page would build 50.
 
 Building a public model validates what the database already holds: for a page of 50 employers
 about 0.9 ms of CPU, then 0.28 ms to serialise them, against 0.49 ms to gather the same fields
 as dicts and serialise those (issue 16). `data` gives the public model's fields in its order
 (then its computed fields), each the entity's own value, a `computed` one, or the field's
-default, which is the JSON the model gives (tests/core/test_showing.py holds them byte for byte
-for each public model the busy lists send)."""
+default, which is the JSON the model gives (tests/core/test_showing.py holds them byte for byte;
+tests/api/test_pages.py holds each busy read to the JSON of the model the service builds)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from app.accounts import auth
 from app.employers import service as employers
 from app.evaluations import reads as evaluation_reads
-from app.models.credit_record import CreditRecord, RecordKind
+from app.models.credit_record import RECORD_EXAMPLE, CreditRecord, RecordKind
 from app.models.employer import Employer
 from app.models.evaluation import Evaluation, EvaluationOrigin
 from app.models.user import Role
@@ -97,16 +97,19 @@ async def test_credit_records_are_shown_as_their_model(
         Spec(state="revoked"),
     ):
         await add_record(session, settings, employer.id, spec, clock=clock, **people)
-    headers = await headers_for(Role.auditor)
     records = f"{API}/credit-records"
+    fined = {**RECORD_EXAMPLE, "employer_id": str(employer.id)}  # a fine (numeric), a document
+    created = await client.post(records, json=fined, headers=await headers_for(Role.inspector))
+    assert created.status_code == 201, created.text
+    headers = await headers_for(Role.auditor)
 
     async def model(record_id: uuid.UUID) -> BaseModel:
         return record_reads.to_public(await session.get(CreditRecord, record_id))
 
     of_employer = f"{records}?employer_id={employer.id}"
-    await _each_is_the_models(client, of_employer, records, headers, 4, model)
+    await _each_is_the_models(client, of_employer, records, headers, 5, model)
     in_file = f"{API}/employers/{employer.id}/credit-records"
-    await _each_is_the_models(client, in_file, records, headers, 4, model)
+    await _each_is_the_models(client, in_file, records, headers, 5, model)
 
 
 async def test_evaluations_are_shown_as_their_model(
