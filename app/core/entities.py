@@ -158,8 +158,8 @@ def _sent(
 
 
 _LISTINGS: ParsedCache[Any, _Listing] = ParsedCache(512)  # by cache key
-# a template's, by its identity (the template kept alive with it, so the id stays its own)
-_TEMPLATES: dict[int, tuple[Select[Any], _Listing]] = {}
+# a template's, by its identity (the template kept with it, so the id stays its own)
+_TEMPLATES: ParsedCache[int, tuple[Select[Any], _Listing]] = ParsedCache(512)
 
 
 async def _listing(
@@ -171,7 +171,11 @@ async def _listing(
     connection: Any,
 ) -> _Listing | None:
     """None for a shape whose binds SQLAlchemy processes element by element (a tuple)."""
-    known = _LISTINGS.get(key.key) if key is not None else _TEMPLATES.get(id(query), (0, None))[1]
+    if key is not None:
+        known = _LISTINGS.get(key.key)
+    else:
+        template = _TEMPLATES.get(id(query))
+        known = template[1] if template is not None and template[0] is query else None
     if known is not None:
         return known
     configure_mappers()
@@ -194,7 +198,7 @@ async def _listing(
     if key is not None:
         _LISTINGS.keep(key.key, known)
     else:
-        _TEMPLATES[id(query)] = query, known
+        _TEMPLATES.keep(id(query), (query, known))
     return known
 
 
