@@ -72,7 +72,7 @@ def to_public(employer: Employer, *, actor: Actor, settings: Settings) -> Employ
 
 
 def to_public_data(employer: Employer, *, actor: Actor, settings: Settings) -> dict[str, Any]:
-    """`to_public`'s JSON as plain data (showing.data), for a list's page."""
+    """`to_public`'s JSON as plain data (showing.data): what its reads send."""
     return showing.data(EmployerPublic, employer, **_personal_shown(employer, actor, settings))
 
 

@@ -42,7 +42,7 @@ async def to_public(
 async def to_public_data(
     *, session: AsyncSession, evaluations: Sequence[Evaluation]
 ) -> list[dict[str, Any]]:
-    """`to_public`'s JSON as plain data (showing.data), for a list's page: each explanation
+    """`to_public`'s JSON as plain data (showing.data): what its reads send, each explanation
     item's fields in ExplanationItem's order, as the model would give them."""
     shown = []
     for evaluation, computed in await _computed(session, evaluations):

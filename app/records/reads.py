@@ -51,7 +51,7 @@ def to_public(record: CreditRecord) -> CreditRecordPublic:
 
 
 def to_public_data(record: CreditRecord) -> dict[str, Any]:
-    """`to_public`'s JSON as plain data (showing.data), for a list's page."""
+    """`to_public`'s JSON as plain data (showing.data): what its reads send."""
     return showing.data(CreditRecordPublic, record, rectification=_rectification(record))
 
 
