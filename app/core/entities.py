@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 import asyncpg
-from sqlalchemy import Column, Select, Table
+from sqlalchemy import Column, Select, Table, bindparam, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel
 
-from app.core.db import driver_connection
+from app.core.db import DriverStatement, driver_connection
 from app.core.parsed_cache import ParsedCache
 
 M = TypeVar("M", bound=SQLModel)
@@ -77,8 +78,9 @@ async def _processors(
     columns: list[Column[Any]], statement: str, dialect: Dialect, connection: asyncpg.Connection
 ) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
     """Each column's result processor for the type the server says the statement returns in its
-    place (a processor may depend on it, as Numeric's does), with the column's position."""
-    returned = (await connection.prepare(statement)).get_attributes()
+    place (a processor may depend on it, as Numeric's does), with the column's position; the
+    columns are the statement's first."""
+    returned = (await connection.prepare(statement)).get_attributes()[: len(columns)]
     processors = []
     for position, (column, attribute) in enumerate(zip(columns, returned, strict=True)):
         impl = column.type.dialect_impl(dialect)
@@ -124,6 +126,56 @@ async def by_id(session: AsyncSession, model: type[M], entity_id: uuid.UUID) -> 
     reader = await _reader(model, session.get_bind().dialect, connection)
     row = await connection.fetchrow(reader.statement, entity_id)
     return None if row is None else reader.build(row)
+
+
+@dataclass(frozen=True)
+class _Beside:
+    """A row of a table with the rows of a select beside it, compiled for asyncpg once."""
+
+    statement: DriverStatement
+    names: tuple[str, ...]  # the table's columns, each row's first
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+# by the identity of the select beside, kept with it (so the id stays its own)
+_BESIDE: ParsedCache[tuple[str, int], tuple[Select[Any], _Beside]] = ParsedCache(64)
+
+
+async def by_id_beside(
+    session: AsyncSession, model: type[M], entity_id: uuid.UUID, beside: Select[Any]
+) -> tuple[M, list[tuple[Any, ...]]] | None:
+    """The row of `model`'s table with this primary key, as `by_id` gives it, and in the same
+    round trip the rows of `beside`: a select that may refer to the table's columns, joined to
+    the row laterally (LEFT JOIN LATERAL … ON true: when it has no row, the entity comes with
+    one row of NULLs beside it). None when there is no such row. `beside` is a template, built
+    once by its caller (compiled once per identity); its columns come as asyncpg gives them,
+    so only of types SQLAlchemy passes through as they are (ids, text, numbers, dates)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    kept = _BESIDE.get((table.name, id(beside)))
+    if kept is not None and kept[0] is beside:
+        known = kept[1]
+    else:
+        configure_mappers()
+        (key,) = table.primary_key.columns
+        joined = beside.lateral("beside")
+        statement = DriverStatement(
+            sa_select(*table.columns, *joined.c)
+            .select_from(table.outerjoin(joined, true()))
+            .where(key == bindparam("entity_id", type_=key.type))
+        )
+        dialect, connection = session.get_bind().dialect, await driver_connection(session)
+        known = _Beside(
+            statement=statement,
+            names=tuple(column.key for column in table.columns),
+            processors=await _processors(list(table.columns), statement.text, dialect, connection),
+        )
+        _BESIDE.keep((table.name, id(beside)), (beside, known))
+    rows = await known.statement.fetch(session, entity_id=entity_id)
+    if not rows:
+        return None
+    width = len(known.names)
+    entity = _built(model, known.names, known.processors, rows[0][:width])
+    return entity, [row[width:] for row in rows]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from app.core import access, entities, pagination, showing
 from app.core.actors import Actor
 from app.core.i18n import Text, say
 from app.grading import specs as rule_specs
+from app.grading.policies import Standing
 from app.grading.rules import Spec, evidence_items, render
 from app.models.evaluation import (
     Evaluation,
@@ -44,11 +45,34 @@ async def to_public_data(
 ) -> list[dict[str, Any]]:
     """`to_public`'s JSON as plain data (showing.data): what its reads send, each explanation
     item's fields in ExplanationItem's order, as the model would give them."""
+    return _data(await _computed(session, evaluations))
+
+
+# The rule set version and the policies' standing read with the evaluation (`get_shown`).
+_BESIDE = rule_specs.standing_beside(Evaluation.__table__.c.rule_set_version)  # type: ignore[attr-defined]
+
+
+async def get_shown(
+    *, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor
+) -> dict[str, Any]:
+    """`to_public_data` of `get`, its rule set version's keys and the policies' standing read
+    with the row in one round trip (`entities.by_id_beside`): GET /evaluations/{id}."""
+    found = await entities.by_id_beside(session, Evaluation, evaluation_id, _BESIDE)
+    row, beside = found if found is not None else (None, [])
+    evaluation = access.visible(actor, row, missing=_missing(evaluation_id))
+    state, specs = await rule_specs.standing_beside_of(
+        session=session, version=evaluation.rule_set_version, rows=beside
+    )
+    [shown] = _data(_computed_with(state, specs, [evaluation]))
+    return shown
+
+
+def _data(computed: list[tuple[Evaluation, dict[str, Any]]]) -> list[dict[str, Any]]:
     shown = []
-    for evaluation, computed in await _computed(session, evaluations):
-        items = computed["explanation"]
-        computed["explanation"] = [{name: item[name] for name in _ITEM} for item in items]
-        shown.append(showing.data(EvaluationPublic, evaluation, **computed))
+    for evaluation, values in computed:
+        items = values["explanation"]
+        values["explanation"] = [{name: item[name] for name in _ITEM} for item in items]
+        shown.append(showing.data(EvaluationPublic, evaluation, **values))
     return shown
 
 
@@ -64,6 +88,14 @@ async def _computed(
         return []
     versions = {evaluation.rule_set_version for evaluation in evaluations}
     state, specs = await rule_specs.with_standing(session=session, versions=versions)
+    return _computed_with(state, specs, evaluations)
+
+
+def _computed_with(
+    state: Standing,
+    specs: dict[int, tuple[Spec, uuid.UUID]],
+    evaluations: Sequence[Evaluation],
+) -> list[tuple[Evaluation, dict[str, Any]]]:
     notes: dict[tuple[uuid.UUID, date], Text | None] = {}  # a page's rows share a few days
     computed = []
     for evaluation in evaluations:
@@ -119,9 +151,11 @@ def of_employer(employer_id: uuid.UUID | BindParameter[uuid.UUID]) -> ColumnElem
 async def get(*, session: AsyncSession, evaluation_id: uuid.UUID, actor: Actor) -> Evaluation:
     """Employers see only their own; anything else is simply not there."""
     evaluation = await entities.by_id(session, Evaluation, evaluation_id)
-    return access.visible(
-        actor, evaluation, missing=Text(f"信用评价 {evaluation_id}", f"evaluation {evaluation_id}")
-    )
+    return access.visible(actor, evaluation, missing=_missing(evaluation_id))
+
+
+def _missing(evaluation_id: uuid.UUID) -> Text:
+    return Text(f"信用评价 {evaluation_id}", f"evaluation {evaluation_id}")
 
 
 async def list_(

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, cast, func, true
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, cast, func, true
 from sqlalchemy import Text as SqlText
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
@@ -57,6 +57,7 @@ _WITH_STANDING = DriverStatement(
     sa_select(*_KEYS_LISTED.c, *_POLICIES.c).select_from(_KEYS_LISTED.outerjoin(_POLICIES, true()))
 )
 _STANDING_FROM = len(_KEY_COLUMNS)  # where a row's policy columns begin
+_VERSIONS = RuleSet.__table__  # type: ignore[attr-defined]
 _ROW = sa_select(_TABLE.version, _TABLE.parameters, _TABLE.rules, _DIGEST).where(
     _TABLE.id == bindparam("id")
 )
@@ -85,6 +86,29 @@ async def with_standing(
     )
     keys = zip(*(column or [] for column in rows[0][:_STANDING_FROM]), strict=True)
     return standing, await _found(session, wanted, keys)
+
+
+def standing_beside(version: ColumnElement[int]) -> Select[Any]:
+    """A select of the rule set version `version` (a column of the statement it goes in, read
+    laterally: `entities.by_id_beside`) with its keys beside each policy's standing row: what
+    `with_standing` reads for one version, for a statement that reads the evaluation with it
+    (GET /evaluations/{id} in one round trip, issue 16). Read its rows with `standing_beside_of`."""
+    return (
+        sa_select(*_KEY_COLUMNS, *_POLICIES.c)
+        .select_from(_VERSIONS.outerjoin(_POLICIES, true()))
+        .where(_TABLE.version == version)
+    )
+
+
+async def standing_beside_of(
+    *, session: AsyncSession, version: int, rows: Sequence[Sequence[Any]]
+) -> tuple[policies.Standing, dict[int, tuple[Spec, uuid.UUID]]]:
+    """What `with_standing([version])` gives, from the rows of `standing_beside(version)`."""
+    standing = policies.standing_of(
+        row[_STANDING_FROM:] for row in rows if row[_STANDING_FROM] is not None
+    )
+    keys = [rows[0][:_STANDING_FROM]] if rows and rows[0][0] is not None else []
+    return standing, await _found(session, [version], keys)
 
 
 async def _found(

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -86,6 +87,39 @@ async def test_an_evaluation_reads_as_the_orm_loads_it(session, make_employer) -
 
 async def test_an_id_that_is_not_there_is_none(session) -> None:
     assert await entities.by_id(session, Employer, uuid.uuid4()) is None
+    assert await entities.by_id_beside(session, Employer, uuid.uuid4(), _TOWN_PEERS) is None
+
+
+# beside an employer: the other employers of its town, by name (refers to the row read)
+_PEERS = Employer.__table__.alias("peer")  # type: ignore[attr-defined]
+_TOWN_PEERS = (
+    sa_select(_PEERS.c.name)
+    .where(_PEERS.c.town == Employer.__table__.c.town)  # type: ignore[attr-defined]
+    .where(_PEERS.c.id != Employer.__table__.c.id)  # type: ignore[attr-defined]
+    .order_by(_PEERS.c.name)
+)
+
+
+async def test_a_row_read_with_rows_beside_it(session, make_employer) -> None:
+    """The entity as `by_id` reads it, and the rows of the select beside it, which sees the row:
+    every row of it, and one row of NULLs when it has none."""
+    employer = await make_employer(town="凤城镇", name="乙单位", address="建设路1号")
+    await make_employer(town="凤城镇", name="甲单位")
+    await make_employer(town="凤城镇", name="丙单位")
+    await make_employer(town="孝义镇", name="丁单位")
+    found = await entities.by_id_beside(session, Employer, employer.id, _TOWN_PEERS)
+    assert found is not None
+    read, beside = found
+    assert _columns(read, Employer) == _columns(
+        await entities.by_id(session, Employer, employer.id), Employer
+    )
+    assert read not in session
+    assert [tuple(row) for row in beside] == [("丙单位",), ("甲单位",)]  # its town's others
+    alone = await make_employer(town="北张乡", name="戊单位")
+    lone = await entities.by_id_beside(session, Employer, alone.id, _TOWN_PEERS)
+    assert (
+        lone is not None and lone[0].name == "戊单位" and [tuple(r) for r in lone[1]] == [(None,)]
+    )
 
 
 def test_a_process_whose_first_read_is_one_configures_the_mappers(database_url: str) -> None:

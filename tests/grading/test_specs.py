@@ -4,13 +4,17 @@ is parsed afresh; an unknown version is a 404."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import entities
 from app.core.errors import DoesNotExist
 from app.grading import policies, rule_sets, specs
 from app.grading.rules import Spec
+from app.models.evaluation import Evaluation
 
 
 async def test_a_version_s_parsed_rules_follow_its_content(session: AsyncSession) -> None:
@@ -48,3 +52,28 @@ async def test_with_standing_is_of_versions_and_the_policies_standing(
     with pytest.raises(DoesNotExist):
         await specs.with_standing(session=session, versions=[1, 999])
     assert (await specs.with_standing(session=session, versions=[]))[1] == {}
+
+
+async def test_the_standing_beside_an_evaluation_is_with_standing(
+    session: AsyncSession, make_employer
+) -> None:
+    """Read beside an evaluation's row (GET /evaluations/{id}): what `with_standing` gives for its
+    version; a version that does not exist is a 404 there too."""
+    beside = specs.standing_beside(Evaluation.__table__.c.rule_set_version)  # type: ignore[attr-defined]
+    for version, expected in ((1, "found"), (999, "missing")):
+        row = Evaluation(
+            employer_id=(await make_employer()).id, cycle=2025, grade="A",
+            computed_grade="A", status="final", origin="batch", rule_set_version=version,
+            fired_rules=["A.no_punishment"], effective_from=date(2026, 1, 5),
+        )  # fmt: skip
+        session.add(row)
+        await session.flush()
+        found = await entities.by_id_beside(session, Evaluation, row.id, beside)
+        assert found is not None
+        if expected == "missing":
+            with pytest.raises(DoesNotExist):
+                await specs.standing_beside_of(session=session, version=version, rows=found[1])
+            continue
+        got = await specs.standing_beside_of(session=session, version=version, rows=found[1])
+        assert got == await specs.with_standing(session=session, versions=[version])
+        assert got[0].policies

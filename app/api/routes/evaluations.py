@@ -124,8 +124,9 @@ async def preview(
 async def get_evaluation(evaluation_id: uuid.UUID, session: SessionDep, actor: Reader) -> Response:
     """评价等级、状态、规则集版本和说明：决定该等级的规则，各附法律依据和证据记录。用人单位只能
     查看本单位的。"""
-    found = await evaluation_reads.get(session=session, evaluation_id=evaluation_id, actor=actor)
-    [shown] = await evaluation_reads.to_public_data(session=session, evaluations=[found])
+    shown = await evaluation_reads.get_shown(
+        session=session, evaluation_id=evaluation_id, actor=actor
+    )
     return answers.one(shown)
 
 
