@@ -149,7 +149,10 @@ async def by_id_beside(
     the row laterally (LEFT JOIN LATERAL … ON true: when it has no row, the entity comes with
     one row of NULLs beside it). None when there is no such row. `beside` is a template, built
     once by its caller (compiled once per identity); its columns come as asyncpg gives them,
-    so only of types SQLAlchemy passes through as they are (ids, text, numbers, dates)."""
+    so only of types SQLAlchemy passes through as they are (ids, text, numbers, dates, arrays
+    of them). A select nested in it (a scalar subquery, an EXISTS, a subquery it reads from)
+    that refers to the row must say `.correlate(table)`: SQLAlchemy correlates a select's own
+    clauses to the row, but would give a nested one the whole table as a FROM of its own."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     kept = _BESIDE.get((table.name, id(beside)))
     if kept is not None and kept[0] is beside:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, text
+from sqlalchemy import ColumnElement, bindparam, exists, func, or_, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -235,18 +235,24 @@ def pick(items: Sequence[Measure], grade: Grade | None, *, listed: bool) -> list
     return [m for target in wanted for m in items if m.applies_to == target]
 
 
-# every credit profile asks (sent to the driver as it is)
-_LISTED = DriverStatement(
-    select(BlacklistEntry.id)
-    .where(BlacklistEntry.employer_id == bindparam("employer_id"))
-    .where(BlacklistEntry.status == ListingStatus.listed)
-    .limit(1)
-)
+def is_listed(employer_id: Any) -> ColumnElement[bool]:
+    """Whether the employer `employer_id` (a column or a value) is on the wage-arrears
+    joint-punishment list now (verified, not removed or expired): an EXISTS (the credit profile
+    reads it beside the employer's row)."""
+    return exists(
+        select(BlacklistEntry.id)
+        .where(BlacklistEntry.employer_id == employer_id)
+        .where(BlacklistEntry.status == ListingStatus.listed)
+    )
+
+
+_LISTED = DriverStatement(select(is_listed(bindparam("employer_id"))))  # sent as it is
 
 
 async def listed(*, session: AsyncSession, employer_id: uuid.UUID) -> bool:
-    """On the wage-arrears joint-punishment list now (verified, not removed or expired)."""
-    return bool(await _LISTED.fetch(session, employer_id=employer_id))
+    """On the wage-arrears joint-punishment list now (`is_listed`)."""
+    [(found,)] = await _LISTED.fetch(session, employer_id=employer_id)
+    return bool(found)
 
 
 async def standing(
