@@ -57,7 +57,7 @@ _WITH_STANDING = DriverStatement(
     sa_select(*_KEYS_LISTED.c, *_POLICIES.c).select_from(_KEYS_LISTED.outerjoin(_POLICIES, true()))
 )
 _STANDING_FROM = len(_KEY_COLUMNS)  # where a row's policy columns begin
-_VERSIONS = RuleSet.__table__  # type: ignore[attr-defined]
+_RULE_SETS = RuleSet.__table__  # type: ignore[attr-defined]
 _ROW = sa_select(_TABLE.version, _TABLE.parameters, _TABLE.rules, _DIGEST).where(
     _TABLE.id == bindparam("id")
 )
@@ -95,7 +95,7 @@ def standing_beside(version: ColumnElement[int]) -> Select[Any]:
     (GET /evaluations/{id} in one round trip, issue 16). Read its rows with `standing_beside_of`."""
     return (
         sa_select(*_KEY_COLUMNS, *_POLICIES.c)
-        .select_from(_VERSIONS.outerjoin(_POLICIES, true()))
+        .select_from(_RULE_SETS.outerjoin(_POLICIES, true()))
         .where(_TABLE.version == version)
     )
 

@@ -60,7 +60,8 @@ async def test_the_standing_beside_an_evaluation_is_with_standing(
     """Read beside an evaluation's row (GET /evaluations/{id}): what `with_standing` gives for its
     version; a version that does not exist is a 404 there too."""
     beside = specs.standing_beside(Evaluation.__table__.c.rule_set_version)  # type: ignore[attr-defined]
-    for version, expected in ((1, "found"), (999, "missing")):
+
+    async def read_beside(version: int) -> list[tuple[object, ...]]:
         row = Evaluation(
             employer_id=(await make_employer()).id, cycle=2025, grade="A",
             computed_grade="A", status="final", origin="batch", rule_set_version=version,
@@ -70,10 +71,11 @@ async def test_the_standing_beside_an_evaluation_is_with_standing(
         await session.flush()
         found = await entities.by_id_beside(session, Evaluation, row.id, beside)
         assert found is not None
-        if expected == "missing":
-            with pytest.raises(DoesNotExist):
-                await specs.standing_beside_of(session=session, version=version, rows=found[1])
-            continue
-        got = await specs.standing_beside_of(session=session, version=version, rows=found[1])
-        assert got == await specs.with_standing(session=session, versions=[version])
-        assert got[0].policies
+        return found[1]
+
+    got = await specs.standing_beside_of(session=session, version=1, rows=await read_beside(1))
+    assert got == await specs.with_standing(session=session, versions=[1])
+    assert got[0].policies
+    unknown = await read_beside(999)
+    with pytest.raises(DoesNotExist):
+        await specs.standing_beside_of(session=session, version=999, rows=unknown)
