@@ -9,7 +9,19 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Integer, Select, Uuid, bindparam, func, or_
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    FromClause,
+    Integer,
+    Select,
+    Table,
+    Uuid,
+    bindparam,
+    func,
+    or_,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col, select
@@ -21,6 +33,8 @@ from app.grading import specs as rule_specs
 from app.grading.policies import Standing
 from app.grading.rules import Spec, evidence_items, render
 from app.models.evaluation import (
+    FIRST_CYCLE,
+    LAST_CYCLE,
     Evaluation,
     EvaluationPublic,
     EvaluationStatus,
@@ -184,23 +198,59 @@ async def list_(
     return pagination.page(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])
 
 
+_TABLE: Table = Evaluation.__table__  # type: ignore[attr-defined]
+
+
 @functools.cache
 def _listing(given: tuple[str, ...]) -> Select[Any]:
     """The page's query for the filters `given` (and the cursor's `after_at`, `after_id`), its
-    values named binds (a template of `entities.listed`), built once per shape."""
+    values named binds (a template of `entities.listed`), built once per shape.
+
+    Neither an employer nor a cycle given: the page of each cycle (read backwards off
+    ix_evaluations_cycle_created, as a cycle's own page is), merged. Sorting the whole table
+    instead read and sorted every evaluation per page: 450 ms at 1,000,000 evaluations, growing
+    by a county's employers with every yearly run; merged, the page reads at most a page of
+    each cycle that has one (see `_every_cycle`)."""
+    if "employer_id" not in given and "cycle" not in given:
+        return _every_cycle(given)
     query = select(Evaluation)
     if "employer_id" in given:
         query = query.where(of_employer(bindparam("employer_id", type_=Uuid)))
     if "cycle" in given:
         query = query.where(Evaluation.cycle == bindparam("cycle"))
+    return _paged(query, _TABLE, given)
+
+
+def _paged(query: Select[Any], table: FromClause, given: tuple[str, ...]) -> Select[Any]:
+    """`query` of evaluations (`table`, or an alias of it) with the status and the cursor
+    `given`, newest first, a page long."""
     if "status" in given:
-        query = query.where(Evaluation.status == bindparam("status"))
+        query = query.where(table.c.status == bindparam("status"))
     if "after_id" in given:
-        key = func.row(Evaluation.created_at, Evaluation.id)
+        key = func.row(table.c.created_at, table.c.id)
         after = func.row(
             bindparam("after_at", type_=DateTime(timezone=True)),
             bindparam("after_id", type_=Uuid),
         )
         query = query.where(key < after)
-    order = (col(Evaluation.created_at).desc(), col(Evaluation.id).desc())
+    order = (table.c.created_at.desc(), table.c.id.desc())
     return query.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+def _every_cycle(given: tuple[str, ...]) -> Select[Any]:
+    """Every cycle's page, merged: for each cycle an evaluation may have (FIRST_CYCLE to
+    LAST_CYCLE, its check constraint), the ids of its page (an index range scan that stops at
+    the page's length, at once for a cycle with none); the page is the newest of those. Each
+    cycle's page is ordered and cut on its own, so the merge is right whatever the plan."""
+    cycles = func.generate_series(FIRST_CYCLE, LAST_CYCLE).table_valued("cycle")
+    cycles = cycles.render_derived(name="cycles")
+    each = _TABLE.alias("of_cycle")
+    pages = _paged(select(each.c.id).where(each.c.cycle == cycles.c.cycle), each, given)
+    page = pages.lateral("page")
+    merged = (
+        select(Evaluation)
+        .select_from(cycles)
+        .join(page, true())
+        .join(_TABLE, col(Evaluation.id) == page.c.id)
+    )
+    return _paged(merged, _TABLE, ())

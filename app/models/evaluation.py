@@ -51,6 +51,11 @@ class ExplanationItem(SQLModel):
     detail: str
 
 
+# The cycles an evaluation may belong to (its check constraint `cycle_range`): a page of every
+# cycle's evaluations merges the page of each (`evaluations.reads`).
+FIRST_CYCLE, LAST_CYCLE = 2000, 2100
+
+
 class Evaluation(SQLModel, table=True):
     __tablename__ = "evaluations"
     __table_args__ = (
@@ -70,8 +75,9 @@ class Evaluation(SQLModel, table=True):
             "cycle",
             postgresql_where=sa.text("status = 'superseded'"),
         ),
-        # a cycle's evaluations newest first, a keyset page (GET /evaluations?cycle=): one
-        # more index a grading run keeps up to date, against a sort of the whole cycle per page
+        # a cycle's evaluations newest first, a keyset page (GET /evaluations?cycle=), and the
+        # pages of every cycle merged (GET /evaluations): one more index a grading run keeps up
+        # to date, against a sort of the whole cycle, or of the whole table, per page
         sa.Index("ix_evaluations_cycle_created", "cycle", "created_at", "id"),
         sa.Index(
             "ix_evaluations_notice_deadline",
@@ -96,7 +102,7 @@ class Evaluation(SQLModel, table=True):
             "decision IS DISTINCT FROM 'change' OR decision_reason IS NOT NULL",
             name="change_reason",
         ),
-        sa.CheckConstraint("cycle BETWEEN 2000 AND 2100", name="cycle_range"),
+        sa.CheckConstraint(f"cycle BETWEEN {FIRST_CYCLE} AND {LAST_CYCLE}", name="cycle_range"),
         # a count per fired rule, and the records they count
         sa.CheckConstraint(
             "(evidence_counts IS NULL AND evidence_ids IS NULL) OR (evidence_ids IS NOT NULL "
