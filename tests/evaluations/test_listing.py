@@ -12,19 +12,21 @@ from sqlalchemy.dialects import postgresql
 from app.evaluations import reads as evaluation_reads
 from app.grading import apply
 from app.grading import service as grading
+from app.models.credit_record import RecordKind
 from app.models.evaluation import EvaluationOrigin, EvaluationStatus
 from app.models.user import Role
 from tests.grading.support import Spec as R
 from tests.grading.support import actor_of, add_record
 
 BASE = "/api/v1/evaluations"
+CHILD_LABOUR = R(serious=["child_or_forced_labour"], kind=RecordKind.child_labour)
 _NEWEST_FIRST = "SELECT id FROM evaluations {where} ORDER BY created_at DESC, id DESC"
 
 
 async def _cycles_interleaved(session, settings, make_employer, make_user, clock, today):  # type: ignore[no-untyped-def]
     """Evaluations of three cycles written in turn (2024, 2022, 2025), each statement its own
-    ids, then a B superseding the A of the punishment's cycle: no cycle's evaluations are all
-    newer than another's."""
+    ids, then a B and a C notice superseding the A of their records' cycle: no cycle's
+    evaluations are all newer than another's."""
     employers = [await make_employer() for _ in range(4)]
     batch = apply.Policy(origin=EvaluationOrigin.batch)
     for cycle in (2024, 2022, 2025):
@@ -39,10 +41,14 @@ async def _cycles_interleaved(session, settings, make_employer, make_user, clock
         session, settings, employers[0].id, R(), clock=clock, collector=collector,
         reviewer=reviewer,
     )  # fmt: skip
+    await add_record(
+        session, settings, employers[1].id, CHILD_LABOUR, clock=clock, collector=collector,
+        reviewer=reviewer,
+    )  # fmt: skip
     for cycle in (2025, 2024):
         await grading.regrade(
-            session=session, employer_ids=[employers[0].id], cycle=cycle, policy=batch,
-            today=today,
+            session=session, employer_ids=[employers[0].id, employers[1].id], cycle=cycle,
+            policy=batch, today=today,
         )  # fmt: skip
     await session.flush()
 
@@ -66,7 +72,7 @@ async def test_every_cycle_merged_is_the_whole_table_newest_first(
     await _cycles_interleaved(session, settings, make_employer, make_user, clock, today)
     auditor = actor_of(await make_user(Role.auditor))
     whole = list(await session.scalars(text(_NEWEST_FIRST.format(where=""))))
-    assert len(whole) == 4 * 3 + 1  # three cycles of four employers, and the B of one of them
+    assert len(whole) == 4 * 3 + 2  # three cycles of four employers, a B and a C notice
     cycles = list(await session.scalars(text("SELECT cycle FROM evaluations ORDER BY id")))
     assert {2022, 2024, 2025} <= set(cycles) and cycles != sorted(cycles)  # interleaved
     for limit in (1, 3, 5, 50):
@@ -78,7 +84,7 @@ async def test_every_cycle_merged_with_a_status(
 ):  # type: ignore[no-untyped-def]
     await _cycles_interleaved(session, settings, make_employer, make_user, clock, today)
     auditor = actor_of(await make_user(Role.auditor))
-    for status in (EvaluationStatus.final, EvaluationStatus.superseded):
+    for status in (EvaluationStatus.final, EvaluationStatus.superseded, EvaluationStatus.notice):
         where = f"WHERE status = '{status.value}'"
         expected = list(await session.scalars(text(_NEWEST_FIRST.format(where=where))))
         assert expected, status
@@ -113,3 +119,13 @@ async def test_every_cycle_merged_reads_each_cycle_off_its_index(session):  # ty
     await session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: force indexes
     plan = "\n".join(await session.scalars(text(f"EXPLAIN {compiled}")))
     assert "generate_series" in plan and "ix_evaluations_cycle_created" in plan, plan
+
+
+async def test_the_notices_are_sorted_off_their_own_index(session):  # type: ignore[no-untyped-def]
+    query = evaluation_reads._listing(("status", "notices")).params(
+        status=EvaluationStatus.notice.value, limit=51
+    )
+    compiled = query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    await session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(await session.scalars(text(f"EXPLAIN {compiled}")))
+    assert "ix_evaluations_notice_deadline" in plan and "generate_series" not in plan, plan
