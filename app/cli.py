@@ -91,7 +91,8 @@ def _serve(args: argparse.Namespace, settings: Any) -> None:
     route_templates(app)  # built now, not by the first request (and frozen with the rest)
     gc.collect()
     gc.freeze()
-    # our JSON logs and access log; no `Server: uvicorn` telling a prober what answers
+    # our JSON logs and access log; no `Server: uvicorn` telling a prober what answers; idle
+    # connections kept past the clients' own limit (Settings.keep_alive_seconds)
     uvicorn.run(
         app,
         host=args.host,
@@ -99,6 +100,7 @@ def _serve(args: argparse.Namespace, settings: Any) -> None:
         log_config=None,
         access_log=False,
         server_header=False,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
 
 

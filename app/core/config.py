@@ -328,6 +328,14 @@ class Settings(BaseSettings):
     )
 
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # How long `serve` keeps an idle keep-alive connection open. Longer than a client's or a
+    # proxy's own idle limit (httpx 5 s, nginx's upstream keepalive_timeout 60 s, a cloud load
+    # balancer's 60 s), so the client is always the one to close it: when both sides have the
+    # same limit (uvicorn's default 5 s against httpx's 5 s), a request sent on a connection the
+    # server is closing at that moment gets no answer, and a POST is not resent.
+    keep_alive_seconds: int = Field(
+        default=75, ge=1, le=3600, description="idle keep-alive connections closed after this"
+    )
     log_level: str = "INFO"
 
     @field_validator("attachment_content_types")
