@@ -41,6 +41,7 @@ class Answer:
     kind: str
     status: int  # 0: no response
     seconds: float
+    error: str = ""  # with no response: the transport error, e.g. "RemoteProtocolError: ..."
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,15 @@ class Load:
     ) -> httpx.Response | None:
         at = next(self.turn) % len(self.clients) if server is None else server
         started = time.perf_counter()
+        error = ""
         try:
             response: httpx.Response | None = await self.clients[at].request(
                 method, path, **request
             )
-        except httpx.TransportError:
-            response = None
+        except httpx.TransportError as failed:
+            response, error = None, f"{type(failed).__name__}: {failed}".strip(": ")
         status = 0 if response is None else response.status_code
-        self.log.answers.append(Answer(at, kind, status, time.perf_counter() - started))
+        self.log.answers.append(Answer(at, kind, status, time.perf_counter() - started, error))
         return response
 
     def staff(self, role: str) -> dict[str, str]:

@@ -9,7 +9,8 @@ the data (`bench_answers`: every response; `bench_writes`: every write with its 
 - every acknowledged write exists exactly once (an employer by its name, a record by its title,
   an intake item by its record's versions: one) — lost: none, duplicated: none; a write refused
   with an answer (non-2xx) left nothing, nor is there a row with the load's marks that no write
-  carried (phantom: none); a write with no answer (a timeout) is in doubt, reported. The load
+  carried (phantom: none); a write with no answer (a timeout, a connection closed) is in doubt,
+  reported, and every request left unanswered is listed with its transport error. The load
   waits for every request it sent, so nothing is in flight at the end;
 - the duplicate deliveries (the same batch with the same Idempotency-Key: the first answer; the
   same external ids under a new key: 'unchanged') doubled nothing;
@@ -76,6 +77,7 @@ class Run:
     per_process: list[tuple[int, str, int]]  # (process, kind, requests)
     latency: dict[str, tuple[float, float]]  # kind: p50, p99 in ms
     statuses: dict[int, int]
+    unanswered: list[tuple[int, str, str, int]]  # (process, kind, transport error, requests)
     jobs: list[tuple[str, str, int, str]]  # (job, run key, attempts, outcome)
     seconds: float
     employers: int
@@ -219,7 +221,7 @@ async def until_consumed(url: str, *, seconds: float) -> None:
 # --- the checks, in SQL ------------------------------------------------------------------------
 
 _LOG_TABLES = """
-CREATE TABLE bench_answers (server int, kind text, status int, seconds float8);
+CREATE TABLE bench_answers (server int, kind text, status int, seconds float8, error text);
 CREATE TABLE bench_writes (kind text, key text, status int, outcome text);
 """
 # The rows a write's key names, per kind of write.
@@ -292,7 +294,8 @@ async def check(url: str, log: replica_load.Log, cycle: int, *, employers: int) 
     try:
         await conn.execute(_LOG_TABLES)
         await conn.copy_records_to_table(
-            "bench_answers", records=[(a.server, a.kind, a.status, a.seconds) for a in log.answers]
+            "bench_answers",
+            records=[(a.server, a.kind, a.status, a.seconds, a.error) for a in log.answers],
         )
         await conn.copy_records_to_table(
             "bench_writes", records=[(w.kind, w.key, w.status, w.outcome) for w in log.writes]
@@ -319,6 +322,13 @@ async def check(url: str, log: replica_load.Log, cycle: int, *, employers: int) 
         statuses = dict(
             await conn.fetch("SELECT status, count(*) FROM bench_answers GROUP BY 1 ORDER BY 1")
         )
+        unanswered = [
+            (r["server"], r["kind"], r["error"], r["n"])
+            for r in await conn.fetch(
+                "SELECT server, kind, error, count(*) AS n FROM bench_answers WHERE status = 0 "
+                "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            )
+        ]
         jobs = [
             tuple(r)
             for r in await conn.fetch(
@@ -332,6 +342,7 @@ async def check(url: str, log: replica_load.Log, cycle: int, *, employers: int) 
         per_process=per_process,
         latency=latency,
         statuses={int(k): int(v) for k, v in statuses.items()},
+        unanswered=unanswered,
         jobs=jobs,
         seconds=log.seconds,
         employers=employers,
@@ -384,6 +395,8 @@ def details(found: Run) -> str:
         "  latency p50/p99 ms: "
         + "  ".join(f"{k}={found.latency[k][0]:.0f}/{found.latency[k][1]:.0f}" for k in kinds)
     )
+    for server, kind, error, count in found.unanswered:
+        lines.append(f"  no answer: process {server + 1} {kind} x{count}: {error}")
     runs = ", ".join(
         f"{job}[{key}] x{attempts} {outcome}" for job, key, attempts, outcome in found.jobs
     )

@@ -7,6 +7,7 @@ once: the verdict is met, and the counts agree with each other."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from app.core import migrations
 from bench import replicas
@@ -34,3 +35,16 @@ async def test_the_bench_loses_and_doubles_nothing_on_two_replicas(database_url:
     assert figures["record_events"] <= figures["record_versions"]
     assert figures["evaluations_current"] >= EMPLOYERS
     assert (figures["grading_runs"], figures["grading_completed_events"]) == (1, 1)
+
+
+def test_the_report_names_each_request_left_unanswered_with_its_transport_error() -> None:
+    found = replicas.Run(
+        figures={}, per_process=[(0, "intake", 3), (1, "employer", 5)],
+        latency={"intake": (50.0, 90.0), "employer": (10.0, 20.0)}, statuses={0: 1, 200: 7},
+        unanswered=[(0, "intake", "RemoteProtocolError: Server disconnected", 1)], jobs=[],
+        seconds=1.0, employers=2,
+    )  # fmt: skip
+    lines = replicas.details(found).splitlines()
+    assert "  no answer: process 1 intake x1: RemoteProtocolError: Server disconnected" in lines
+    answered = replicas.details(dataclasses.replace(found, unanswered=[]))
+    assert "no answer" not in answered
