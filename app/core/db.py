@@ -213,18 +213,23 @@ class RequestTransaction:
     dependency's exit (anyio's; a bare asyncio `Task.cancel` goes through either): a request
     cancelled mid-COMMIT still finishes it and gives its connection back clean."""
 
-    __slots__ = ("_reads", "_request", "_session")
+    __slots__ = ("_method", "_reads", "_session", "_state")
 
     def __init__(self, request: Request) -> None:
-        self._request = request
+        # the app's state and the method, not the request: the request holds its scope, which
+        # holds this (`app.api.deps.TRANSACTION`), and the cycle would leave the request and all
+        # it refers to (its scope, its send and receive chains) to the garbage collector, whose
+        # collections then cost every request (issue 16)
+        self._state = request.app.state
+        self._method = request.method
         self._session: AsyncSession | None = None
         self._reads = False
 
     def session(self) -> AsyncSession:
         if self._session is None:
-            state = self._request.app.state
+            state = self._state
             reads: async_sessionmaker[AsyncSession] | None = state.read_session_factory
-            self._reads = reads is not None and self._request.method in SAFE_METHODS
+            self._reads = reads is not None and self._method in SAFE_METHODS
             factory: async_sessionmaker[AsyncSession] = (
                 reads if reads is not None and self._reads else state.session_factory
             )
