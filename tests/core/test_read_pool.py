@@ -178,7 +178,7 @@ async def test_a_lease_whose_server_connection_was_closed_is_replaced(
 async def test_the_pool_lends_in_the_order_asked(fresh_database_url: str) -> None:
     """Requests arriving while others wait get a connection after them, each in the order it
     asked (asyncpg's own pool gives one back to whoever asks next: of 300 requests on two
-    connections, one asked first and was served 271st)."""
+    connections, one was served 271 places after its turn)."""
     pool = await read_pool(fresh_database_url, size=2)
     asked: list[int] = []
     served: list[int] = []
